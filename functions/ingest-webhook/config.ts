@@ -1,0 +1,50 @@
+/** The ingest function's runtime configuration, read once from the environment the stack sets. */
+
+import { parseJsonEnv, parsePositiveIntEnv, readEnv } from '../shared/config';
+import { ConfigurationError } from '../shared/errors';
+
+/** Everything the ingest function needs to know about its deployment. */
+export interface IngestConfig {
+  eventBusName: string;
+  dedupeTableName: string;
+  archiveBucketName: string;
+  quarantineBucketName: string;
+  /** Secrets Manager secret id (ARN) per webhook source. */
+  webhookSecretIds: Record<string, string>;
+  maxBodyBytes: number;
+  /** How long a claimed delivery blocks a concurrent duplicate before it may be claimed again. */
+  inProgressSec: number;
+}
+
+/** Reads the configuration, failing fast with the names of every missing variable. */
+export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  const values = readEnv(
+    [
+      'EVENT_BUS_NAME',
+      'DEDUPE_TABLE_NAME',
+      'ARCHIVE_BUCKET_NAME',
+      'QUARANTINE_BUCKET_NAME',
+      'WEBHOOK_SECRET_IDS',
+      'MAX_BODY_BYTES',
+      'IN_PROGRESS_SEC',
+    ],
+    env,
+  );
+  const secretIds = parseJsonEnv('WEBHOOK_SECRET_IDS', values.WEBHOOK_SECRET_IDS);
+  if (
+    secretIds === null ||
+    typeof secretIds !== 'object' ||
+    Object.values(secretIds).some((id) => typeof id !== 'string')
+  ) {
+    throw new ConfigurationError('WEBHOOK_SECRET_IDS must be a JSON object of source name → secret id');
+  }
+  return {
+    eventBusName: values.EVENT_BUS_NAME,
+    dedupeTableName: values.DEDUPE_TABLE_NAME,
+    archiveBucketName: values.ARCHIVE_BUCKET_NAME,
+    quarantineBucketName: values.QUARANTINE_BUCKET_NAME,
+    webhookSecretIds: secretIds as Record<string, string>,
+    maxBodyBytes: parsePositiveIntEnv('MAX_BODY_BYTES', values.MAX_BODY_BYTES),
+    inProgressSec: parsePositiveIntEnv('IN_PROGRESS_SEC', values.IN_PROGRESS_SEC),
+  };
+}

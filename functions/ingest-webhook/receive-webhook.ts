@@ -1,0 +1,280 @@
+/** The ingest use case: verify, map, validate and dedupe a webhook, archive it, and publish its canonical events. */
+import {
+  DeliveryInProgressError,
+  MalformedPayloadError,
+  PayloadTooLargeError,
+  SchemaViolationError,
+  SignatureInvalidError,
+  UnknownSourceError,
+  UnsupportedMediaTypeError,
+} from '../shared/errors';
+import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
+import { redactPii } from '../shared/events/pii';
+import { correlationIdFrom, newId } from '../shared/ids';
+import type { MappedDelivery } from '../shared/sources/mappers/mapped-delivery';
+import type { WebhookSource } from '../shared/sources/source-registry';
+import type { WebhookRequest } from '../shared/sources/webhook-request';
+import type {
+  DedupeStore,
+  EventPublisher,
+  IngestLogger,
+  RawWebhookRecord,
+  WebhookArchive,
+  WebhookSecretSource,
+} from './ports';
+
+/** EventBridge's limit on one PutEvents entry since 2026-01. */
+export const eventBridgeMaxEntryBytes = 1_048_576;
+
+/** Everything the use case depends on. */
+export interface IngestDependencies {
+  sources: ReadonlyMap<string, WebhookSource>;
+  secrets: WebhookSecretSource;
+  dedupe: DedupeStore;
+  archive: WebhookArchive;
+  publisher: EventPublisher;
+  logger: IngestLogger;
+  limits: { maxBodyBytes: number; inProgressSec: number };
+}
+
+/** What happened to one provider delivery. */
+export interface DeliveryResult {
+  deliveryId: string;
+  eventId: string;
+  correlationId: string;
+  duplicate: boolean;
+}
+
+/** The outcome of an accepted request; failures are thrown as the error classes in shared/errors. */
+export type IngestOutcome =
+  | { kind: 'accepted'; deliveries: DeliveryResult[]; ignored: string[] }
+  | { kind: 'duplicate'; deliveries: DeliveryResult[] }
+  | { kind: 'ignored'; ignored: string[] };
+
+// Headers that carry credentials, or signatures derived from them, never reach the archive.
+const strippedHeaders = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+const signatureHeaders = new Set([
+  'x-shopify-hmac-sha256',
+  'stripe-signature',
+  'x-hubspot-signature-v3',
+  'x-hubspot-signature',
+  'webhook-signature',
+]);
+
+function archivableHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (strippedHeaders.has(name)) continue;
+    kept[name] = signatureHeaders.has(name) ? '[redacted]' : value;
+  }
+  return kept;
+}
+
+function rawRecord(request: WebhookRequest, deliveryIds: string[]): RawWebhookRecord {
+  return {
+    source: request.sourceName,
+    deliveryIds,
+    receivedAt: request.receivedAt.toISOString(),
+    method: request.method,
+    url: request.url,
+    headers: archivableHeaders(request.headers),
+    bodyBase64: request.body.toString('base64'),
+  };
+}
+
+function assertJsonContent(contentType: string | undefined): void {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json' && !mediaType?.endsWith('+json'))
+    throw new UnsupportedMediaTypeError(contentType);
+}
+
+async function verifySignature(
+  request: WebhookRequest,
+  source: WebhookSource,
+  deps: IngestDependencies,
+): Promise<void> {
+  try {
+    source.verify(request, await deps.secrets.secretsFor(source.name));
+  } catch (error) {
+    if (!(error instanceof SignatureInvalidError)) throw error;
+    // A mismatch right after a rotation: try once more with fresh secrets (rate-limited by the secret source).
+    const fresh = await deps.secrets.refresh(source.name);
+    if (!fresh) throw error;
+    source.verify(request, fresh);
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new MalformedPayloadError(`Body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+interface NewEvent {
+  deliveryId: string;
+  event: CanonicalEvent;
+}
+
+function buildEvents(request: WebhookRequest, deliveries: MappedDelivery[]): NewEvent[] {
+  const incomingCorrelationId = request.headers['x-correlation-id'];
+  return deliveries.flatMap((delivery) => {
+    if (delivery.kind !== 'event') return [];
+    const event = buildCanonicalEvent(delivery.draft, {
+      id: newId(),
+      correlationId: correlationIdFrom(incomingCorrelationId),
+      causationId: `${request.sourceName}:${delivery.deliveryId}`,
+    });
+    const violations = validateCanonicalEvent(event);
+    if (violations.length > 0) {
+      throw new SchemaViolationError(
+        `The ${event.type} event mapped from delivery ${delivery.deliveryId} violates its schema`,
+        violations,
+      );
+    }
+    const sizeBytes = Buffer.byteLength(JSON.stringify(event));
+    if (sizeBytes > eventBridgeMaxEntryBytes)
+      throw new PayloadTooLargeError(sizeBytes, eventBridgeMaxEntryBytes);
+    return [{ deliveryId: delivery.deliveryId, event }];
+  });
+}
+
+async function mapAndValidate(request: WebhookRequest, source: WebhookSource, deps: IngestDependencies) {
+  const payload = parseJson(request.body);
+  try {
+    const deliveries = await source.map(request, payload);
+    return { deliveries, events: buildEvents(request, deliveries) };
+  } catch (error) {
+    if (!(error instanceof SchemaViolationError)) throw error;
+    // Authenticated but unusable: keep it where an operator can list, fix and replay it.
+    const quarantineRef = await deps.archive.putQuarantined({
+      ...rawRecord(request, []),
+      reason: error.message,
+      violations: error.violations,
+    });
+    deps.logger.warn('webhook quarantined', {
+      source: source.name,
+      quarantineRef,
+      violations: error.violations,
+    });
+    throw new SchemaViolationError(error.message, error.violations, quarantineRef);
+  }
+}
+
+interface Claimed extends NewEvent {
+  token: string;
+}
+
+async function releaseAll(
+  claims: readonly Claimed[],
+  source: WebhookSource,
+  deps: IngestDependencies,
+): Promise<void> {
+  const results = await Promise.allSettled(
+    claims.map((claim) =>
+      deps.dedupe.release({ source: source.name, deliveryId: claim.deliveryId }, claim.token),
+    ),
+  );
+  // A claim that cannot be released expires after inProgressSec; the provider's retry is then processed.
+  for (const result of results)
+    if (result.status === 'rejected') deps.logger.warn('dedupe claim not released', { error: result.reason });
+}
+
+async function claimAll(
+  events: NewEvent[],
+  source: WebhookSource,
+  request: WebhookRequest,
+  deps: IngestDependencies,
+) {
+  const claimed: Claimed[] = [];
+  const duplicates: DeliveryResult[] = [];
+  try {
+    for (const item of events) {
+      const key = { source: source.name, deliveryId: item.deliveryId };
+      const outcome = await deps.dedupe.claim(key, {
+        windowSec: source.dedupeWindowSec,
+        inProgressSec: deps.limits.inProgressSec,
+        now: request.receivedAt,
+      });
+      if (outcome.status === 'claimed') claimed.push({ ...item, token: outcome.token });
+      else if (outcome.status === 'completed')
+        duplicates.push({
+          deliveryId: item.deliveryId,
+          eventId: outcome.eventId,
+          correlationId: outcome.correlationId,
+          duplicate: true,
+        });
+      else throw new DeliveryInProgressError(item.deliveryId);
+    }
+  } catch (error) {
+    await releaseAll(claimed, source, deps);
+    throw error;
+  }
+  return { claimed, duplicates };
+}
+
+/** Runs one webhook through the ingest edge; never acknowledges what is not durably archived and on the bus. */
+export async function receiveWebhook(
+  request: WebhookRequest,
+  deps: IngestDependencies,
+): Promise<IngestOutcome> {
+  const source = deps.sources.get(request.sourceName);
+  if (!source) throw new UnknownSourceError(request.sourceName);
+  assertJsonContent(request.headers['content-type']);
+  if (request.body.length > deps.limits.maxBodyBytes)
+    throw new PayloadTooLargeError(request.body.length, deps.limits.maxBodyBytes);
+  await verifySignature(request, source, deps);
+
+  const { deliveries, events } = await mapAndValidate(request, source, deps);
+  const ignored = deliveries.flatMap((delivery) => (delivery.kind === 'ignored' ? [delivery.reason] : []));
+  if (events.length === 0) {
+    deps.logger.info('webhook ignored', { source: source.name, ignored });
+    return { kind: 'ignored', ignored };
+  }
+
+  const { claimed, duplicates } = await claimAll(events, source, request, deps);
+  if (claimed.length === 0) {
+    deps.logger.info('duplicate delivery', { source: source.name, deliveries: duplicates });
+    return { kind: 'duplicate', deliveries: duplicates };
+  }
+
+  try {
+    const archiveKey = await deps.archive.putRaw(
+      rawRecord(
+        request,
+        claimed.map((claim) => claim.deliveryId),
+      ),
+    );
+    await deps.publisher.publish(claimed.map((claim) => claim.event));
+    deps.logger.info('events published', {
+      source: source.name,
+      archiveKey,
+      events: claimed.map((claim) => redactPii(claim.event)),
+    });
+  } catch (error) {
+    await releaseAll(claimed, source, deps);
+    throw error;
+  }
+
+  const completions = await Promise.allSettled(
+    claimed.map((claim) =>
+      deps.dedupe.complete({ source: source.name, deliveryId: claim.deliveryId }, claim.token, {
+        eventId: claim.event.id,
+        correlationId: claim.event.correlationid,
+      }),
+    ),
+  );
+  // The events are on the bus: acknowledge. An unrecorded completion only risks a duplicate, which downstream idempotency absorbs.
+  for (const result of completions)
+    if (result.status === 'rejected')
+      deps.logger.warn('dedupe completion not recorded', { error: result.reason });
+
+  const published = claimed.map((claim) => ({
+    deliveryId: claim.deliveryId,
+    eventId: claim.event.id,
+    correlationId: claim.event.correlationid,
+    duplicate: false,
+  }));
+  return { kind: 'accepted', deliveries: [...published, ...duplicates], ignored };
+}

@@ -1,0 +1,109 @@
+/** The webhook source registry: which senders may post, how each is verified and mapped, how long deliveries are remembered. */
+import sourcesJson from '../../../schemas/governance/sources.json';
+import { RegistryInconsistentError } from '../errors';
+import { validateSourceRegistry } from '../generated/validators';
+import {
+  describeSchemaErrors,
+  loadSystemOfRecord,
+  type SystemOfRecord,
+} from '../governance/system-of-record';
+import { compileDeclaredMapping, type DeclaredMapping } from './mappers/declared';
+import { mapHubspot } from './mappers/hubspot';
+import type { WebhookMapper } from './mappers/mapped-delivery';
+import { mapShopify } from './mappers/shopify';
+import { mapStripe } from './mappers/stripe';
+import { type SignatureScheme, type SignatureVerifier, signatureVerifiers } from './signatures';
+
+/** One source as written in schemas/governance/sources.json. */
+export interface SourceDefinition {
+  description: string;
+  scheme: SignatureScheme;
+  mapping: 'shopify' | 'stripe' | 'hubspot' | 'declared';
+  system: string;
+  retryWindowSec: number;
+  dedupeWindowSec: number;
+  sourceUri?: string;
+  declared?: DeclaredMapping;
+}
+
+/** A source ready to serve requests: verifier and mapper resolved. */
+export interface WebhookSource {
+  name: string;
+  system: string;
+  scheme: SignatureScheme;
+  dedupeWindowSec: number;
+  verify: SignatureVerifier;
+  map: WebhookMapper;
+}
+
+const builtInMappers = { shopify: mapShopify, stripe: mapStripe, hubspot: mapHubspot } as const;
+// A built-in mapper reads its vendor's payloads, which only arrive signed with that vendor's scheme.
+const builtInSchemes: Record<keyof typeof builtInMappers, SignatureScheme> = {
+  shopify: 'shopify',
+  stripe: 'stripe',
+  hubspot: 'hubspot-v3',
+};
+
+function checkSource(name: string, source: SourceDefinition, systemOfRecord: SystemOfRecord): string[] {
+  const problems: string[] = [];
+  if (source.dedupeWindowSec <= source.retryWindowSec) {
+    problems.push(
+      `${name}: dedupeWindowSec ${source.dedupeWindowSec} must exceed the provider's retry window ${source.retryWindowSec}`,
+    );
+  }
+  if (!systemOfRecord.hasSystem(source.system))
+    problems.push(`${name}: system ${source.system} is not in the system-of-record registry`);
+  else if (systemOfRecord.systemOfPlatform(name) !== source.system) {
+    problems.push(
+      `${name}: the system-of-record registry does not list it as a platform of ${source.system}`,
+    );
+  }
+  if (source.mapping === 'declared') {
+    if (!source.declared || !source.sourceUri)
+      problems.push(`${name}: a declared mapping needs "declared" and "sourceUri"`);
+  } else {
+    if (builtInSchemes[source.mapping] !== source.scheme)
+      problems.push(
+        `${name}: the ${source.mapping} mapper needs the ${builtInSchemes[source.mapping]} scheme`,
+      );
+    if (source.declared) problems.push(`${name}: "declared" is only for mapping "declared"`);
+  }
+  return problems;
+}
+
+function resolveMapper(name: string, source: SourceDefinition): WebhookMapper {
+  if (source.mapping !== 'declared') return builtInMappers[source.mapping];
+  return compileDeclaredMapping(name, source.sourceUri as string, source.declared as DeclaredMapping);
+}
+
+/** Loads and checks the registry (schema, windows, ownership, mappings); throws RegistryInconsistentError listing every problem. */
+export function loadSourceRegistry(
+  raw: unknown = sourcesJson,
+  systemOfRecord: SystemOfRecord = loadSystemOfRecord(),
+): ReadonlyMap<string, WebhookSource> {
+  if (!validateSourceRegistry(raw))
+    throw new RegistryInconsistentError('sources.json', describeSchemaErrors(validateSourceRegistry.errors));
+  const definitions = (raw as { sources: Record<string, SourceDefinition> }).sources;
+  const problems = Object.entries(definitions).flatMap(([name, source]) =>
+    checkSource(name, source, systemOfRecord),
+  );
+  if (problems.length > 0) throw new RegistryInconsistentError('sources.json', problems);
+  return new Map(
+    Object.entries(definitions).map(([name, source]) => [
+      name,
+      {
+        name,
+        system: source.system,
+        scheme: source.scheme,
+        dedupeWindowSec: source.dedupeWindowSec,
+        verify: signatureVerifiers[source.scheme],
+        map: resolveMapper(name, source),
+      },
+    ]),
+  );
+}
+
+/** The source names in the registry, for infrastructure (one secret per source). */
+export function registeredSourceNames(raw: unknown = sourcesJson): string[] {
+  return Object.keys((raw as { sources: Record<string, unknown> }).sources).sort();
+}

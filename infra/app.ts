@@ -1,0 +1,34 @@
+/** The CDK app: the only place that reads the stage (-c stage=…) and the deployment environment. */
+import { App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { stageConfig } from './config/stage-config';
+import { StatefulStack } from './stacks/stateful-stack';
+import { StatelessStack } from './stacks/stateless-stack';
+
+/** Builds every stack of a stage into an app. */
+export function buildApp(
+  app: App,
+  stage: string,
+  account?: string,
+): { stateful: StatefulStack; stateless: StatelessStack } {
+  const config = stageConfig(stage);
+  const env = { account, region: config.region };
+  const stateful = new StatefulStack(app, `Concord-${config.stage}-Stateful`, {
+    env,
+    config,
+    terminationProtection: config.stage === 'prod',
+  });
+  const stateless = new StatelessStack(app, `Concord-${config.stage}-Stateless`, { env, config, stateful });
+  Tags.of(app).add('project', 'concord');
+  Tags.of(app).add('stage', config.stage);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { stateful, stateless };
+}
+
+if (require.main === module) {
+  const app = new App();
+  const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+  // The local stage deploys onto the embedded runtime, which uses a fixed dummy account.
+  buildApp(app, stage, stage === 'local' ? '000000000000' : process.env.CDK_DEFAULT_ACCOUNT);
+  app.synth();
+}

@@ -1,0 +1,85 @@
+/** Per-stage configuration as typed data: what differs between local, dev, staging and prod, and nothing else. */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** The stages Concord deploys. */
+export const stageNames = ['local', 'dev', 'staging', 'prod'] as const;
+export type StageName = (typeof stageNames)[number];
+
+/** Everything a stage decides. */
+export interface StageConfig {
+  stage: StageName;
+  region: string;
+  removalPolicy: RemovalPolicy;
+  logRetention: RetentionDays;
+  /** How long the bus archive keeps every event (audit and replay). */
+  busArchiveRetention: Duration;
+  ingest: {
+    memorySizeMiB: number;
+    timeoutSec: number;
+    /** Largest webhook body accepted (413 above). */
+    maxBodyBytes: number;
+    /** Must exceed timeoutSec: a claim outliving its function must not block the provider's retry for long. */
+    inProgressSec: number;
+    /** API Gateway throttling of the webhook route. */
+    rateLimitPerSec: number;
+    burstLimit: number;
+  };
+  archive: { infrequentAccessAfterDays: number; glacierAfterDays: number; expireAfterDays: number };
+  quarantine: { expireAfterDays: number };
+}
+
+const base = {
+  region: 'us-east-1',
+  ingest: {
+    memorySizeMiB: 256,
+    timeoutSec: 10,
+    maxBodyBytes: 1_048_576,
+    inProgressSec: 60,
+    rateLimitPerSec: 500,
+    burstLimit: 1000,
+  },
+  archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+  quarantine: { expireAfterDays: 90 },
+} as const;
+
+const stages: Record<StageName, StageConfig> = {
+  local: {
+    ...base,
+    stage: 'local',
+    removalPolicy: RemovalPolicy.DESTROY,
+    logRetention: RetentionDays.ONE_WEEK,
+    busArchiveRetention: Duration.days(7),
+  },
+  dev: {
+    ...base,
+    stage: 'dev',
+    removalPolicy: RemovalPolicy.DESTROY,
+    logRetention: RetentionDays.TWO_WEEKS,
+    busArchiveRetention: Duration.days(14),
+  },
+  staging: {
+    ...base,
+    stage: 'staging',
+    removalPolicy: RemovalPolicy.RETAIN,
+    logRetention: RetentionDays.ONE_MONTH,
+    busArchiveRetention: Duration.days(30),
+  },
+  prod: {
+    ...base,
+    stage: 'prod',
+    removalPolicy: RemovalPolicy.RETAIN,
+    logRetention: RetentionDays.ONE_YEAR,
+    busArchiveRetention: Duration.days(400),
+    ingest: { ...base.ingest, memorySizeMiB: 512, rateLimitPerSec: 2000, burstLimit: 5000 },
+    archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 2555 },
+  },
+};
+
+/** The configuration of a stage; throws naming the valid stages for anything else. */
+export function stageConfig(stage: string): StageConfig {
+  if (!(stageNames as readonly string[]).includes(stage)) {
+    throw new Error(`Unknown stage "${stage}": use one of ${stageNames.join(', ')} (-c stage=…)`);
+  }
+  return stages[stage as StageName];
+}

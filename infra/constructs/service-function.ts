@@ -1,0 +1,116 @@
+/** ServiceFunction: a Lambda with the house defaults, and bindXxx() intent methods that set the env var and the grant together. */
+import path from 'node:path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { BucketPrefixWriter } from './bucket-prefix-writer';
+
+/** Where function code lives: functions/<name>/handler.ts. */
+export const functionsDir = path.join(__dirname, '../../functions');
+
+/** What a ServiceFunction needs beyond the house defaults. */
+export interface ServiceFunctionProps {
+  /** Folder under functions/ holding handler.ts. */
+  functionDir: string;
+  memorySizeMiB: number;
+  timeoutSec: number;
+  logRetention: RetentionDays;
+  /** Plain configuration values (not resources: bind those). */
+  environment?: Record<string, string>;
+}
+
+/** A Node.js 22 arm64 Lambda, esbuild-bundled, with its own log group, X-Ray, Powertools settings and a least-privilege role. */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    // Explicit log permissions on its own log group, instead of the AWS managed basic execution policy.
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(functionsDir, props.functionDir, 'handler.ts'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySizeMiB,
+      timeout: Duration.seconds(props.timeoutSec),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      role: this.role,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.functionDir,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        // The SDK is bundled (pinned versions, tree-shaken through its ES modules) rather than taken from the runtime.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource scoping',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is the runtime Concord targets (DESIGN.md); moving to a newer one is a deliberate upgrade',
+    });
+  }
+
+  private allow(actions: string[], resources: string[]): void {
+    this.role.addToPolicy(new PolicyStatement({ actions, resources }));
+  }
+
+  /** Read and write single items (no scans, no batch, no table management). */
+  bindTableItems(envName: string, table: ITable): void {
+    this.function.addEnvironment(envName, table.tableName);
+    this.allow(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [table.tableArn],
+    );
+  }
+
+  /** Put objects under the writer's key prefix of its bucket. */
+  bindBucketWriter(envName: string, writer: BucketPrefixWriter): void {
+    this.function.addEnvironment(envName, writer.bucket.bucketName);
+    this.role.addManagedPolicy(writer.policy);
+  }
+
+  /** PutEvents on one bus. */
+  bindEventBus(envName: string, bus: IEventBus): void {
+    this.function.addEnvironment(envName, bus.eventBusName);
+    this.allow(['events:PutEvents'], [bus.eventBusArn]);
+  }
+
+  /** Read a set of secrets, passed as a JSON object of key → secret ARN. */
+  bindSecrets(envName: string, secrets: Readonly<Record<string, ISecret>>): void {
+    const ids = Object.fromEntries(Object.entries(secrets).map(([key, secret]) => [key, secret.secretArn]));
+    this.function.addEnvironment(envName, Stack.of(this).toJsonString(ids));
+    this.allow(
+      ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Object.values(secrets).map((secret) => secret.secretArn),
+    );
+  }
+}

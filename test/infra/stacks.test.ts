@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { buildApp } from '../../infra/app';
+import { stageConfig } from '../../infra/config/stage-config';
+
+// Bundling (esbuild) is exercised by `npm run synth`; these tests look at the templates only.
+function synthesize(stage: string) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stacks = buildApp(app, stage, '123456789012');
+  return {
+    app,
+    stateful: Template.fromStack(stacks.stateful),
+    stateless: Template.fromStack(stacks.stateless),
+  };
+}
+
+describe('StatefulStack', () => {
+  const { stateful } = synthesize('prod');
+
+  it('creates the stage bus with an archive of every event', () => {
+    stateful.hasResourceProperties('AWS::Events::EventBus', { Name: 'concord-prod' });
+    stateful.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 400 });
+  });
+
+  it('creates the dedupe table on demand with TTL, point-in-time recovery and encryption', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('keeps the raw archive encrypted, versioned, private and tiered by age', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({
+            ExpirationInDays: 2555,
+            Transitions: [
+              { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+              { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
+            ],
+          }),
+        ],
+      },
+    });
+  });
+
+  it('retains data resources in prod', () => {
+    const tables = stateful.findResources('AWS::DynamoDB::Table');
+    expect(Object.values(tables).map((table) => table.DeletionPolicy)).toEqual(['Retain']);
+  });
+
+  it('creates one webhook secret per registered source', () => {
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
+  });
+
+  it('pins the logical ids of stateful resources, whose change would replace them and lose data', () => {
+    // A failure here means a rename: keep the old id (overrideLogicalId) or plan a migration.
+    const statefulTypes = [
+      'AWS::Events::EventBus',
+      'AWS::Events::Archive',
+      'AWS::DynamoDB::Table',
+      'AWS::S3::Bucket',
+      'AWS::SecretsManager::Secret',
+    ];
+    const ids = Object.entries(stateful.toJSON().Resources as Record<string, { Type: string }>)
+      .filter(([, resource]) => statefulTypes.includes(resource.Type))
+      .map(([id, resource]) => `${resource.Type} ${id}`)
+      .sort();
+    expect(ids).toEqual([
+      'AWS::DynamoDB::Table DedupeTableBA3ED9BF',
+      'AWS::Events::Archive BusArchiveD85DECCD',
+      'AWS::Events::EventBus BusEA82B648',
+      'AWS::S3::Bucket AccessLogBucketDA470295',
+      'AWS::S3::Bucket QuarantineBucketFDBDA180',
+      'AWS::S3::Bucket RawArchiveBucket5791F78D',
+      'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
+      'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
+      'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',
+      'AWS::SecretsManager::Secret WebhookSecretstripe18F322E3',
+    ]);
+  });
+});
+
+describe('StatelessStack', () => {
+  const { stateless } = synthesize('prod');
+
+  it('runs ingest on nodejs22.x arm64 with tracing and its configuration', () => {
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 512,
+      Timeout: 10,
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'ingest-webhook',
+          EVENT_BUS_NAME: Match.anyValue(),
+          DEDUPE_TABLE_NAME: Match.anyValue(),
+          ARCHIVE_BUCKET_NAME: Match.anyValue(),
+          QUARANTINE_BUCKET_NAME: Match.anyValue(),
+          WEBHOOK_SECRET_IDS: Match.anyValue(),
+          MAX_BODY_BYTES: '1048576',
+          IN_PROGRESS_SEC: '60',
+        }),
+      },
+    });
+  });
+
+  it('routes POST /webhooks/{source} to the ingest function with payload format 2.0', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/{source}' });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('logs API access and throttles the stage', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+      DefaultRouteSettings: { ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 5000 },
+    });
+  });
+
+  it('keeps log groups for the stage retention', () => {
+    stateless.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('grants no wildcard action and no managed AWS policy', () => {
+    // Prepare
+    const policies = [
+      ...Object.values(stateless.findResources('AWS::IAM::Policy')),
+      ...Object.values(synthesize('prod').stateful.findResources('AWS::IAM::ManagedPolicy')),
+    ];
+    const actions = policies.flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((statement) =>
+        [statement.Action].flat(),
+      ),
+    );
+    // Assess
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+    const roles = Object.values(stateless.findResources('AWS::IAM::Role'));
+    expect(JSON.stringify(roles)).not.toContain('arn:aws:iam::aws:policy');
+  });
+
+  it('scopes PutEvents to the stage bus', () => {
+    stateless.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'events:PutEvents',
+            Resource: Match.objectLike({ 'Fn::ImportValue': Match.anyValue() }),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it.each(['local', 'dev', 'staging', 'prod'])(
+    'synthesizes the %s stage with no unacknowledged finding',
+    (stage) => {
+      const { app } = synthesize(stage);
+      expect(() => app.synth()).not.toThrow();
+    },
+  );
+
+  it('fails synthesis on an unacknowledged finding', () => {
+    // Prepare: a bucket without encryption, access logs or TLS enforcement.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    buildApp(app, 'dev', '123456789012');
+    new Bucket(new Stack(app, 'Careless'), 'Open');
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    // Act
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = (error as Error).message;
+    } finally {
+      stderr.mockRestore();
+    }
+    // Assess
+    const reportPath = /found in: (\S+)/.exec(message)?.[1] ?? '';
+    const report = readFileSync(reportPath, 'utf8');
+    expect(report).toContain('AwsSolutions-S1');
+    expect(report).toContain('Careless/Open/Resource');
+  });
+});
+
+describe('stageConfig', () => {
+  it('rejects an unknown stage naming the valid ones', () => {
+    expect(() => stageConfig('qa')).toThrow(
+      'Unknown stage "qa": use one of local, dev, staging, prod (-c stage=…)',
+    );
+  });
+});
