@@ -35,6 +35,7 @@ const dependencies: IngestDependencies = {
     busSource: ingestBusSource,
   }),
   logger,
+  logEventBodies: logger.getLevelName() === 'DEBUG',
   limits: { maxBodyBytes: config.maxBodyBytes, inProgressSec: config.inProgressSec },
 };
 

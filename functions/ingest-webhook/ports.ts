@@ -71,6 +71,7 @@ export interface EventPublisher {
 
 /** Structured logging (Powertools Logger in production). */
 export interface IngestLogger {
+  debug(message: string, extra: Record<string, unknown>): void;
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
   error(message: string, extra: Record<string, unknown>): void;

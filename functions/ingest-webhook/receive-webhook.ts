@@ -34,6 +34,8 @@ export interface IngestDependencies {
   archive: WebhookArchive;
   publisher: EventPublisher;
   logger: IngestLogger;
+  /** Log published events (PII redacted) at debug level: costly, so only when that level is on. */
+  logEventBodies: boolean;
   limits: { maxBodyBytes: number; inProgressSec: number };
 }
 

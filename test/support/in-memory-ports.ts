@@ -131,6 +131,9 @@ export class StaticSecrets implements WebhookSecretSource {
 /** Records log lines instead of printing them. */
 export class RecordingLogger implements IngestLogger {
   readonly lines: { level: string; message: string; extra: Record<string, unknown> }[] = [];
+  debug(message: string, extra: Record<string, unknown>): void {
+    this.lines.push({ level: 'debug', message, extra });
+  }
   info(message: string, extra: Record<string, unknown>): void {
     this.lines.push({ level: 'info', message, extra });
   }
@@ -164,6 +167,7 @@ export function inMemoryIngest(overrides: Partial<IngestDependencies> = {}) {
     archive,
     publisher,
     logger,
+    logEventBodies: true,
     limits: { maxBodyBytes: 1_048_576, inProgressSec: 60 },
     ...overrides,
   };

@@ -126,5 +126,7 @@ export function readObjectPayload(payload: Json): PayloadReader {
 
 /** Drops keys whose value is undefined, so optional fields are absent rather than present-but-empty. */
 export function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const result: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) if (entry !== undefined) result[key] = entry;
+  return result as T;
 }
