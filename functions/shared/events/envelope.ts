@@ -94,8 +94,3 @@ export function validateCanonicalEvent(event: { type: string; data: unknown }): 
   const dataViolations = validate(event.data) ? [] : toViolations(validate.errors, '/data');
   return [...envelopeViolations, ...dataViolations];
 }
-
-/** The EventBridge DetailType of a canonical type: the type with its major version. */
-export function detailTypeOf(event: CanonicalEvent): string {
-  return event.type;
-}
