@@ -1,0 +1,45 @@
+/** `concord`: the operations command line. One file per command under cli/commands/. */
+import { runServices, servicesHelp } from './commands/services';
+
+const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
+  services: { run: runServices, help: servicesHelp },
+};
+
+function usage(): string {
+  return [
+    'usage: concord <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(
+      ([name, command]) => `  ${name.padEnd(10)} ${command.help.split('\n')[0]}`,
+    ),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`concord: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(command.help);
+    return 0;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`concord: ${(error as Error)?.message ?? String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,37 @@
+/** Errors raised inside a state machine execution, named as Step Functions names them. */
+
+/** An error with a Step Functions error name (States.Timeout, a Lambda's errorType, …) and a cause. */
+export class StatesError extends Error {
+  override readonly name = 'StatesError';
+
+  constructor(
+    readonly error: string,
+    override readonly cause: string,
+  ) {
+    super(`${error}: ${cause}`);
+  }
+}
+
+/** Errors that no Retry or Catch can handle (States.ALL does not match them, and naming them does not help). */
+export const uncatchableErrors = new Set(['States.Runtime']);
+
+/** Errors that States.ALL does not match (they can still be named explicitly). */
+const notMatchedByAll = new Set(['States.Runtime', 'States.DataLimitExceeded']);
+
+/** Whether a Retrier's or Catcher's ErrorEquals list matches an error name. */
+export function errorMatches(errorEquals: readonly string[], error: string): boolean {
+  if (uncatchableErrors.has(error)) return false;
+  return errorEquals.some((name) => {
+    if (name === error) return true;
+    if (name === 'States.ALL') return !notMatchedByAll.has(error);
+    // States.TaskFailed matches any task failure except a timeout.
+    if (name === 'States.TaskFailed')
+      return !notMatchedByAll.has(error) && error !== 'States.Timeout' && error !== 'States.HeartbeatTimeout';
+    return false;
+  });
+}
+
+/** A States.Runtime error: a definition that cannot be applied to the data at hand. */
+export function runtimeError(cause: string): StatesError {
+  return new StatesError('States.Runtime', cause);
+}

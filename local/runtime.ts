@@ -1,0 +1,269 @@
+/** The embedded AWS-compatible runtime: every local service behind one edge endpoint, wired to each other as on AWS. */
+import type { Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { LocalClock } from './clock';
+import { AwsError } from './edge/aws-error';
+import { startEdgeServer } from './edge/edge-server';
+import { DynamoDbService } from './services/dynamodb/dynamodb-service';
+import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
+import { FirehoseService } from './services/firehose/firehose-service';
+import { LambdaService } from './services/lambda/lambda-service';
+import { type LocalEnvironment, parseArn } from './services/local-environment';
+import { S3Service } from './services/s3/s3-service';
+import { SecretsService } from './services/secrets/secrets-service';
+import { SqsService } from './services/sqs/sqs-service';
+import { StatesService } from './services/states/states-service';
+import { LocalTaskIntegrations } from './services/states/task-integrations';
+import { DurableStore } from './store/durable-store';
+
+/** How to start the runtime. */
+export interface RuntimeOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  edgePort: number;
+  /** Local time runs this many times faster than real time (Wait states, retries, visibility timeouts). */
+  clockFactor?: number;
+  accountId?: string;
+  region?: string;
+}
+
+async function withDeliveryErrors(call: () => unknown): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof AwsError) {
+      const missing = /NotFound|DoesNotExist|NonExistent/.test(error.code);
+      throw new TargetDeliveryError(error.code, error.message, !missing);
+    }
+    if ((error as Error)?.name === 'FunctionNotFoundError')
+      throw new TargetDeliveryError('ResourceNotFoundException', (error as Error).message, false);
+    throw error;
+  }
+}
+
+/** A running runtime. */
+export class LocalRuntime {
+  readonly clock: LocalClock;
+  readonly store: DurableStore;
+  readonly sqs: SqsService;
+  readonly events: EventsService;
+  readonly s3: S3Service;
+  readonly firehose: FirehoseService;
+  readonly secrets: SecretsService;
+  readonly dynamodb: DynamoDbService;
+  readonly lambda: LambdaService;
+  readonly states: StatesService;
+  private server: Server | undefined;
+  private url = '';
+  private readonly clockSaver: NodeJS.Timeout;
+
+  private constructor(readonly options: RuntimeOptions) {
+    this.store = new DurableStore(options.dataDir);
+    // Local time continues from where the last run left it, even when it ran faster than real time.
+    const saved = this.store.getResource<{ nowMs: number }>('runtime', 'clock');
+    this.clock = new LocalClock(options.clockFactor ?? 1, saved?.nowMs ?? 0);
+    this.clockSaver = setInterval(() => this.saveClock(), 1000);
+    this.clockSaver.unref();
+    const env: LocalEnvironment = {
+      accountId: options.accountId ?? '000000000000',
+      region: options.region ?? 'us-east-1',
+      edgeUrl: () => this.url,
+    };
+    this.sqs = new SqsService(this.store, this.clock, env);
+    this.events = new EventsService(this.store, this.clock, env);
+    this.s3 = new S3Service(this.store, this.clock);
+    this.firehose = new FirehoseService(this.store, this.clock, env, this.s3);
+    this.secrets = new SecretsService(this.store, this.clock, env);
+    this.dynamodb = new DynamoDbService(this.store, this.clock);
+    this.lambda = new LambdaService(this.store, this.clock, env);
+    this.states = new StatesService(this.store, this.clock, env);
+    this.wire();
+  }
+
+  /** Starts every service and the edge; resumes what was in flight before the last stop. */
+  static async start(options: RuntimeOptions): Promise<LocalRuntime> {
+    const runtime = new LocalRuntime(options);
+    await runtime.dynamodb.start();
+    const { server, url } = await startEdgeServer(
+      {
+        json: [runtime.events, runtime.sqs, runtime.states, runtime.firehose, runtime.secrets],
+        rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
+        rawByScope: { s3: runtime.s3, lambda: runtime.lambda },
+        health: () => runtime.health(),
+      },
+      options.edgePort,
+    );
+    runtime.server = server;
+    runtime.url = url;
+    runtime.events.start();
+    runtime.lambda.start();
+    runtime.states.start();
+    return runtime;
+  }
+
+  /** The edge endpoint (AWS_ENDPOINT_URL). */
+  get endpoint(): string {
+    return this.url;
+  }
+
+  private saveClock(): void {
+    this.store.putResource('runtime', 'clock', { nowMs: this.clock.now() });
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      status: 'ok',
+      endpoint: this.url,
+      dataDir: this.options.dataDir,
+      services: ['events', 'sqs', 'states', 'firehose', 's3', 'dynamodb', 'lambda', 'secretsmanager'],
+      pendingEventDeliveries: this.events.pendingDeliveries(),
+    };
+  }
+
+  private wire(): void {
+    this.events.dispatch = (target, payload, event) => this.deliver(target, payload, event);
+    this.events.sendDeadLetter = (queueArn, body, attributes) => {
+      this.sqs.sendMessage(this.sqs.queueByArn(queueArn), {
+        MessageBody: body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
+      });
+    };
+    this.lambda.sendToDestination = async (arn, record) => {
+      const { service } = parseArn(arn);
+      const body = JSON.stringify(record);
+      if (service === 'sqs') this.sqs.sendMessage(this.sqs.queueByArn(arn), { MessageBody: body });
+      else if (service === 'lambda') this.lambda.invokeAsync(arn, body);
+      else if (service === 'events') {
+        const failed = (record.requestContext as { condition?: string }).condition !== 'Success';
+        this.events.putEvents([
+          {
+            EventBusName: arn,
+            Source: 'lambda',
+            DetailType: `Lambda Function Invocation Result - ${failed ? 'Failure' : 'Success'}`,
+            Detail: body,
+          },
+        ]);
+      } else console.warn(`[lambda] destination ${arn} is not supported locally; record dropped: ${body}`);
+    };
+    this.states.integrations = new LocalTaskIntegrations({
+      lambda: this.lambda,
+      events: this.events,
+      sqs: this.sqs,
+      states: this.states,
+      dynamodb: (operation, input) => this.callDynamoDb(operation, input),
+      json: { firehose: this.firehose, secretsmanager: this.secrets },
+    });
+  }
+
+  private async deliver(
+    target: TargetDefinition,
+    payload: string,
+    event: Record<string, unknown>,
+  ): Promise<void> {
+    const { service, resource } = parseArn(target.Arn);
+    switch (service) {
+      case 'sqs':
+        return withDeliveryErrors(() =>
+          this.sqs.sendMessage(this.sqs.queueByArn(target.Arn), { MessageBody: payload }),
+        );
+      case 'lambda':
+        return withDeliveryErrors(() => this.lambda.invokeAsync(target.Arn, payload));
+      case 'states':
+        return withDeliveryErrors(() =>
+          this.states.startExecution({ stateMachineArn: target.Arn, input: payload }),
+        );
+      case 'firehose':
+        return withDeliveryErrors(() => {
+          const [result] = this.firehose.putRecords(
+            resource.split('/').at(-1) ?? '',
+            [{ Data: payload }],
+            'utf8',
+          );
+          if (result && 'ErrorCode' in result)
+            throw new AwsError(String(result.ErrorCode), String(result.ErrorMessage));
+        });
+      case 'events':
+        return withDeliveryErrors(() => {
+          const bus = resource.split('/').at(-1) ?? 'default';
+          if (!this.store.getResource('events-bus', bus))
+            throw new AwsError('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+          this.store.transaction(() => this.events.route(bus, event));
+        });
+      default:
+        throw new TargetDeliveryError(
+          'UnsupportedTarget',
+          `Targets of service ${service} are not supported by the local runtime`,
+          false,
+        );
+    }
+  }
+
+  /** One DynamoDB JSON call against the local DynamoDB (for Step Functions integrations). */
+  callDynamoDb(operation: string, input: unknown): Promise<unknown> {
+    const body = JSON.stringify(input ?? {});
+    const endpoint = new URL(this.url);
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: endpoint.hostname,
+          port: endpoint.port,
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': `DynamoDB_20120810.${operation}`,
+            'content-length': Buffer.byteLength(body),
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
+              __type?: string;
+              message?: string;
+              Message?: string;
+            };
+            if ((response.statusCode ?? 500) >= 400) {
+              reject(
+                new AwsError(
+                  (parsed.__type ?? 'InternalServerError').split('#').at(-1) ?? 'InternalServerError',
+                  parsed.message ?? parsed.Message ?? '',
+                ),
+              );
+            } else resolve(parsed);
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  /** Stops accepting work, flushes buffers, closes the store; anything unfinished resumes on the next start. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
+    // Long polls would otherwise hold the close for up to 20 s.
+    this.server?.closeAllConnections();
+    await closed;
+    this.events.close();
+    this.states.close();
+    this.sqs.close();
+    this.firehose.flushAll();
+    this.firehose.close();
+    await this.lambda.close();
+    await this.dynamodb.close();
+    clearInterval(this.clockSaver);
+    this.saveClock();
+    this.store.close();
+  }
+}
