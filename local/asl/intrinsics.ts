@@ -1,7 +1,6 @@
 /** The States.* intrinsic functions of JSONPath states: a parser for their call syntax and each function's AWS behaviour. */
 import { createHash, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { readPath } from './json-path';
 import { StatesError } from './states-error';
 
 type Argument =
@@ -289,17 +288,9 @@ function mulberry32(seed: number): number {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
-function evaluate(argument: Argument, data: unknown, context: unknown): unknown {
+function evaluate(argument: Argument, resolvePath: (path: string) => unknown): unknown {
   if (argument.kind === 'literal') return argument.value;
-  if (argument.kind === 'path') {
-    const value = readPath(argument.path, data, context);
-    if (value === undefined)
-      throw new StatesError(
-        'States.Runtime',
-        `The JsonPath argument '${argument.path}' of an intrinsic function could not be found`,
-      );
-    return value;
-  }
+  if (argument.kind === 'path') return resolvePath(argument.path);
   const fn = functions[argument.name];
   const [min, max] = arity[argument.name] ?? [0, 0];
   if (!fn) throw intrinsicFailure(`Unknown intrinsic function States.${argument.name}`);
@@ -308,7 +299,7 @@ function evaluate(argument: Argument, data: unknown, context: unknown): unknown 
       `States.${argument.name} takes ${min === max ? min : `${min} to ${max}`} arguments, got ${argument.args.length}`,
     );
   }
-  return fn(argument.args.map((arg) => evaluate(arg, data, context)));
+  return fn(argument.args.map((arg) => evaluate(arg, resolvePath)));
 }
 
 /** Parses an intrinsic call once (at definition validation) so syntax errors surface early. */
@@ -316,7 +307,7 @@ export function parseIntrinsic(text: string): void {
   new Parser(text).parse();
 }
 
-/** Evaluates an intrinsic call against the state's data and the context object. */
-export function evaluateIntrinsic(text: string, data: unknown, context: unknown): unknown {
-  return evaluate(new Parser(text).parse(), data, context);
+/** Evaluates an intrinsic call; path arguments ($…, $$…, $variable…) are read through `resolvePath`. */
+export function evaluateIntrinsic(text: string, resolvePath: (path: string) => unknown): unknown {
+  return evaluate(new Parser(text).parse(), resolvePath);
 }

@@ -18,7 +18,8 @@ export interface JsonPathScope {
 /** Evaluates one path expression: `$…` data, `$$…` context, `$states.…`, `$var…` a variable, or an intrinsic call. */
 export function evaluatePathExpression(expression: string, scope: JsonPathScope, field: string): unknown {
   const text = expression.trim();
-  if (isIntrinsicCall(text)) return evaluateIntrinsic(text, scope.data, scope.context);
+  if (isIntrinsicCall(text))
+    return evaluateIntrinsic(text, (path) => evaluatePathExpression(path, scope, field));
   if (text.startsWith('$$') || text === '$' || text.startsWith('$.') || text.startsWith('$[')) {
     return requirePath(text, scope.data, scope.context, field);
   }

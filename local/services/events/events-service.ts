@@ -89,6 +89,8 @@ function eventTime(ms: number): string {
 export class EventsService implements JsonService {
   readonly targetPrefix = 'AWSEvents';
   private readonly patterns = new Map<string, CompiledPattern>();
+  // Rules are read on every event: kept in memory, written through to the store.
+  private readonly rules = new Map<string, RuleDefinition>();
   private readonly scheduleTimers = new Map<string, ClockTimer>();
   private deliveryTimer: NodeJS.Timeout | undefined;
   private delivering = false;
@@ -112,11 +114,19 @@ export class EventsService implements JsonService {
         attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, first_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_deliveries_due ON events_deliveries (next_at);`);
     if (!store.getResource('events-bus', 'default')) this.putBus('default');
+    for (const { name, value } of store.listResources<RuleDefinition>('events-rule'))
+      this.rules.set(name, value);
+  }
+
+  private saveRule(rule: RuleDefinition): void {
+    const key = this.ruleKey(rule.bus, rule.name);
+    this.store.putResource('events-rule', key, rule);
+    this.rules.set(key, rule);
   }
 
   /** Resumes deliveries and schedules persisted before a restart. */
   start(): void {
-    for (const { value: rule } of this.store.listResources<RuleDefinition>('events-rule')) this.arm(rule);
+    for (const rule of this.rules.values()) this.arm(rule);
     this.kick();
   }
 
@@ -207,7 +217,7 @@ export class EventsService implements JsonService {
 
   private deleteEventBus(name: string) {
     if (name === 'default') throw validationError('Cannot delete event bus default.');
-    if (this.store.listResources<RuleDefinition>('events-rule').some(({ value }) => value.bus === name)) {
+    if ([...this.rules.values()].some((rule) => rule.bus === name)) {
       throw validationError(`Event bus ${name} still has rules.`);
     }
     this.store.deleteResource('events-bus', name);
@@ -220,7 +230,7 @@ export class EventsService implements JsonService {
 
   private rule(name: string, busNameOrArn: unknown): RuleDefinition {
     const bus = this.busName(busNameOrArn);
-    const rule = this.store.getResource<RuleDefinition>('events-rule', this.ruleKey(bus, name));
+    const rule = this.rules.get(this.ruleKey(bus, name));
     if (!rule) throw notFound(`Rule ${name} does not exist on EventBus ${bus}.`);
     return rule;
   }
@@ -252,7 +262,7 @@ export class EventsService implements JsonService {
       parseScheduleExpression(scheduleExpression);
     }
     const key = this.ruleKey(bus, name);
-    const existing = this.store.getResource<RuleDefinition>('events-rule', key);
+    const existing = this.rules.get(key);
     const rule: RuleDefinition = {
       name,
       bus,
@@ -263,7 +273,7 @@ export class EventsService implements JsonService {
       description: input.Description as string | undefined,
       targets: existing?.targets ?? [],
     };
-    this.store.putResource('events-rule', key, rule);
+    this.saveRule(rule);
     this.patterns.delete(key);
     this.arm(rule);
     return { RuleArn: rule.arn };
@@ -285,10 +295,7 @@ export class EventsService implements JsonService {
   private listRules(input: Record<string, unknown>) {
     const bus = this.busName(input.EventBusName);
     const prefix = (input.NamePrefix as string | undefined) ?? '';
-    const rules = this.store
-      .listResources<RuleDefinition>('events-rule')
-      .map(({ value }) => value)
-      .filter((rule) => rule.bus === bus && rule.name.startsWith(prefix));
+    const rules = [...this.rules.values()].filter((rule) => rule.bus === bus && rule.name.startsWith(prefix));
     return { Rules: rules.map((rule) => this.describeRule(rule)) };
   }
 
@@ -297,6 +304,7 @@ export class EventsService implements JsonService {
       throw validationError("Rule can't be deleted since it has targets.");
     const key = this.ruleKey(rule.bus, rule.name);
     this.store.deleteResource('events-rule', key);
+    this.rules.delete(key);
     this.patterns.delete(key);
     this.scheduleTimers.get(key)?.clear();
     this.scheduleTimers.delete(key);
@@ -305,7 +313,7 @@ export class EventsService implements JsonService {
 
   private setRuleState(rule: RuleDefinition, state: RuleDefinition['state']) {
     const updated = { ...rule, state };
-    this.store.putResource('events-rule', this.ruleKey(rule.bus, rule.name), updated);
+    this.saveRule(updated);
     this.arm(updated);
     return {};
   }
@@ -348,7 +356,7 @@ export class EventsService implements JsonService {
         'LimitExceededException',
         'The requested resource exceeds the maximum number allowed (5 targets per rule).',
       );
-    this.store.putResource('events-rule', this.ruleKey(rule.bus, rule.name), {
+    this.saveRule({
       ...rule,
       targets: [...merged.values()],
     });
@@ -356,7 +364,7 @@ export class EventsService implements JsonService {
   }
 
   private removeTargets(rule: RuleDefinition, ids: string[]) {
-    this.store.putResource('events-rule', this.ruleKey(rule.bus, rule.name), {
+    this.saveRule({
       ...rule,
       targets: rule.targets.filter((target) => !ids.includes(target.Id)),
     });
@@ -453,7 +461,7 @@ export class EventsService implements JsonService {
     const insert = this.store.db.prepare(
       'INSERT INTO events_deliveries (rule_key, target_id, event, next_at, first_at) VALUES (?, ?, ?, ?, ?)',
     );
-    for (const { value: rule } of this.store.listResources<RuleDefinition>('events-rule')) {
+    for (const rule of this.rules.values()) {
       const pattern = rule.bus === bus && rule.state === 'ENABLED' ? this.compiled(rule) : undefined;
       if (!pattern || !matchesFlattened(pattern, flat)) continue;
       for (const target of rule.targets)
@@ -492,7 +500,20 @@ export class EventsService implements JsonService {
           .prepare('SELECT * FROM events_deliveries WHERE next_at <= ? ORDER BY seq LIMIT 100')
           .all(this.clock.now()) as DeliveryRow[];
         if (due.length === 0) break;
-        await Promise.all(due.map((row) => this.deliver(row)));
+        // Targets that write synchronously (SQS, Firehose, Step Functions) do so before their first await:
+        // one transaction around starting the batch turns a commit per message into one per batch.
+        this.store.db.exec('BEGIN');
+        let pending: Promise<number | undefined>[];
+        try {
+          pending = due.map((row) => this.deliver(row));
+        } finally {
+          this.store.db.exec('COMMIT');
+        }
+        const delivered = (await Promise.all(pending)).filter((seq): seq is number => seq !== undefined);
+        const remove = this.store.db.prepare('DELETE FROM events_deliveries WHERE seq = ?');
+        this.store.transaction(() => {
+          for (const seq of delivered) remove.run(seq);
+        });
         if (this.closed) return;
       }
     } finally {
@@ -504,20 +525,19 @@ export class EventsService implements JsonService {
     if (next.next !== null) this.kick(Math.max(10, this.clock.realMs(next.next - this.clock.now())));
   }
 
-  private async deliver(row: DeliveryRow): Promise<void> {
+  /** Delivers one row; resolves with its seq when it is done with (delivered, dropped or dead-lettered). */
+  private async deliver(row: DeliveryRow): Promise<number | undefined> {
     const [bus = 'default', ...nameParts] = row.rule_key.split('/');
-    const rule = this.store.getResource<RuleDefinition>('events-rule', row.rule_key);
+    const rule = this.rules.get(row.rule_key);
     const target = rule?.targets.find((candidate) => candidate.Id === row.target_id);
-    const deleteRow = this.store.db.prepare('DELETE FROM events_deliveries WHERE seq = ?');
     if (!rule || !target) {
       // The rule or target was removed after the event matched: AWS drops such deliveries too.
-      deleteRow.run(row.seq);
-      return;
+      return row.seq;
     }
     const event = JSON.parse(row.event) as Record<string, unknown>;
     try {
       await this.dispatch(target, targetInput(target, event, nameParts.join('/') || bus), event);
-      deleteRow.run(row.seq);
+      return row.seq;
     } catch (error) {
       const failure =
         error instanceof TargetDeliveryError
@@ -536,7 +556,7 @@ export class EventsService implements JsonService {
         this.store.db
           .prepare('UPDATE events_deliveries SET attempts = ?, next_at = ? WHERE seq = ?')
           .run(attempts, this.clock.now() + backoffMs, row.seq);
-        return;
+        return undefined;
       }
       this.store.transaction(() => {
         if (target.DeadLetterConfig?.Arn) {
@@ -557,8 +577,10 @@ export class EventsService implements JsonService {
             `[events] dropped event ${String(event.id)} for ${rule.arn} → ${target.Arn} after ${attempts} attempts: ${failure.code} ${failure.message}`,
           );
         }
-        deleteRow.run(row.seq);
+        // The dead letter and the end of the delivery commit together.
+        this.store.db.prepare('DELETE FROM events_deliveries WHERE seq = ?').run(row.seq);
       });
+      return undefined;
     }
   }
 
@@ -575,7 +597,7 @@ export class EventsService implements JsonService {
   }
 
   private fireSchedule(key: string, fireAtMs: number): void {
-    const rule = this.store.getResource<RuleDefinition>('events-rule', key);
+    const rule = this.rules.get(key);
     if (rule?.state !== 'ENABLED') return;
     const event = {
       version: '0',
