@@ -1,7 +1,11 @@
 /** `concord`: the operations command line. One file per command under cli/commands/. */
+import { devHelp, runDev } from './commands/dev';
+import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
+  dev: { run: runDev, help: devHelp },
+  send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
 };
 

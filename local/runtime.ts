@@ -110,13 +110,20 @@ export class LocalRuntime {
     this.store.putResource('runtime', 'clock', { nowMs: this.clock.now() });
   }
 
-  health(): Record<string, unknown> {
+  /** Set while something (a deployment) must finish before the runtime counts as ready. */
+  startingReason: string | undefined;
+  /** Extra health information (the deployed resources, once deployed). */
+  healthDetails: () => Record<string, unknown> = () => ({});
+
+  health(): { status: string } & Record<string, unknown> {
     return {
-      status: 'ok',
+      status: this.startingReason ? 'starting' : 'ok',
+      ...(this.startingReason ? { startingReason: this.startingReason } : {}),
       endpoint: this.url,
       dataDir: this.options.dataDir,
       services: ['events', 'sqs', 'states', 'firehose', 's3', 'dynamodb', 'lambda', 'secretsmanager'],
       pendingEventDeliveries: this.events.pendingDeliveries(),
+      ...this.healthDetails(),
     };
   }
 
@@ -218,6 +225,7 @@ export class LocalRuntime {
             'content-type': 'application/x-amz-json-1.0',
             'x-amz-target': `DynamoDB_20120810.${operation}`,
             'content-length': Buffer.byteLength(body),
+            'x-amz-date': '20260101T000000Z',
             authorization:
               'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=local',
           },

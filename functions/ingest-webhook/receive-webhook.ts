@@ -155,10 +155,11 @@ async function mapAndValidate(request: WebhookRequest, source: WebhookSource, de
       reason: error.message,
       violations: error.violations,
     });
+    // Paths only: a violation message may quote the offending value, which can be personal data.
     deps.logger.warn('webhook quarantined', {
       source: source.name,
       quarantineRef,
-      violations: error.violations,
+      violationPaths: error.violations.map((v) => v.path),
     });
     throw new SchemaViolationError(error.message, error.violations, quarantineRef);
   }
@@ -252,8 +253,15 @@ export async function receiveWebhook(
     deps.logger.info('events published', {
       source: source.name,
       archiveKey,
-      events: claimed.map((claim) => redactPii(claim.event)),
+      events: claimed.map(({ event }) => ({
+        id: event.id,
+        type: event.type,
+        subject: event.subject,
+        correlationId: event.correlationid,
+      })),
     });
+    if (deps.logEventBodies)
+      deps.logger.debug('published event bodies', { events: claimed.map((claim) => redactPii(claim.event)) });
   } catch (error) {
     await releaseAll(claimed, source, deps);
     throw error;

@@ -1,5 +1,5 @@
 /** The stateful stack: what holds data and must survive a redeploy (bus, tables, buckets, secrets). Logical ids are pinned by a test. */
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import {
@@ -11,7 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { registeredSourceNames } from '../../functions/shared/sources/source-registry';
+import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
 
@@ -128,7 +128,9 @@ export class StatefulStack extends Stack {
         }),
       ]),
     );
-    for (const secret of Object.values(this.webhookSecrets)) {
+    for (const [source, secret] of Object.entries(this.webhookSecrets)) {
+      // Lets `npm start` load the local secrets file into the right secret.
+      Tags.of(secret).add(webhookSourceTag, source);
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:

@@ -21,7 +21,8 @@ export interface EdgeRoutes {
   rawByTarget: Record<string, RawService>;
   /** REST services by SigV4 credential scope (s3, lambda). */
   rawByScope: Record<string, RawService>;
-  health: () => unknown;
+  /** The health document; `status: "ok"` answers 200, anything else 503 (still starting). */
+  health: () => { status: string } & Record<string, unknown>;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -83,7 +84,10 @@ async function dispatch(
 ): Promise<void> {
   const body = await readBody(request);
   const url = request.url ?? '/';
-  if (url.startsWith('/_concord/health')) return sendJson(response, 200, 'application/json', routes.health());
+  if (url.startsWith('/_concord/health')) {
+    const health = routes.health();
+    return sendJson(response, health.status === 'ok' ? 200 : 503, 'application/json', health);
+  }
   const target = request.headers['x-amz-target'];
   if (typeof target === 'string') {
     const separator = target.indexOf('.');

@@ -107,3 +107,6 @@ export function loadSourceRegistry(
 export function registeredSourceNames(raw: unknown = sourcesJson): string[] {
   return Object.keys((raw as { sources: Record<string, unknown> }).sources).sort();
 }
+
+/** Tag on a webhook source's Secrets Manager secret naming the source (the local platform loads secrets by it). */
+export const webhookSourceTag = 'concord:webhook-source';

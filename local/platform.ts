@@ -1,0 +1,110 @@
+/** The whole local platform: the runtime, the HTTP API server, event source mappings and the deployer, started together. */
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { webhookSourceTag } from '../functions/shared/sources/source-registry';
+import { HttpApiRegistry } from './apigw/http-api-registry';
+import { startHttpApiServer } from './apigw/http-api-server';
+import { Deployer, type DeployReport, stacksInOrder } from './deploy/deployer';
+import { LocalRuntime, type RuntimeOptions } from './runtime';
+import { EventSourceMappings } from './services/lambda/event-source-mappings';
+
+/** How to start the platform. */
+export interface PlatformOptions extends RuntimeOptions {
+  /** 0 picks a free port. */
+  apiPort: number;
+}
+
+/** A running local platform. */
+export class LocalPlatform {
+  private apiServer: Server | undefined;
+  apiUrl = '';
+
+  private constructor(
+    readonly runtime: LocalRuntime,
+    readonly apis: HttpApiRegistry,
+    readonly eventSourceMappings: EventSourceMappings,
+    readonly deployer: Deployer,
+  ) {}
+
+  static async start(options: PlatformOptions): Promise<LocalPlatform> {
+    const runtime = await LocalRuntime.start(options);
+    const platform = new LocalPlatform(runtime, undefined as never, undefined as never, undefined as never);
+    const apis = new HttpApiRegistry(runtime.store, () => platform.apiUrl);
+    const eventSourceMappings = new EventSourceMappings(
+      runtime.store,
+      runtime.sqs,
+      runtime.lambda,
+      options.region ?? 'us-east-1',
+    );
+    Object.assign(platform, {
+      apis,
+      eventSourceMappings,
+      deployer: new Deployer(runtime, apis, eventSourceMappings),
+    });
+    try {
+      const { server, url } = await startHttpApiServer(apis, runtime.lambda, options.apiPort);
+      platform.apiServer = server;
+      platform.apiUrl = url;
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    eventSourceMappings.start();
+    return platform;
+  }
+
+  /** Deploys a cloud assembly; then loads the local webhook secrets (when given) into the tagged secrets. */
+  async deploy(assemblyDir: string, webhookSecrets?: Record<string, string[]>): Promise<DeployReport> {
+    const report = await this.deployer.deploy(assemblyDir);
+    if (webhookSecrets) this.applyWebhookSecrets(assemblyDir, webhookSecrets);
+    return report;
+  }
+
+  private applyWebhookSecrets(assemblyDir: string, webhookSecrets: Record<string, string[]>): void {
+    for (const stack of stacksInOrder(assemblyDir)) {
+      for (const resource of Object.values(this.deployer.deployedResources(stack.name))) {
+        const source = (resource.attributes.Tags as Record<string, string> | undefined)?.[webhookSourceTag];
+        const values = source ? webhookSecrets[source] : undefined;
+        if (!values) continue;
+        const wanted = JSON.stringify(values);
+        const current = this.runtime.secrets.secret(resource.physicalId).current.secretString;
+        if (current !== wanted) this.runtime.secrets.putSecretValue(resource.physicalId, wanted);
+      }
+    }
+  }
+
+  /** Ctrl-C: stop taking requests, let pollers end, flush buffers, close the store. */
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) =>
+      this.apiServer ? this.apiServer.close(() => resolve()) : resolve(),
+    );
+    this.apiServer?.closeAllConnections();
+    await closed;
+    this.eventSourceMappings.close();
+    await this.runtime.stop();
+  }
+}
+
+/** Reads a secrets file `{ "<source>": ["<secret>", …] }`, naming the file on any problem. */
+export function readWebhookSecretsFile(file: string): Record<string, string[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error(`${file} must be an object of source → [secrets]`);
+  for (const [source, values] of Object.entries(parsed)) {
+    if (
+      !Array.isArray(values) ||
+      values.length === 0 ||
+      values.some((value) => typeof value !== 'string' || value === '')
+    ) {
+      throw new Error(
+        `${file}: "${source}" must be a non-empty array of secrets (several during a rotation)`,
+      );
+    }
+  }
+  return parsed as Record<string, string[]>;
+}
