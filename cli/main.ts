@@ -44,6 +44,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     console.error(`concord: ${(error as Error)?.message ?? String(error)}`);
-    process.exitCode = 1;
+    // Exit now: a half-started runtime must not keep the process alive.
+    process.exit(1);
   },
 );

@@ -84,15 +84,23 @@ export class LocalRuntime {
   static async start(options: RuntimeOptions): Promise<LocalRuntime> {
     const runtime = new LocalRuntime(options);
     await runtime.dynamodb.start();
-    const { server, url } = await startEdgeServer(
-      {
-        json: [runtime.events, runtime.sqs, runtime.states, runtime.firehose, runtime.secrets],
-        rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
-        rawByScope: { s3: runtime.s3, lambda: runtime.lambda },
-        health: () => runtime.health(),
-      },
-      options.edgePort,
-    );
+    let edge: Awaited<ReturnType<typeof startEdgeServer>>;
+    try {
+      edge = await startEdgeServer(
+        {
+          json: [runtime.events, runtime.sqs, runtime.states, runtime.firehose, runtime.secrets],
+          rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
+          rawByScope: { s3: runtime.s3, lambda: runtime.lambda },
+          health: () => runtime.health(),
+        },
+        options.edgePort,
+      );
+    } catch (error) {
+      // Nothing may linger (dynalite, timers, the store) when the edge cannot start.
+      await runtime.stop();
+      throw error;
+    }
+    const { server, url } = edge;
     runtime.server = server;
     runtime.url = url;
     runtime.events.start();

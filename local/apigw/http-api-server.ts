@@ -83,7 +83,8 @@ function respond(response: ServerResponse, payload: string): void {
   try {
     result = JSON.parse(payload);
   } catch {
-    return send(response, 500, '{"message":"Internal Server Error"}');
+    send(response, 500, '{"message":"Internal Server Error"}');
+    return;
   }
   // Payload 2.0: an object with statusCode is a full response; anything else is a 200 JSON body.
   if (result !== null && typeof result === 'object' && 'statusCode' in result) {

@@ -47,7 +47,7 @@ function pseudo(name: string, context: ResolveContext): unknown {
 }
 
 function substitute(template: string, variables: Record<string, unknown>, context: ResolveContext): string {
-  return template.replace(/\$\{([^}]+)\}/g, (match, name: string) => {
+  return template.replace(/\$\{([^}]+)\}/g, (_match, name: string) => {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
     if (Object.hasOwn(variables, name)) return String(variables[name]);
     const pseudoValue = pseudo(name, context);

@@ -80,7 +80,6 @@ function arn(service: string, context: HandlerContext, resource: string): string
 }
 
 async function edge(
-  context: HandlerContext,
   service: { handle(operation: string, input: Record<string, unknown>): Promise<unknown> },
   operation: string,
   input: Record<string, unknown>,
@@ -117,11 +116,11 @@ const sqsQueue: ResourceHandler = {
     );
     const attributes = queueAttributes(properties);
     if (context.previous)
-      await edge(context, context.runtime.sqs, 'SetQueueAttributes', {
+      await edge(context.runtime.sqs, 'SetQueueAttributes', {
         QueueUrl: context.runtime.sqs.queueUrl(name),
         Attributes: attributes,
       });
-    else await edge(context, context.runtime.sqs, 'CreateQueue', { QueueName: name, Attributes: attributes });
+    else await edge(context.runtime.sqs, 'CreateQueue', { QueueName: name, Attributes: attributes });
     const url = context.runtime.sqs.queueUrl(name);
     return {
       physicalId: url,
@@ -129,7 +128,7 @@ const sqsQueue: ResourceHandler = {
     };
   },
   async remove(resource, context) {
-    await edge(context, context.runtime.sqs, 'DeleteQueue', { QueueUrl: resource.physicalId });
+    await edge(context.runtime.sqs, 'DeleteQueue', { QueueUrl: resource.physicalId });
   },
 };
 
@@ -218,11 +217,11 @@ const eventBus: ResourceHandler = {
   async deploy(properties, context) {
     const name = String(properties.Name);
     if (!context.runtime.store.getResource('events-bus', name))
-      await edge(context, context.runtime.events, 'CreateEventBus', { Name: name });
+      await edge(context.runtime.events, 'CreateEventBus', { Name: name });
     return { physicalId: name, attributes: { Arn: arn('events', context, `event-bus/${name}`), Name: name } };
   },
   async remove(resource, context) {
-    await edge(context, context.runtime.events, 'DeleteEventBus', { Name: resource.physicalId });
+    await edge(context.runtime.events, 'DeleteEventBus', { Name: resource.physicalId });
   },
 };
 
@@ -233,7 +232,7 @@ const eventRule: ResourceHandler = {
     );
     const bus =
       properties.EventBusName === undefined ? 'default' : String(properties.EventBusName).split('/').at(-1);
-    const result = await edge(context, context.runtime.events, 'PutRule', {
+    const result = await edge(context.runtime.events, 'PutRule', {
       Name: name,
       EventBusName: bus,
       EventPattern:
@@ -248,19 +247,19 @@ const eventRule: ResourceHandler = {
     });
     const targets = (properties.Targets as Record<string, unknown>[] | undefined) ?? [];
     const existing = (
-      await edge(context, context.runtime.events, 'ListTargetsByRule', { Rule: name, EventBusName: bus })
+      await edge(context.runtime.events, 'ListTargetsByRule', { Rule: name, EventBusName: bus })
     ).Targets as { Id: string }[];
     const stale = existing
       .map((target) => target.Id)
       .filter((id) => !targets.some((target) => target.Id === id));
     if (stale.length > 0)
-      await edge(context, context.runtime.events, 'RemoveTargets', {
+      await edge(context.runtime.events, 'RemoveTargets', {
         Rule: name,
         EventBusName: bus,
         Ids: stale,
       });
     if (targets.length > 0) {
-      const put = await edge(context, context.runtime.events, 'PutTargets', {
+      const put = await edge(context.runtime.events, 'PutTargets', {
         Rule: name,
         EventBusName: bus,
         Targets: targets,
@@ -278,17 +277,17 @@ const eventRule: ResourceHandler = {
       RuleName: string;
       EventBusName: string;
     };
-    const { Targets } = (await edge(context, context.runtime.events, 'ListTargetsByRule', {
+    const { Targets } = (await edge(context.runtime.events, 'ListTargetsByRule', {
       Rule: name,
       EventBusName: bus,
     })) as { Targets: { Id: string }[] };
     if (Targets.length > 0)
-      await edge(context, context.runtime.events, 'RemoveTargets', {
+      await edge(context.runtime.events, 'RemoveTargets', {
         Rule: name,
         EventBusName: bus,
         Ids: Targets.map((target) => target.Id),
       });
-    await edge(context, context.runtime.events, 'DeleteRule', { Name: name, EventBusName: bus });
+    await edge(context.runtime.events, 'DeleteRule', { Name: name, EventBusName: bus });
   },
 };
 
@@ -320,13 +319,13 @@ const stateMachine: ResourceHandler = {
     }
     const machineArn = arn('states', context, `stateMachine:${name}`);
     if (context.previous)
-      await edge(context, context.runtime.states, 'UpdateStateMachine', {
+      await edge(context.runtime.states, 'UpdateStateMachine', {
         stateMachineArn: machineArn,
         definition,
         roleArn: properties.RoleArn,
       });
     else
-      await edge(context, context.runtime.states, 'CreateStateMachine', {
+      await edge(context.runtime.states, 'CreateStateMachine', {
         name,
         definition,
         roleArn: properties.RoleArn,
@@ -335,7 +334,7 @@ const stateMachine: ResourceHandler = {
     return { physicalId: machineArn, attributes: { Arn: machineArn, Name: name } };
   },
   async remove(resource, context) {
-    await edge(context, context.runtime.states, 'DeleteStateMachine', {
+    await edge(context.runtime.states, 'DeleteStateMachine', {
       stateMachineArn: resource.physicalId,
     });
   },
@@ -443,7 +442,7 @@ const secret: ResourceHandler = {
     return { physicalId: created.ARN, attributes };
   },
   async remove(resource, context) {
-    await edge(context, context.runtime.secrets, 'DeleteSecret', { SecretId: resource.physicalId });
+    await edge(context.runtime.secrets, 'DeleteSecret', { SecretId: resource.physicalId });
   },
 };
 
@@ -453,8 +452,8 @@ const deliveryStream: ResourceHandler = {
       properties.DeliveryStreamName ?? context.previous?.physicalId ?? context.generatedName(64),
     );
     if (context.previous)
-      await edge(context, context.runtime.firehose, 'DeleteDeliveryStream', { DeliveryStreamName: name });
-    await edge(context, context.runtime.firehose, 'CreateDeliveryStream', {
+      await edge(context.runtime.firehose, 'DeleteDeliveryStream', { DeliveryStreamName: name });
+    await edge(context.runtime.firehose, 'CreateDeliveryStream', {
       DeliveryStreamName: name,
       DeliveryStreamType: properties.DeliveryStreamType ?? 'DirectPut',
       ExtendedS3DestinationConfiguration:
@@ -463,7 +462,7 @@ const deliveryStream: ResourceHandler = {
     return { physicalId: name, attributes: { Arn: arn('firehose', context, `deliverystream/${name}`) } };
   },
   async remove(resource, context) {
-    await edge(context, context.runtime.firehose, 'DeleteDeliveryStream', {
+    await edge(context.runtime.firehose, 'DeleteDeliveryStream', {
       DeliveryStreamName: resource.physicalId,
     });
   },
@@ -477,12 +476,12 @@ const schedule: ResourceHandler = {
     );
     const target = properties.Target as Record<string, unknown>;
     const ruleName = `scheduler-${name}`.slice(0, 64);
-    await edge(context, context.runtime.events, 'PutRule', {
+    await edge(context.runtime.events, 'PutRule', {
       Name: ruleName,
       ScheduleExpression: properties.ScheduleExpression,
       State: properties.State ?? 'ENABLED',
     });
-    await edge(context, context.runtime.events, 'PutTargets', {
+    await edge(context.runtime.events, 'PutTargets', {
       Rule: ruleName,
       Targets: [
         {
@@ -501,8 +500,8 @@ const schedule: ResourceHandler = {
   },
   async remove(resource, context) {
     const ruleName = String(resource.attributes.RuleName);
-    await edge(context, context.runtime.events, 'RemoveTargets', { Rule: ruleName, Ids: ['target'] });
-    await edge(context, context.runtime.events, 'DeleteRule', { Name: ruleName });
+    await edge(context.runtime.events, 'RemoveTargets', { Rule: ruleName, Ids: ['target'] });
+    await edge(context.runtime.events, 'DeleteRule', { Name: ruleName });
   },
 };
 

@@ -51,9 +51,14 @@ interface Environment {
 
 const workerScript = path.join(__dirname, 'worker.js');
 
+/** Execution environments per function when no reserved concurrency is set (worker threads on a laptop). */
+const localEnvironmentLimit = 4;
+
 /** The execution environments of one function. */
 export class FunctionHost {
   private readonly environments: Environment[] = [];
+  private readonly waiting: ((environment: Environment) => void)[] = [];
+  private closing = false;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -103,6 +108,7 @@ export class FunctionHost {
       clearTimeout(pending.timer);
       environment.pending = undefined;
       environment.busy = false;
+      this.release(environment);
       pending.resolve({
         requestId: pending.requestId,
         payload: message.ok ? (message.result ?? 'null') : JSON.stringify(message.error),
@@ -119,6 +125,13 @@ export class FunctionHost {
         errorMessage: 'RequestId: the execution environment exited',
       });
       this.environments.splice(this.environments.indexOf(environment), 1);
+      // An invocation waiting for an environment gets a fresh one in place of the one that ended.
+      const next = this.closing ? undefined : this.waiting.shift();
+      if (next) {
+        const fresh = this.spawn();
+        fresh.busy = true;
+        next(fresh);
+      }
     });
     this.environments.push(environment);
     return environment;
@@ -139,15 +152,31 @@ export class FunctionHost {
   }
 
   /** Invokes the function with a JSON payload; throws ThrottledError when at its concurrency limit. */
-  invoke(payload: string): Promise<InvocationResult> {
-    const limit = this.definition.reservedConcurrency ?? 10;
-    if (limit === 0) throw new ThrottledError(`Function ${this.definition.name} has reserved concurrency 0`);
+  async invoke(payload: string): Promise<InvocationResult> {
+    const reserved = this.definition.reservedConcurrency;
+    if (reserved === 0)
+      throw new ThrottledError(`Function ${this.definition.name} has reserved concurrency 0`);
     let environment = this.environments.find((candidate) => !candidate.busy);
-    if (!environment) {
-      if (this.environments.length >= limit) throw new ThrottledError('Rate Exceeded.');
+    if (!environment && this.environments.length < (reserved ?? localEnvironmentLimit))
       environment = this.spawn();
+    if (!environment) {
+      // Reserved concurrency is a hard limit, as on AWS. Otherwise AWS would scale out; locally the
+      // invocation waits for a free environment, since this machine's cores are the real limit.
+      if (reserved !== undefined) throw new ThrottledError('Rate Exceeded.');
+      environment = await new Promise<Environment>((resolve) => this.waiting.push(resolve));
     }
-    const chosen = environment;
+    return this.run(environment, payload);
+  }
+
+  private release(environment: Environment): void {
+    const next = this.waiting.shift();
+    if (next) {
+      environment.busy = true;
+      next(environment);
+    }
+  }
+
+  private run(chosen: Environment, payload: string): Promise<InvocationResult> {
     chosen.busy = true;
     const requestId = randomUUID();
     const timeoutMs = this.definition.timeoutSec * 1000;
@@ -186,6 +215,7 @@ export class FunctionHost {
 
   /** Stops every execution environment. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.environments.map((environment) => environment.worker.terminate()));
   }
 }

@@ -1,0 +1,192 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { ListBucketsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import Stripe from 'stripe';
+import { postShopifyOrder, startDeployedPlatform, synthesizeToTemp } from './support/deployed-platform';
+
+const orderBody = readFileSync(path.join(__dirname, '../fixtures/shopify/orders-create.json'), 'utf8');
+
+describe('npm start pipeline (synthesized stacks on the embedded runtime)', () => {
+  let assemblyDir: string;
+  let local: Awaited<ReturnType<typeof startDeployedPlatform>>;
+  let observer: { url: string };
+
+  beforeAll(async () => {
+    assemblyDir = synthesizeToTemp();
+    local = await startDeployedPlatform(assemblyDir);
+    // An observer on the deployed bus, added through the SDK as any developer could.
+    const { QueueUrl } = await local.clients.sqs.send(new CreateQueueCommand({ QueueName: 'observer' }));
+    const { Attributes } = await local.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await local.clients.events.send(
+      new PutRuleCommand({
+        Name: 'observe-ingest',
+        EventBusName: 'concord-local',
+        EventPattern: JSON.stringify({ source: ['concord.ingest'] }),
+      }),
+    );
+    await local.clients.events.send(
+      new PutTargetsCommand({
+        Rule: 'observe-ingest',
+        EventBusName: 'concord-local',
+        Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
+      }),
+    );
+    observer = { url: QueueUrl as string };
+  }, 120_000);
+
+  afterAll(async () => {
+    await local.stop();
+    rmSync(assemblyDir, { recursive: true, force: true });
+  });
+
+  it('deploys every stack and reports the types it skips', () => {
+    expect(local.report.stacks.map((stack) => stack.name)).toEqual([
+      'Concord-local-Stateful',
+      'Concord-local-Stateless',
+    ]);
+    expect(local.report.stacks.every((stack) => stack.created.length > 0)).toBe(true);
+    expect(local.report.skipped).toMatchObject({ 'AWS::IAM::Role': 1, 'AWS::Logs::LogGroup': 2 });
+  });
+
+  it('accepts a signed Shopify order, puts its canonical event on the bus and archives the raw webhook', async () => {
+    // Act
+    const response = await postShopifyOrder(
+      local.platform.apiUrl,
+      local.secrets.shopify?.[0] as string,
+      orderBody,
+      'e2e-evt-1',
+    );
+    const accepted = (await response.json()) as Record<string, string>;
+    const { Messages } = await local.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: observer.url, WaitTimeSeconds: 10 }),
+    );
+    const busEvent = JSON.parse(Messages?.[0]?.Body ?? '{}');
+    const { Buckets = [] } = await local.clients.s3.send(new ListBucketsCommand({}));
+    const archive = Buckets.find((bucket) => bucket.Name?.includes('rawarchivebucket'))?.Name;
+    const archived = await local.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: archive, Prefix: 'raw/shopify/' }),
+    );
+    // Assess
+    expect(response.status).toBe(202);
+    expect(busEvent).toMatchObject({
+      source: 'concord.ingest',
+      'detail-type': 'commerce.order.placed.v1',
+      detail: { id: accepted.eventId, correlationid: accepted.correlationId, subject: 'order/5820741173332' },
+    });
+    expect(archived.Contents?.map((object) => object.Key)).toEqual([
+      expect.stringMatching(/^raw\/shopify\/\d{4}\/\d{2}\/\d{2}\/e2e-evt-1\.json$/),
+    ]);
+  });
+
+  it('answers a redelivery with 200 and the original ids, publishing nothing more', async () => {
+    // Prepare
+    const first = (await (
+      await postShopifyOrder(
+        local.platform.apiUrl,
+        local.secrets.shopify?.[0] as string,
+        orderBody,
+        'e2e-evt-2',
+      )
+    ).json()) as Record<string, string>;
+    await local.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: observer.url, WaitTimeSeconds: 5 }));
+    // Act
+    const again = await postShopifyOrder(
+      local.platform.apiUrl,
+      local.secrets.shopify?.[0] as string,
+      orderBody,
+      'e2e-evt-2',
+    );
+    const body = await again.json();
+    const nothing = await local.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: observer.url, WaitTimeSeconds: 1 }),
+    );
+    // Assess
+    expect(again.status).toBe(200);
+    expect(body).toMatchObject({
+      duplicate: true,
+      eventId: first.eventId,
+      correlationId: first.correlationId,
+    });
+    expect(nothing.Messages).toBeUndefined();
+  });
+
+  it('verifies a Stripe webhook signed by stripe-node with the local secret', async () => {
+    const body = readFileSync(
+      path.join(__dirname, '../fixtures/stripe/payment-intent-succeeded.json'),
+      'utf8',
+    );
+    const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({
+      payload: body,
+      secret: local.secrets.stripe?.[0] as string,
+    });
+    const response = await fetch(`${local.platform.apiUrl}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body,
+    });
+    expect(response.status).toBe(202);
+  });
+
+  it('refuses a bad signature with 401 problem+json from the deployed function', async () => {
+    const response = await postShopifyOrder(local.platform.apiUrl, 'not-the-secret', orderBody);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers 404 from API Gateway for a route that does not exist', async () => {
+    const response = await fetch(`${local.platform.apiUrl}/nowhere`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(404);
+  });
+
+  it('serves health with the deployed resources', async () => {
+    const response = await fetch(`${local.platform.runtime.endpoint}/_concord/health`);
+    expect(response.status).toBe(200);
+  });
+
+  it('redeploys only what changed: an edited handler takes effect and queued messages stay', async () => {
+    // Prepare: the same assembly with the handler's bundle edited, as a rebuild would produce.
+    const edited = mkdtempSync(path.join(tmpdir(), 'concord-assembly-edited-'));
+    cpSync(assemblyDir, edited, { recursive: true });
+    const lambdaAsset = JSON.parse(
+      readFileSync(path.join(edited, 'Concord-local-Stateless.assets.json'), 'utf8'),
+    ).files;
+    const assetPath = Object.values(
+      lambdaAsset as Record<string, { source: { path: string; packaging: string } }>,
+    ).find((file) => file.source.packaging === 'zip')?.source.path as string;
+    const bundle = path.join(edited, assetPath, 'index.js');
+    writeFileSync(
+      bundle,
+      `${readFileSync(bundle, 'utf8')}\n;(() => { const original = module.exports.handler; module.exports = { handler: async (...args) => { const result = await original(...args); result.headers = { ...result.headers, 'x-concord-build': 'edited' }; return result; } }; })();\n`,
+    );
+    const { QueueUrl } = await local.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: 'kept-across-redeploy' }),
+    );
+    await local.clients.sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'still here' }));
+    // Act
+    const report = await local.platform.deploy(edited, local.secrets);
+    const response = await postShopifyOrder(
+      local.platform.apiUrl,
+      local.secrets.shopify?.[0] as string,
+      orderBody,
+    );
+    const { Messages } = await local.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl }));
+    rmSync(edited, { recursive: true, force: true });
+    // Assess
+    const stateless = report.stacks.find((stack) => stack.name === 'Concord-local-Stateless');
+    expect(stateless?.updated).toEqual([expect.stringMatching(/^IngestWebhookFunction/)]);
+    expect(report.stacks.find((stack) => stack.name === 'Concord-local-Stateful')?.updated).toEqual([]);
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-concord-build')).toBe('edited');
+    expect(Messages?.[0]?.Body).toBe('still here');
+  });
+});
