@@ -5,6 +5,7 @@ import { webhookSourceTag } from '../functions/shared/sources/source-registry';
 import { HttpApiRegistry } from './apigw/http-api-registry';
 import { startHttpApiServer } from './apigw/http-api-server';
 import { Deployer, type DeployReport, stacksInOrder } from './deploy/deployer';
+import { closeGracefully } from './edge/graceful-close';
 import { LocalRuntime, type RuntimeOptions } from './runtime';
 import { EventSourceMappings } from './services/lambda/event-source-mappings';
 
@@ -75,11 +76,8 @@ export class LocalPlatform {
 
   /** Ctrl-C: stop taking requests, let pollers end, flush buffers, close the store. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) =>
-      this.apiServer ? this.apiServer.close(() => resolve()) : resolve(),
-    );
-    this.apiServer?.closeAllConnections();
-    await closed;
+    // Requests in flight are answered before anything behind them stops.
+    await closeGracefully(this.apiServer, 30_000);
     this.eventSourceMappings.close();
     await this.runtime.stop();
   }

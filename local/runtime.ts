@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { LocalClock } from './clock';
 import { AwsError } from './edge/aws-error';
 import { startEdgeServer } from './edge/edge-server';
+import { closeGracefully } from './edge/graceful-close';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
@@ -265,12 +266,8 @@ export class LocalRuntime {
 
   /** Stops accepting work, flushes buffers, closes the store; anything unfinished resumes on the next start. */
   async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
-    // Long polls would otherwise hold the close for up to 20 s.
-    this.server?.closeAllConnections();
-    await closed;
+    // Calls in flight (a function finishing its work) complete; long polls are cut after the grace period.
+    await closeGracefully(this.server, 2000);
     this.events.close();
     this.states.close();
     this.sqs.close();

@@ -1,5 +1,5 @@
 /** Lambda: Invoke (RequestResponse, Event with durable async retries and destinations, DryRun) against the deployed function registry. */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { LocalClock } from '../../clock';
@@ -48,6 +48,7 @@ function sendJson(
 /** The Lambda service of the local runtime. */
 export class LambdaService implements RawService {
   private readonly hosts = new Map<string, FunctionHost>();
+  private readonly logStreams = new Map<string, WriteStream>();
   private asyncTimer: NodeJS.Timeout | undefined;
   private processing = false;
   private closed = false;
@@ -79,6 +80,19 @@ export class LambdaService implements RawService {
     clearTimeout(this.asyncTimer);
     await Promise.all([...this.hosts.values()].map((host) => host.close()));
     this.hosts.clear();
+    await Promise.all(
+      [...this.logStreams.values()].map((stream) => new Promise((resolve) => stream.end(resolve))),
+    );
+    this.logStreams.clear();
+  }
+
+  private logStream(functionName: string): WriteStream {
+    let stream = this.logStreams.get(functionName);
+    if (!stream) {
+      stream = createWriteStream(path.join(this.logDir, `${functionName}.log`), { flags: 'a' });
+      this.logStreams.set(functionName, stream);
+    }
+    return stream;
   }
 
   /** Registers (or replaces) a function; its warm environments are recycled so new code and settings apply. */
@@ -105,11 +119,12 @@ export class LambdaService implements RawService {
     let host = this.hosts.get(definition.name);
     if (!host) {
       mkdirSync(this.logDir, { recursive: true });
-      const logFile = path.join(this.logDir, `${definition.name}.log`);
+      // One append stream per function: a synchronous append per log line would stall the event loop.
+      const logFile = this.logStream(definition.name);
       host = new FunctionHost(
         definition,
         (line) => {
-          appendFileSync(logFile, `${line}\n`);
+          logFile.write(`${line}\n`);
           this.onLog(definition.name, line);
         },
         {
