@@ -378,6 +378,24 @@ describe('Step Functions (through the AWS SDK)', () => {
     });
   });
 
+  it('rejects a waitForTaskToken task in an Express workflow', async () => {
+    await expect(
+      local.clients.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'express-token',
+          type: 'EXPRESS',
+          roleArn: 'arn:aws:iam::000000000000:role/x',
+          definition: JSON.stringify({
+            StartAt: 'T',
+            States: {
+              T: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken', End: true },
+            },
+          }),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidDefinition' });
+  });
+
   it('rejects an invalid definition with InvalidDefinition', async () => {
     await expect(
       local.clients.sfn.send(

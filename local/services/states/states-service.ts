@@ -213,6 +213,14 @@ export class StatesService implements JsonService {
     validateDefinition(definition);
     const type = (input.type as StateMachineRecord['type'] | undefined) ?? 'STANDARD';
     if (type !== 'STANDARD' && type !== 'EXPRESS') throw validationError(`Invalid type ${String(type)}`);
+    // Express workflows support request-response integrations only.
+    const pattern = /"Resource"\s*:\s*"[^"]*\.(waitForTaskToken|sync(:2)?)"/.exec(definition);
+    if (type === 'EXPRESS' && pattern) {
+      throw new AwsError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .${pattern[1]} integration pattern'`,
+      );
+    }
     const existing = this.store.getResource<StateMachineRecord>('sfn-machine', name);
     if (existing) {
       if (existing.definition === definition && existing.type === type)
