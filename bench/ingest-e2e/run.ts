@@ -33,37 +33,25 @@ interface LoadResult {
 
 async function load(url: string, secret: string, rate?: number): Promise<LoadResult> {
   const signature = createHmac('sha256', secret).update(body).digest('base64');
+  const headers = () => ({
+    'content-type': 'application/json',
+    'x-shopify-hmac-sha256': signature,
+    'x-shopify-topic': 'orders/create',
+    'x-shopify-shop-domain': 'bench.myshopify.com',
+    'x-shopify-event-id': randomUUID(),
+  });
   const result = await autocannon({
     url,
     method: 'POST',
     connections: rate ? 16 : connections,
     duration: durationSec,
     ...(rate ? { overallRate: rate } : {}),
-    headers: {
-      'content-type': 'application/json',
-      'x-shopify-hmac-sha256': signature,
-      'x-shopify-topic': 'orders/create',
-      'x-shopify-shop-domain': 'bench.myshopify.com',
-    },
+    headers: headers(),
     body,
     // Every request is a new delivery (no dedupe hits), as real traffic is.
     setupClient: (client) => {
-      client.on('response', () =>
-        client.setHeaders({
-          'content-type': 'application/json',
-          'x-shopify-hmac-sha256': signature,
-          'x-shopify-topic': 'orders/create',
-          'x-shopify-shop-domain': 'bench.myshopify.com',
-          'x-shopify-event-id': randomUUID(),
-        }),
-      );
-      client.setHeaders({
-        'content-type': 'application/json',
-        'x-shopify-hmac-sha256': signature,
-        'x-shopify-topic': 'orders/create',
-        'x-shopify-shop-domain': 'bench.myshopify.com',
-        'x-shopify-event-id': randomUUID(),
-      });
+      client.setHeaders(headers());
+      client.on('response', () => client.setHeaders(headers()));
     },
   });
   return {

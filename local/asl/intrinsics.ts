@@ -106,6 +106,15 @@ class Parser {
   }
 }
 
+/** Step Functions' hash algorithm names (States.Hash, JSONata $hash) → node:crypto's. */
+export const hashAlgorithms: Readonly<Record<string, string>> = {
+  MD5: 'md5',
+  'SHA-1': 'sha1',
+  'SHA-256': 'sha256',
+  'SHA-384': 'sha384',
+  'SHA-512': 'sha512',
+};
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -213,14 +222,7 @@ const functions: Record<string, (args: unknown[]) => unknown> = {
   Base64Decode: ([text]) =>
     Buffer.from(expect<string>(text, 'string', 'States.Base64Decode'), 'base64').toString('utf8'),
   Hash: ([data, algorithm]) => {
-    const names: Record<string, string> = {
-      MD5: 'md5',
-      'SHA-1': 'sha1',
-      'SHA-256': 'sha256',
-      'SHA-384': 'sha384',
-      'SHA-512': 'sha512',
-    };
-    const name = names[expect<string>(algorithm, 'string', 'States.Hash')];
+    const name = hashAlgorithms[expect<string>(algorithm, 'string', 'States.Hash')];
     if (!name) throw intrinsicFailure(`States.Hash does not support the algorithm ${String(algorithm)}`);
     const text = typeof data === 'string' ? data : JSON.stringify(data);
     return createHash(name).update(text, 'utf8').digest('hex');

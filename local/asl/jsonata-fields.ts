@@ -1,6 +1,7 @@
 /** JSONata fields of JSONata states: `{% … %}` strings anywhere in a value, evaluated with $states and the variables. */
 import { createHash, randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
+import { hashAlgorithms } from './intrinsics';
 import { StatesError } from './states-error';
 
 const compiled = new Map<string, jsonata.Expression>();
@@ -27,17 +28,10 @@ function stepFunctionsExtras(expression: jsonata.Expression): void {
   );
   expression.registerFunction(
     'hash',
-    (data: string, algorithm: string) => {
-      const names: Record<string, string> = {
-        MD5: 'md5',
-        'SHA-1': 'sha1',
-        'SHA-256': 'sha256',
-        'SHA-384': 'sha384',
-        'SHA-512': 'sha512',
-      };
-      return createHash(names[algorithm] ?? 'sha256')
-        .update(data)
-        .digest('hex');
+    (data: string, algorithm = 'SHA-256') => {
+      const name = hashAlgorithms[algorithm];
+      if (!name) throw new Error(`$hash does not support the algorithm ${algorithm}`);
+      return createHash(name).update(data).digest('hex');
     },
     '<ss?:s>',
   );

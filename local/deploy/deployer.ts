@@ -156,6 +156,25 @@ export class Deployer {
     return this.runtime.store.getResource<StackState>('deploy-stack', stackName)?.resources ?? {};
   }
 
+  private handlerContext(
+    stackName: string,
+    logicalId: string,
+    assemblyDir: string,
+    specific: Pick<HandlerContext, 'assetPath' | 'generatedName' | 'previous'>,
+  ): HandlerContext {
+    return {
+      runtime: this.runtime,
+      apis: this.apis,
+      eventSourceMappings: this.eventSourceMappings,
+      stackName,
+      logicalId,
+      accountId: this.runtime.options.accountId ?? '000000000000',
+      region: this.runtime.options.region ?? 'us-east-1',
+      assemblyDir,
+      ...specific,
+    };
+  }
+
   private async deployStack(
     stackName: string,
     template: Template,
@@ -240,19 +259,11 @@ export class Deployer {
         outcome.unchanged.push(logicalId);
         continue;
       }
-      const handlerContext: HandlerContext = {
-        runtime: this.runtime,
-        apis: this.apis,
-        eventSourceMappings: this.eventSourceMappings,
-        stackName,
-        logicalId,
-        accountId,
-        region,
-        assemblyDir,
+      const handlerContext = this.handlerContext(stackName, logicalId, assemblyDir, {
         assetPath: () => assetDir as string,
         generatedName: (maxLength, options) => generatePhysicalName(stackName, logicalId, maxLength, options),
         previous: prior?.type === resource.Type ? prior : undefined,
-      };
+      });
       const deployed = await handler.deploy(properties, handlerContext);
       state.resources[logicalId] = { type: resource.Type, ...deployed, hash, retain };
       (prior ? outcome.updated : outcome.created).push(logicalId);
@@ -267,18 +278,13 @@ export class Deployer {
       if (state.resources[logicalId]) continue;
       const handler = resourceHandlers[prior.type];
       if (handler?.remove && !prior.retain) {
-        await handler.remove(prior, {
-          runtime: this.runtime,
-          apis: this.apis,
-          eventSourceMappings: this.eventSourceMappings,
-          stackName,
-          logicalId,
-          accountId,
-          region,
-          assemblyDir,
-          assetPath: () => '',
-          generatedName: () => prior.physicalId,
-        });
+        await handler.remove(
+          prior,
+          this.handlerContext(stackName, logicalId, assemblyDir, {
+            assetPath: () => '',
+            generatedName: () => prior.physicalId,
+          }),
+        );
       }
       outcome.deleted.push(logicalId);
     }

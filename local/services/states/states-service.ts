@@ -583,9 +583,7 @@ export class StatesService implements JsonService {
     );
   }
 
-  private describeExecution(arn: string) {
-    const row = this.row(arn);
-    if (!row) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  private summary(row: ExecutionRow) {
     return {
       executionArn: row.arn,
       stateMachineArn: row.machine_arn,
@@ -593,6 +591,14 @@ export class StatesService implements JsonService {
       status: row.status,
       startDate: row.start_ms / 1000,
       ...(row.stop_ms !== null ? { stopDate: row.stop_ms / 1000 } : {}),
+    };
+  }
+
+  private describeExecution(arn: string) {
+    const row = this.row(arn);
+    if (!row) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return {
+      ...this.summary(row),
       input: row.input,
       inputDetails: { included: true },
       ...(row.output !== null ? { output: row.output, outputDetails: { included: true } } : {}),
@@ -617,14 +623,7 @@ export class StatesService implements JsonService {
         !rows.some((r) => r.arn === row.arn),
     );
     return {
-      executions: [...rows, ...express].slice(0, limit).map((row) => ({
-        executionArn: row.arn,
-        stateMachineArn: row.machine_arn,
-        name: row.name,
-        status: row.status,
-        startDate: row.start_ms / 1000,
-        ...(row.stop_ms !== null ? { stopDate: row.stop_ms / 1000 } : {}),
-      })),
+      executions: [...rows, ...express].slice(0, limit).map((row) => this.summary(row)),
     };
   }
 
