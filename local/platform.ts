@@ -1,11 +1,13 @@
 /** The whole local platform: the runtime, the HTTP API server, event source mappings and the deployer, started together. */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { webhookSourceTag } from '../functions/shared/sources/source-registry';
 import { HttpApiRegistry } from './apigw/http-api-registry';
 import { startHttpApiServer } from './apigw/http-api-server';
 import { Deployer, type DeployReport, stacksInOrder } from './deploy/deployer';
 import { closeGracefully } from './edge/graceful-close';
+import { type ErpSandbox, startErpSandbox } from './erp-sandbox/erp-sandbox-server';
 import { LocalRuntime, type RuntimeOptions } from './runtime';
 import { EventSourceMappings } from './services/lambda/event-source-mappings';
 
@@ -13,12 +15,15 @@ import { EventSourceMappings } from './services/lambda/event-source-mappings';
 export interface PlatformOptions extends RuntimeOptions {
   /** 0 picks a free port. */
   apiPort: number;
+  /** The ERP sandbox's port (0 picks a free one); its books live under `<data-dir>/erp`. */
+  erpPort?: number;
 }
 
 /** A running local platform. */
 export class LocalPlatform {
   private apiServer: Server | undefined;
   apiUrl = '';
+  erp: ErpSandbox | undefined;
 
   private constructor(
     readonly runtime: LocalRuntime,
@@ -46,8 +51,12 @@ export class LocalPlatform {
       const { server, url } = await startHttpApiServer(apis, runtime.lambda, options.apiPort);
       platform.apiServer = server;
       platform.apiUrl = url;
+      platform.erp = await startErpSandbox({
+        dataDir: path.join(options.dataDir, 'erp'),
+        port: options.erpPort ?? 0,
+      });
     } catch (error) {
-      await runtime.stop();
+      await platform.stop();
       throw error;
     }
     eventSourceMappings.start();
@@ -78,7 +87,8 @@ export class LocalPlatform {
   async stop(): Promise<void> {
     // Requests in flight are answered before anything behind them stops.
     await closeGracefully(this.apiServer, 30_000);
-    this.eventSourceMappings.close();
+    this.eventSourceMappings?.close();
+    await this.erp?.close();
     await this.runtime.stop();
   }
 }

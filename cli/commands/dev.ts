@@ -14,11 +14,12 @@ const rootDir = path.resolve(__dirname, '../..');
 /** Help text of `concord dev`. */
 export const devHelp = `Run Concord locally: synthesize the CDK app for the stage "local", deploy it onto the embedded runtime, serve its APIs.
 
-usage: concord dev [--edge-port N] [--api-port N] [--data-dir DIR] [--reset] [--clock-factor N] [--assembly DIR]
+usage: concord dev [--edge-port N] [--api-port N] [--erp-port N] [--data-dir DIR] [--reset] [--clock-factor N] [--assembly DIR]
        npm start -- <same options>
 
   --edge-port N      AWS endpoint for SDKs and the AWS CLI (env CONCORD_EDGE_PORT, default 4566)
   --api-port N       HTTP APIs, e.g. POST /webhooks/{source} (env CONCORD_API_PORT, default 3000)
+  --erp-port N       the ERP sandbox (env CONCORD_ERP_PORT, default 4100)
   --data-dir DIR     state, logs, secrets.json (env CONCORD_DATA_DIR, default .concord)
   --reset            start from an empty data directory (env CONCORD_RESET=1)
   --clock-factor N   run local time N times faster (env CONCORD_CLOCK_FACTOR, default 1)
@@ -86,6 +87,7 @@ function printReport(
     `  Webhooks:      ${platform.apiUrl}/webhooks/{source}   (${platform.apis.routeKeys().join(', ')})`,
     `  AWS endpoint:  ${platform.runtime.endpoint}   (AWS_ENDPOINT_URL for any SDK or the AWS CLI)`,
     `  Health:        ${platform.runtime.endpoint}/_concord/health`,
+    `  ERP sandbox:   ${platform.erp?.url}   (docs/erp-sandbox.openapi.yaml; faults: POST /_admin/faults)`,
     `  Data:          ${dataDir}   logs in ${path.join(dataDir, 'logs')}`,
     `  Secrets:       ${secretsFile}${createdSecrets ? ' (generated now)' : ''}`,
     '',
@@ -102,6 +104,7 @@ export async function runDev(args: string[]): Promise<number> {
     options: {
       'edge-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'erp-port': { type: 'string' },
       'data-dir': { type: 'string' },
       reset: { type: 'boolean' },
       'clock-factor': { type: 'string' },
@@ -112,6 +115,7 @@ export async function runDev(args: string[]): Promise<number> {
   const dataDir = path.resolve(option(values['data-dir'], 'CONCORD_DATA_DIR', '.concord'));
   const edgePort = port(option(values['edge-port'], 'CONCORD_EDGE_PORT', '4566'), '--edge-port');
   const apiPort = port(option(values['api-port'], 'CONCORD_API_PORT', '3000'), '--api-port');
+  const erpPort = port(option(values['erp-port'], 'CONCORD_ERP_PORT', '4100'), '--erp-port');
   const clockFactor = Number(option(values['clock-factor'], 'CONCORD_CLOCK_FACTOR', '1'));
   if (!(clockFactor > 0)) throw new Error(`--clock-factor must be positive, got "${values['clock-factor']}"`);
   if (values.reset || process.env.CONCORD_RESET === '1') rmSync(dataDir, { recursive: true, force: true });
@@ -126,7 +130,7 @@ export async function runDev(args: string[]): Promise<number> {
     assemblyDir = synthesizeLocalStage(path.join(dataDir, 'cdk.out'));
   }
 
-  const platform = await LocalPlatform.start({ dataDir, edgePort, apiPort, clockFactor });
+  const platform = await LocalPlatform.start({ dataDir, edgePort, apiPort, erpPort, clockFactor });
   platform.runtime.lambda.onLog = (functionName, line) => console.log(`[${functionName}] ${line}`);
   platform.runtime.startingReason = 'deploying';
   let report: DeployReport;

@@ -28,7 +28,7 @@ describe('concord dev after kill -9', () => {
 
   it('resumes with queued messages, the Firehose buffer and the dedupe records of acknowledged webhooks', async () => {
     // Prepare
-    const [edgePort, apiPort] = [await freePort(), await freePort()];
+    const [edgePort, apiPort, erpPort] = [await freePort(), await freePort(), await freePort()];
     const start = () =>
       startConcordProcess(
         [
@@ -41,6 +41,8 @@ describe('concord dev after kill -9', () => {
           String(edgePort),
           '--api-port',
           String(apiPort),
+          '--erp-port',
+          String(erpPort),
         ],
         edgePort,
       );

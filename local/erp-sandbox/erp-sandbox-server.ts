@@ -1,0 +1,362 @@
+/**
+ * The ERP sandbox's HTTP API (docs/erp-sandbox.openapi.yaml): business operations with honoured Idempotency-Key,
+ * problem+json refusals, an admin API (faults, credit-hold release, audit) and an outbox of business events.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeGracefully } from '../edge/graceful-close';
+import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+
+/** An injected fault, as set through POST /_admin/faults. */
+export interface Fault {
+  /** Path pattern: `*` matches any run of characters (e.g. `/sales-orders*`). */
+  route: string;
+  kind: '5xx' | '429' | 'timeout' | 'latency';
+  rate: number;
+  latencyMs?: number;
+  retryAfterSec?: number;
+}
+
+type Handler = (
+  match: RegExpExecArray,
+  body: Record<string, unknown>,
+  query: URLSearchParams,
+  actor: string,
+) => unknown;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: Handler;
+  /** Mutations honour Idempotency-Key and answer 201. */
+  mutation: boolean;
+}
+
+class BadRequestError extends Error {
+  override readonly name = 'BadRequestError';
+}
+
+function problem(
+  response: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({
+    type: `https://concord.dev/problems/erp/${String(extra.code ?? title)
+      .toLowerCase()
+      .replace(/\s+/g, '-')}`,
+    title,
+    status,
+    detail,
+    ...extra,
+  });
+  response.writeHead(status, {
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  response.end(body);
+}
+
+function json(response: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+function faultMatches(fault: Fault, path: string): boolean {
+  const regex = new RegExp(
+    `^${fault.route
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return regex.test(path);
+}
+
+function validateFault(body: Record<string, unknown>): Fault {
+  const kinds = ['5xx', '429', 'timeout', 'latency'];
+  if (typeof body.route !== 'string' || body.route === '')
+    throw new BadRequestError('route must be a path pattern, e.g. /sales-orders*');
+  if (!kinds.includes(String(body.kind)))
+    throw new BadRequestError(`kind must be one of ${kinds.join(', ')}`);
+  const rate = Number(body.rate ?? 1);
+  if (!(rate >= 0 && rate <= 1)) throw new BadRequestError('rate must be between 0 and 1');
+  if (body.latencyMs !== undefined && !(Number(body.latencyMs) >= 0))
+    throw new BadRequestError('latencyMs must be a non-negative number');
+  return {
+    route: body.route,
+    kind: body.kind as Fault['kind'],
+    rate,
+    latencyMs: body.latencyMs === undefined ? undefined : Number(body.latencyMs),
+    retryAfterSec: body.retryAfterSec === undefined ? undefined : Number(body.retryAfterSec),
+  };
+}
+
+/** A running sandbox. */
+export interface ErpSandbox {
+  url: string;
+  ledger: ErpLedger;
+  faults: Fault[];
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox on 127.0.0.1 (port 0 picks a free one), with its books under `dataDir`. */
+export async function startErpSandbox(options: { dataDir: string; port: number }): Promise<ErpSandbox> {
+  const ledger = new ErpLedger(options.dataDir);
+  const faults: Fault[] = [];
+  const routes: Route[] = [
+    {
+      method: 'POST',
+      pattern: /^\/credit-checks$/,
+      mutation: false,
+      handler: (_m, body) => ledger.checkCredit(body as never),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/quotes$/,
+      mutation: false,
+      handler: (_m, body) => ledger.quote(body as never),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/reservations$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.reserve(body as never, actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/reservations\/([^/]+)\/release$/,
+      mutation: true,
+      handler: (m, _b, _q, actor) => ledger.release(decodeURIComponent(m[1] as string), actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sales-orders$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.createOrder(body as never, actor),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/sales-orders$/,
+      mutation: false,
+      handler: (_m, _b, query) => ledger.orderByExternalRef(query.get('externalRef') ?? ''),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sales-orders\/([^/]+)\/amend$/,
+      mutation: true,
+      handler: (m, body, _q, actor) =>
+        ledger.amendOrder(decodeURIComponent(m[1] as string), body as never, actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sales-orders\/([^/]+)\/cancel$/,
+      mutation: true,
+      handler: (m, body, _q, actor) => ledger.cancelOrder(decodeURIComponent(m[1] as string), body, actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/sales-orders\/([^/]+)\/release-credit-hold$/,
+      mutation: true,
+      handler: (m, _b, _q, actor) => ledger.releaseCreditHold(decodeURIComponent(m[1] as string), actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/invoices$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.postInvoice(String(body.orderNumber ?? ''), actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/payments$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.applyPayment(body as never, actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/refunds$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.refund(body as never, actor),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/customers$/,
+      mutation: true,
+      handler: (_m, body, _q, actor) => ledger.upsertCustomer(body as never, actor),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/documents$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({
+        documents: ledger.documents({
+          type: query.get('type') ?? undefined,
+          from: query.get('from') ?? undefined,
+          to: query.get('to') ?? undefined,
+          externalRef: query.get('externalRef') ?? undefined,
+        }),
+      }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/outbox$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({ events: ledger.outbox(Number(query.get('after') ?? 0)) }),
+    },
+    { method: 'GET', pattern: /^\/health$/, mutation: false, handler: () => ({ status: 'ok' }) },
+    // Admin: what a finance user or a tester does by hand.
+    {
+      method: 'POST',
+      pattern: /^\/_admin\/credit-holds\/([^/]+)\/release$/,
+      mutation: false,
+      handler: (m) =>
+        ledger.transaction(() => ledger.releaseCreditHold(decodeURIComponent(m[1] as string), 'finance')),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_admin\/audit$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({ entries: ledger.auditTrail(Number(query.get('limit') ?? 100)) }),
+    },
+    { method: 'GET', pattern: /^\/_admin\/faults$/, mutation: false, handler: () => ({ faults }) },
+    {
+      method: 'POST',
+      pattern: /^\/_admin\/faults$/,
+      mutation: false,
+      handler: (_m, body) => {
+        faults.push(validateFault(body));
+        return { faults };
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/_admin\/faults$/,
+      mutation: false,
+      handler: () => {
+        faults.splice(0);
+        return { faults };
+      },
+    },
+  ];
+
+  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://erp');
+    const route = routes.find(
+      (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
+    );
+    if (!route)
+      return problem(response, 404, 'Not Found', `${request.method} ${url.pathname} is not an ERP operation`);
+
+    if (!url.pathname.startsWith('/_admin')) {
+      for (const fault of faults) {
+        if (!faultMatches(fault, url.pathname) || Math.random() >= fault.rate) continue;
+        if (fault.kind === 'latency')
+          await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 1000));
+        else if (fault.kind === '429')
+          return problem(
+            response,
+            429,
+            'Too Many Requests',
+            'The ERP is throttling',
+            {},
+            { 'retry-after': String(fault.retryAfterSec ?? 1) },
+          );
+        else if (fault.kind === '5xx')
+          return problem(response, 503, 'Service Unavailable', 'The ERP is unavailable');
+        else {
+          // A timeout: the ERP holds the connection and never answers in time.
+          await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 30_000));
+          response.destroy();
+          return;
+        }
+      }
+    }
+
+    let body: Record<string, unknown> = {};
+    try {
+      body =
+        chunks.length > 0
+          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
+          : {};
+    } catch {
+      return problem(response, 400, 'Bad Request', 'The body is not valid JSON');
+    }
+    const actor = String(request.headers['x-actor'] ?? 'concord');
+    const key = route.mutation ? request.headers['idempotency-key'] : undefined;
+    const match = route.pattern.exec(url.pathname) as RegExpExecArray;
+    try {
+      if (route.mutation && typeof key !== 'string')
+        throw new BadRequestError('Idempotency-Key header is required on every change');
+      if (!route.mutation) return json(response, 200, route.handler(match, body, url.searchParams, actor));
+      const requestHash = createHash('sha256')
+        .update(`${request.method} ${url.pathname} ${JSON.stringify(body)}`)
+        .digest('hex');
+      const outcome = ledger.transaction(() => {
+        const seen = ledger.db
+          .prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?')
+          .get(key) as { request_hash: string; status: number; body: string } | undefined;
+        if (seen) {
+          if (seen.request_hash !== requestHash)
+            throw new RefusalError(
+              'idempotency_key_reused',
+              `Idempotency-Key ${key} was used for another request`,
+              422,
+            );
+          return { status: seen.status, body: seen.body, replayed: true };
+        }
+        const result = JSON.stringify(route.handler(match, body, url.searchParams, actor));
+        ledger.db
+          .prepare(
+            'INSERT INTO idempotency (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(key, requestHash, 201, result, new Date().toISOString());
+        return { status: 201, body: result, replayed: false };
+      });
+      response.writeHead(outcome.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(outcome.body),
+        ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      });
+      response.end(outcome.body);
+    } catch (error) {
+      if (error instanceof RefusalError)
+        return problem(response, error.status, 'Refused', error.message, { code: error.code });
+      if (error instanceof NotFoundError)
+        return problem(response, 404, 'Not Found', error.message, { code: 'not_found' });
+      if (error instanceof BadRequestError)
+        return problem(response, 400, 'Bad Request', error.message, { code: 'bad_request' });
+      console.error('[erp-sandbox] internal error', error);
+      return problem(response, 500, 'Internal Server Error', 'The ERP sandbox failed; see its log');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${options.port} is already in use: pass --erp-port`)
+          : error,
+      ),
+    );
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    ledger,
+    faults,
+    async close() {
+      await closeGracefully(server as Server, 2000);
+      ledger.close();
+    },
+  };
+}

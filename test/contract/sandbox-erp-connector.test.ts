@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ErpThrottledError, ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
+import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { type ErpSandbox, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
+import { describeErpPortContract } from './erp-port-contract';
+
+async function sandbox(): Promise<{ erp: ErpSandbox; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'concord-erp-'));
+  return { erp: await startErpSandbox({ dataDir: dir, port: 0 }), dir };
+}
+
+describeErpPortContract('SandboxErpConnector over the ERP sandbox', async () => {
+  const { erp, dir } = await sandbox();
+  return {
+    port: new SandboxErpConnector({ baseUrl: erp.url }),
+    close: async () => {
+      await erp.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
+  let erp: ErpSandbox;
+  let dir: string;
+  let connector: SandboxErpConnector;
+
+  beforeAll(async () => {
+    ({ erp, dir } = await sandbox());
+    connector = new SandboxErpConnector({ baseUrl: erp.url, timeoutMs: 300 });
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+  });
+
+  async function fault(body: object): Promise<number> {
+    return (
+      await fetch(`${erp.url}/_admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).status;
+  }
+
+  it('maps injected 5xx to ErpUnavailableError and 429 to ErpThrottledError with Retry-After', async () => {
+    await fault({ route: '/credit-checks', kind: '5xx', rate: 1 });
+    await expect(
+      connector.checkCredit({ customerNumber: 'C-000001', amount: '1.00', currency: 'USD' }),
+    ).rejects.toBeInstanceOf(ErpUnavailableError);
+    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+    await fault({ route: '/quotes', kind: '429', rate: 1, retryAfterSec: 7 });
+    await expect(
+      connector.quote({
+        customerNumber: 'C-000001',
+        currency: 'USD',
+        lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }],
+      }),
+    ).rejects.toMatchObject({ name: 'ErpThrottledError', retryAfterSec: 7 });
+    expect(ErpThrottledError).toBeDefined();
+  });
+
+  it('turns a timeout into ErpUnavailableError at the connector deadline', async () => {
+    await fault({ route: '/credit-*', kind: 'timeout', rate: 1, latencyMs: 1000 });
+    const started = Date.now();
+    await expect(
+      connector.checkCredit({ customerNumber: 'C-000001', amount: '1.00', currency: 'USD' }),
+    ).rejects.toBeInstanceOf(ErpUnavailableError);
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it('adds latency without failing', async () => {
+    await fault({ route: '/credit-checks', kind: 'latency', rate: 1, latencyMs: 150 });
+    const started = Date.now();
+    const decision = await new SandboxErpConnector({ baseUrl: erp.url }).checkCredit({
+      customerNumber: 'C-000001',
+      amount: '1.00',
+      currency: 'USD',
+    });
+    expect([decision.decision, Date.now() - started >= 150]).toEqual(['approved', true]);
+  });
+
+  it('rejects an invalid fault', async () => {
+    expect(await fault({ route: '/x', kind: 'explode', rate: 1 })).toBe(400);
+  });
+
+  it('requires an Idempotency-Key on changes and refuses one reused for another request', async () => {
+    const withoutKey = await fetch(`${erp.url}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"orderNumber":"SO-1"}',
+    });
+    const post = (body: object) =>
+      fetch(`${erp.url}/customers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' },
+        body: JSON.stringify(body),
+      });
+    const first = await post({ crmId: 'crm-k1', fields: { name: 'A' } });
+    const replay = await post({ crmId: 'crm-k1', fields: { name: 'A' } });
+    const reused = await post({ crmId: 'crm-k1', fields: { name: 'B' } });
+    expect([
+      withoutKey.status,
+      first.status,
+      replay.status,
+      replay.headers.get('idempotent-replayed'),
+      reused.status,
+    ]).toEqual([400, 201, 201, 'true', 422]);
+    expect(await reused.json()).toMatchObject({ code: 'idempotency_key_reused' });
+  });
+
+  it('releases a credit hold as a finance user would, auditing it and emitting the release event', async () => {
+    // Prepare
+    const order = await connector.createSalesOrder(
+      {
+        externalRef: 'shop-hold-1',
+        customerNumber: 'C-000003',
+        currency: 'USD',
+        lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }],
+        creditHold: true,
+      },
+      'k-hold-1',
+    );
+    // Act
+    const released = await fetch(`${erp.url}/_admin/credit-holds/${order.number}/release`, {
+      method: 'POST',
+    });
+    const outbox = (await (await fetch(`${erp.url}/outbox?after=0`)).json()) as {
+      events: { type: string; payload: { orderNumber: string; releasedBy: string } }[];
+    };
+    const audit = (await (await fetch(`${erp.url}/_admin/audit?limit=5`)).json()) as {
+      entries: { action: string; actor: string }[];
+    };
+    // Assess
+    expect(released.status).toBe(200);
+    expect(outbox.events.at(-1)).toMatchObject({
+      type: 'order.credit-released',
+      payload: { orderNumber: order.number, releasedBy: 'finance' },
+    });
+    expect(audit.entries[0]).toMatchObject({ action: 'release-credit-hold', actor: 'finance' });
+  });
+});
