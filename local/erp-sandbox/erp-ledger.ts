@@ -677,6 +677,16 @@ export class ErpLedger {
     return this.paymentView(this.db.prepare('SELECT * FROM payments WHERE id = ?').get(id) as PaymentRow);
   }
 
+  findCustomer(query: { email?: string; crmId?: string }) {
+    const row = (
+      query.crmId
+        ? this.db.prepare('SELECT * FROM customers WHERE crm_id = ?').get(query.crmId)
+        : this.db.prepare('SELECT * FROM customers WHERE lower(email) = lower(?)').get(query.email ?? '')
+    ) as CustomerRow | undefined;
+    if (!row) throw new NotFoundError(`No customer for ${query.crmId ?? query.email}`);
+    return this.customerView(row);
+  }
+
   upsertCustomer(
     request: {
       customerNumber?: string;

@@ -194,6 +194,16 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     },
     {
       method: 'GET',
+      pattern: /^\/customers$/,
+      mutation: false,
+      handler: (_m, _b, query) =>
+        ledger.findCustomer({
+          email: query.get('email') ?? undefined,
+          crmId: query.get('crmId') ?? undefined,
+        }),
+    },
+    {
+      method: 'GET',
       pattern: /^\/documents$/,
       mutation: false,
       handler: (_m, _b, query) => ({

@@ -225,6 +225,12 @@ export function describeErpPortContract(
       expect(created).toMatchObject({ name: 'Hooli', creditLimit: '1000.00', paymentTerms: 'NET30' });
     });
 
+    it('finds customers by email or CRM id, and nothing for an unknown one', async () => {
+      expect((await erp.findCustomer({ email: 'JANE.DOE@example.com' }))?.customerNumber).toBe('C-000001');
+      expect((await erp.findCustomer({ crmId: '98134503' }))?.creditHold).toBe(true);
+      expect(await erp.findCustomer({ email: 'nobody@example.com' })).toBeUndefined();
+    });
+
     it('finds a sales order by external reference, and nothing for an unknown one', async () => {
       const externalRef = ref('shop');
       await erp.createSalesOrder(

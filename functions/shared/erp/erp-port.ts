@@ -164,6 +164,7 @@ export interface ErpPort {
     idempotencyKey: string,
   ): Promise<CustomerAccount>;
   findSalesOrder(externalRef: string): Promise<SalesOrder | undefined>;
+  findCustomer(query: { email?: string; crmId?: string }): Promise<CustomerAccount | undefined>;
   listDocuments(query: {
     type?: ErpDocument['type'];
     fromIso?: string;

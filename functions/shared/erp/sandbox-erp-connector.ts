@@ -139,6 +139,18 @@ export class SandboxErpConnector implements ErpPort {
     }
   }
 
+  async findCustomer(query: { email?: string; crmId?: string }): Promise<CustomerAccount | undefined> {
+    const params = new URLSearchParams();
+    if (query.crmId) params.set('crmId', query.crmId);
+    else if (query.email) params.set('email', query.email);
+    try {
+      return await this.call<CustomerAccount>('GET', `/customers?${params}`);
+    } catch (error) {
+      if (error instanceof ErpNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   async listDocuments(query: Parameters<ErpPort['listDocuments']>[0]): Promise<ErpDocument[]> {
     const params = new URLSearchParams();
     if (query.type) params.set('type', query.type);

@@ -61,6 +61,15 @@ export interface CanonicalDataByType {
   "commerce.order.cancelled.v1": CommerceOrderCancelledV1;
   "commerce.order.placed.v1": CommerceOrderPlacedV1;
   "crm.customer.upserted.v1": CrmCustomerUpsertedV1;
+  "erp.customer.synced.v1": ErpCustomerSyncedV1;
+  "erp.invoice.posted.v1": ErpInvoicePostedV1;
+  "erp.order.accepted.v1": ErpOrderAcceptedV1;
+  "erp.order.amended.v1": ErpOrderAmendedV1;
+  "erp.order.cancelled.v1": ErpOrderCancelledV1;
+  "erp.order.credit-held.v1": ErpOrderCreditHeldV1;
+  "erp.order.credit-released.v1": ErpOrderCreditReleasedV1;
+  "erp.order.rejected.v1": ErpOrderRejectedV1;
+  "erp.payment.applied.v1": ErpPaymentAppliedV1;
 }
 /**
  * Money captured earlier was refunded, in part or in full.
@@ -325,4 +334,221 @@ export interface CrmCustomerUpsertedV1 {
       country?: string;
     };
   };
+}
+/**
+ * The ERP customer account now holds the CRM-owned fields of a CRM change.
+ */
+export interface ErpCustomerSyncedV1 {
+  customerNumber: string;
+  crmContactId: string;
+  appliedFields: string[];
+  /**
+   * Fields the CRM sent but does not own (system-of-record registry).
+   */
+  refusedFields: string[];
+  /**
+   * RFC 3339 date-time.
+   */
+  syncedAt: string;
+}
+/**
+ * The ERP posted an invoice (booked revenue).
+ */
+export interface ErpInvoicePostedV1 {
+  invoiceNumber: string;
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  customerNumber: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  amount: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  tax: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  dueDate: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  postedAt: string;
+}
+/**
+ * The ERP accepted a commerce order as a sales order (authoritative: prices, tax and totals are the ERP's).
+ */
+export interface ErpOrderAcceptedV1 {
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  customerNumber: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  /**
+   * @minItems 1
+   */
+  lines: [
+    {
+      sku: string;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      lineTotal: string;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      tax: string;
+    },
+    ...{
+      sku: string;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      lineTotal: string;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      tax: string;
+    }[]
+  ];
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  subtotal: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  tax: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  total: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  acceptedAt: string;
+}
+/**
+ * The ERP applied an amendment to a sales order.
+ */
+export interface ErpOrderAmendedV1 {
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  erpVersion: number;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  total: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  amendedAt: string;
+}
+/**
+ * The ERP cancelled a sales order.
+ */
+export interface ErpOrderCancelledV1 {
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  reason: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  cancelledAt: string;
+}
+/**
+ * The ERP put the order on credit hold; its release (erp.order.credit-released) continues the order.
+ */
+export interface ErpOrderCreditHeldV1 {
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  customerNumber: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  total: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  availableCredit?: string;
+  reason: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  heldAt: string;
+}
+/**
+ * Finance released the order's credit hold in the ERP; the order-to-cash flow continues from here.
+ */
+export interface ErpOrderCreditReleasedV1 {
+  erpOrderNumber: string;
+  sourceOrderId: string;
+  customerNumber: string;
+  releasedBy: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  releasedAt: string;
+}
+/**
+ * The order could not be booked: the ERP refused it, or the flow failed and compensated.
+ */
+export interface ErpOrderRejectedV1 {
+  sourceOrderId: string;
+  erpOrderNumber?: string;
+  reasonCode: string;
+  reason: string;
+  failedStep?: string;
+  compensated: string[];
+  /**
+   * RFC 3339 date-time.
+   */
+  rejectedAt: string;
+}
+/**
+ * The ERP applied a payment to an invoice, or booked a refund against it.
+ */
+export interface ErpPaymentAppliedV1 {
+  erpPaymentId: string;
+  /**
+   * The billing platform's payment id.
+   */
+  paymentId: string;
+  invoiceNumber: string;
+  kind: "APPLIED" | "REFUND";
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  amount: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  invoiceStatus: "OPEN" | "PARTIALLY_PAID" | "PAID";
+  /**
+   * RFC 3339 date-time.
+   */
+  appliedAt: string;
 }
