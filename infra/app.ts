@@ -10,8 +10,14 @@ export function buildApp(
   app: App,
   stage: string,
   account?: string,
+  /** Where the local stage's ERP sandbox listens (`npm start -- --erp-port`); ignored by the other stages. */
+  localErpBaseUrl?: string,
 ): { stateful: StatefulStack; stateless: StatelessStack } {
-  const config = stageConfig(stage);
+  const staged = stageConfig(stage);
+  const config =
+    staged.stage === 'local' && localErpBaseUrl
+      ? { ...staged, erp: { ...staged.erp, baseUrl: localErpBaseUrl } }
+      : staged;
   const env = { account, region: config.region };
   const stateful = new StatefulStack(app, `Concord-${config.stage}-Stateful`, {
     env,

@@ -29,13 +29,13 @@ Webhook secrets: <data-dir>/secrets.json, { "<source>": ["<secret>", …] }, gen
 Ctrl-C drains in-flight work and flushes buffers; a hard kill loses nothing acknowledged.`;
 
 /** Synthesizes the stage `local` in-process (esbuild bundling, cdk-nag checks) into `outdir`. */
-export function synthesizeLocalStage(outdir: string): string {
+export function synthesizeLocalStage(outdir: string, erpBaseUrl?: string): string {
   const cdkJson = JSON.parse(require('node:fs').readFileSync(path.join(rootDir, 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir, context: { ...cdkJson.context, stage: 'local' } });
-  buildApp(app, 'local', '000000000000');
+  buildApp(app, 'local', '000000000000', erpBaseUrl);
   app.synth();
   return outdir;
 }
@@ -127,7 +127,7 @@ export async function runDev(args: string[]): Promise<number> {
     assemblyDir = path.resolve(assembly);
   } else {
     console.log('Synthesizing the CDK app for the stage "local"…');
-    assemblyDir = synthesizeLocalStage(path.join(dataDir, 'cdk.out'));
+    assemblyDir = synthesizeLocalStage(path.join(dataDir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
   }
 
   const platform = await LocalPlatform.start({ dataDir, edgePort, apiPort, erpPort, clockFactor });

@@ -27,6 +27,8 @@ export interface StageConfig {
   };
   archive: { infrequentAccessAfterDays: number; glacierAfterDays: number; expireAfterDays: number };
   quarantine: { expireAfterDays: number };
+  /** The ERP the adapters call (locally the ERP sandbox that `npm start` runs). */
+  erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
 }
 
 const base = {
@@ -41,6 +43,7 @@ const base = {
   },
   archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
   quarantine: { expireAfterDays: 90 },
+  erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
 } as const;
 
 const stages: Record<StageName, StageConfig> = {
@@ -54,6 +57,12 @@ const stages: Record<StageName, StageConfig> = {
   dev: {
     ...base,
     stage: 'dev',
+    // The ERP connector endpoint of this stage (the ERP sandbox deployed beside it until the real ERP connector).
+    erp: {
+      baseUrl: 'https://erp-sandbox.dev.concord.internal',
+      timeoutMs: 5000,
+      sourceUri: 'erp://sandbox-dev',
+    },
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.TWO_WEEKS,
     busArchiveRetention: Duration.days(14),
@@ -61,6 +70,12 @@ const stages: Record<StageName, StageConfig> = {
   staging: {
     ...base,
     stage: 'staging',
+    // The ERP connector endpoint of this stage (the ERP sandbox deployed beside it until the real ERP connector).
+    erp: {
+      baseUrl: 'https://erp-sandbox.staging.concord.internal',
+      timeoutMs: 5000,
+      sourceUri: 'erp://sandbox-staging',
+    },
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.ONE_MONTH,
     busArchiveRetention: Duration.days(30),
@@ -68,6 +83,12 @@ const stages: Record<StageName, StageConfig> = {
   prod: {
     ...base,
     stage: 'prod',
+    // The ERP connector endpoint of this stage (the ERP sandbox deployed beside it until the real ERP connector).
+    erp: {
+      baseUrl: 'https://erp-sandbox.prod.concord.internal',
+      timeoutMs: 5000,
+      sourceUri: 'erp://sandbox-prod',
+    },
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.ONE_YEAR,
     busArchiveRetention: Duration.days(400),

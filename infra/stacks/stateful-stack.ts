@@ -10,6 +10,7 @@ import {
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
@@ -31,6 +32,12 @@ export class StatefulStack extends Stack {
   readonly rawArchiveWriter: BucketPrefixWriter;
   /** PutObject under quarantine/ of the quarantine bucket. */
   readonly quarantineWriter: BucketPrefixWriter;
+  /** Powertools idempotency records of the ERP adapters. */
+  readonly idempotencyTable: Table;
+  /** The per-entity version gate. */
+  readonly versionTable: Table;
+  /** Failed business transactions with the context to replay them. */
+  readonly exceptionsQueue: Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -107,6 +114,33 @@ export class StatefulStack extends Stack {
           noncurrentVersionExpiration: Duration.days(7),
         },
       ],
+    });
+
+    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: config.removalPolicy,
+    });
+    this.versionTable = new Table(this, 'VersionTable', {
+      partitionKey: { name: 'subject', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: config.removalPolicy,
+    });
+    this.exceptionsQueue = new Queue(this, 'ExceptionsQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.exceptionsQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'A terminal queue: operators inspect and replay from it; a DLQ of a DLQ would only hide messages',
     });
 
     this.rawArchiveWriter = new BucketPrefixWriter(this, 'RawArchiveWriter', this.archiveBucket, 'raw');

@@ -1,11 +1,15 @@
 /** The stateless stack: functions, the HTTP API and routes, everything that can be replaced at will. */
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { ServiceFunction } from '../constructs/service-function';
+import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
 
 /** Props of the stateless stack: the stage config and the stateful resources it binds to. */
@@ -18,6 +22,7 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly api: HttpApi;
   readonly ingest: ServiceFunction;
+  readonly orderToCash: Workflow;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -38,6 +43,95 @@ export class StatelessStack extends Stack {
     this.ingest.bindBucketWriter('ARCHIVE_BUCKET_NAME', stateful.rawArchiveWriter);
     this.ingest.bindBucketWriter('QUARANTINE_BUCKET_NAME', stateful.quarantineWriter);
     this.ingest.bindSecrets('WEBHOOK_SECRET_IDS', stateful.webhookSecrets);
+
+    const erpAdapter = new ServiceFunction(this, 'ErpAdapter', {
+      functionDir: 'erp-adapter',
+      memorySizeMiB: 256,
+      timeoutSec: 30,
+      logRetention: config.logRetention,
+      environment: {
+        ERP_BASE_URL: config.erp.baseUrl,
+        ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
+        ERP_SOURCE_URI: config.erp.sourceUri,
+      },
+    });
+    erpAdapter.bindEventBus('EVENT_BUS_NAME', stateful.bus);
+    erpAdapter.bindTableItems('IDEMPOTENCY_TABLE_NAME', stateful.idempotencyTable);
+    const versionGate = new ServiceFunction(this, 'VersionGate', {
+      functionDir: 'version-gate',
+      memorySizeMiB: 128,
+      timeoutSec: 10,
+      logRetention: config.logRetention,
+    });
+    versionGate.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);
+
+    const outboxRelay = new ServiceFunction(this, 'ErpOutboxRelay', {
+      functionDir: 'erp-outbox-relay',
+      memorySizeMiB: 128,
+      timeoutSec: 30,
+      logRetention: config.logRetention,
+      environment: {
+        ERP_BASE_URL: config.erp.baseUrl,
+        ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
+        ERP_SOURCE_URI: config.erp.sourceUri,
+      },
+    });
+    outboxRelay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
+    outboxRelay.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);
+    const outboxRelayDlq = new Queue(this, 'ErpOutboxRelayDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(outboxRelayDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue of the outbox relay schedule',
+    });
+    new Rule(this, 'ErpOutboxRelaySchedule', {
+      description: 'Relays the ERP outbox (credit-hold releases, …) onto the bus',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(outboxRelay.function, {
+          deadLetterQueue: outboxRelayDlq,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+
+    this.orderToCash = new Workflow(this, 'OrderToCash', {
+      definitionFile: 'order-to-cash.asl.json',
+      logRetention: config.logRetention,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+    });
+    // The rule's dead letters live beside the rule: the queue policy that lets it send must name the rule.
+    const orderToCashDlq = new Queue(this, 'OrderToCashDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(orderToCashDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue of the order-to-cash rule target',
+    });
+    new Rule(this, 'OrderToCashRule', {
+      eventBus: stateful.bus,
+      description: 'Orders placed on a commerce platform, and credit holds released in the ERP',
+      eventPattern: {
+        source: ['concord.ingest', 'concord.erp'],
+        detailType: ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
+      },
+      targets: [
+        new SfnStateMachine(this.orderToCash.stateMachine, {
+          deadLetterQueue: orderToCashDlq,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,

@@ -109,7 +109,16 @@ export function resourceOrder(resources: Record<string, TemplateResource>): stri
   return ordered;
 }
 
-/** Maps Lambda Code S3 keys to asset directories of the assembly. */
+/** The S3 key of the asset a resource is built from, if any. */
+function assetKeyOf(type: string, properties: Record<string, unknown>): string | undefined {
+  if (type === 'AWS::Lambda::Function')
+    return String((properties.Code as { S3Key?: unknown } | undefined)?.S3Key ?? '') || undefined;
+  if (type === 'AWS::StepFunctions::StateMachine')
+    return (properties.DefinitionS3Location as { Key?: string } | undefined)?.Key;
+  return undefined;
+}
+
+/** Maps asset S3 keys to their paths in the assembly (directories for code, files for definitions). */
 function assetIndex(assemblyDir: string): Map<string, string> {
   const index = new Map<string, string>();
   for (const file of readdirSync(assemblyDir).filter((name) => name.endsWith('.assets.json'))) {
@@ -240,13 +249,12 @@ export class Deployer {
         continue;
       }
       const properties = resolveValue(resource.Properties ?? {}, context) as Record<string, unknown>;
-      const code =
-        resource.Type === 'AWS::Lambda::Function' ? (properties.Code as Record<string, unknown>) : undefined;
-      const assetDir = code ? assets.get(String(code.S3Key)) : undefined;
-      if (code && (!assetDir || !existsSync(assetDir)))
-        throw new TemplateError(
-          `${stackName}/${logicalId}: the Lambda asset ${String(code.S3Key)} is not in ${assemblyDir}`,
-        );
+      // Code (Lambda) and definitions (Step Functions, from a file) travel as assets of the assembly.
+      const assetKey = assetKeyOf(resource.Type, properties);
+      const assetDir = assetKey ? assets.get(assetKey) : undefined;
+      if (assetKey && (!assetDir || !existsSync(assetDir))) {
+        throw new TemplateError(`${stackName}/${logicalId}: the asset ${assetKey} is not in ${assemblyDir}`);
+      }
       const hash = createHash('sha256')
         .update(JSON.stringify(properties))
         .update(assetDir ? hashDirectory(assetDir) : '')

@@ -64,6 +64,7 @@ export function generatePhysicalName(
 /** Hash of an asset directory's contents, so that a rebuilt handler counts as a change. */
 export function hashDirectory(dir: string): string {
   const hash = createHash('sha256');
+  if (!statSync(dir).isDirectory()) return hash.update(readFileSync(dir)).digest('hex');
   const walk = (current: string) => {
     for (const entry of readdirSync(current).sort()) {
       const full = path.join(current, entry);
@@ -308,8 +309,13 @@ const stateMachine: ResourceHandler = {
         context.previous?.attributes.Name ??
         context.generatedName(80, { short: true }),
     );
-    let definition =
-      typeof properties.DefinitionString === 'string'
+    // DefinitionBody.fromFile ships the definition as an asset (DefinitionS3Location); inline forms are strings or objects.
+    let definition = properties.DefinitionS3Location
+      ? readFileSync(
+          context.assetPath({ S3Key: (properties.DefinitionS3Location as { Key: string }).Key }),
+          'utf8',
+        )
+      : typeof properties.DefinitionString === 'string'
         ? properties.DefinitionString
         : JSON.stringify(properties.Definition ?? {});
     for (const [key, value] of Object.entries(

@@ -62,7 +62,11 @@ describe('StatefulStack', () => {
 
   it('retains data resources in prod', () => {
     const tables = stateful.findResources('AWS::DynamoDB::Table');
-    expect(Object.values(tables).map((table) => table.DeletionPolicy)).toEqual(['Retain']);
+    expect(Object.values(tables).map((table) => table.DeletionPolicy)).toEqual([
+      'Retain',
+      'Retain',
+      'Retain',
+    ]);
   });
 
   it('creates one webhook secret per registered source', () => {
@@ -72,6 +76,7 @@ describe('StatefulStack', () => {
   it('pins the logical ids of stateful resources, whose change would replace them and lose data', () => {
     // A failure here means a rename: keep the old id (overrideLogicalId) or plan a migration.
     const statefulTypes = [
+      'AWS::SQS::Queue',
       'AWS::Events::EventBus',
       'AWS::Events::Archive',
       'AWS::DynamoDB::Table',
@@ -84,11 +89,14 @@ describe('StatefulStack', () => {
       .sort();
     expect(ids).toEqual([
       'AWS::DynamoDB::Table DedupeTableBA3ED9BF',
+      'AWS::DynamoDB::Table IdempotencyTable22A5A209',
+      'AWS::DynamoDB::Table VersionTable780A7FFE',
       'AWS::Events::Archive BusArchiveD85DECCD',
       'AWS::Events::EventBus BusEA82B648',
       'AWS::S3::Bucket AccessLogBucketDA470295',
       'AWS::S3::Bucket QuarantineBucketFDBDA180',
       'AWS::S3::Bucket RawArchiveBucket5791F78D',
+      'AWS::SQS::Queue ExceptionsQueue11F5B242',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
       'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',
@@ -171,6 +179,45 @@ describe('StatelessStack', () => {
         ]),
       },
     });
+  });
+});
+
+describe('StatelessStack (order-to-cash)', () => {
+  const { stateless } = synthesize('prod');
+
+  it('runs order-to-cash as an Express workflow with logs and tracing, invoking exactly its two functions', () => {
+    stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      DefinitionSubstitutions: {
+        ErpAdapterFunctionArn: Match.anyValue(),
+        VersionGateFunctionArn: Match.anyValue(),
+        ExceptionsQueueUrl: Match.anyValue(),
+      },
+    });
+  });
+
+  it('routes placed orders and credit releases to it with a retry policy and a dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['concord.ingest', 'concord.erp'],
+        'detail-type': ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
+      },
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it('gives every rule target a dead-letter queue', () => {
+    const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
+    const targets = rules.flatMap((rule) => rule.Properties.Targets as { DeadLetterConfig?: unknown }[]);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.every((target) => target.DeadLetterConfig)).toBe(true);
   });
 });
 

@@ -151,6 +151,16 @@ export class SandboxErpConnector implements ErpPort {
     }
   }
 
+  /** The sandbox's business events after a sequence number (a real ERP pushes these through its own integration). */
+  async readOutbox(
+    afterSeq: number,
+  ): Promise<{ seq: number; at: string; type: string; payload: Record<string, unknown> }[]> {
+    const { events } = await this.call<{
+      events: { seq: number; at: string; type: string; payload: Record<string, unknown> }[];
+    }>('GET', `/outbox?after=${afterSeq}`);
+    return events;
+  }
+
   async listDocuments(query: Parameters<ErpPort['listDocuments']>[0]): Promise<ErpDocument[]> {
     const params = new URLSearchParams();
     if (query.type) params.set('type', query.type);

@@ -1,0 +1,26 @@
+/** The ERP adapter's runtime configuration, read once from the environment the stack sets. */
+import { parsePositiveIntEnv, readEnv } from '../shared/config';
+
+/** Where the ERP and the bus are, and where idempotency records live. */
+export interface ErpAdapterConfig {
+  erpBaseUrl: string;
+  erpTimeoutMs: number;
+  erpSourceUri: string;
+  eventBusName: string;
+  idempotencyTableName: string;
+}
+
+/** Reads the configuration, failing fast with the names of every missing variable. */
+export function loadErpAdapterConfig(env: NodeJS.ProcessEnv = process.env): ErpAdapterConfig {
+  const values = readEnv(
+    ['ERP_BASE_URL', 'ERP_TIMEOUT_MS', 'ERP_SOURCE_URI', 'EVENT_BUS_NAME', 'IDEMPOTENCY_TABLE_NAME'],
+    env,
+  );
+  return {
+    erpBaseUrl: values.ERP_BASE_URL,
+    erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
+    erpSourceUri: values.ERP_SOURCE_URI,
+    eventBusName: values.EVENT_BUS_NAME,
+    idempotencyTableName: values.IDEMPOTENCY_TABLE_NAME,
+  };
+}

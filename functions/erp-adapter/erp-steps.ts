@@ -1,0 +1,325 @@
+/**
+ * The ERP adapter's use case: one workflow step against the ERP port, and the authoritative erp.* event it
+ * makes true. Steps are idempotent: the ERP receives a key derived from flow, step, business key and version.
+ */
+import { ErpRefusedError } from '../shared/erp/erp-errors';
+import type { ErpPort, LineRequest } from '../shared/erp/erp-port';
+import {
+  buildCanonicalEvent,
+  type CanonicalEvent,
+  type CanonicalTypeName,
+  validateCanonicalEvent,
+} from '../shared/events/envelope';
+import { newId } from '../shared/ids';
+
+/** The step's request, as the state machine passes it. */
+export interface ErpStep {
+  operation: ErpOperation;
+  flow: string;
+  /** The entity the flow is about, e.g. order/5820741173332. */
+  businessKey: string;
+  entityVersion: number;
+  correlationId: string;
+  /** The canonical event that started the flow. */
+  causationId: string;
+  input: Record<string, unknown>;
+}
+
+/** Every operation the adapter performs. */
+export const erpOperations = [
+  'resolveCustomer',
+  'checkCredit',
+  'reserveInventory',
+  'releaseInventory',
+  'createSalesOrder',
+  'amendSalesOrder',
+  'cancelSalesOrder',
+  'postInvoice',
+  'applyPayment',
+  'refund',
+  'upsertCustomer',
+  'emitRejected',
+] as const;
+export type ErpOperation = (typeof erpOperations)[number];
+
+/** Operations that change the ERP (or publish): they run once per idempotency key. */
+export const mutatingOperations: ReadonlySet<ErpOperation> = new Set([
+  'resolveCustomer',
+  'reserveInventory',
+  'releaseInventory',
+  'createSalesOrder',
+  'amendSalesOrder',
+  'cancelSalesOrder',
+  'postInvoice',
+  'applyPayment',
+  'refund',
+  'upsertCustomer',
+  'emitRejected',
+]);
+
+/** The order an amendment or cancellation refers to is not in the ERP yet: the flow holds it and tries again. */
+export class OrderNotYetKnownError extends Error {
+  override readonly name = 'OrderNotYetKnownError';
+}
+
+/** What a step needs. */
+export interface ErpStepDependencies {
+  erp: ErpPort;
+  publish(events: readonly CanonicalEvent[]): Promise<void>;
+  /** CloudEvents source of the ERP's events, e.g. erp://sandbox. */
+  erpSourceUri: string;
+  now(): Date;
+}
+
+/** The idempotency key of a step: flow, step, business key and entity version. */
+export function stepIdempotencyKey(step: ErpStep): string {
+  return `${step.flow}:${step.operation}:${step.businessKey}:${step.entityVersion}`;
+}
+
+function text(input: Record<string, unknown>, name: string): string {
+  const value = input[name];
+  if (typeof value !== 'string' || value === '')
+    throw new ErpRefusedError('invalid_step_input', `Step input ${name} must be a non-empty string`);
+  return value;
+}
+
+async function emit<T extends CanonicalTypeName>(
+  deps: ErpStepDependencies,
+  step: ErpStep,
+  type: T,
+  subject: string,
+  data: Record<string, unknown>,
+): Promise<CanonicalEvent> {
+  const now = deps.now();
+  const event = buildCanonicalEvent(
+    {
+      type,
+      source: deps.erpSourceUri,
+      subject,
+      time: now.toISOString(),
+      entityVersion: now.getTime(),
+      data: data as never,
+    },
+    { id: newId(), correlationId: step.correlationId, causationId: step.causationId },
+  );
+  const violations = validateCanonicalEvent(event);
+  // An invalid authoritative event is a bug here, not bad input: fail loudly rather than publish it.
+  if (violations.length > 0)
+    throw new Error(`${type} would violate its schema: ${JSON.stringify(violations)}`);
+  await deps.publish([event]);
+  return event;
+}
+
+function orderSubject(sourceOrderId: string): string {
+  return `order/${sourceOrderId}`;
+}
+
+/** Runs one step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
+export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Promise<Record<string, unknown>> {
+  const key = stepIdempotencyKey(step);
+  const input = step.input;
+  switch (step.operation) {
+    case 'resolveCustomer': {
+      const email = typeof input.email === 'string' ? input.email : undefined;
+      const found = email ? await deps.erp.findCustomer({ email }) : undefined;
+      const account =
+        found ??
+        (await deps.erp.upsertCustomer(
+          {
+            crmId: text(input, 'sourceCustomerRef'),
+            fields: { name: (input.name as string | undefined) ?? email ?? 'unknown', email },
+          },
+          key,
+        ));
+      return {
+        customerNumber: account.customerNumber,
+        currency: account.currency,
+        creditHold: account.creditHold,
+      };
+    }
+    case 'checkCredit':
+      return {
+        ...(await deps.erp.checkCredit({
+          customerNumber: text(input, 'customerNumber'),
+          amount: text(input, 'amount'),
+          currency: text(input, 'currency'),
+        })),
+      };
+    case 'reserveInventory':
+      return {
+        ...(await deps.erp.reserveInventory(
+          { orderRef: text(input, 'orderRef'), lines: input.lines as LineRequest[] },
+          key,
+        )),
+      };
+    case 'releaseInventory':
+      return { ...(await deps.erp.releaseInventory(text(input, 'reservationId'), key)) };
+    case 'createSalesOrder': {
+      const sourceOrderId = text(input, 'externalRef');
+      const order = await deps.erp.createSalesOrder(
+        {
+          externalRef: sourceOrderId,
+          customerNumber: text(input, 'customerNumber'),
+          currency: text(input, 'currency'),
+          lines: input.lines as LineRequest[],
+          reservationId: input.reservationId as string | undefined,
+          creditHold: input.creditHold === true,
+        },
+        key,
+      );
+      if (order.status === 'CREDIT_HOLD') {
+        await emit(deps, step, 'erp.order.credit-held.v1', orderSubject(sourceOrderId), {
+          erpOrderNumber: order.number,
+          sourceOrderId,
+          customerNumber: order.customerNumber,
+          total: order.total,
+          currency: order.currency,
+          ...(typeof input.availableCredit === 'string' ? { availableCredit: input.availableCredit } : {}),
+          reason: (input.creditReason as string | undefined) ?? 'credit limit exceeded',
+          heldAt: deps.now().toISOString(),
+        });
+      } else {
+        await emit(deps, step, 'erp.order.accepted.v1', orderSubject(sourceOrderId), {
+          erpOrderNumber: order.number,
+          sourceOrderId,
+          customerNumber: order.customerNumber,
+          currency: order.currency,
+          lines: order.lines.map((line) => ({
+            sku: line.sku,
+            quantity: line.quantity,
+            unitPrice: line.unitPrice,
+            lineTotal: line.lineTotal,
+            tax: line.tax,
+          })),
+          subtotal: order.subtotal,
+          tax: order.tax,
+          total: order.total,
+          acceptedAt: deps.now().toISOString(),
+        });
+      }
+      return {
+        erpOrderNumber: order.number,
+        status: order.status,
+        total: order.total,
+        currency: order.currency,
+        customerNumber: order.customerNumber,
+      };
+    }
+    case 'amendSalesOrder': {
+      const sourceOrderId = text(input, 'sourceOrderId');
+      const existing = await deps.erp.findSalesOrder(sourceOrderId);
+      if (!existing) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
+      const order = await deps.erp.amendSalesOrder(
+        existing.number,
+        { lines: input.lines as LineRequest[] },
+        key,
+      );
+      await emit(deps, step, 'erp.order.amended.v1', orderSubject(sourceOrderId), {
+        erpOrderNumber: order.number,
+        sourceOrderId,
+        erpVersion: order.version,
+        total: order.total,
+        currency: order.currency,
+        amendedAt: deps.now().toISOString(),
+      });
+      return { erpOrderNumber: order.number, status: order.status, total: order.total };
+    }
+    case 'cancelSalesOrder': {
+      const sourceOrderId = text(input, 'sourceOrderId');
+      const number =
+        (input.erpOrderNumber as string | undefined) ??
+        (await deps.erp.findSalesOrder(sourceOrderId))?.number;
+      if (!number) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
+      const reason = (input.reason as string | undefined) ?? 'other';
+      const order = await deps.erp.cancelSalesOrder(number, { reason }, key);
+      await emit(deps, step, 'erp.order.cancelled.v1', orderSubject(sourceOrderId), {
+        erpOrderNumber: order.number,
+        sourceOrderId,
+        reason,
+        cancelledAt: deps.now().toISOString(),
+      });
+      return { erpOrderNumber: order.number, status: order.status };
+    }
+    case 'postInvoice': {
+      const sourceOrderId = text(input, 'sourceOrderId');
+      const invoice = await deps.erp.postInvoice(text(input, 'erpOrderNumber'), key);
+      await emit(deps, step, 'erp.invoice.posted.v1', `invoice/${invoice.number}`, {
+        invoiceNumber: invoice.number,
+        erpOrderNumber: invoice.orderNumber,
+        sourceOrderId,
+        customerNumber: text(input, 'customerNumber'),
+        amount: invoice.amount,
+        tax: invoice.tax,
+        currency: invoice.currency,
+        dueDate: invoice.dueDate,
+        postedAt: deps.now().toISOString(),
+      });
+      return { invoiceNumber: invoice.number, amount: invoice.amount, status: invoice.status };
+    }
+    case 'applyPayment':
+    case 'refund': {
+      const paymentId = text(input, 'paymentId');
+      const document =
+        step.operation === 'applyPayment'
+          ? await deps.erp.applyPayment(
+              {
+                externalRef: paymentId,
+                orderExternalRef: input.sourceOrderId as string | undefined,
+                invoiceNumber: input.invoiceNumber as string | undefined,
+                amount: text(input, 'amount'),
+                currency: text(input, 'currency'),
+              },
+              key,
+            )
+          : await deps.erp.refund(
+              {
+                externalRef: text(input, 'refundRef'),
+                paymentExternalRef: paymentId,
+                amount: text(input, 'amount'),
+                currency: text(input, 'currency'),
+              },
+              key,
+            );
+      const [invoice] = await deps.erp.listDocuments({
+        type: 'invoice',
+        externalRef: (input.sourceOrderId as string | undefined) ?? '',
+      });
+      await emit(deps, step, 'erp.payment.applied.v1', `payment/${paymentId}`, {
+        erpPaymentId: document.id,
+        paymentId,
+        invoiceNumber: document.invoiceNumber,
+        kind: document.kind,
+        amount: document.amount,
+        currency: document.currency,
+        invoiceStatus: (invoice?.status as 'OPEN' | 'PARTIALLY_PAID' | 'PAID' | undefined) ?? 'OPEN',
+        appliedAt: deps.now().toISOString(),
+      });
+      return { erpPaymentId: document.id, invoiceNumber: document.invoiceNumber, kind: document.kind };
+    }
+    case 'upsertCustomer': {
+      const fields = (input.fields as Record<string, string> | undefined) ?? {};
+      const account = await deps.erp.upsertCustomer({ crmId: text(input, 'crmContactId'), fields }, key);
+      await emit(deps, step, 'erp.customer.synced.v1', `customer/${account.customerNumber}`, {
+        customerNumber: account.customerNumber,
+        crmContactId: text(input, 'crmContactId'),
+        appliedFields: Object.keys(fields),
+        refusedFields: (input.refusedFields as string[] | undefined) ?? [],
+        syncedAt: deps.now().toISOString(),
+      });
+      return { customerNumber: account.customerNumber };
+    }
+    case 'emitRejected': {
+      const sourceOrderId = text(input, 'sourceOrderId');
+      await emit(deps, step, 'erp.order.rejected.v1', orderSubject(sourceOrderId), {
+        sourceOrderId,
+        ...(typeof input.erpOrderNumber === 'string' ? { erpOrderNumber: input.erpOrderNumber } : {}),
+        reasonCode: text(input, 'reasonCode'),
+        reason: String(input.reason ?? '').slice(0, 2000),
+        ...(typeof input.failedStep === 'string' ? { failedStep: input.failedStep } : {}),
+        compensated: (input.compensated as string[] | undefined) ?? [],
+        rejectedAt: deps.now().toISOString(),
+      });
+      return { rejected: true };
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/** Lambda entry of the ERP adapter: one workflow step, idempotent on DynamoDB (Powertools), against the ERP port. */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
+import { ErpRefusedError } from '../shared/erp/erp-errors';
+import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
+import { loadErpAdapterConfig } from './config';
+import {
+  type ErpStep,
+  type ErpStepDependencies,
+  erpOperations,
+  mutatingOperations,
+  runErpStep,
+  stepIdempotencyKey,
+} from './erp-steps';
+
+const config = loadErpAdapterConfig();
+const logger = new Logger({ serviceName: 'erp-adapter' });
+
+const dependencies: ErpStepDependencies = {
+  erp: new SandboxErpConnector({ baseUrl: config.erpBaseUrl, timeoutMs: config.erpTimeoutMs }),
+  publish: (events) => publisher.publish(events),
+  erpSourceUri: config.erpSourceUri,
+  now: () => new Date(),
+};
+const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
+  eventBusName: config.eventBusName,
+  busSource: 'concord.erp',
+});
+
+const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: 'idempotencyKey',
+  expiresAfterSeconds: 7 * 24 * 3600,
+});
+const idempotentStep = makeIdempotent(
+  (request: { idempotencyKey: string; step: ErpStep }) => runErpStep(request.step, dependencies),
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: config.idempotencyTableName,
+      awsSdkV3Client: new DynamoDBClient({}),
+    }),
+    config: idempotencyConfig,
+  },
+);
+
+/** Step Functions task handler; errors keep their class names (ErpThrottledError, …) for the workflow's Retry/Catch. */
+export async function handler(step: ErpStep, context: Context): Promise<Record<string, unknown>> {
+  logger.addContext(context);
+  logger.appendKeys({ correlationId: step?.correlationId, flow: step?.flow, operation: step?.operation });
+  if (
+    !step ||
+    !erpOperations.includes(step.operation) ||
+    typeof step.businessKey !== 'string' ||
+    typeof step.entityVersion !== 'number'
+  ) {
+    throw new ErpRefusedError('invalid_step', `Not an ERP step: ${JSON.stringify(step)?.slice(0, 200)}`);
+  }
+  idempotencyConfig.registerLambdaContext(context);
+  try {
+    const result = mutatingOperations.has(step.operation)
+      ? await idempotentStep({ idempotencyKey: stepIdempotencyKey(step), step })
+      : await runErpStep(step, dependencies);
+    logger.info('erp step done', { businessKey: step.businessKey });
+    return result;
+  } catch (error) {
+    logger.warn('erp step failed', {
+      businessKey: step.businessKey,
+      error: (error as Error).name,
+      reason: (error as Error).message,
+    });
+    throw error;
+  } finally {
+    logger.removeKeys(['correlationId', 'flow', 'operation']);
+  }
+}

@@ -1,0 +1,60 @@
+/** Workflow: an Express state machine from statemachines/<name>.asl.json, with logs, tracing and its bindings granted. */
+import path from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** Where definitions live. */
+export const stateMachinesDir = path.join(__dirname, '../../statemachines');
+
+/** What a workflow's definition refers to, by its `${Name}` substitution tokens. */
+export interface WorkflowProps {
+  definitionFile: string;
+  logRetention: RetentionDays;
+  /** `${<key>}` → the function's ARN; the workflow may invoke it. */
+  functions: Record<string, IFunction>;
+  /** `${<key>}` → the queue's URL; the workflow may send to it. */
+  queues: Record<string, IQueue>;
+}
+
+/** An Express workflow: request-response integrations only, at most five minutes (DESIGN.md §2). */
+export class Workflow extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: WorkflowProps) {
+    super(scope, id);
+    const substitutions: Record<string, string> = {};
+    for (const [key, fn] of Object.entries(props.functions)) substitutions[key] = fn.functionArn;
+    for (const [key, queue] of Object.entries(props.queues)) substitutions[key] = queue.queueUrl;
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromFile(path.join(stateMachinesDir, props.definitionFile)),
+      definitionSubstitutions: substitutions,
+      stateMachineType: StateMachineType.EXPRESS,
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'Logs', { retention: props.logRetention }),
+        level: LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    // Exact function ARNs (no version wildcard): the workflow invokes $LATEST.
+    const functionArns = Object.values(props.functions).map((fn) => fn.functionArn);
+    if (functionArns.length > 0)
+      this.stateMachine.addToRolePolicy(
+        new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }),
+      );
+    const queueArns = Object.values(props.queues).map((queue) => queue.queueArn);
+    if (queueArns.length > 0)
+      this.stateMachine.addToRolePolicy(
+        new PolicyStatement({ actions: ['sqs:SendMessage'], resources: queueArns }),
+      );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'CloudWatch Logs delivery and X-Ray actions for Step Functions support no resource scoping',
+    });
+  }
+}

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { localWebhookSecrets, synthesizeLocalStage } from '../../cli/commands/dev';
+import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { LocalPlatform } from '../../local/platform';
+import { sdkClients } from '../local/support/local-runtime';
+import { freePort } from '../local/support/runtime-process';
+import { postShopifyOrder } from './support/deployed-platform';
+
+const template = JSON.parse(
+  readFileSync(path.join(__dirname, '../fixtures/shopify/orders-create.json'), 'utf8'),
+);
+
+/** A Shopify order for a customer and lines of the ERP seed catalogue. */
+function shopifyOrder(
+  options: { email?: string; lines?: { sku: string; quantity: number; price: string }[] } = {},
+) {
+  const id = Math.floor(Math.random() * 1e12);
+  const lines = options.lines ?? [
+    { sku: 'TR-42-SLATE', quantity: 2, price: '89.99' },
+    { sku: 'SOCK-MER-M', quantity: 1, price: '39.99' },
+  ];
+  // Totals are recomputed so the shop's figures agree with its lines (8% tax, 6.00 shipping, no discount):
+  // the credit check runs on the order total, so a stale template total would test the wrong amount.
+  const cents = (amount: string) => Math.round(Number(amount) * 100);
+  const money = (value: number) => (value / 100).toFixed(2);
+  const lineCents = lines.map((line) => cents(line.price) * line.quantity);
+  const taxCents = lineCents.map((value) => Math.round(value * 0.08));
+  const subtotal = lineCents.reduce((sum, value) => sum + value, 0);
+  const tax = taxCents.reduce((sum, value) => sum + value, 0);
+  const total = subtotal + tax + cents('6.00');
+  return {
+    ...template,
+    id,
+    email: options.email ?? 'jane.doe@example.com',
+    name: `#${id}`,
+    subtotal_price: money(subtotal),
+    current_subtotal_price: money(subtotal),
+    total_line_items_price: money(subtotal),
+    total_discounts: '0.00',
+    current_total_discounts: '0.00',
+    total_tax: money(tax),
+    current_total_tax: money(tax),
+    total_price: money(total),
+    current_total_price: money(total),
+    line_items: lines.map((line, index) => ({
+      ...template.line_items[0],
+      id: id * 10 + index,
+      sku: line.sku,
+      quantity: line.quantity,
+      price: line.price,
+      discount_allocations: [],
+      total_discount: '0.00',
+      tax_lines: [{ channel_liable: false, price: money(taxCents[index] ?? 0), rate: 0.08, title: 'ON HST' }],
+    })),
+  };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('order-to-cash on the embedded runtime against the ERP sandbox', () => {
+  let dir: string;
+  let platform: LocalPlatform;
+  let clients: ReturnType<typeof sdkClients>;
+  let erp: SandboxErpConnector;
+  let secret: string;
+  let observerUrl: string;
+  const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
+
+  async function drainObserver(): Promise<void> {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: observerUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const message of Messages) {
+      const event = JSON.parse(message.Body ?? '{}');
+      seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
+    }
+  }
+
+  async function erpEvent(type: string, subject: string) {
+    return eventually(async () => {
+      await drainObserver();
+      return seen.find((event) => event.type === type && event.subject === subject);
+    });
+  }
+
+  async function send(order: Record<string, unknown>) {
+    const response = await postShopifyOrder(platform.apiUrl, secret, JSON.stringify(order), randomUUID());
+    expect(response.status).toBe(202);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'concord-o2c-'));
+    const erpPort = await freePort();
+    const assembly = synthesizeLocalStage(path.join(dir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
+    const { secrets } = localWebhookSecrets(path.join(dir, 'data'));
+    // Ten times faster local time: back-offs and the outbox relay's schedule take seconds, not minutes.
+    platform = await LocalPlatform.start({
+      dataDir: path.join(dir, 'data'),
+      edgePort: 0,
+      apiPort: 0,
+      erpPort,
+      clockFactor: 10,
+    });
+    await platform.deploy(assembly, secrets);
+    clients = sdkClients(platform.runtime.endpoint);
+    erp = new SandboxErpConnector({ baseUrl: platform.erp?.url as string });
+    secret = secrets.shopify?.[0] as string;
+    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'erp-observer' }));
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await clients.events.send(
+      new PutRuleCommand({
+        Name: 'observe-erp',
+        EventBusName: 'concord-local',
+        EventPattern: JSON.stringify({ source: ['concord.erp'] }),
+      }),
+    );
+    await clients.events.send(
+      new PutTargetsCommand({
+        Rule: 'observe-erp',
+        EventBusName: 'concord-local',
+        Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
+      }),
+    );
+    observerUrl = QueueUrl as string;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const client of Object.values(clients)) client.destroy();
+    await platform.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+  });
+
+  it('HappyPath: books the order, invoices it and publishes the authoritative events', async () => {
+    // Prepare
+    const order = shopifyOrder();
+    // Act
+    await send(order);
+    const accepted = await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
+    const posted = await eventually(async () => {
+      await drainObserver();
+      return seen.find(
+        (event) => event.type === 'erp.invoice.posted.v1' && event.data.sourceOrderId === String(order.id),
+      );
+    });
+    const documents = await erp.listDocuments({ externalRef: String(order.id) });
+    // Assess: the ERP's prices and tax, not the shop's, are the booked figures.
+    expect(accepted.data).toMatchObject({
+      customerNumber: 'C-000001',
+      subtotal: '219.97',
+      tax: '17.60',
+      total: '237.57',
+    });
+    expect(posted.data).toMatchObject({ amount: '237.57', customerNumber: 'C-000001' });
+    expect(documents.map((document) => [document.type, document.status])).toEqual([
+      ['sales-order', 'INVOICED'],
+      ['invoice', 'OPEN'],
+    ]);
+  });
+
+  it('DuplicateDelivery: a redelivered webhook books nothing twice', async () => {
+    const order = shopifyOrder();
+    const body = JSON.stringify(order);
+    const deliveryId = randomUUID();
+    await postShopifyOrder(platform.apiUrl, secret, body, deliveryId);
+    const again = await postShopifyOrder(platform.apiUrl, secret, body, deliveryId);
+    await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
+    expect(again.status).toBe(200);
+    expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+  });
+
+  it('CreditHoldThenRelease: holds the order, and invoices it once finance releases the hold', async () => {
+    // Prepare: Globex's limit is 250.00 USD.
+    const order = shopifyOrder({
+      email: 'ap@globex.example',
+      lines: [{ sku: 'JKT-RAIN-L', quantity: 2, price: '219.00' }],
+    });
+    await send(order);
+    const held = await erpEvent('erp.order.credit-held.v1', `order/${order.id}`);
+    // Act
+    const release = await fetch(
+      `${platform.erp?.url}/_admin/credit-holds/${held.data.erpOrderNumber}/release`,
+      { method: 'POST' },
+    );
+    const released = await erpEvent('erp.order.credit-released.v1', `order/${order.id}`);
+    const invoice = await eventually(
+      async () => (await erp.listDocuments({ type: 'invoice', externalRef: String(order.id) }))[0],
+    );
+    // Assess
+    expect(held.data).toMatchObject({
+      customerNumber: 'C-000002',
+      total: '473.04',
+      reason: 'credit limit exceeded',
+    });
+    expect(release.status).toBe(200);
+    expect(released.data).toMatchObject({ erpOrderNumber: held.data.erpOrderNumber, releasedBy: 'finance' });
+    expect(invoice).toMatchObject({ amount: '473.04', status: 'OPEN' });
+  });
+
+  it('OutOfStock: rejects the order with the reason and records the exception', async () => {
+    // Act
+    const order = shopifyOrder({ lines: [{ sku: 'TENT-2P', quantity: 3, price: '349.00' }] });
+    await send(order);
+    const rejected = await erpEvent('erp.order.rejected.v1', `order/${order.id}`);
+    const { QueueUrls = [] } = await clients.sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
+    );
+    const exception = await eventually(async () => {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: QueueUrls[0], MaxNumberOfMessages: 10 }),
+      );
+      return Messages.map((message) => JSON.parse(message.Body ?? '{}')).find(
+        (body) => body.businessKey === `order/${order.id}`,
+      );
+    });
+    // Assess
+    expect(rejected.data).toMatchObject({
+      reasonCode: 'ErpRefusedError',
+      failedStep: 'Reserve',
+      compensated: [],
+    });
+    expect(exception).toMatchObject({
+      flow: 'order-to-cash',
+      failedStep: 'Reserve',
+      error: { Error: 'ErpRefusedError' },
+    });
+    expect(await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).toEqual([]);
+  });
+
+  it('ErpDownThenRecovers: retries through an ERP outage and books the order once', async () => {
+    // Prepare
+    await fetch(`${platform.erp?.url}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/sales-orders', kind: '5xx', rate: 1 }),
+    });
+    const order = shopifyOrder();
+    // Act
+    await send(order);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
+    // Assess
+    expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+  });
+
+  it('CompensateAfterOrderCreated: cancels the sales order when invoicing keeps failing, then rejects', async () => {
+    // Prepare
+    await fetch(`${platform.erp?.url}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/invoices', kind: '5xx', rate: 1 }),
+    });
+    const order = shopifyOrder();
+    // Act
+    await send(order);
+    const rejected = await erpEvent('erp.order.rejected.v1', `order/${order.id}`);
+    const [salesOrder] = await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) });
+    // Assess
+    expect(rejected.data).toMatchObject({
+      reasonCode: 'ErpUnavailableError',
+      failedStep: 'PostInvoice',
+      compensated: ['CancelSalesOrder'],
+    });
+    expect(salesOrder?.status).toBe('CANCELLED');
+    expect(
+      seen.some((event) => event.type === 'erp.order.cancelled.v1' && event.subject === `order/${order.id}`),
+    ).toBe(true);
+  });
+});
