@@ -17,6 +17,7 @@ import {
   runErpStep,
   stepIdempotencyKey,
 } from './erp-steps';
+import { callHonouringRetryAfter } from './retry-after';
 
 const config = loadErpAdapterConfig();
 const logger = new Logger({ serviceName: 'erp-adapter' });
@@ -36,8 +37,19 @@ const idempotencyConfig = new IdempotencyConfig({
   eventKeyJmesPath: 'idempotencyKey',
   expiresAfterSeconds: 7 * 24 * 3600,
 });
+let invocationContext: Context | undefined;
+/** One ERP step, pausing inside the invocation for a short Retry-After (see retry-after.ts). */
+function runStep(step: ErpStep): Promise<Record<string, unknown>> {
+  return callHonouringRetryAfter(() => runErpStep(step, dependencies), {
+    remainingMs: () => invocationContext?.getRemainingTimeInMillis() ?? 0,
+    callReserveMs: config.erpTimeoutMs + 1000,
+    maxPauses: 2,
+    maxPauseMs: 5000,
+  });
+}
+
 const idempotentStep = makeIdempotent(
-  (request: { idempotencyKey: string; step: ErpStep }) => runErpStep(request.step, dependencies),
+  (request: { idempotencyKey: string; step: ErpStep }) => runStep(request.step),
   {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,
@@ -60,10 +72,11 @@ export async function handler(step: ErpStep, context: Context): Promise<Record<s
     throw new ErpRefusedError('invalid_step', `Not an ERP step: ${JSON.stringify(step)?.slice(0, 200)}`);
   }
   idempotencyConfig.registerLambdaContext(context);
+  invocationContext = context;
   try {
     const result = mutatingOperations.has(step.operation)
       ? await idempotentStep({ idempotencyKey: stepIdempotencyKey(step), step })
-      : await runErpStep(step, dependencies);
+      : await runStep(step);
     logger.info('erp step done', { businessKey: step.businessKey });
     return result;
   } catch (error) {

@@ -16,6 +16,10 @@ export interface Fault {
   rate: number;
   latencyMs?: number;
   retryAfterSec?: number;
+  /** Fire at most this many times, then stop (a scripted outage of known length); it stays listed with its count. */
+  times?: number;
+  /** How many requests the fault has hit so far: lets a test or an operator see it took effect. */
+  fired: number;
 }
 
 type Handler = (
@@ -91,12 +95,21 @@ function validateFault(body: Record<string, unknown>): Fault {
   if (!(rate >= 0 && rate <= 1)) throw new BadRequestError('rate must be between 0 and 1');
   if (body.latencyMs !== undefined && !(Number(body.latencyMs) >= 0))
     throw new BadRequestError('latencyMs must be a non-negative number');
+  if (
+    body.retryAfterSec !== undefined &&
+    !(Number.isInteger(body.retryAfterSec) && Number(body.retryAfterSec) >= 0)
+  )
+    throw new BadRequestError('retryAfterSec must be a non-negative integer');
+  if (body.times !== undefined && !(Number.isInteger(body.times) && Number(body.times) > 0))
+    throw new BadRequestError('times must be a positive integer');
   return {
     route: body.route,
     kind: body.kind as Fault['kind'],
     rate,
     latencyMs: body.latencyMs === undefined ? undefined : Number(body.latencyMs),
     retryAfterSec: body.retryAfterSec === undefined ? undefined : Number(body.retryAfterSec),
+    times: body.times === undefined ? undefined : Number(body.times),
+    fired: 0,
   };
 }
 
@@ -269,7 +282,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
 
     if (!url.pathname.startsWith('/_admin')) {
       for (const fault of faults) {
-        if (!faultMatches(fault, url.pathname) || Math.random() >= fault.rate) continue;
+        const exhausted = fault.times !== undefined && fault.fired >= fault.times;
+        if (exhausted || !faultMatches(fault, url.pathname) || Math.random() >= fault.rate) continue;
+        fault.fired += 1;
         if (fault.kind === 'latency')
           await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 1000));
         else if (fault.kind === '429')

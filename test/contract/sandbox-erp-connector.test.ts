@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErpThrottledError, ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
+import { ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { type ErpSandbox, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
 import { describeErpPortContract } from './erp-port-contract';
@@ -65,7 +65,18 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
         lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }],
       }),
     ).rejects.toMatchObject({ name: 'ErpThrottledError', retryAfterSec: 7 });
-    expect(ErpThrottledError).toBeDefined();
+  });
+
+  it('fires a fault with `times` exactly that often and reports the count', async () => {
+    await fault({ route: '/credit-checks', kind: '5xx', rate: 1, times: 2 });
+    const check = () =>
+      connector.checkCredit({ customerNumber: 'C-000001', amount: '1.00', currency: 'USD' });
+    await expect(check()).rejects.toBeInstanceOf(ErpUnavailableError);
+    await expect(check()).rejects.toBeInstanceOf(ErpUnavailableError);
+    await expect(check()).resolves.toMatchObject({ decision: 'approved' });
+    const { faults } = (await (await fetch(`${erp.url}/_admin/faults`)).json()) as { faults: object[] };
+    expect(faults).toEqual([expect.objectContaining({ times: 2, fired: 2 })]);
+    expect(await fault({ route: '/x', kind: '5xx', times: 0 })).toBe(400);
   });
 
   it('turns a timeout into ErpUnavailableError at the connector deadline', async () => {

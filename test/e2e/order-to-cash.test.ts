@@ -255,15 +255,40 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await fetch(`${platform.erp?.url}/_admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/sales-orders', kind: '5xx', rate: 1 }),
+      body: JSON.stringify({ route: '/sales-orders', kind: '5xx', rate: 1, times: 3 }),
     });
     const order = shopifyOrder();
     // Act
     await send(order);
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
     await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
     // Assess
+    const { faults } = (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
+      faults: object[];
+    };
+    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
+    expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+  });
+
+  it('RetryOnThrottle: waits out the ERP throttling, honouring Retry-After, and books the order once', async () => {
+    // Prepare: three throttled answers, more than the adapter's own pauses, so the workflow's Retry takes over too.
+    await fetch(`${platform.erp?.url}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/sales-orders', kind: '429', rate: 1, retryAfterSec: 1, times: 3 }),
+    });
+    const order = shopifyOrder();
+    // Act
+    const started = Date.now();
+    await send(order);
+    await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
+    // Assess
+    const { faults } = (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
+      faults: object[];
+    };
+    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // two in-invocation pauses of Retry-After: 1
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
   });
 

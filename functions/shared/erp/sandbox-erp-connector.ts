@@ -51,7 +51,7 @@ export class SandboxErpConnector implements ErpPort {
     if (response.status === 429)
       throw new ErpThrottledError(
         `ERP throttled ${method} ${path}: ${detail}`,
-        Number(response.headers.get('retry-after') ?? 1),
+        retryAfterSeconds(response.headers.get('retry-after')),
       );
     if (response.status === 404) throw new ErpNotFoundError(`ERP ${method} ${path}: ${detail}`);
     if (response.status === 409 || response.status === 422)
@@ -170,4 +170,12 @@ export class SandboxErpConnector implements ErpPort {
     const { documents } = await this.call<{ documents: ErpDocument[] }>('GET', `/documents?${params}`);
     return documents;
   }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3); anything else means one second. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number {
+  if (header === null) return 1;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - now) / 1000));
 }
