@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
@@ -268,6 +269,30 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
     expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+  });
+
+  it('StaleUpdateDropped: an older version of an order arriving late is dropped and recorded, not booked', async () => {
+    // Prepare: the newer version is booked first.
+    const newer = { ...shopifyOrder(), updated_at: '2026-11-20T09:20:00-05:00' };
+    await send(newer);
+    await erpEvent('erp.order.accepted.v1', `order/${newer.id}`);
+    const { TableNames = [] } = await clients.dynamodb.send(new ListTablesCommand({}));
+    const versionTable = TableNames.find((name) => name.includes('VersionTable')) as string;
+    // Act: a delayed delivery of the order as it was five minutes earlier (another webhook id, so ingest accepts it).
+    await send({ ...newer, updated_at: '2026-11-20T09:15:00-05:00' });
+    // Assess
+    const record = await eventually(async () => {
+      const { Item } = await clients.dynamodb.send(
+        new GetItemCommand({ TableName: versionTable, Key: { subject: { S: `order/${newer.id}` } } }),
+      );
+      return Item?.staleDrops ? Item : undefined;
+    });
+    expect([record.staleDrops?.N, record.lastStaleVersion?.N, record.entityVersion?.N]).toEqual([
+      '1',
+      String(Date.parse('2026-11-20T09:15:00-05:00')),
+      String(Date.parse('2026-11-20T09:20:00-05:00')),
+    ]);
+    expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(newer.id) })).length).toBe(1);
   });
 
   it('RetryOnThrottle: waits out the ERP throttling, honouring Retry-After, and books the order once', async () => {
