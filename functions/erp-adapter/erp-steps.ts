@@ -62,6 +62,11 @@ export class OrderNotYetKnownError extends Error {
   override readonly name = 'OrderNotYetKnownError';
 }
 
+/** A payment arrived before the ERP invoiced its order: the flow holds it (bounded) and tries again. */
+export class InvoiceNotYetPostedError extends Error {
+  override readonly name = 'InvoiceNotYetPostedError';
+}
+
 /** What a step needs. */
 export interface ErpStepDependencies {
   erp: ErpPort;
@@ -259,12 +264,23 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
     case 'applyPayment':
     case 'refund': {
       const paymentId = text(input, 'paymentId');
+      const sourceOrderId = input.sourceOrderId as string | undefined;
+      if (step.operation === 'applyPayment' && !input.invoiceNumber) {
+        if (!sourceOrderId)
+          throw new ErpRefusedError(
+            'payment_unmatched',
+            `Payment ${paymentId} names neither an order nor an invoice; apply it by hand`,
+          );
+        const invoices = await deps.erp.listDocuments({ type: 'invoice', externalRef: sourceOrderId });
+        if (invoices.length === 0)
+          throw new InvoiceNotYetPostedError(`Order ${sourceOrderId} has no invoice in the ERP yet`);
+      }
       const document =
         step.operation === 'applyPayment'
           ? await deps.erp.applyPayment(
               {
                 externalRef: paymentId,
-                orderExternalRef: input.sourceOrderId as string | undefined,
+                orderExternalRef: sourceOrderId,
                 invoiceNumber: input.invoiceNumber as string | undefined,
                 amount: text(input, 'amount'),
                 currency: text(input, 'currency'),
@@ -280,10 +296,6 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
               },
               key,
             );
-      const [invoice] = await deps.erp.listDocuments({
-        type: 'invoice',
-        externalRef: (input.sourceOrderId as string | undefined) ?? '',
-      });
       await emit(deps, step, 'erp.payment.applied.v1', `payment/${paymentId}`, {
         erpPaymentId: document.id,
         paymentId,
@@ -291,7 +303,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
         kind: document.kind,
         amount: document.amount,
         currency: document.currency,
-        invoiceStatus: (invoice?.status as 'OPEN' | 'PARTIALLY_PAID' | 'PAID' | undefined) ?? 'OPEN',
+        invoiceStatus: document.invoiceStatus,
         appliedAt: deps.now().toISOString(),
       });
       return { erpPaymentId: document.id, invoiceNumber: document.invoiceNumber, kind: document.kind };

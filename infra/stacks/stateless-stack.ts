@@ -2,7 +2,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -23,6 +23,7 @@ export class StatelessStack extends Stack {
   readonly api: HttpApi;
   readonly ingest: ServiceFunction;
   readonly orderToCash: Workflow;
+  readonly paymentApplication: Workflow;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -106,31 +107,24 @@ export class StatelessStack extends Stack {
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
     });
-    // The rule's dead letters live beside the rule: the queue policy that lets it send must name the rule.
-    const orderToCashDlq = new Queue(this, 'OrderToCashDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(orderToCashDlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'It is the dead-letter queue of the order-to-cash rule target',
-    });
-    new Rule(this, 'OrderToCashRule', {
-      eventBus: stateful.bus,
+    this.routeToWorkflow('OrderToCash', this.orderToCash, {
+      bus: stateful.bus,
       description: 'Orders placed on a commerce platform, and credit holds released in the ERP',
-      eventPattern: {
-        source: ['concord.ingest', 'concord.erp'],
-        detailType: ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
-      },
-      targets: [
-        new SfnStateMachine(this.orderToCash.stateMachine, {
-          deadLetterQueue: orderToCashDlq,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
-      ],
+      sources: ['concord.ingest', 'concord.erp'],
+      detailTypes: ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
+    });
+
+    this.paymentApplication = new Workflow(this, 'PaymentApplication', {
+      definitionFile: 'payment-application.asl.json',
+      logRetention: config.logRetention,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+    });
+    this.routeToWorkflow('PaymentApplication', this.paymentApplication, {
+      bus: stateful.bus,
+      description: 'Payments captured and refunded on a billing platform',
+      sources: ['concord.ingest'],
+      detailTypes: ['billing.payment.succeeded.v1', 'billing.payment.refunded.v1'],
     });
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -153,6 +147,38 @@ export class StatelessStack extends Stack {
       id: 'AwsSolutions-APIG4',
       reason:
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
+    });
+  }
+  /**
+   * A rule on the bus that starts the workflow, with its own dead-letter queue: EventBridge retries a failed start
+   * for a day, then parks the event there for replay. The queue lives beside the rule because its policy names it.
+   */
+  private routeToWorkflow(
+    id: string,
+    workflow: Workflow,
+    route: { bus: IEventBus; description: string; sources: string[]; detailTypes: string[] },
+  ): void {
+    const deadLetters = new Queue(this, `${id}Dlq`, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `It is the dead-letter queue of the ${id} rule target`,
+    });
+    new Rule(this, `${id}Rule`, {
+      eventBus: route.bus,
+      description: route.description,
+      eventPattern: { source: route.sources, detailType: route.detailTypes },
+      targets: [
+        new SfnStateMachine(workflow.stateMachine, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
     });
   }
 }

@@ -576,6 +576,12 @@ export class ErpLedger {
       kind: row.kind,
       amount: row.amount,
       currency: row.currency,
+      // The invoice's status now: callers report it without a second round trip (and without a race).
+      invoiceStatus: (
+        this.db.prepare('SELECT status FROM invoices WHERE number = ?').get(row.invoice_number) as {
+          status: string;
+        }
+      ).status,
       createdAt: row.created_at,
     };
   }

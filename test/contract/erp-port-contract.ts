@@ -188,7 +188,8 @@ export function describeErpPortContract(
       const invoices = await erp.listDocuments({ type: 'invoice', externalRef: orderRef });
       // Assess
       await expect(early).rejects.toMatchObject({ code: 'no_open_invoice' });
-      expect([applied.kind, applied.amount, refund.kind]).toEqual(['APPLIED', '97.19', 'REFUND']);
+      expect([applied.kind, applied.amount, applied.invoiceStatus]).toEqual(['APPLIED', '97.19', 'PAID']);
+      expect([refund.kind, refund.invoiceStatus]).toEqual(['REFUND', 'PARTIALLY_PAID']);
       expect(invoices[0]?.status).toBe('PARTIALLY_PAID');
     });
 

@@ -6,6 +6,7 @@ import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateQueueCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
@@ -15,11 +16,33 @@ import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-conn
 import { LocalPlatform } from '../../local/platform';
 import { sdkClients } from '../local/support/local-runtime';
 import { freePort } from '../local/support/runtime-process';
-import { postShopifyOrder } from './support/deployed-platform';
+import { postShopifyOrder, postStripeEvent } from './support/deployed-platform';
 
 const template = JSON.parse(
   readFileSync(path.join(__dirname, '../fixtures/shopify/orders-create.json'), 'utf8'),
 );
+const paymentTemplate = JSON.parse(
+  readFileSync(path.join(__dirname, '../fixtures/stripe/payment-intent-succeeded.json'), 'utf8'),
+);
+
+/** A Stripe payment_intent.succeeded for a commerce order (Stripe metadata carries the order id), or for none. */
+function stripePayment(amountMinor: number, sourceOrderId?: string) {
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 16);
+  const intent = paymentTemplate.data.object;
+  return {
+    ...paymentTemplate,
+    id: `evt_${suffix}`,
+    data: {
+      object: {
+        ...intent,
+        id: `pi_${suffix}`,
+        amount: amountMinor,
+        amount_received: amountMinor,
+        metadata: sourceOrderId ? { order_id: sourceOrderId } : {},
+      },
+    },
+  };
+}
 
 /** A Shopify order for a customer and lines of the ERP seed catalogue. */
 function shopifyOrder(
@@ -82,8 +105,10 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   let clients: ReturnType<typeof sdkClients>;
   let erp: SandboxErpConnector;
   let secret: string;
+  let stripeSecret: string;
   let observerUrl: string;
   const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
+  const exceptions: Record<string, unknown>[] = [];
 
   async function drainObserver(): Promise<void> {
     const { Messages = [] } = await clients.sqs.send(
@@ -100,6 +125,40 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       await drainObserver();
       return seen.find((event) => event.type === type && event.subject === subject);
     });
+  }
+
+  /** erp.invoice.posted is about the invoice (its subject), so it is found by the order it names. */
+  async function invoicePostedFor(order: { id: number }) {
+    return eventually(async () => {
+      await drainObserver();
+      return seen.find(
+        (event) => event.type === 'erp.invoice.posted.v1' && event.data.sourceOrderId === String(order.id),
+      );
+    });
+  }
+
+  /** The exceptions-queue message about a business key; every message read is kept, so no test takes another's. */
+  async function exceptionFor(businessKey: string) {
+    const { QueueUrls = [] } = await clients.sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
+    );
+    return eventually(async () => {
+      const { Messages = [] } = await clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: QueueUrls[0], MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      );
+      for (const message of Messages) {
+        exceptions.push(JSON.parse(message.Body ?? '{}'));
+        await clients.sqs.send(
+          new DeleteMessageCommand({ QueueUrl: QueueUrls[0], ReceiptHandle: message.ReceiptHandle }),
+        );
+      }
+      return exceptions.find((body) => body.businessKey === businessKey);
+    });
+  }
+
+  async function pay(payment: Record<string, unknown>) {
+    const response = await postStripeEvent(platform.apiUrl, stripeSecret, JSON.stringify(payment));
+    expect(response.status).toBe(202);
   }
 
   async function send(order: Record<string, unknown>) {
@@ -124,6 +183,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     clients = sdkClients(platform.runtime.endpoint);
     erp = new SandboxErpConnector({ baseUrl: platform.erp?.url as string });
     secret = secrets.shopify?.[0] as string;
+    stripeSecret = secrets.stripe?.[0] as string;
     const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'erp-observer' }));
     const { Attributes } = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -161,12 +221,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     // Act
     await send(order);
     const accepted = await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
-    const posted = await eventually(async () => {
-      await drainObserver();
-      return seen.find(
-        (event) => event.type === 'erp.invoice.posted.v1' && event.data.sourceOrderId === String(order.id),
-      );
-    });
+    const posted = await invoicePostedFor(order);
     const documents = await erp.listDocuments({ externalRef: String(order.id) });
     // Assess: the ERP's prices and tax, not the shop's, are the booked figures.
     expect(accepted.data).toMatchObject({
@@ -226,17 +281,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     const order = shopifyOrder({ lines: [{ sku: 'TENT-2P', quantity: 3, price: '349.00' }] });
     await send(order);
     const rejected = await erpEvent('erp.order.rejected.v1', `order/${order.id}`);
-    const { QueueUrls = [] } = await clients.sqs.send(
-      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
-    );
-    const exception = await eventually(async () => {
-      const { Messages = [] } = await clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: QueueUrls[0], MaxNumberOfMessages: 10 }),
-      );
-      return Messages.map((message) => JSON.parse(message.Body ?? '{}')).find(
-        (body) => body.businessKey === `order/${order.id}`,
-      );
-    });
+    const exception = await exceptionFor(`order/${order.id}`);
     // Assess
     expect(rejected.data).toMatchObject({
       reasonCode: 'ErpRefusedError',
@@ -269,6 +314,54 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
     expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+  });
+
+  it('PaymentApplied: a captured payment settles the invoice of its order', async () => {
+    // Prepare
+    const order = shopifyOrder();
+    await send(order);
+    const invoice = await invoicePostedFor(order);
+    const payment = stripePayment(Math.round(Number(invoice.data.amount) * 100), String(order.id));
+    // Act
+    await pay(payment);
+    const applied = await erpEvent('erp.payment.applied.v1', `payment/${payment.data.object.id}`);
+    // Assess
+    expect(applied.data).toMatchObject({
+      paymentId: payment.data.object.id,
+      invoiceNumber: invoice.data.invoiceNumber,
+      kind: 'APPLIED',
+      amount: invoice.data.amount,
+      invoiceStatus: 'PAID',
+    });
+  });
+
+  it('PaymentBeforeInvoice: holds a payment that arrives before its order, and applies it once invoiced', async () => {
+    // Prepare: the ERP prices the default lines at 237.57 with tax.
+    const order = shopifyOrder();
+    const payment = stripePayment(23757, String(order.id));
+    // Act: the payment first, the order a moment later.
+    await pay(payment);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send(order);
+    const applied = await erpEvent('erp.payment.applied.v1', `payment/${payment.data.object.id}`);
+    // Assess
+    const [invoice] = await erp.listDocuments({ type: 'invoice', externalRef: String(order.id) });
+    expect([applied.data.invoiceNumber, applied.data.invoiceStatus]).toEqual([invoice?.number, 'PAID']);
+    expect((await erp.listDocuments({ type: 'payment', externalRef: payment.data.object.id })).length).toBe(
+      1,
+    );
+  });
+
+  it('PaymentUnmatched: a payment that names no order goes to the exceptions queue, not the ERP', async () => {
+    const payment = stripePayment(1000);
+    await pay(payment);
+    const exception = await exceptionFor(`payment/${payment.data.object.id}`);
+    expect(exception).toMatchObject({
+      flow: 'payment-application',
+      failedStep: 'applyPayment',
+      error: { Error: 'ErpRefusedError' },
+    });
+    expect(await erp.listDocuments({ type: 'payment', externalRef: payment.data.object.id })).toEqual([]);
   });
 
   it('StaleUpdateDropped: an older version of an order arriving late is dropped and recorded, not booked', async () => {

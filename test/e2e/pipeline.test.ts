@@ -9,8 +9,12 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import Stripe from 'stripe';
-import { postShopifyOrder, startDeployedPlatform, synthesizeToTemp } from './support/deployed-platform';
+import {
+  postShopifyOrder,
+  postStripeEvent,
+  startDeployedPlatform,
+  synthesizeToTemp,
+} from './support/deployed-platform';
 
 const orderBody = readFileSync(path.join(__dirname, '../fixtures/shopify/orders-create.json'), 'utf8');
 
@@ -129,15 +133,7 @@ describe('npm start pipeline (synthesized stacks on the embedded runtime)', () =
       path.join(__dirname, '../fixtures/stripe/payment-intent-succeeded.json'),
       'utf8',
     );
-    const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({
-      payload: body,
-      secret: local.secrets.stripe?.[0] as string,
-    });
-    const response = await fetch(`${local.platform.apiUrl}/webhooks/stripe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
-      body,
-    });
+    const response = await postStripeEvent(local.platform.apiUrl, local.secrets.stripe?.[0] as string, body);
     expect(response.status).toBe(202);
   });
 

@@ -182,7 +182,7 @@ describe('StatelessStack', () => {
   });
 });
 
-describe('StatelessStack (order-to-cash)', () => {
+describe('StatelessStack (workflows)', () => {
   const { stateless } = synthesize('prod');
 
   it('runs order-to-cash as an Express workflow with logs and tracing, invoking exactly its two functions', () => {
@@ -211,6 +211,38 @@ describe('StatelessStack (order-to-cash)', () => {
         }),
       ],
     });
+  });
+
+  it('routes captured and refunded payments to payment-application, which invokes only the ERP adapter', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['concord.ingest'],
+        'detail-type': ['billing.payment.succeeded.v1', 'billing.payment.refunded.v1'],
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: Match.stringLikeRegexp('^PaymentApplicationStateMachine') },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+      DefinitionSubstitutions: {
+        ErpAdapterFunctionArn: Match.anyValue(),
+        ExceptionsQueueUrl: Match.anyValue(),
+      },
+    });
+  });
+
+  it('gives every workflow a rule, one per flow', () => {
+    const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
+    const targeted = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>
+      (rule.Properties.Targets as { Arn: { Ref?: string } }[]).map((target) => target.Arn.Ref),
+    );
+    expect(machines.length).toBe(2);
+    expect(machines.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
   });
 
   it('gives every rule target a dead-letter queue', () => {

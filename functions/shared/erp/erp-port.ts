@@ -86,6 +86,8 @@ export interface PaymentDocument {
   kind: 'APPLIED' | 'REFUND';
   amount: string;
   currency: string;
+  /** The invoice's status after this document. */
+  invoiceStatus: Invoice['status'];
 }
 
 /** A customer account as the ERP holds it. */

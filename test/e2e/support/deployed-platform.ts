@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Stripe from 'stripe';
 import { localWebhookSecrets, synthesizeLocalStage } from '../../../cli/commands/dev';
 import { LocalPlatform } from '../../../local/platform';
 import { sdkClients } from '../../local/support/local-runtime';
@@ -50,6 +51,16 @@ export async function postShopifyOrder(
       'x-shopify-event-id': eventId,
       'x-shopify-webhook-id': randomUUID(),
     },
+    body,
+  });
+}
+
+/** Posts a Stripe event signed by stripe-node's own test header generator. */
+export async function postStripeEvent(apiUrl: string, secret: string, body: string) {
+  const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload: body, secret });
+  return fetch(`${apiUrl}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
     body,
   });
 }
