@@ -310,7 +310,11 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
     }
     case 'upsertCustomer': {
       const fields = (input.fields as Record<string, string> | undefined) ?? {};
-      const account = await deps.erp.upsertCustomer({ crmId: text(input, 'crmContactId'), fields }, key);
+      const crmId = text(input, 'crmContactId');
+      // A CRM contact becomes an ERP account when it first buys (resolveCustomer), not when a lead is edited.
+      if (input.existingOnly === true && !(await deps.erp.findCustomer({ crmId })))
+        return { skipped: 'not-an-erp-customer' };
+      const account = await deps.erp.upsertCustomer({ crmId, fields }, key);
       await emit(deps, step, 'erp.customer.synced.v1', `customer/${account.customerNumber}`, {
         customerNumber: account.customerNumber,
         crmContactId: text(input, 'crmContactId'),

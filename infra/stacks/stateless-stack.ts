@@ -24,6 +24,7 @@ export class StatelessStack extends Stack {
   readonly ingest: ServiceFunction;
   readonly orderToCash: Workflow;
   readonly paymentApplication: Workflow;
+  readonly customerSync: Workflow;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -125,6 +126,19 @@ export class StatelessStack extends Stack {
       description: 'Payments captured and refunded on a billing platform',
       sources: ['concord.ingest'],
       detailTypes: ['billing.payment.succeeded.v1', 'billing.payment.refunded.v1'],
+    });
+
+    this.customerSync = new Workflow(this, 'CustomerSync', {
+      definitionFile: 'customer-sync.asl.json',
+      logRetention: config.logRetention,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+    });
+    this.routeToWorkflow('CustomerSync', this.customerSync, {
+      bus: stateful.bus,
+      description: 'Customer changes made in the CRM',
+      sources: ['concord.ingest'],
+      detailTypes: ['crm.customer.upserted.v1'],
     });
 
     this.api = new HttpApi(this, 'HttpApi', {

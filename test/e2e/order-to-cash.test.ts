@@ -16,7 +16,7 @@ import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-conn
 import { LocalPlatform } from '../../local/platform';
 import { sdkClients } from '../local/support/local-runtime';
 import { freePort } from '../local/support/runtime-process';
-import { postShopifyOrder, postStripeEvent } from './support/deployed-platform';
+import { postHubspotEvents, postShopifyOrder, postStripeEvent } from './support/deployed-platform';
 
 const template = JSON.parse(
   readFileSync(path.join(__dirname, '../fixtures/shopify/orders-create.json'), 'utf8'),
@@ -106,6 +106,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   let erp: SandboxErpConnector;
   let secret: string;
   let stripeSecret: string;
+  let hubspotSecret: string;
   let observerUrl: string;
   const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
   const exceptions: Record<string, unknown>[] = [];
@@ -161,6 +162,26 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect(response.status).toBe(202);
   }
 
+  /** A HubSpot contact property change of Jane Doe (CRM 98134501, ERP C-000001), as HubSpot sends it. */
+  async function changeContact(propertyName: string, propertyValue: string) {
+    const eventId = Math.floor(Math.random() * 1e9);
+    const change = {
+      eventId,
+      subscriptionId: 2871206,
+      portalId: 44219876,
+      appId: 3120055,
+      occurredAt: Date.now(),
+      subscriptionType: 'contact.propertyChange',
+      attemptNumber: 0,
+      objectId: 98134501,
+      propertyName,
+      propertyValue,
+      changeSource: 'CRM_UI',
+    };
+    const response = await postHubspotEvents(platform.apiUrl, hubspotSecret, JSON.stringify([change]));
+    expect(response.status).toBe(202);
+  }
+
   async function send(order: Record<string, unknown>) {
     const response = await postShopifyOrder(platform.apiUrl, secret, JSON.stringify(order), randomUUID());
     expect(response.status).toBe(202);
@@ -184,6 +205,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     erp = new SandboxErpConnector({ baseUrl: platform.erp?.url as string });
     secret = secrets.shopify?.[0] as string;
     stripeSecret = secrets.stripe?.[0] as string;
+    hubspotSecret = secrets.hubspot?.[0] as string;
     const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'erp-observer' }));
     const { Attributes } = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -362,6 +384,34 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       error: { Error: 'ErpRefusedError' },
     });
     expect(await erp.listDocuments({ type: 'payment', externalRef: payment.data.object.id })).toEqual([]);
+  });
+
+  it('CustomerSynced: a phone number changed in the CRM reaches the ERP account', async () => {
+    // Act
+    await changeContact('phone', '+1 416 555 0199');
+    const synced = await erpEvent('erp.customer.synced.v1', 'customer/C-000001');
+    // Assess
+    expect(synced.data).toMatchObject({
+      crmContactId: '98134501',
+      appliedFields: ['phone'],
+      refusedFields: [],
+    });
+    expect(await erp.findCustomer({ crmId: '98134501' })).toMatchObject({ phone: '+1 416 555 0199' });
+  });
+
+  it('ForeignFieldRefused: a credit limit edited in the CRM is refused and recorded, the ERP keeps its own', async () => {
+    // Prepare
+    const before = await erp.findCustomer({ crmId: '98134501' });
+    // Act
+    await changeContact('credit_limit', '999999');
+    const exception = await exceptionFor('customer/hubspot-98134501');
+    // Assess
+    expect(exception).toMatchObject({
+      flow: 'customer-sync',
+      failedStep: 'Ownership',
+      error: { Error: 'ForeignFieldRefused', Cause: expect.stringContaining('creditLimit') },
+    });
+    expect((await erp.findCustomer({ crmId: '98134501' }))?.creditLimit).toBe(before?.creditLimit);
   });
 
   it('StaleUpdateDropped: an older version of an order arriving late is dropped and recorded, not booked', async () => {

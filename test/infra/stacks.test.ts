@@ -236,12 +236,19 @@ describe('StatelessStack (workflows)', () => {
     });
   });
 
+  it('routes CRM customer changes to customer-sync', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['concord.ingest'], 'detail-type': ['crm.customer.upserted.v1'] },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^CustomerSyncStateMachine') } })],
+    });
+  });
+
   it('gives every workflow a rule, one per flow', () => {
     const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
     const targeted = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>
       (rule.Properties.Targets as { Arn: { Ref?: string } }[]).map((target) => target.Arn.Ref),
     );
-    expect(machines.length).toBe(2);
+    expect(machines.length).toBe(3);
     expect(machines.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
   });
 

@@ -67,7 +67,7 @@ export const canonicalCatalog = {
   'crm.customer.upserted.v1': {
     type: 'crm.customer.upserted.v1',
     schemaId: 'https://schemas.concord.dev/events/crm.customer.upserted.v1.json',
-    revision: '1.0',
+    revision: '1.1',
     domain: 'crm',
     entity: 'customer',
     piiPaths: ['customer.address', 'customer.email', 'customer.firstName', 'customer.lastName', 'customer.phone'],

@@ -314,6 +314,20 @@ export interface CrmCustomerUpsertedV1 {
    */
   changedFields: ("email" | "firstName" | "lastName" | "phone" | "companyName" | "address")[];
   /**
+   * Changes the CRM reported to customer fields another system owns (system-of-record registry). Never applied: customer-sync refuses them and records an exception. Added in revision 1.1.
+   */
+  foreignChanges?: {
+    /**
+     * The canonical field (registry name), e.g. creditLimit.
+     */
+    field: string;
+    /**
+     * The CRM's own property name.
+     */
+    sourceProperty: string;
+    value?: string;
+  }[];
+  /**
    * Who made the change in the CRM (e.g. CRM_UI, INTEGRATION, IMPORT).
    */
   changeSource?: string;

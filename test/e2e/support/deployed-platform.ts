@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Signature } from '@hubspot/api-client';
 import Stripe from 'stripe';
 import { localWebhookSecrets, synthesizeLocalStage } from '../../../cli/commands/dev';
 import { LocalPlatform } from '../../../local/platform';
@@ -61,6 +62,28 @@ export async function postStripeEvent(apiUrl: string, secret: string, body: stri
   return fetch(`${apiUrl}/webhooks/stripe`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body,
+  });
+}
+
+/** Posts a HubSpot v3 batch signed by @hubspot/api-client (the signature covers method, URL, body and timestamp). */
+export async function postHubspotEvents(apiUrl: string, secret: string, body: string) {
+  const url = `${apiUrl}/webhooks/hubspot`;
+  const timestamp = Date.now();
+  const signature = Signature.getSignature('POST', 'v3', {
+    signature: '',
+    clientSecret: secret,
+    requestBody: body,
+    url,
+    timestamp,
+  });
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': String(timestamp),
+    },
     body,
   });
 }

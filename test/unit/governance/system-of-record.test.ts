@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RegistryInconsistentError } from '../../../functions/shared/errors';
 import { loadSystemOfRecord } from '../../../functions/shared/governance/system-of-record';
+import { hubspotCustomerFields } from '../../../functions/shared/sources/mappers/hubspot';
 
 const registryPath = path.join(__dirname, '../../../schemas/governance/system-of-record.json');
 const registry = () => JSON.parse(readFileSync(registryPath, 'utf8'));
@@ -70,6 +71,13 @@ describe('loadSystemOfRecord', () => {
     // Assess
     expect(error).toBeInstanceOf(RegistryInconsistentError);
     expect((error as RegistryInconsistentError).problems.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('agrees with the HubSpot mapper on which properties the CRM owns and which mirror ERP fields', () => {
+    const registry = loadSystemOfRecord();
+    const owner = (field: string) => registry.ownerOf('customer', field);
+    expect(new Set(hubspotCustomerFields.owned.map(owner))).toEqual(new Set(['crm']));
+    expect(hubspotCustomerFields.mirrored.filter((field) => owner(field) === 'crm')).toEqual([]);
   });
 
   it('owns every customer field that the CRM event can carry', () => {

@@ -257,6 +257,28 @@ describe('mapHubspot', () => {
     });
   });
 
+  it('carries a change to an ERP-owned property as a foreign change, applying nothing', async () => {
+    // Prepare
+    const [template] = JSON.parse(fixture('hubspot/contact-events.json'));
+    const change = {
+      ...template,
+      subscriptionType: 'contact.propertyChange',
+      propertyName: 'credit_limit',
+      propertyValue: '50000',
+    };
+    // Act
+    const [delivery] = await mapWith('hubspot', signedHubspot(JSON.stringify([change]), 'secret'));
+    // Assess
+    expect(expectSchemaValid(delivery as MappedDelivery & { kind: 'event' }).data).toEqual({
+      crmContactId: '98134501',
+      change: 'updated',
+      changedFields: [],
+      foreignChanges: [{ field: 'creditLimit', sourceProperty: 'credit_limit', value: '50000' }],
+      customer: {},
+      changeSource: 'CRM_UI',
+    });
+  });
+
   it('rejects a payload that is not an array', async () => {
     await expect(mapWith('hubspot', signedHubspot('{"eventId":1}', 'secret'))).rejects.toThrow(
       'HubSpot payload must be a non-empty array of events',

@@ -25,6 +25,23 @@ const contactProperties: Record<
   country: { field: 'address', part: 'country' },
 };
 
+// HubSpot properties portals keep as copies of ERP data (sales teams edit them). The ERP owns these fields
+// (system-of-record registry; a test holds the two in step), so a change to one is carried as a foreign change
+// for customer-sync to refuse and record, never applied.
+const erpMirroredProperties: Record<string, string> = {
+  credit_limit: 'creditLimit',
+  payment_terms: 'paymentTerms',
+  tax_id: 'taxId',
+  vat_number: 'taxId',
+  erp_customer_number: 'customerNumber',
+};
+
+/** The canonical customer fields HubSpot properties feed, CRM-owned or not: for the registry consistency test. */
+export const hubspotCustomerFields = {
+  owned: [...new Set(Object.values(contactProperties).map((target) => target.field))],
+  mirrored: [...new Set(Object.values(erpMirroredProperties))],
+};
+
 // HubSpot's object type id of contacts in the generic `object.*` subscriptions.
 const contactObjectTypeId = '0-1';
 
@@ -61,17 +78,29 @@ function mapEvent(event: PayloadReader): MappedDelivery {
   if (kind === 'propertyChange') {
     const propertyName = event.string('propertyName');
     const target = contactProperties[propertyName];
-    if (!target)
+    const mirrored = erpMirroredProperties[propertyName];
+    if (!target && mirrored) {
+      data.change = 'updated';
+      data.foreignChanges = [
+        {
+          field: mirrored,
+          sourceProperty: propertyName,
+          value: (event.optionalString('propertyValue') ?? '').slice(0, 200),
+        },
+      ];
+    } else if (!target)
       return {
         kind: 'ignored',
         deliveryId,
         reason: `HubSpot contact property ${propertyName} is not synchronised`,
       };
-    const value = event.optionalString('propertyValue') ?? '';
-    data.change = 'updated';
-    data.changedFields = [target.field];
-    if (target.field === 'address') data.customer.address = { [target.part]: value };
-    else data.customer[target.field] = value;
+    else {
+      const value = event.optionalString('propertyValue') ?? '';
+      data.change = 'updated';
+      data.changedFields = [target.field];
+      if (target.field === 'address') data.customer.address = { [target.part]: value };
+      else data.customer[target.field] = value;
+    }
   }
   return {
     kind: 'event',
