@@ -28,6 +28,7 @@ export interface ErpStep {
 /** Every operation the adapter performs. */
 export const erpOperations = [
   'resolveCustomer',
+  'awaitSalesOrder',
   'checkCredit',
   'reserveInventory',
   'releaseInventory',
@@ -117,6 +118,16 @@ async function emit<T extends CanonicalTypeName>(
 
 function orderSubject(sourceOrderId: string): string {
   return `order/${sourceOrderId}`;
+}
+
+/** Whether two sets of order lines ask for the same quantities of the same SKUs, in any order. */
+function sameLines(current: readonly LineRequest[], requested: readonly LineRequest[] | undefined): boolean {
+  const totals = (lines: readonly LineRequest[]) => {
+    const bySku = new Map<string, number>();
+    for (const line of lines) bySku.set(line.sku, (bySku.get(line.sku) ?? 0) + line.quantity);
+    return [...bySku].sort(([a], [b]) => a.localeCompare(b)).join(';');
+  };
+  return requested !== undefined && totals(current) === totals(requested);
 }
 
 /** Runs one step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
@@ -210,10 +221,19 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
         customerNumber: order.customerNumber,
       };
     }
+    case 'awaitSalesOrder': {
+      const sourceOrderId = text(input, 'sourceOrderId');
+      const existing = await deps.erp.findSalesOrder(sourceOrderId);
+      if (!existing) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
+      return { erpOrderNumber: existing.number, status: existing.status };
+    }
     case 'amendSalesOrder': {
       const sourceOrderId = text(input, 'sourceOrderId');
       const existing = await deps.erp.findSalesOrder(sourceOrderId);
       if (!existing) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
+      // Shops send an update for every change (payment captured, fulfilled, tagged): only new lines amend the order.
+      if (sameLines(existing.lines, input.lines as LineRequest[]))
+        return { erpOrderNumber: existing.number, status: existing.status, unchanged: true };
       const order = await deps.erp.amendSalesOrder(
         existing.number,
         { lines: input.lines as LineRequest[] },

@@ -110,9 +110,15 @@ export class StatelessStack extends Stack {
     });
     this.routeToWorkflow('OrderToCash', this.orderToCash, {
       bus: stateful.bus,
-      description: 'Orders placed on a commerce platform, and credit holds released in the ERP',
+      description:
+        'Orders placed, amended and cancelled on a commerce platform, and credit holds released in the ERP',
       sources: ['concord.ingest', 'concord.erp'],
-      detailTypes: ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
+      detailTypes: [
+        'commerce.order.placed.v1',
+        'commerce.order.amended.v1',
+        'commerce.order.cancelled.v1',
+        'erp.order.credit-released.v1',
+      ],
     });
 
     this.paymentApplication = new Workflow(this, 'PaymentApplication', {

@@ -182,8 +182,14 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect(response.status).toBe(202);
   }
 
-  async function send(order: Record<string, unknown>) {
-    const response = await postShopifyOrder(platform.apiUrl, secret, JSON.stringify(order), randomUUID());
+  async function send(order: Record<string, unknown>, topic = 'orders/create') {
+    const response = await postShopifyOrder(
+      platform.apiUrl,
+      secret,
+      JSON.stringify(order),
+      randomUUID(),
+      topic,
+    );
     expect(response.status).toBe(202);
   }
 
@@ -412,6 +418,63 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       error: { Error: 'ForeignFieldRefused', Cause: expect.stringContaining('creditLimit') },
     });
     expect((await erp.findCustomer({ crmId: '98134501' }))?.creditLimit).toBe(before?.creditLimit);
+  });
+
+  it('AmendBeforePlaced: an amendment that overtakes its order is held until the order is booked, then applied', async () => {
+    // Prepare: an order that goes on credit hold, so it stays amendable (an invoiced order is not).
+    const placed = shopifyOrder({
+      email: 'ap@globex.example',
+      lines: [{ sku: 'JKT-RAIN-L', quantity: 2, price: '219.00' }],
+    });
+    const amended = {
+      ...shopifyOrder({
+        email: 'ap@globex.example',
+        lines: [
+          { sku: 'JKT-RAIN-L', quantity: 1, price: '219.00' },
+          { sku: 'CAP-WOOL-OS', quantity: 1, price: '19.95' },
+        ],
+      }),
+      id: placed.id,
+      name: placed.name,
+      updated_at: '2026-11-20T09:30:00-05:00',
+    };
+    // Act: the amendment first, its order a moment later.
+    await send(amended, 'orders/updated');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send(placed);
+    await erpEvent('erp.order.credit-held.v1', `order/${placed.id}`);
+    const event = await erpEvent('erp.order.amended.v1', `order/${placed.id}`);
+    // Assess
+    const order = await erp.findSalesOrder(String(placed.id));
+    expect(order?.lines.map((line) => [line.sku, line.quantity])).toEqual([
+      ['JKT-RAIN-L', 1],
+      ['CAP-WOOL-OS', 1],
+    ]);
+    expect(event.data).toMatchObject({ erpOrderNumber: order?.number, total: order?.total });
+  });
+
+  it('OrderCancelled: a cancellation on the shop cancels the sales order not yet invoiced', async () => {
+    // Prepare
+    const placed = shopifyOrder({
+      email: 'ap@globex.example',
+      lines: [{ sku: 'JKT-RAIN-L', quantity: 2, price: '219.00' }],
+    });
+    await send(placed);
+    await erpEvent('erp.order.credit-held.v1', `order/${placed.id}`);
+    // Act
+    await send(
+      {
+        ...placed,
+        cancelled_at: '2026-11-20T10:00:00-05:00',
+        cancel_reason: 'customer',
+        updated_at: '2026-11-20T10:00:00-05:00',
+      },
+      'orders/cancelled',
+    );
+    const cancelled = await erpEvent('erp.order.cancelled.v1', `order/${placed.id}`);
+    // Assess
+    expect(cancelled.data).toMatchObject({ reason: 'customer' });
+    expect((await erp.findSalesOrder(String(placed.id)))?.status).toBe('CANCELLED');
   });
 
   it('StaleUpdateDropped: an older version of an order arriving late is dropped and recorded, not booked', async () => {

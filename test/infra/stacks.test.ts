@@ -202,7 +202,12 @@ describe('StatelessStack (workflows)', () => {
     stateless.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['concord.ingest', 'concord.erp'],
-        'detail-type': ['commerce.order.placed.v1', 'erp.order.credit-released.v1'],
+        'detail-type': [
+          'commerce.order.placed.v1',
+          'commerce.order.amended.v1',
+          'commerce.order.cancelled.v1',
+          'erp.order.credit-released.v1',
+        ],
       },
       Targets: [
         Match.objectLike({

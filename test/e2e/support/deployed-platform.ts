@@ -41,13 +41,14 @@ export async function postShopifyOrder(
   secret: string,
   body: string,
   eventId: string = randomUUID(),
+  topic = 'orders/create',
 ) {
   return fetch(`${apiUrl}/webhooks/shopify`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
-      'x-shopify-topic': 'orders/create',
+      'x-shopify-topic': topic,
       'x-shopify-shop-domain': 'acme-outdoor.myshopify.com',
       'x-shopify-event-id': eventId,
       'x-shopify-webhook-id': randomUUID(),
