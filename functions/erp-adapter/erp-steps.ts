@@ -43,20 +43,11 @@ export const erpOperations = [
 ] as const;
 export type ErpOperation = (typeof erpOperations)[number];
 
-/** Operations that change the ERP (or publish): they run once per idempotency key. */
-export const mutatingOperations: ReadonlySet<ErpOperation> = new Set([
-  'resolveCustomer',
-  'reserveInventory',
-  'releaseInventory',
-  'createSalesOrder',
-  'amendSalesOrder',
-  'cancelSalesOrder',
-  'postInvoice',
-  'applyPayment',
-  'refund',
-  'upsertCustomer',
-  'emitRejected',
-]);
+/** Operations that only read the ERP; every other one changes it (or publishes) and runs once per idempotency key. */
+const readOnlyOperations: ReadonlySet<ErpOperation> = new Set(['awaitSalesOrder', 'checkCredit']);
+export const mutatingOperations: ReadonlySet<ErpOperation> = new Set(
+  erpOperations.filter((operation) => !readOnlyOperations.has(operation)),
+);
 
 /** The order an amendment or cancellation refers to is not in the ERP yet: the flow holds it and tries again. */
 export class OrderNotYetKnownError extends Error {

@@ -46,16 +46,18 @@ export class StatelessStack extends Stack {
     this.ingest.bindBucketWriter('QUARANTINE_BUCKET_NAME', stateful.quarantineWriter);
     this.ingest.bindSecrets('WEBHOOK_SECRET_IDS', stateful.webhookSecrets);
 
+    // Where the ERP is, for the two functions that talk to it.
+    const erpEnvironment = {
+      ERP_BASE_URL: config.erp.baseUrl,
+      ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
+      ERP_SOURCE_URI: config.erp.sourceUri,
+    };
     const erpAdapter = new ServiceFunction(this, 'ErpAdapter', {
       functionDir: 'erp-adapter',
       memorySizeMiB: 256,
       timeoutSec: 30,
       logRetention: config.logRetention,
-      environment: {
-        ERP_BASE_URL: config.erp.baseUrl,
-        ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
-        ERP_SOURCE_URI: config.erp.sourceUri,
-      },
+      environment: erpEnvironment,
     });
     erpAdapter.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     erpAdapter.bindTableItems('IDEMPOTENCY_TABLE_NAME', stateful.idempotencyTable);
@@ -72,11 +74,7 @@ export class StatelessStack extends Stack {
       memorySizeMiB: 128,
       timeoutSec: 30,
       logRetention: config.logRetention,
-      environment: {
-        ERP_BASE_URL: config.erp.baseUrl,
-        ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
-        ERP_SOURCE_URI: config.erp.sourceUri,
-      },
+      environment: erpEnvironment,
     });
     outboxRelay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     outboxRelay.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);

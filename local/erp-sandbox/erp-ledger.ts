@@ -403,7 +403,7 @@ export class ErpLedger {
       const reservation = this.db
         .prepare('SELECT * FROM reservations WHERE id = ?')
         .get(request.reservationId) as { status: string; lines: string } | undefined;
-      if (!reservation || reservation.status !== 'ACTIVE')
+      if (reservation?.status !== 'ACTIVE')
         throw new RefusalError(
           'reservation_not_active',
           `Reservation ${request.reservationId} is not active`,

@@ -96,6 +96,7 @@ function writeAssembly(dir: string, options: { withSchedule: boolean; handler: s
         Fn: {
           Type: 'AWS::Lambda::Function',
           Properties: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation substitution syntax, not a template
             Code: { S3Bucket: { 'Fn::Sub': 'cdk-assets-${AWS::AccountId}' }, S3Key: 'abc123.zip' },
             Handler: 'index.handler',
             Runtime: 'nodejs22.x',
@@ -126,6 +127,7 @@ function writeAssembly(dir: string, options: { withSchedule: boolean; handler: s
           Properties: {
             StateMachineType: 'EXPRESS',
             DefinitionString:
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation substitution syntax, not a template
               '{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"${FnArn}","Payload.$":"$.detail"},"OutputPath":"$.Payload","End":true}}}',
             DefinitionSubstitutions: { FnArn: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
             RoleArn: 'arn:aws:iam::000000000000:role/x',

@@ -1,0 +1,368 @@
+/**
+ * The order-to-cash chaos run: many orders through the whole local platform (signed webhooks → ingest → bus →
+ * workflow → ERP sandbox) with duplicate deliveries, amendments that overtake their orders and ERP faults, then an
+ * audit of the ERP's books against what was acknowledged.
+ *
+ *   npm run chaos -- --orders 1000
+ *
+ * Used by test/e2e/chaos.test.ts with fewer orders. Prints a JSON report; exits 1 if the audit finds a problem.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { localWebhookSecrets, synthesizeLocalStage } from '../../cli/commands/dev';
+import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { LocalPlatform } from '../../local/platform';
+import { postShopifyOrder } from '../../test/e2e/support/deployed-platform';
+import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
+import { sdkClients } from '../../test/local/support/local-runtime';
+import { freePort } from '../../test/local/support/runtime-process';
+
+export interface ChaosOptions {
+  orders: number;
+  /** Share of orders whose webhook is delivered twice. */
+  duplicateRate: number;
+  /** Share of orders amended, the amendment delivered before the order itself. */
+  reorderedAmendmentRate: number;
+  /** ERP faults on every business route: 5xx, 429 (Retry-After 1 s) and timeouts. */
+  faults: { serverError: number; throttle: number; timeout: number };
+  /** Webhooks in flight at once. */
+  concurrency: number;
+  /**
+   * Orders sent per second. Locally each function has a few execution environments where AWS would scale out, so
+   * a faster sender only builds a queue of executions that outlive the Express five-minute limit.
+   */
+  ordersPerSec: number;
+  /** How long to wait for every order to reach an outcome. */
+  settleTimeoutMs: number;
+}
+
+export const defaultChaosOptions: ChaosOptions = {
+  orders: 1000,
+  duplicateRate: 0.2,
+  reorderedAmendmentRate: 0.1,
+  faults: { serverError: 0.1, throttle: 0.05, timeout: 0.02 },
+  concurrency: 4,
+  ordersPerSec: 2,
+  settleTimeoutMs: 15 * 60_000,
+};
+
+export interface ChaosReport {
+  orders: number;
+  acknowledged: number;
+  deliveries: { placed: number; duplicates: number; amendments: number; retriedByTheSender: number };
+  outcomes: { invoiced: number; creditHeld: number; rejected: number; toExceptions: number };
+  amendments: { applied: number; toExceptions: number };
+  faultsFired: number;
+  exceptions: number;
+  deadLetters: number;
+  /** Acknowledged orders with no outcome, no exception and no dead letter: must be empty. */
+  unaccounted: string[];
+  /** Orders with more than one sales order or invoice in the ERP: must be empty. */
+  duplicateDocuments: string[];
+  /** Orders the ERP booked although the workflow reported them rejected (and did not cancel): must be empty. */
+  bookedButRejected: string[];
+  elapsedSec: number;
+  ordersPerSec: number;
+}
+
+interface ErpEventSeen {
+  type: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+const catalogue = [
+  { sku: 'TR-42-SLATE', price: '89.99' },
+  { sku: 'SOCK-MER-M', price: '39.99' },
+  { sku: 'BTL-STEEL-1L', price: '24.50' },
+  { sku: 'CAP-WOOL-OS', price: '19.95' },
+];
+
+function randomLines() {
+  const count = 1 + Math.floor(Math.random() * 3);
+  return [...catalogue]
+    .sort(() => Math.random() - 0.5)
+    .slice(0, count)
+    .map((item) => ({ ...item, quantity: 1 + Math.floor(Math.random() * 3) }));
+}
+
+/** Delivers one webhook as Shopify would: its own delivery id, retried on 5xx/409/429 like the sender does. */
+async function deliver(
+  apiUrl: string,
+  secret: string,
+  topic: string,
+  body: string,
+  deliveryId: string,
+): Promise<{ status: number; retries: number }> {
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await postShopifyOrder(apiUrl, secret, body, deliveryId, topic);
+    await response.arrayBuffer();
+    const retryable = response.status >= 500 || response.status === 409 || response.status === 429;
+    if (!retryable || attempt === 8) return { status: response.status, retries: attempt };
+    await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** Math.min(attempt, 4)));
+  }
+}
+
+async function inParallel<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++] as T;
+        await work(item);
+      }
+    }),
+  );
+}
+
+/** Every message of a queue, deleted as read. */
+async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) bodies.push(JSON.parse(message.Body ?? 'null'));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  }
+}
+
+export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'concord-chaos-'));
+  const erpPort = await freePort();
+  const assembly = synthesizeLocalStage(path.join(dir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
+  const { secrets } = localWebhookSecrets(path.join(dir, 'data'));
+  // Real time (clock factor 1): a faster clock would shrink the Express time limit while ERP timeouts and Lambda
+  // queues stay real, and executions would time out that AWS would finish.
+  const platform = await LocalPlatform.start({
+    dataDir: path.join(dir, 'data'),
+    edgePort: 0,
+    apiPort: 0,
+    erpPort,
+  });
+  const clients = sdkClients(platform.runtime.endpoint);
+  const { sqs, events } = clients;
+  try {
+    await platform.deploy(assembly, secrets);
+    const erpUrl = platform.erp?.url as string;
+    const erp = new SandboxErpConnector({ baseUrl: erpUrl });
+    const secret = secrets.shopify?.[0] as string;
+
+    // Observe every authoritative event.
+    const { QueueUrl: observerUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'chaos-observer' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: observerUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await events.send(
+      new PutRuleCommand({
+        Name: 'chaos-observe-erp',
+        EventBusName: 'concord-local',
+        EventPattern: JSON.stringify({ source: ['concord.erp'] }),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'chaos-observe-erp',
+        EventBusName: 'concord-local',
+        Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
+      }),
+    );
+    const queueUrl = async (prefix: string) =>
+      (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
+    const [exceptionsUrl] = await queueUrl('Concord-local-Stateful-ExceptionsQueue');
+    const deadLetterUrls = (await queueUrl('Concord-local-Stateless-')).filter((url) => /Dlq/.test(url));
+
+    const setFault = (body: object) =>
+      fetch(`${erpUrl}/_admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await setFault({ route: '/*', kind: '5xx', rate: options.faults.serverError });
+    await setFault({ route: '/*', kind: '429', rate: options.faults.throttle, retryAfterSec: 1 });
+    await setFault({ route: '/*', kind: 'timeout', rate: options.faults.timeout, latencyMs: 6_000 });
+
+    const started = Date.now();
+    const base = Date.now() * 100;
+    const plan = Array.from({ length: options.orders }, (_, index) => ({
+      id: base + index,
+      lines: randomLines(),
+      duplicate: Math.random() < options.duplicateRate,
+      amendBefore: Math.random() < options.reorderedAmendmentRate,
+    }));
+    const acknowledged = new Set<string>();
+    const amended = new Set<string>();
+    const deliveries = { placed: 0, duplicates: 0, amendments: 0, retriedByTheSender: 0 };
+    await inParallel(plan, options.concurrency, async (order) => {
+      const dueAt = started + (plan.indexOf(order) * 1000) / options.ordersPerSec;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now())));
+      const placed = JSON.stringify(shopifyOrder({ id: order.id, lines: order.lines }));
+      if (order.amendBefore) {
+        const lines = order.lines.map((line, index) =>
+          index === 0 ? { ...line, quantity: line.quantity + 1 } : line,
+        );
+        const amendment = JSON.stringify(
+          shopifyOrder({ id: order.id, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
+        );
+        const result = await deliver(platform.apiUrl, secret, 'orders/updated', amendment, randomUUID());
+        deliveries.amendments += 1;
+        deliveries.retriedByTheSender += result.retries;
+        if (result.status < 300) amended.add(String(order.id));
+      }
+      const deliveryId = randomUUID();
+      const first = await deliver(platform.apiUrl, secret, 'orders/create', placed, deliveryId);
+      deliveries.placed += 1;
+      deliveries.retriedByTheSender += first.retries;
+      if (first.status < 300) acknowledged.add(String(order.id));
+      if (order.duplicate) {
+        const again = await deliver(platform.apiUrl, secret, 'orders/create', placed, deliveryId);
+        deliveries.duplicates += 1;
+        deliveries.retriedByTheSender += again.retries;
+      }
+    });
+
+    // Settle: every acknowledged order reaches an outcome or an exception (amendments likewise).
+    const seen: ErpEventSeen[] = [];
+    const exceptions: { businessKey: string; event?: { type?: string } }[] = [];
+    const outcomeOf = new Map<string, string>();
+    const amendmentOutcome = new Map<string, string>();
+    const deadline = Date.now() + options.settleTimeoutMs;
+    const settled = () =>
+      [...acknowledged].every((id) => outcomeOf.has(id)) &&
+      [...amended].every((id) => amendmentOutcome.has(id));
+    while (!settled() && Date.now() < deadline) {
+      for (const body of (await drainQueue(sqs, observerUrl as string)) as {
+        'detail-type': string;
+        detail: ErpEventSeen;
+      }[]) {
+        const event = { type: body['detail-type'], subject: body.detail.subject, data: body.detail.data };
+        seen.push(event);
+        const id = String(event.data.sourceOrderId ?? '');
+        if (event.type === 'erp.invoice.posted.v1') outcomeOf.set(id, 'invoiced');
+        else if (event.type === 'erp.order.credit-held.v1' && outcomeOf.get(id) !== 'invoiced')
+          outcomeOf.set(id, 'creditHeld');
+        else if (event.type === 'erp.order.rejected.v1') outcomeOf.set(id, 'rejected');
+        else if (event.type === 'erp.order.amended.v1') amendmentOutcome.set(id, 'applied');
+      }
+      for (const body of (await drainQueue(sqs, exceptionsUrl as string)) as typeof exceptions) {
+        exceptions.push(body);
+        const id = body.businessKey.replace(/^order\//, '');
+        if (body.event?.type === 'commerce.order.amended.v1') amendmentOutcome.set(id, 'toExceptions');
+        else if (!outcomeOf.has(id)) outcomeOf.set(id, 'exception');
+      }
+      if (!settled()) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const elapsedSec = (Date.now() - started) / 1000;
+    const { faults } = (await (await fetch(`${erpUrl}/_admin/faults`)).json()) as {
+      faults: { fired: number }[];
+    };
+    await fetch(`${erpUrl}/_admin/faults`, { method: 'DELETE' });
+
+    // Audit the ERP's books.
+    const documents = await erp.listDocuments({});
+    const byOrder = new Map<string, { salesOrders: string[]; invoices: number }>();
+    for (const document of documents) {
+      if (document.type === 'payment') continue;
+      const entry = byOrder.get(document.externalRef) ?? { salesOrders: [], invoices: 0 };
+      if (document.type === 'sales-order') entry.salesOrders.push(document.status);
+      else entry.invoices += 1;
+      byOrder.set(document.externalRef, entry);
+    }
+    // A dead letter is the event EventBridge could not start a workflow with: it accounts for its order.
+    const deadLettered = new Set<string>();
+    for (const url of deadLetterUrls)
+      for (const body of (await drainQueue(sqs, url)) as { detail?: { data?: { sourceOrderId?: string } } }[])
+        deadLettered.add(String(body.detail?.data?.sourceOrderId));
+    const count = (outcome: string) => [...outcomeOf.values()].filter((value) => value === outcome).length;
+    return {
+      orders: options.orders,
+      acknowledged: acknowledged.size,
+      deliveries,
+      outcomes: {
+        invoiced: count('invoiced'),
+        creditHeld: count('creditHeld'),
+        rejected: count('rejected'),
+        toExceptions: count('exception'),
+      },
+      amendments: {
+        applied: [...amendmentOutcome.values()].filter((value) => value === 'applied').length,
+        toExceptions: [...amendmentOutcome.values()].filter((value) => value === 'toExceptions').length,
+      },
+      faultsFired: faults.reduce((sum, fault) => sum + fault.fired, 0),
+      exceptions: exceptions.length,
+      deadLetters: deadLettered.size,
+      unaccounted: [
+        ...[...acknowledged].filter((id) => !outcomeOf.has(id) && !deadLettered.has(id)),
+        ...[...amended].filter((id) => !amendmentOutcome.has(id)).map((id) => `${id} (amendment)`),
+      ],
+      duplicateDocuments: [...byOrder]
+        .filter(([, entry]) => entry.salesOrders.length > 1 || entry.invoices > 1)
+        .map(([id]) => id),
+      bookedButRejected: [...outcomeOf]
+        .filter(([, outcome]) => outcome === 'rejected')
+        .filter(([id]) => (byOrder.get(id)?.salesOrders ?? []).some((status) => status !== 'CANCELLED'))
+        .map(([id]) => id),
+      elapsedSec,
+      ordersPerSec: acknowledged.size / elapsedSec,
+    };
+  } finally {
+    for (const client of Object.values(clients)) client.destroy();
+    await platform.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Problems the audit found; empty when the run proves what it should. */
+export function auditProblems(report: ChaosReport): string[] {
+  const problems: string[] = [];
+  if (report.acknowledged !== report.orders)
+    problems.push(`${report.orders - report.acknowledged} orders never acknowledged`);
+  if (report.unaccounted.length > 0) problems.push(`unaccounted orders: ${report.unaccounted.join(', ')}`);
+  if (report.duplicateDocuments.length > 0)
+    problems.push(`duplicate documents: ${report.duplicateDocuments.join(', ')}`);
+  if (report.bookedButRejected.length > 0)
+    problems.push(`booked but rejected: ${report.bookedButRejected.join(', ')}`);
+  return problems;
+}
+
+if (require.main === module) {
+  const { values } = parseArgs({ options: { orders: { type: 'string' } } });
+  const options = { ...defaultChaosOptions, orders: Number(values.orders ?? defaultChaosOptions.orders) };
+  runOrderToCashChaos(options).then(
+    (report) => {
+      console.log(JSON.stringify(report, null, 2));
+      const problems = auditProblems(report);
+      for (const problem of problems) console.error(`audit: ${problem}`);
+      process.exit(problems.length === 0 ? 0 : 1);
+    },
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
