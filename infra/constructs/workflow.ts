@@ -1,6 +1,7 @@
 /** Workflow: an Express state machine from statemachines/<name>.asl.json, with logs, tracing and its bindings granted. */
 import path from 'node:path';
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -52,6 +53,16 @@ export class Workflow extends Construct {
       this.stateMachine.addToRolePolicy(
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: queueArns }),
       );
+    // Every business failure ends in the exceptions queue through a Catch; a timed-out execution cannot be caught
+    // and would otherwise leave a trace only in its log. This alarm is where an operator sees it.
+    new Alarm(this, 'TimedOutAlarm', {
+      alarmDescription: `${id}: an execution hit the Express five-minute limit; its event is not in the exceptions queue`,
+      metric: this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'CloudWatch Logs delivery and X-Ray actions for Step Functions support no resource scoping',

@@ -257,6 +257,18 @@ describe('StatelessStack (workflows)', () => {
     expect(machines.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
   });
 
+  it('alarms on timed-out executions of every workflow, the one failure a Catch cannot record', () => {
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === 'ExecutionsTimedOut',
+    );
+    expect(alarms).toHaveLength(3);
+    expect(
+      alarms.every(
+        (alarm) => alarm.Properties.Namespace === 'AWS/States' && alarm.Properties.Threshold === 1,
+      ),
+    ).toBe(true);
+  });
+
   it('gives every rule target a dead-letter queue', () => {
     const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
     const targets = rules.flatMap((rule) => rule.Properties.Targets as { DeadLetterConfig?: unknown }[]);
