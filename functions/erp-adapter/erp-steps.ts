@@ -276,6 +276,8 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
     case 'refund': {
       const paymentId = text(input, 'paymentId');
       const sourceOrderId = input.sourceOrderId as string | undefined;
+      // Asked before applying, not after a refusal: an ERP may keep a refusal under the idempotency key (as Stripe
+      // does) and replay it to every retry of this step, so the hold must not start with a refused call.
       if (step.operation === 'applyPayment' && !input.invoiceNumber) {
         if (!sourceOrderId)
           throw new ErpRefusedError(

@@ -37,11 +37,10 @@ const idempotencyConfig = new IdempotencyConfig({
   eventKeyJmesPath: 'idempotencyKey',
   expiresAfterSeconds: 7 * 24 * 3600,
 });
-let invocationContext: Context | undefined;
 /** One ERP step, pausing inside the invocation for a short Retry-After (see retry-after.ts). */
-function runStep(step: ErpStep): Promise<Record<string, unknown>> {
+function runStep(step: ErpStep, context: Context): Promise<Record<string, unknown>> {
   return callHonouringRetryAfter(() => runErpStep(step, dependencies), {
-    remainingMs: () => invocationContext?.getRemainingTimeInMillis() ?? 0,
+    remainingMs: () => context.getRemainingTimeInMillis(),
     callReserveMs: config.erpTimeoutMs + 1000,
     maxPauses: 2,
     maxPauseMs: 5000,
@@ -49,7 +48,8 @@ function runStep(step: ErpStep): Promise<Record<string, unknown>> {
 }
 
 const idempotentStep = makeIdempotent(
-  (request: { idempotencyKey: string; step: ErpStep }) => runStep(request.step),
+  // Only the first argument (the request) is hashed; the context rides along for the time budget.
+  (request: { idempotencyKey: string; step: ErpStep }, context: Context) => runStep(request.step, context),
   {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,
@@ -72,11 +72,10 @@ export async function handler(step: ErpStep, context: Context): Promise<Record<s
     throw new ErpRefusedError('invalid_step', `Not an ERP step: ${JSON.stringify(step)?.slice(0, 200)}`);
   }
   idempotencyConfig.registerLambdaContext(context);
-  invocationContext = context;
   try {
     const result = mutatingOperations.has(step.operation)
-      ? await idempotentStep({ idempotencyKey: stepIdempotencyKey(step), step })
-      : await runStep(step);
+      ? await idempotentStep({ idempotencyKey: stepIdempotencyKey(step), step }, context)
+      : await runStep(step, context);
     logger.info('erp step done', { businessKey: step.businessKey });
     return result;
   } catch (error) {

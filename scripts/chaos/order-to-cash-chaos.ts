@@ -8,26 +8,16 @@
  * Used by test/e2e/chaos.test.ts with fewer orders. Prints a JSON report; exits 1 if the audit finds a problem.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { localWebhookSecrets, synthesizeLocalStage } from '../../cli/commands/dev';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
-import { LocalPlatform } from '../../local/platform';
-import { postShopifyOrder } from '../../test/e2e/support/deployed-platform';
+import {
+  drainQueue,
+  observeBus,
+  postShopifyOrder,
+  startPlatformWithErp,
+} from '../../test/e2e/support/deployed-platform';
 import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
-import { sdkClients } from '../../test/local/support/local-runtime';
-import { freePort } from '../../test/local/support/runtime-process';
 
 export interface ChaosOptions {
   orders: number;
@@ -131,67 +121,16 @@ async function inParallel<T>(
   );
 }
 
-/** Every message of a queue, deleted as read. */
-async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<unknown[]> {
-  const bodies: unknown[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    if (Messages.length === 0) return bodies;
-    for (const message of Messages) bodies.push(JSON.parse(message.Body ?? 'null'));
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-        })),
-      }),
-    );
-  }
-}
-
 export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'concord-chaos-'));
-  const erpPort = await freePort();
-  const assembly = synthesizeLocalStage(path.join(dir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
-  const { secrets } = localWebhookSecrets(path.join(dir, 'data'));
   // Real time (clock factor 1): a faster clock would shrink the Express time limit while ERP timeouts and Lambda
   // queues stay real, and executions would time out that AWS would finish.
-  const platform = await LocalPlatform.start({
-    dataDir: path.join(dir, 'data'),
-    edgePort: 0,
-    apiPort: 0,
-    erpPort,
-  });
-  const clients = sdkClients(platform.runtime.endpoint);
-  const { sqs, events } = clients;
+  const running = await startPlatformWithErp();
+  const { platform, secrets, clients, erpUrl } = running;
+  const { sqs } = clients;
   try {
-    await platform.deploy(assembly, secrets);
-    const erpUrl = platform.erp?.url as string;
     const erp = new SandboxErpConnector({ baseUrl: erpUrl });
     const secret = secrets.shopify?.[0] as string;
-
-    // Observe every authoritative event.
-    const { QueueUrl: observerUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'chaos-observer' }));
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: observerUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await events.send(
-      new PutRuleCommand({
-        Name: 'chaos-observe-erp',
-        EventBusName: 'concord-local',
-        EventPattern: JSON.stringify({ source: ['concord.erp'] }),
-      }),
-    );
-    await events.send(
-      new PutTargetsCommand({
-        Rule: 'chaos-observe-erp',
-        EventBusName: 'concord-local',
-        Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
-      }),
-    );
+    const observerUrl = await observeBus(clients, 'chaos-observe-erp', { source: ['concord.erp'] });
     const queueUrl = async (prefix: string) =>
       (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
     const [exceptionsUrl] = await queueUrl('Concord-local-Stateful-ExceptionsQueue');
@@ -211,6 +150,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const base = Date.now() * 100;
     const plan = Array.from({ length: options.orders }, (_, index) => ({
       id: base + index,
+      dueAt: started + (index * 1000) / options.ordersPerSec,
       lines: randomLines(),
       duplicate: Math.random() < options.duplicateRate,
       amendBefore: Math.random() < options.reorderedAmendmentRate,
@@ -219,8 +159,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const amended = new Set<string>();
     const deliveries = { placed: 0, duplicates: 0, amendments: 0, retriedByTheSender: 0 };
     await inParallel(plan, options.concurrency, async (order) => {
-      const dueAt = started + (plan.indexOf(order) * 1000) / options.ordersPerSec;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, order.dueAt - Date.now())));
       const placed = JSON.stringify(shopifyOrder({ id: order.id, lines: order.lines }));
       if (order.amendBefore) {
         const lines = order.lines.map((line, index) =>
@@ -256,7 +195,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       [...acknowledged].every((id) => outcomeOf.has(id)) &&
       [...amended].every((id) => amendmentOutcome.has(id));
     while (!settled() && Date.now() < deadline) {
-      for (const body of (await drainQueue(sqs, observerUrl as string)) as {
+      for (const body of (await drainQueue(sqs, observerUrl)) as {
         'detail-type': string;
         detail: ErpEventSeen;
       }[]) {
@@ -331,9 +270,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       ordersPerSec: acknowledged.size / elapsedSec,
     };
   } finally {
-    for (const client of Object.values(clients)) client.destroy();
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await running.stop();
   }
 }
 

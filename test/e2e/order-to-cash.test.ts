@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
-import { localWebhookSecrets, synthesizeLocalStage } from '../../cli/commands/dev';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
-import { LocalPlatform } from '../../local/platform';
-import { sdkClients } from '../local/support/local-runtime';
-import { freePort } from '../local/support/runtime-process';
-import { postHubspotEvents, postShopifyOrder, postStripeEvent } from './support/deployed-platform';
+import type { LocalPlatform } from '../../local/platform';
+import type { sdkClients } from '../local/support/local-runtime';
+import {
+  drainQueue,
+  observeBus,
+  postHubspotEvents,
+  postShopifyOrder,
+  postStripeEvent,
+  startPlatformWithErp,
+} from './support/deployed-platform';
 import { shopifyOrder } from './support/shopify-orders';
 
 const paymentTemplate = JSON.parse(
@@ -53,7 +50,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30
 }
 
 describe('order-to-cash on the embedded runtime against the ERP sandbox', () => {
-  let dir: string;
+  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let platform: LocalPlatform;
   let clients: ReturnType<typeof sdkClients>;
   let erp: SandboxErpConnector;
@@ -65,11 +62,10 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   const exceptions: Record<string, unknown>[] = [];
 
   async function drainObserver(): Promise<void> {
-    const { Messages = [] } = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: observerUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    for (const message of Messages) {
-      const event = JSON.parse(message.Body ?? '{}');
+    for (const event of (await drainQueue(clients.sqs, observerUrl)) as {
+      'detail-type': string;
+      detail: { subject: string; data: Record<string, unknown> };
+    }[]) {
       seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
     }
   }
@@ -97,15 +93,9 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
     );
     return eventually(async () => {
-      const { Messages = [] } = await clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: QueueUrls[0], MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+      exceptions.push(
+        ...((await drainQueue(clients.sqs, QueueUrls[0] as string)) as Record<string, unknown>[]),
       );
-      for (const message of Messages) {
-        exceptions.push(JSON.parse(message.Body ?? '{}'));
-        await clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: QueueUrls[0], ReceiptHandle: message.ReceiptHandle }),
-        );
-      }
       return exceptions.find((body) => body.businessKey === businessKey);
     });
   }
@@ -147,49 +137,18 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'concord-o2c-'));
-    const erpPort = await freePort();
-    const assembly = synthesizeLocalStage(path.join(dir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
-    const { secrets } = localWebhookSecrets(path.join(dir, 'data'));
     // Ten times faster local time: back-offs and the outbox relay's schedule take seconds, not minutes.
-    platform = await LocalPlatform.start({
-      dataDir: path.join(dir, 'data'),
-      edgePort: 0,
-      apiPort: 0,
-      erpPort,
-      clockFactor: 10,
-    });
-    await platform.deploy(assembly, secrets);
-    clients = sdkClients(platform.runtime.endpoint);
-    erp = new SandboxErpConnector({ baseUrl: platform.erp?.url as string });
-    secret = secrets.shopify?.[0] as string;
-    stripeSecret = secrets.stripe?.[0] as string;
-    hubspotSecret = secrets.hubspot?.[0] as string;
-    const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: 'erp-observer' }));
-    const { Attributes } = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await clients.events.send(
-      new PutRuleCommand({
-        Name: 'observe-erp',
-        EventBusName: 'concord-local',
-        EventPattern: JSON.stringify({ source: ['concord.erp'] }),
-      }),
-    );
-    await clients.events.send(
-      new PutTargetsCommand({
-        Rule: 'observe-erp',
-        EventBusName: 'concord-local',
-        Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
-      }),
-    );
-    observerUrl = QueueUrl as string;
+    running = await startPlatformWithErp({ clockFactor: 10 });
+    ({ platform, clients } = running);
+    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    secret = running.secrets.shopify?.[0] as string;
+    stripeSecret = running.secrets.stripe?.[0] as string;
+    hubspotSecret = running.secrets.hubspot?.[0] as string;
+    observerUrl = await observeBus(clients, 'observe-erp', { source: ['concord.erp'] });
   }, 120_000);
 
   afterAll(async () => {
-    for (const client of Object.values(clients)) client.destroy();
-    await platform.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await running.stop();
   });
 
   afterEach(async () => {

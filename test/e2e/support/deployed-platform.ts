@@ -3,11 +3,20 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Signature } from '@hubspot/api-client';
 import Stripe from 'stripe';
 import { localWebhookSecrets, synthesizeLocalStage } from '../../../cli/commands/dev';
 import { LocalPlatform } from '../../../local/platform';
 import { sdkClients } from '../../local/support/local-runtime';
+import { freePort } from '../../local/support/runtime-process';
 
 /** Synthesizes the stage `local` into a fresh directory (esbuild bundles included). */
 export function synthesizeToTemp(): string {
@@ -33,6 +42,81 @@ export async function startDeployedPlatform(assemblyDir: string) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Synthesizes the stage against an ERP sandbox on a free port and starts the whole platform with it (runtime, API,
+ * ERP), deployed, in a fresh directory. `stop` removes everything.
+ */
+export async function startPlatformWithErp(options: { clockFactor?: number } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'concord-erp-e2e-'));
+  const erpPort = await freePort();
+  const assembly = synthesizeLocalStage(path.join(dir, 'cdk.out'), `http://127.0.0.1:${erpPort}`);
+  const { secrets } = localWebhookSecrets(path.join(dir, 'data'));
+  const platform = await LocalPlatform.start({
+    dataDir: path.join(dir, 'data'),
+    edgePort: 0,
+    apiPort: 0,
+    erpPort,
+    clockFactor: options.clockFactor,
+  });
+  await platform.deploy(assembly, secrets);
+  const clients = sdkClients(platform.runtime.endpoint);
+  return {
+    platform,
+    secrets,
+    clients,
+    erpUrl: platform.erp?.url as string,
+    async stop(): Promise<void> {
+      for (const client of Object.values(clients)) client.destroy();
+      await platform.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new queue receiving every event of the local bus that matches `pattern`; returns its URL. */
+export async function observeBus(
+  clients: Pick<ReturnType<typeof sdkClients>, 'sqs' | 'events'>,
+  name: string,
+  pattern: object,
+): Promise<string> {
+  const { QueueUrl } = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await clients.events.send(
+    new PutRuleCommand({ Name: name, EventBusName: 'concord-local', EventPattern: JSON.stringify(pattern) }),
+  );
+  await clients.events.send(
+    new PutTargetsCommand({
+      Rule: name,
+      EventBusName: 'concord-local',
+      Targets: [{ Id: 'observer', Arn: Attributes?.QueueArn }],
+    }),
+  );
+  return QueueUrl as string;
+}
+
+/** Every message a queue holds now, parsed and deleted as read. */
+export async function drainQueue(sqs: SQSClient, queueUrl: string): Promise<unknown[]> {
+  const bodies: unknown[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    if (Messages.length === 0) return bodies;
+    for (const message of Messages) bodies.push(JSON.parse(message.Body ?? 'null'));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  }
 }
 
 /** Posts a Shopify webhook signed as Shopify signs it (HMAC-SHA256 of the raw body, base64). */
