@@ -3,7 +3,7 @@
  * makes true. Steps are idempotent: the ERP receives a key derived from flow, step, business key and version.
  */
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import type { ErpPort, LineRequest } from '../shared/erp/erp-port';
+import type { CustomerAccount, ErpPort, LineRequest } from '../shared/erp/erp-port';
 import {
   buildCanonicalEvent,
   type CanonicalEvent,
@@ -22,6 +22,8 @@ export interface ErpStep {
   correlationId: string;
   /** The canonical event that started the flow. */
   causationId: string;
+  /** The SaaS source the transaction started from; the ERP's events carry it so that status is written back there. */
+  origin?: string;
   input: Record<string, unknown>;
 }
 
@@ -97,7 +99,12 @@ async function emit<T extends CanonicalTypeName>(
       entityVersion: now.getTime(),
       data: data as never,
     },
-    { id: newId(), correlationId: step.correlationId, causationId: step.causationId },
+    {
+      id: newId(),
+      correlationId: step.correlationId,
+      causationId: step.causationId,
+      ...(step.origin ? { origin: step.origin } : {}),
+    },
   );
   const violations = validateCanonicalEvent(event);
   // An invalid authoritative event is a bug here, not bad input: fail loudly rather than publish it.
@@ -105,6 +112,51 @@ async function emit<T extends CanonicalTypeName>(
     throw new Error(`${type} would violate its schema: ${JSON.stringify(violations)}`);
   await deps.publish([event]);
   return event;
+}
+
+/** A change the CRM reported to a field another system owns (crm.customer.upserted `foreignChanges`). */
+interface ForeignChange {
+  field: string;
+  value: string;
+}
+
+/** The ERP account's value of a canonical customer field the CRM mirrors, where the account holds one. */
+function erpValueOf(account: CustomerAccount, field: string): string | undefined {
+  switch (field) {
+    case 'customerNumber':
+      return account.customerNumber;
+    case 'creditLimit':
+      return account.creditLimit;
+    case 'paymentTerms':
+      return account.paymentTerms;
+    default:
+      return undefined;
+  }
+}
+
+function sameValue(erpValue: string, reported: string): boolean {
+  const numeric = /^-?\d+(\.\d+)?$/;
+  if (numeric.test(erpValue) && numeric.test(reported.trim()))
+    return Number(erpValue) === Number(reported.trim());
+  return erpValue.trim().toLowerCase() === reported.trim().toLowerCase();
+}
+
+/**
+ * Our own write-back comes back from the CRM as a change to an ERP-owned field carrying the value the ERP holds:
+ * that is an echo, dropped. Any other value is the CRM overriding the ERP: refused.
+ */
+export function classifyForeignChanges(
+  changes: readonly ForeignChange[],
+  account: CustomerAccount | undefined,
+): { refused: string[]; echoes: string[] } {
+  const refused: string[] = [];
+  const echoes: string[] = [];
+  for (const change of changes) {
+    const erpValue = account ? erpValueOf(account, change.field) : undefined;
+    if (erpValue !== undefined && sameValue(erpValue, change.value)) echoes.push(change.field);
+    else refused.push(change.field);
+  }
+  return { refused, echoes };
 }
 
 function orderSubject(sourceOrderId: string): string {
@@ -171,6 +223,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
           lines: input.lines as LineRequest[],
           reservationId: input.reservationId as string | undefined,
           creditHold: input.creditHold === true,
+          ...(step.origin ? { channel: step.origin } : {}),
         },
         key,
       );
@@ -324,18 +377,22 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
     case 'upsertCustomer': {
       const fields = (input.fields as Record<string, string> | undefined) ?? {};
       const crmId = text(input, 'crmContactId');
+      const foreignChanges = (input.foreignChanges as ForeignChange[] | undefined) ?? [];
+      const existing = await deps.erp.findCustomer({ crmId });
+      const { refused, echoes } = classifyForeignChanges(foreignChanges, existing);
       // A CRM contact becomes an ERP account when it first buys (resolveCustomer), not when a lead is edited.
-      if (input.existingOnly === true && !(await deps.erp.findCustomer({ crmId })))
-        return { skipped: 'not-an-erp-customer' };
+      if (input.existingOnly === true && !existing)
+        return { skipped: 'not-an-erp-customer', refused, echoes };
+      if (Object.keys(fields).length === 0) return { refused, echoes };
       const account = await deps.erp.upsertCustomer({ crmId, fields }, key);
       await emit(deps, step, 'erp.customer.synced.v1', `customer/${account.customerNumber}`, {
         customerNumber: account.customerNumber,
-        crmContactId: text(input, 'crmContactId'),
+        crmContactId: crmId,
         appliedFields: Object.keys(fields),
-        refusedFields: (input.refusedFields as string[] | undefined) ?? [],
+        refusedFields: refused,
         syncedAt: deps.now().toISOString(),
       });
-      return { customerNumber: account.customerNumber };
+      return { customerNumber: account.customerNumber, refused, echoes };
     }
     case 'emitRejected': {
       const sourceOrderId = text(input, 'sourceOrderId');

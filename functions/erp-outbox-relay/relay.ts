@@ -64,6 +64,7 @@ export async function relayOutbox(deps: RelayDependencies): Promise<number> {
       customerNumber: string;
       releasedBy: string;
       version: number;
+      channel?: string;
     };
     const event = buildCanonicalEvent(
       {
@@ -81,7 +82,13 @@ export async function relayOutbox(deps: RelayDependencies): Promise<number> {
           releasedAt: new Date(entry.at).toISOString(),
         },
       },
-      { id: newId(), correlationId: newId(), causationId: `erp-outbox:${entry.seq}` },
+      {
+        id: newId(),
+        correlationId: newId(),
+        causationId: `erp-outbox:${entry.seq}`,
+        // The order's channel: the continuation's answers are written back to the platform the order came from.
+        ...(payload.channel ? { origin: payload.channel } : {}),
+      },
     );
     const violations = validateCanonicalEvent(event);
     if (violations.length > 0)

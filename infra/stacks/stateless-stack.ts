@@ -4,6 +4,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -25,6 +26,7 @@ export class StatelessStack extends Stack {
   readonly orderToCash: Workflow;
   readonly paymentApplication: Workflow;
   readonly customerSync: Workflow;
+  readonly writeBack: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -145,6 +147,8 @@ export class StatelessStack extends Stack {
       detailTypes: ['crm.customer.upserted.v1'],
     });
 
+    this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
+
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
       createDefaultStage: false,
@@ -167,6 +171,63 @@ export class StatelessStack extends Stack {
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
   }
+  /**
+   * The write-back function: the ERP's answers (accepted, credit hold, invoiced, customer linked) sent to the platform
+   * the record came from. One dead-letter queue catches both what EventBridge could not deliver and what the function
+   * failed to write after Lambda's own retries.
+   */
+  private writeBackToPlatforms(config: StageConfig, bus: IEventBus): ServiceFunction {
+    const deadLetters = new Queue(this, 'WriteBackDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue of the write-back function and its rule',
+    });
+    const writeBack = new ServiceFunction(this, 'WriteBack', {
+      functionDir: 'write-back',
+      memorySizeMiB: 128,
+      timeoutSec: 15,
+      logRetention: config.logRetention,
+      environment: {
+        // The ERP sandbox hosts the platform outbox until platform connectors take the port's place.
+        PLATFORM_OUTBOX_URL: config.erp.baseUrl,
+        PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
+      },
+    });
+    writeBack.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(deadLetters),
+    });
+    new Rule(this, 'WriteBackRule', {
+      eventBus: bus,
+      description: 'ERP answers written back to the platform the order or customer came from',
+      eventPattern: {
+        source: ['concord.erp'],
+        detailType: [
+          'erp.order.accepted.v1',
+          'erp.order.credit-held.v1',
+          'erp.invoice.posted.v1',
+          'erp.customer.synced.v1',
+        ],
+        // Only answers to a platform's own record carry an origin.
+        detail: { origin: [{ exists: true }] },
+      },
+      targets: [
+        new LambdaFunction(writeBack.function, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+    return writeBack;
+  }
+
   /**
    * A rule on the bus that starts the workflow, with its own dead-letter queue: EventBridge retries a failed start
    * for a day, then parks the event there for replay. The queue lives beside the rule because its policy names it.

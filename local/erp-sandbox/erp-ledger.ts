@@ -59,6 +59,7 @@ interface OrderRow {
   tax: string;
   total: string;
   reservation_id: string | null;
+  channel: string | null;
   version: number;
   created_at: string;
   updated_at: string;
@@ -123,8 +124,16 @@ export class ErpLedger {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(schema);
+    this.migrate();
     const seeded = this.db.prepare('SELECT COUNT(*) AS n FROM items').get() as { n: number };
     if (seeded.n === 0) this.seed();
+  }
+
+  /** Columns added after a data directory was first created. */
+  private migrate(): void {
+    const columns = this.db.prepare('PRAGMA table_info(sales_orders)').all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'channel'))
+      this.db.exec('ALTER TABLE sales_orders ADD COLUMN channel TEXT');
   }
 
   close(): void {
@@ -354,6 +363,7 @@ export class ErpLedger {
       tax: row.tax,
       total: row.total,
       ...(row.reservation_id ? { reservationId: row.reservation_id } : {}),
+      ...(row.channel ? { channel: row.channel } : {}),
       version: row.version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
@@ -384,6 +394,7 @@ export class ErpLedger {
       lines: Line[];
       reservationId?: string;
       creditHold?: boolean;
+      channel?: string;
     },
     actor: string,
   ) {
@@ -423,7 +434,7 @@ export class ErpLedger {
     const status = request.creditHold ? 'CREDIT_HOLD' : 'ACCEPTED';
     this.db
       .prepare(
-        'INSERT INTO sales_orders (number, external_ref, customer_number, status, currency, lines, subtotal, tax, total, reservation_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
+        'INSERT INTO sales_orders (number, external_ref, customer_number, status, currency, lines, subtotal, tax, total, reservation_id, channel, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
       )
       .run(
         number,
@@ -436,6 +447,7 @@ export class ErpLedger {
         priced.tax,
         priced.total,
         request.reservationId ?? null,
+        request.channel ?? null,
         now,
         now,
       );
@@ -508,6 +520,7 @@ export class ErpLedger {
       customerNumber: row.customer_number,
       releasedBy: actor,
       version: view.version,
+      ...(row.channel ? { channel: row.channel } : {}),
     });
     return view;
   }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { PlatformOutbox } from './platform-outbox';
 
 /** An injected fault, as set through POST /_admin/faults. */
 export interface Fault {
@@ -124,6 +125,7 @@ export interface ErpSandbox {
 /** Starts the sandbox on 127.0.0.1 (port 0 picks a free one), with its books under `dataDir`. */
 export async function startErpSandbox(options: { dataDir: string; port: number }): Promise<ErpSandbox> {
   const ledger = new ErpLedger(options.dataDir);
+  const platformOutbox = new PlatformOutbox(ledger.db);
   const faults: Fault[] = [];
   const routes: Route[] = [
     {
@@ -233,6 +235,25 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       pattern: /^\/outbox$/,
       mutation: false,
       handler: (_m, _b, query) => ({ events: ledger.outbox(Number(query.get('after') ?? 0)) }),
+    },
+    // What Concord wrote back to the SaaS platforms.
+    {
+      method: 'POST',
+      pattern: /^\/platform-outbox$/,
+      mutation: true,
+      handler: (_m, body) => platformOutbox.record(body),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/platform-outbox$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({
+        updates: platformOutbox.list({
+          platform: query.get('platform') ?? undefined,
+          externalRef: query.get('externalRef') ?? undefined,
+          after: Number(query.get('after') ?? 0),
+        }),
+      }),
     },
     { method: 'GET', pattern: /^\/health$/, mutation: false, handler: () => ({ status: 'ok' }) },
     // Admin: what a finance user or a tester does by hand.

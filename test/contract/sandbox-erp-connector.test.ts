@@ -3,6 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import {
+  PlatformRefusedError,
+  type PlatformStatusUpdate,
+  PlatformUnavailableError,
+} from '../../functions/shared/write-back/platform-status-port';
+import { SandboxPlatformOutbox } from '../../functions/shared/write-back/sandbox-platform-outbox';
 import { type ErpSandbox, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
 import { describeErpPortContract } from './erp-port-contract';
 
@@ -157,5 +163,67 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
       payload: { orderNumber: order.number, releasedBy: 'finance' },
     });
     expect(audit.entries[0]).toMatchObject({ action: 'release-credit-hold', actor: 'finance' });
+  });
+});
+
+describe('ERP sandbox platform outbox (what the write-back sends to platforms)', () => {
+  let erp: ErpSandbox;
+  let dir: string;
+  const update: PlatformStatusUpdate = {
+    platform: 'shopify',
+    origin: 'shopify://acme.myshopify.com',
+    entity: 'order',
+    externalRef: '7001',
+    status: 'accepted',
+    erpReference: 'SO-000001',
+    fields: { erp_status: 'accepted', erp_order_number: 'SO-000001' },
+    correlationId: 'corr-7001',
+    sourceEventId: '01JD0000000000000000000000',
+    occurredAt: '2026-11-27T10:00:00.000Z',
+  };
+
+  beforeAll(async () => {
+    ({ erp, dir } = await sandbox());
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function recorded(externalRef: string) {
+    const response = await fetch(`${erp.url}/platform-outbox?externalRef=${externalRef}`);
+    return ((await response.json()) as { updates: object[] }).updates;
+  }
+
+  it('records an update once per idempotency key', async () => {
+    const outbox = new SandboxPlatformOutbox({ baseUrl: erp.url });
+    await outbox.send(update, 'write-back:shopify:order/7001:accepted:SO-000001');
+    await outbox.send(update, 'write-back:shopify:order/7001:accepted:SO-000001');
+    expect(await recorded('7001')).toEqual([expect.objectContaining({ seq: 1, ...update })]);
+  });
+
+  it('refuses an invalid update with a reason and records nothing', async () => {
+    const outbox = new SandboxPlatformOutbox({ baseUrl: erp.url });
+    const invalid = { ...update, externalRef: '7002', status: 'shipped' } as unknown as PlatformStatusUpdate;
+    const failure = (await outbox.send(invalid, 'k-7002').catch((error: unknown) => error)) as Error;
+    expect(failure).toBeInstanceOf(PlatformRefusedError);
+    expect(failure.message).toContain(
+      'status must be one of accepted, credit-held, invoiced, customer-linked',
+    );
+    expect(await recorded('7002')).toEqual([]);
+  });
+
+  it('reports an outage as retryable', async () => {
+    await fetch(`${erp.url}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/platform-outbox', kind: '5xx', rate: 1 }),
+    });
+    const outbox = new SandboxPlatformOutbox({ baseUrl: erp.url });
+    await expect(outbox.send({ ...update, externalRef: '7003' }, 'k-7003')).rejects.toBeInstanceOf(
+      PlatformUnavailableError,
+    );
+    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
   });
 });

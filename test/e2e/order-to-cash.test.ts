@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+} from '@aws-sdk/client-sfn';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import type { LocalPlatform } from '../../local/platform';
@@ -88,15 +93,34 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   }
 
   /** The exceptions-queue message about a business key; every message read is kept, so no test takes another's. */
-  async function exceptionFor(businessKey: string) {
+  async function exceptionsQueueUrl(): Promise<string> {
     const { QueueUrls = [] } = await clients.sqs.send(
       new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
     );
+    return QueueUrls[0] as string;
+  }
+
+  async function stateMachineArn(workflow: string): Promise<string> {
+    const { stateMachines = [] } = await clients.sfn.send(new ListStateMachinesCommand({}));
+    return stateMachines.find((machine) => machine.name?.includes(workflow))?.stateMachineArn as string;
+  }
+
+  async function exceptionFor(businessKey: string) {
+    const queueUrl = await exceptionsQueueUrl();
     return eventually(async () => {
-      exceptions.push(
-        ...((await drainQueue(clients.sqs, QueueUrls[0] as string)) as Record<string, unknown>[]),
-      );
+      exceptions.push(...((await drainQueue(clients.sqs, queueUrl)) as Record<string, unknown>[]));
       return exceptions.find((body) => body.businessKey === businessKey);
+    });
+  }
+
+  /** What the write-back told the platforms about one of their records, once it holds `statuses`. */
+  async function writtenBack(externalRef: string, statuses: string[]) {
+    return eventually(async () => {
+      const { updates } = (await (
+        await fetch(`${running.erpUrl}/platform-outbox?externalRef=${encodeURIComponent(externalRef)}`)
+      ).json()) as { updates: { status: string; platform: string; fields: Record<string, string> }[] };
+      const written = updates.map((update) => update.status);
+      return statuses.every((status) => written.includes(status)) ? updates : undefined;
     });
   }
 
@@ -177,6 +201,24 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     ]);
   });
 
+  it('WriteBack: the shop hears that its order was accepted and invoiced, once each', async () => {
+    // Act
+    const order = shopifyOrder();
+    await send(order);
+    const posted = await invoicePostedFor(order);
+    const updates = await writtenBack(String(order.id), ['accepted', 'invoiced']);
+    // Assess: written to the shop the order came from, with the ERP's document numbers.
+    expect(updates.map((update) => [update.platform, update.status])).toEqual([
+      ['shopify', 'accepted'],
+      ['shopify', 'invoiced'],
+    ]);
+    expect(updates[1]?.fields).toEqual({
+      erp_status: 'invoiced',
+      erp_invoice_number: posted.data.invoiceNumber,
+      erp_due_date: posted.data.dueDate,
+    });
+  });
+
   it('DuplicateDelivery: a redelivered webhook books nothing twice', async () => {
     const order = shopifyOrder();
     const body = JSON.stringify(order);
@@ -214,6 +256,9 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect(release.status).toBe(200);
     expect(released.data).toMatchObject({ erpOrderNumber: held.data.erpOrderNumber, releasedBy: 'finance' });
     expect(invoice).toMatchObject({ amount: '473.04', status: 'OPEN' });
+    // The continuation started by the ERP's release still writes back to the shop the order came from.
+    const updates = await writtenBack(String(order.id), ['credit-held', 'invoiced']);
+    expect(new Set(updates.map((update) => update.platform))).toEqual(new Set(['shopify']));
   });
 
   it('OutOfStock: rejects the order with the reason and records the exception', async () => {
@@ -315,6 +360,35 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       refusedFields: [],
     });
     expect(await erp.findCustomer({ crmId: '98134501' })).toMatchObject({ phone: '+1 416 555 0199' });
+    const [linked] = await writtenBack('98134501', ['customer-linked']);
+    expect(linked).toMatchObject({ platform: 'hubspot', fields: { erp_customer_number: 'C-000001' } });
+  });
+
+  it('WriteBackEchoDropped: the CRM reporting our own write-back of the ERP customer number is not a conflict', async () => {
+    // Prepare: the write-back has set erp_customer_number on the contact (CustomerSynced).
+    await writtenBack('98134501', ['customer-linked']);
+    // Act: HubSpot reports that change back, as it does for any property write.
+    await changeContact('erp_customer_number', 'C-000001');
+    const execution = await eventually(async () => {
+      const { executions = [] } = await clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: await stateMachineArn('CustomerSync') }),
+      );
+      for (const { executionArn } of executions) {
+        const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (described.status === 'SUCCEEDED' && described.input?.includes('"erp_customer_number"'))
+          return described;
+      }
+      return undefined;
+    });
+    // Assess: dropped as an echo, nothing refused, nothing queued as an exception.
+    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
+      echoesDropped: ['customerNumber'],
+      refused: [],
+    });
+    exceptions.push(
+      ...((await drainQueue(clients.sqs, await exceptionsQueueUrl())) as Record<string, unknown>[]),
+    );
+    expect(exceptions.filter((body) => JSON.stringify(body.error).includes('customerNumber'))).toEqual([]);
   });
 
   it('ForeignFieldRefused: a credit limit edited in the CRM is refused and recorded, the ERP keeps its own', async () => {

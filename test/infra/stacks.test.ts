@@ -248,6 +248,34 @@ describe('StatelessStack (workflows)', () => {
     });
   });
 
+  it('writes ERP answers with an origin back to platforms, keeping failed writes in a dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['concord.erp'],
+        'detail-type': [
+          'erp.order.accepted.v1',
+          'erp.order.credit-held.v1',
+          'erp.invoice.posted.v1',
+          'erp.customer.synced.v1',
+        ],
+        detail: { origin: [{ exists: true }] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WriteBackFunction'), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WriteBackDlq'), 'Arn'] } },
+        }),
+      ],
+    });
+    stateless.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^WriteBackFunction') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WriteBackDlq'), 'Arn'] } },
+      },
+    });
+  });
+
   it('gives every workflow a rule, one per flow', () => {
     const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
     const targeted = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>

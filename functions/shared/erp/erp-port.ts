@@ -62,6 +62,8 @@ export interface SalesOrder {
   tax: string;
   total: string;
   reservationId?: string;
+  /** Where the order came from (the SaaS source URI), so that status can be written back there. */
+  channel?: string;
   version: number;
 }
 
@@ -132,6 +134,7 @@ export interface ErpPort {
       lines: LineRequest[];
       reservationId?: string;
       creditHold?: boolean;
+      channel?: string;
     },
     idempotencyKey: string,
   ): Promise<SalesOrder>;

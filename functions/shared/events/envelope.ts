@@ -17,6 +17,7 @@ type EnvelopeAttributeName =
   | 'datacontenttype'
   | 'correlationid'
   | 'causationid'
+  | 'origin'
   | 'entityversion';
 
 /** A canonical event of type T, its data typed from T's schema. */
@@ -47,6 +48,8 @@ export interface EventIdentity {
   id: string;
   correlationId: string;
   causationId: string;
+  /** The SaaS source the transaction started from, when the event answers one (the `origin` extension). */
+  origin?: string;
 }
 
 /** Bus `Source` of events published by the ingest edge. */
@@ -73,6 +76,7 @@ export function buildCanonicalEvent<T extends CanonicalTypeName>(
     datacontenttype: 'application/json',
     correlationid: identity.correlationId,
     causationid: identity.causationId,
+    ...(identity.origin ? { origin: identity.origin } : {}),
     entityversion: draft.entityVersion,
     data: draft.data,
   };

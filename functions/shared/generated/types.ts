@@ -31,6 +31,10 @@ export interface CanonicalEnvelope {
    */
   causationid?: string;
   /**
+   * Extension: the SaaS source the business transaction started from (e.g. shopify://acme.myshopify.com), carried on the ERP's answers so that status can be written back there.
+   */
+  origin?: string;
+  /**
    * Monotonic per entity (provider time in ms); the version gate orders updates by it.
    */
   entityversion: number;

@@ -1,0 +1,45 @@
+/**
+ * Lambda entry of the write-back function: an ERP answer from the bus, sent to the platform the order or customer
+ * came from. Invoked asynchronously by its rule; a failed write is retried by Lambda, then kept in its DLQ.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import { type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
+import { SandboxPlatformOutbox } from '../shared/write-back/sandbox-platform-outbox';
+import { statusUpdateFor, writeBackKey } from './status-update';
+
+const env = readEnv(['PLATFORM_OUTBOX_URL', 'PLATFORM_TIMEOUT_MS']);
+const logger = new Logger({ serviceName: 'write-back' });
+const platforms = new SandboxPlatformOutbox({
+  baseUrl: env.PLATFORM_OUTBOX_URL,
+  timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
+});
+
+/** EventBridge's event around the canonical one. */
+interface BusEvent {
+  id: string;
+  'detail-type': string;
+  detail: CanonicalEvent;
+}
+
+export async function handler(event: BusEvent): Promise<{ written: boolean; key?: string }> {
+  const violations = validateCanonicalEvent(event.detail);
+  if (violations.length > 0)
+    throw new Error(
+      `Bus event ${event.id} (${event['detail-type']}) is not a valid canonical event: ${JSON.stringify(violations)}`,
+    );
+  const update = statusUpdateFor(event.detail);
+  if (!update) {
+    logger.info('nothing to write back', { type: event.detail.type, eventId: event.detail.id });
+    return { written: false };
+  }
+  const key = writeBackKey(update);
+  await platforms.send(update, key);
+  logger.info('status written back', {
+    platform: update.platform,
+    externalRef: update.externalRef,
+    status: update.status,
+    correlationId: update.correlationId,
+  });
+  return { written: true, key };
+}
