@@ -30,8 +30,10 @@ export interface ErpStep {
 /** Every operation the adapter performs. */
 export const erpOperations = [
   'resolveCustomer',
+  'findCustomer',
   'awaitSalesOrder',
   'checkCredit',
+  'quote',
   'reserveInventory',
   'releaseInventory',
   'createSalesOrder',
@@ -46,7 +48,12 @@ export const erpOperations = [
 export type ErpOperation = (typeof erpOperations)[number];
 
 /** Operations that only read the ERP; every other one changes it (or publishes) and runs once per idempotency key. */
-const readOnlyOperations: ReadonlySet<ErpOperation> = new Set(['awaitSalesOrder', 'checkCredit']);
+const readOnlyOperations: ReadonlySet<ErpOperation> = new Set([
+  'findCustomer',
+  'awaitSalesOrder',
+  'checkCredit',
+  'quote',
+]);
 export const mutatingOperations: ReadonlySet<ErpOperation> = new Set(
   erpOperations.filter((operation) => !readOnlyOperations.has(operation)),
 );
@@ -196,6 +203,26 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
         creditHold: account.creditHold,
       };
     }
+    case 'findCustomer': {
+      // Read-only: validation asks about a buyer without opening an account for them.
+      const account = await deps.erp.findCustomer({ email: text(input, 'email') });
+      return account
+        ? {
+            found: true,
+            customerNumber: account.customerNumber,
+            currency: account.currency,
+            creditHold: account.creditHold,
+          }
+        : { found: false };
+    }
+    case 'quote':
+      return {
+        ...(await deps.erp.quote({
+          customerNumber: text(input, 'customerNumber'),
+          currency: text(input, 'currency'),
+          lines: input.lines as LineRequest[],
+        })),
+      };
     case 'checkCredit':
       return {
         ...(await deps.erp.checkCredit({

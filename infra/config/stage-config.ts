@@ -29,6 +29,8 @@ export interface StageConfig {
   quarantine: { expireAfterDays: number };
   /** The ERP the adapters call (locally the ERP sandbox that `npm start` runs). */
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
+  /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
+  orderValidation: { budgetMs: number };
 }
 
 const base = {
@@ -44,6 +46,7 @@ const base = {
   archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
   quarantine: { expireAfterDays: 90 },
   erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
+  orderValidation: { budgetMs: 8000 },
 } as const;
 
 const stages: Record<StageName, StageConfig> = {

@@ -56,7 +56,7 @@ export class Workflow extends Construct {
     // Every business failure ends in the exceptions queue through a Catch; a timed-out execution cannot be caught
     // and would otherwise leave a trace only in its log. This alarm is where an operator sees it.
     new Alarm(this, 'TimedOutAlarm', {
-      alarmDescription: `${id}: an execution hit the Express five-minute limit; its event is not in the exceptions queue`,
+      alarmDescription: `${id}: an execution timed out (its own TimeoutSeconds or the Express five-minute limit); no Catch recorded it`,
       metric: this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,

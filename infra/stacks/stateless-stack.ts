@@ -1,9 +1,11 @@
 /** The stateless stack: functions, the HTTP API and routes, everything that can be replaced at will. */
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -27,6 +29,8 @@ export class StatelessStack extends Stack {
   readonly paymentApplication: Workflow;
   readonly customerSync: Workflow;
   readonly writeBack: ServiceFunction;
+  readonly orderValidation: Workflow;
+  readonly orderValidationApi: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -149,6 +153,30 @@ export class StatelessStack extends Stack {
 
     this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
 
+    // Synchronous: the API runs it with StartSyncExecution and answers with its output.
+    this.orderValidation = new Workflow(this, 'OrderValidation', {
+      definitionFile: 'order-validation.asl.json',
+      logRetention: config.logRetention,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function },
+      queues: {},
+    });
+    this.orderValidationApi = new ServiceFunction(this, 'OrderValidationApi', {
+      functionDir: 'order-validation-api',
+      memorySizeMiB: 256,
+      timeoutSec: 15,
+      logRetention: config.logRetention,
+      environment: {
+        VALIDATION_STATE_MACHINE_ARN: this.orderValidation.stateMachine.stateMachineArn,
+        VALIDATION_BUDGET_MS: String(config.orderValidation.budgetMs),
+      },
+    });
+    this.orderValidationApi.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['states:StartSyncExecution'],
+        resources: [this.orderValidation.stateMachine.stateMachineArn],
+      }),
+    );
+
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
       createDefaultStage: false,
@@ -164,6 +192,13 @@ export class StatelessStack extends Stack {
       path: '/webhooks/{source}',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('IngestIntegration', this.ingest.function),
+    });
+    // Called by a storefront or checkout backend with AWS credentials (SigV4), not by browsers.
+    this.api.addRoutes({
+      path: '/orders/validate',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('OrderValidationIntegration', this.orderValidationApi.function),
+      authorizer: new HttpIamAuthorizer(),
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',

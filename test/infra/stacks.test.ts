@@ -276,20 +276,39 @@ describe('StatelessStack (workflows)', () => {
     });
   });
 
-  it('gives every workflow a rule, one per flow', () => {
+  it('gives every event-driven workflow a rule, one per flow; order validation is started by the API only', () => {
     const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
     const targeted = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>
       (rule.Properties.Targets as { Arn: { Ref?: string } }[]).map((target) => target.Arn.Ref),
     );
-    expect(machines.length).toBe(3);
-    expect(machines.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
+    const eventDriven = machines.filter((machine) => !machine.startsWith('OrderValidation'));
+    expect(eventDriven.length).toBe(3);
+    expect(eventDriven.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
+    expect(targeted.some((ref) => ref?.startsWith('OrderValidation'))).toBe(false);
+  });
+
+  it('serves POST /orders/validate with IAM auth through a function that may only start order validation synchronously', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /orders/validate',
+      AuthorizationType: 'AWS_IAM',
+    });
+    stateless.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'states:StartSyncExecution',
+            Resource: { Ref: Match.stringLikeRegexp('^OrderValidationStateMachine') },
+          }),
+        ]),
+      },
+    });
   });
 
   it('alarms on timed-out executions of every workflow, the one failure a Catch cannot record', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ExecutionsTimedOut',
     );
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     expect(
       alarms.every(
         (alarm) => alarm.Properties.Namespace === 'AWS/States' && alarm.Properties.Threshold === 1,
