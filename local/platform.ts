@@ -48,7 +48,7 @@ export class LocalPlatform {
       deployer: new Deployer(runtime, apis, eventSourceMappings),
     });
     try {
-      const { server, url } = await startHttpApiServer(apis, runtime.lambda, options.apiPort);
+      const { server, url } = await startHttpApiServer(apis, runtime.lambda, options.apiPort, runtime.usage);
       platform.apiServer = server;
       platform.apiUrl = url;
       platform.erp = await startErpSandbox({

@@ -16,6 +16,7 @@ import { SqsService } from './services/sqs/sqs-service';
 import { StatesService } from './services/states/states-service';
 import { LocalTaskIntegrations } from './services/states/task-integrations';
 import { DurableStore } from './store/durable-store';
+import { UsageMeter } from './usage/usage-meter';
 
 /** How to start the runtime. */
 export interface RuntimeOptions {
@@ -54,6 +55,8 @@ export class LocalRuntime {
   readonly dynamodb: DynamoDbService;
   readonly lambda: LambdaService;
   readonly states: StatesService;
+  /** Billable units of everything the runtime served since start (or the last reset). */
+  readonly usage = new UsageMeter();
   private server: Server | undefined;
   private url = '';
   private readonly clockSaver: NodeJS.Timeout;
@@ -69,13 +72,14 @@ export class LocalRuntime {
       accountId: options.accountId ?? '000000000000',
       region: options.region ?? 'us-east-1',
       edgeUrl: () => this.url,
+      usage: this.usage,
     };
     this.sqs = new SqsService(this.store, this.clock, env);
     this.events = new EventsService(this.store, this.clock, env);
-    this.s3 = new S3Service(this.store, this.clock);
+    this.s3 = new S3Service(this.store, this.clock, this.usage);
     this.firehose = new FirehoseService(this.store, this.clock, env, this.s3);
     this.secrets = new SecretsService(this.store, this.clock, env);
-    this.dynamodb = new DynamoDbService(this.store, this.clock);
+    this.dynamodb = new DynamoDbService(this.store, this.clock, this.usage);
     this.lambda = new LambdaService(this.store, this.clock, env);
     this.states = new StatesService(this.store, this.clock, env);
     this.wire();
@@ -138,6 +142,10 @@ export class LocalRuntime {
 
   private wire(): void {
     this.events.dispatch = (target, payload, event) => this.deliver(target, payload, event);
+    this.states.onExecutionEnd = ({ type, transitions, durationMs, logBytes }) => {
+      this.usage.execution(type, transitions, durationMs);
+      this.usage.logBytes(logBytes);
+    };
     this.events.sendDeadLetter = (queueArn, body, attributes) => {
       this.sqs.sendMessage(this.sqs.queueByArn(queueArn), {
         MessageBody: body,

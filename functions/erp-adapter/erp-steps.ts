@@ -204,8 +204,10 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
       };
     }
     case 'findCustomer': {
-      // Read-only: validation asks about a buyer without opening an account for them.
-      const account = await deps.erp.findCustomer({ email: text(input, 'email') });
+      // Read-only, so it needs no idempotency record: most orders come from known buyers, and only an unknown one
+      // (or an order without an email) goes on to resolveCustomer, which may open an account.
+      const email = typeof input.email === 'string' && input.email !== '' ? input.email : undefined;
+      const account = email ? await deps.erp.findCustomer({ email }) : undefined;
       return account
         ? {
             found: true,

@@ -61,8 +61,14 @@ const idempotentStep = makeIdempotent(
 
 /** Step Functions task handler; errors keep their class names (ErpThrottledError, …) for the workflow's Retry/Catch. */
 export async function handler(step: ErpStep, context: Context): Promise<Record<string, unknown>> {
-  logger.addContext(context);
-  logger.appendKeys({ correlationId: step?.correlationId, flow: step?.flow, operation: step?.operation });
+  // The request id, not addContext: the log group already names the function, and its ARN, name and memory on
+  // every line would be a third of the log bill (bench/order-to-cash).
+  logger.appendKeys({
+    requestId: context.awsRequestId,
+    correlationId: step?.correlationId,
+    flow: step?.flow,
+    operation: step?.operation,
+  });
   if (
     !step ||
     !erpOperations.includes(step.operation) ||
@@ -86,6 +92,6 @@ export async function handler(step: ErpStep, context: Context): Promise<Record<s
     });
     throw error;
   } finally {
-    logger.removeKeys(['correlationId', 'flow', 'operation']);
+    logger.removeKeys(['requestId', 'correlationId', 'flow', 'operation']);
   }
 }

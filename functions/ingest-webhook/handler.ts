@@ -43,12 +43,13 @@ const handleWebhook = createWebhookHandler((request) => receiveWebhook(request, 
 
 /** API Gateway HTTP API (payload format 2.0) handler. */
 export async function handler(event: APIGatewayProxyEventV2, context: Context) {
-  logger.addContext(context);
+  // The request id only: the log group names the function (see the ERP adapter's handler).
+  logger.appendKeys({ requestId: context.awsRequestId });
   const correlationId = event.headers?.['x-correlation-id'];
   if (correlationId) logger.appendKeys({ correlationId });
   try {
     return await handleWebhook(event);
   } finally {
-    logger.removeKeys(['correlationId']);
+    logger.removeKeys(['requestId', 'correlationId']);
   }
 }

@@ -36,9 +36,11 @@ export class Workflow extends Construct {
       definitionSubstitutions: substitutions,
       stateMachineType: StateMachineType.EXPRESS,
       tracingEnabled: true,
+      // Errors only, with their data: a failed step is logged with its input and cause, while the happy path
+      // (at level ALL about 30 KB per order, half the cost of an order) leaves its trace on the bus instead.
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: props.logRetention }),
-        level: LogLevel.ALL,
+        level: LogLevel.ERROR,
         includeExecutionData: true,
       },
     });
@@ -62,6 +64,11 @@ export class Workflow extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'Errors are logged with their execution data; every successful step leaves its event on the archived bus, and ALL would cost about $15 per million orders (bench/order-to-cash)',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

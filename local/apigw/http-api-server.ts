@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaService } from '../services/lambda/lambda-service';
+import type { UsageMeter } from '../usage/usage-meter';
 import type { HttpApiRegistry, RouteMatch } from './http-api-registry';
 
 const textTypes =
@@ -119,12 +120,14 @@ export async function startHttpApiServer(
   apis: HttpApiRegistry,
   lambda: LambdaService,
   port: number,
+  usage: UsageMeter,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const requestId = randomBytes(8).toString('base64url');
+    usage.apiRequest();
     const match = apis.match(request.method ?? 'GET', new URL(request.url ?? '/', 'http://local').pathname);
     if (!match) return send(response, 404, '{"message":"Not Found"}');
     const event = proxyEventV2(request, body, match, requestId);

@@ -324,11 +324,18 @@ const stateMachine: ResourceHandler = {
       definition = definition.split(`\${${key}}`).join(String(value));
     }
     const machineArn = arn('states', context, `stateMachine:${name}`);
+    const logging = properties.LoggingConfiguration as
+      | { Level?: string; IncludeExecutionData?: boolean }
+      | undefined;
+    const loggingConfiguration = logging
+      ? { level: logging.Level ?? 'OFF', includeExecutionData: logging.IncludeExecutionData === true }
+      : undefined;
     if (context.previous)
       await edge(context.runtime.states, 'UpdateStateMachine', {
         stateMachineArn: machineArn,
         definition,
         roleArn: properties.RoleArn,
+        loggingConfiguration,
       });
     else
       await edge(context.runtime.states, 'CreateStateMachine', {
@@ -336,6 +343,7 @@ const stateMachine: ResourceHandler = {
         definition,
         roleArn: properties.RoleArn,
         type: properties.StateMachineType ?? 'STANDARD',
+        loggingConfiguration,
       });
     return { physicalId: machineArn, attributes: { Arn: machineArn, Name: name } };
   },

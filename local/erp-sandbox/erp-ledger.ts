@@ -498,6 +498,35 @@ export class ErpLedger {
     return this.orderView(this.order(number));
   }
 
+  /** Finance sets a customer's credit limit (admin). */
+  setCreditLimit(customerNumber: string, creditLimit: unknown, actor: string) {
+    if (typeof creditLimit !== 'string' || !/^\d{1,12}(\.\d{1,2})?$/.test(creditLimit))
+      throw new RefusalError(
+        'invalid_credit_limit',
+        'creditLimit must be a decimal string such as "25000.00"',
+        422,
+      );
+    const customer = this.customer(customerNumber);
+    this.db
+      .prepare('UPDATE customers SET credit_limit = ? WHERE customer_number = ?')
+      .run(money(parseDecimal(creditLimit)), customer.customer_number);
+    this.audit(actor, 'set-credit-limit', 'customer', customer.customer_number, { creditLimit });
+    return this.customerView(this.customer(customer.customer_number));
+  }
+
+  /** The warehouse books a goods receipt: stock on hand grows (admin). */
+  receiveStock(sku: string, quantity: unknown, actor: string) {
+    if (!Number.isInteger(quantity) || (quantity as number) < 1)
+      throw new RefusalError('invalid_quantity', 'quantity must be a positive integer', 422);
+    const item = this.item(sku);
+    this.db
+      .prepare('UPDATE items SET stock_on_hand = stock_on_hand + ? WHERE sku = ?')
+      .run(quantity, item.sku);
+    this.audit(actor, 'receive-stock', 'item', item.sku, { quantity });
+    const updated = this.item(item.sku);
+    return { sku: updated.sku, stockOnHand: updated.stock_on_hand, reserved: updated.reserved };
+  }
+
   releaseCreditHold(number: string, actor: string) {
     const row = this.order(number);
     if (row.status === 'ACCEPTED') return this.orderView(row);

@@ -265,6 +265,24 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         ledger.transaction(() => ledger.releaseCreditHold(decodeURIComponent(m[1] as string), 'finance')),
     },
     {
+      method: 'PUT',
+      pattern: /^\/_admin\/customers\/([^/]+)\/credit-limit$/,
+      mutation: false,
+      handler: (m, body) =>
+        ledger.transaction(() =>
+          ledger.setCreditLimit(decodeURIComponent(m[1] as string), body.creditLimit, 'finance'),
+        ),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/_admin\/items\/([^/]+)\/receipts$/,
+      mutation: false,
+      handler: (m, body) =>
+        ledger.transaction(() =>
+          ledger.receiveStock(decodeURIComponent(m[1] as string), body.quantity, 'warehouse'),
+        ),
+    },
+    {
       method: 'GET',
       pattern: /^\/_admin\/audit$/,
       mutation: false,

@@ -189,7 +189,7 @@ describe('StatelessStack (workflows)', () => {
     stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'EXPRESS',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: true }),
       DefinitionSubstitutions: {
         ErpAdapterFunctionArn: Match.anyValue(),
         VersionGateFunctionArn: Match.anyValue(),

@@ -1,5 +1,11 @@
 /** DynamoDB: dynalite (persistent, under the data directory) behind the edge, plus what it lacks: TTL settings and expiry sweeping. */
-import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
@@ -11,6 +17,8 @@ import {
 import type { LocalClock } from '../../clock';
 import type { RawService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
+import type { UsageMeter } from '../../usage/usage-meter';
+import { capacityOf, meteredRequest } from './capacity';
 
 // dynalite ships no types: it returns a node http.Server.
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -31,6 +39,7 @@ export class DynamoDbService implements RawService {
   constructor(
     private readonly store: DurableStore,
     private readonly clock: LocalClock,
+    private readonly usage: UsageMeter,
     private readonly sweepIntervalMs = 10_000,
   ) {}
 
@@ -74,10 +83,17 @@ export class DynamoDbService implements RawService {
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1];
     if (operation === 'UpdateTimeToLive' || operation === 'DescribeTimeToLive')
       return this.timeToLive(operation, body, response);
-    await this.forward(request, body, response);
+    const metered = meteredRequest(operation ?? '', body);
+    const reply = await this.forward(request, metered.body);
+    this.usage.dynamoDb(capacityOf(operation ?? '', metered.consistentRead, reply.statusCode, reply.body));
+    response.writeHead(reply.statusCode, reply.headers);
+    response.end(reply.body);
   }
 
-  private forward(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+  private forward(
+    request: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ statusCode: number; headers: IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const upstream = httpRequest(
         {
@@ -85,12 +101,19 @@ export class DynamoDbService implements RawService {
           port: this.port,
           method: request.method,
           path: request.url,
-          headers: { ...request.headers, host: `127.0.0.1:${this.port}` },
+          headers: { ...request.headers, host: `127.0.0.1:${this.port}`, 'content-length': body.length },
         },
         (reply) => {
-          response.writeHead(reply.statusCode ?? 500, reply.headers);
-          reply.pipe(response);
-          reply.on('end', resolve);
+          const chunks: Buffer[] = [];
+          reply.on('data', (chunk: Buffer) => chunks.push(chunk));
+          reply.on('end', () =>
+            resolve({
+              statusCode: reply.statusCode ?? 500,
+              headers: reply.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+          reply.on('error', reject);
         },
       );
       upstream.on('error', reject);

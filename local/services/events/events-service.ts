@@ -398,6 +398,13 @@ export class EventsService implements JsonService {
       );
     }
     const results = this.store.transaction(() => entries.map((entry) => this.acceptEntry(entry)));
+    entries.forEach((entry, index) => {
+      if (!('EventId' in (results[index] ?? {}))) return;
+      // AWS sizes an entry as Time (14 bytes) plus Source, DetailType, Detail and Resources.
+      const parts = [entry.Source, entry.DetailType, entry.Detail, ...((entry.Resources as string[]) ?? [])];
+      const bytes = parts.reduce<number>((sum, part) => sum + Buffer.byteLength(String(part ?? '')), 14);
+      this.env.usage.eventBridgeEntry(bytes);
+    });
     this.kick();
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }

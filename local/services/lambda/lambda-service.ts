@@ -125,6 +125,7 @@ export class LambdaService implements RawService {
         definition,
         (line) => {
           logFile.write(`${line}\n`);
+          this.env.usage.logBytes(Buffer.byteLength(line) + 1);
           this.onLog(definition.name, line);
         },
         {
@@ -143,11 +144,16 @@ export class LambdaService implements RawService {
     return host;
   }
 
+  private metered(definition: FunctionDefinition, result: InvocationResult): InvocationResult {
+    this.env.usage.lambdaInvocation(definition.name, definition.memoryMiB, result.durationMs);
+    return result;
+  }
+
   /** Invokes a function synchronously; throws ThrottledError at its concurrency limit, or when it does not exist. */
   async invoke(nameOrArn: string, payload: string): Promise<InvocationResult> {
     const definition = this.functionDefinition(nameOrArn);
     if (!definition) throw new FunctionNotFoundError(nameOrArn, this.functionArn(nameOrArn));
-    return this.host(definition).invoke(payload);
+    return this.metered(definition, await this.host(definition).invoke(payload));
   }
 
   /** Accepts an async (Event) invocation durably; it runs with Lambda's retries and destinations. */
@@ -209,7 +215,7 @@ export class LambdaService implements RawService {
     }
     let result: InvocationResult;
     try {
-      result = await this.host(definition).invoke(row.payload);
+      result = this.metered(definition, await this.host(definition).invoke(row.payload));
     } catch (error) {
       if (!(error instanceof ThrottledError)) throw error;
       // Throttles are retried for up to six hours without counting as attempts.

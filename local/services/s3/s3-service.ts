@@ -17,6 +17,7 @@ import type { LocalClock } from '../../clock';
 import { AwsError } from '../../edge/aws-error';
 import type { RawService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
+import type { UsageMeter } from '../../usage/usage-meter';
 
 interface ObjectRow {
   bucket: string;
@@ -90,6 +91,7 @@ export class S3Service implements RawService {
   constructor(
     private readonly store: DurableStore,
     private readonly clock: LocalClock,
+    private readonly usage: UsageMeter,
   ) {
     this.rootDir = path.join(store.dataDir, 's3');
     store.db.exec(`CREATE TABLE IF NOT EXISTS s3_objects (
@@ -174,6 +176,7 @@ export class S3Service implements RawService {
     const [, bucket = '', ...keyParts] = url.pathname.split('/');
     const key = decodeURIComponent(keyParts.join('/'));
     const method = request.method ?? 'GET';
+    this.usage.s3Request(method);
     try {
       if (!bucket) return this.listBuckets(response);
       const decodedBucket = decodeURIComponent(bucket);

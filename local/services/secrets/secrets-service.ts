@@ -30,6 +30,7 @@ export class SecretsService implements JsonService {
   ) {}
 
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    this.env.usage.secretsManagerCall();
     switch (operation) {
       case 'CreateSecret':
         return this.createSecret(

@@ -170,6 +170,8 @@ export class SqsService implements JsonService {
   }
 
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    // SendMessage is billed where every path meets (sendMessage); any other call is one request per 64 KB.
+    if (operation !== 'SendMessage') this.env.usage.sqsRequest(Buffer.byteLength(JSON.stringify(input)));
     switch (operation) {
       case 'CreateQueue':
         return this.createQueue(
@@ -197,9 +199,7 @@ export class SqsService implements JsonService {
       case 'SendMessage':
         return this.sendMessage(this.queueFromUrl(input.QueueUrl), input);
       case 'SendMessageBatch':
-        return this.batch(input.Entries, (entry) =>
-          this.sendMessage(this.queueFromUrl(input.QueueUrl), entry),
-        );
+        return this.batch(input.Entries, (entry) => this.enqueue(this.queueFromUrl(input.QueueUrl), entry));
       case 'ReceiveMessage':
         return this.receiveMessage(this.queueFromUrl(input.QueueUrl), input);
       case 'DeleteMessage':
@@ -422,7 +422,13 @@ export class SqsService implements JsonService {
   }
 
   /** Sends a message (also used by EventBridge targets, Step Functions and DLQ delivery). */
+  /** One SendMessage request, billed as one request per 64 KB of body (the edge, rule targets, DLQs, workflows). */
   sendMessage(queue: QueueDefinition, input: Record<string, unknown>) {
+    this.env.usage.sqsRequest(Buffer.byteLength(String(input.MessageBody ?? '')));
+    return this.enqueue(queue, input);
+  }
+
+  private enqueue(queue: QueueDefinition, input: Record<string, unknown>) {
     const body = input.MessageBody;
     if (typeof body !== 'string' || body.length === 0) {
       throw new AwsError(

@@ -17,6 +17,7 @@ import { AwsError, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type ExecutionLogging, loggedBytes, loggingOff, parseExecutionLogging } from './execution-logs';
 
 interface StateMachineRecord {
   name: string;
@@ -24,6 +25,8 @@ interface StateMachineRecord {
   type: 'STANDARD' | 'EXPRESS';
   definition: string;
   roleArn: string;
+  /** Absent on machines created before logging was recorded: they log nothing. */
+  loggingConfiguration?: ExecutionLogging;
   createdAt: number;
   updatedAt: number;
 }
@@ -66,6 +69,8 @@ export interface ExecutionUsage {
   type: 'STANDARD' | 'EXPRESS';
   transitions: number;
   durationMs: number;
+  /** What the execution sent to CloudWatch Logs under its machine's logging configuration. */
+  logBytes: number;
 }
 
 const expressLimitMs = 5 * 60 * 1000;
@@ -144,6 +149,7 @@ export class StatesService implements JsonService {
           definition: machine.definition,
           roleArn: machine.roleArn,
           type: machine.type,
+          loggingConfiguration: machine.loggingConfiguration ?? loggingOff,
           creationDate: machine.createdAt / 1000,
         };
       }
@@ -234,6 +240,7 @@ export class StatesService implements JsonService {
       type,
       definition,
       roleArn: String(input.roleArn ?? ''),
+      loggingConfiguration: parseExecutionLogging(input.loggingConfiguration) ?? loggingOff,
       createdAt: now,
       updatedAt: now,
     };
@@ -250,6 +257,7 @@ export class StatesService implements JsonService {
       ...machine,
       definition,
       roleArn: (input.roleArn as string | undefined) ?? machine.roleArn,
+      loggingConfiguration: parseExecutionLogging(input.loggingConfiguration) ?? machine.loggingConfiguration,
       updatedAt: now,
     });
     return { updateDate: now / 1000 };
@@ -501,10 +509,15 @@ export class StatesService implements JsonService {
         this.recentExpress.delete(this.recentExpress.keys().next().value as string);
     }
     this.recorders.delete(row.arn);
+    // Standard executions' events were flushed to the store as they happened; Express ones are all here.
+    const historyBytes = standard
+      ? 0
+      : loggedBytes(recorder.events, machine.loggingConfiguration ?? loggingOff);
     this.onExecutionEnd({
       type: machine.type,
       transitions: final.transitions,
       durationMs: (final.stop_ms ?? final.start_ms) - final.start_ms,
+      logBytes: historyBytes,
     });
     return final;
   }
