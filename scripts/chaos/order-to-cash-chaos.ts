@@ -80,6 +80,25 @@ const catalogue = [
   { sku: 'CAP-WOOL-OS', price: '19.95' },
 ];
 
+/**
+ * Who buys: mostly Jane Doe (her limit raised so that her orders invoice), some Globex (250.00 USD limit: held
+ * once its first order is booked) and some Initech (an account on credit hold), so that both paths carry load.
+ */
+const buyers = [
+  { email: 'jane.doe@example.com', share: 0.85 },
+  { email: 'ap@globex.example', share: 0.1 },
+  { email: 'billing@initech.example', share: 0.05 },
+];
+
+function randomBuyer(): string {
+  let draw = Math.random();
+  for (const buyer of buyers) {
+    draw -= buyer.share;
+    if (draw < 0) return buyer.email;
+  }
+  return buyers[0]?.email as string;
+}
+
 function randomLines() {
   const count = 1 + Math.floor(Math.random() * 3);
   return [...catalogue]
@@ -136,12 +155,17 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const [exceptionsUrl] = await queueUrl('Concord-local-Stateful-ExceptionsQueue');
     const deadLetterUrls = (await queueUrl('Concord-local-Stateless-')).filter((url) => /Dlq/.test(url));
 
-    const setFault = (body: object) =>
-      fetch(`${erpUrl}/_admin/faults`, {
-        method: 'POST',
+    const admin = (route: string, method: string, body: object) =>
+      fetch(`${erpUrl}${route}`, {
+        method,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+    const setFault = (body: object) => admin('/_admin/faults', 'POST', body);
+    // As finance and the warehouse would before a sales event: credit for the main buyer, stock for every item.
+    await admin('/_admin/customers/C-000001/credit-limit', 'PUT', { creditLimit: '10000000.00' });
+    for (const { sku } of catalogue)
+      await admin(`/_admin/items/${sku}/receipts`, 'POST', { quantity: 10_000 });
     await setFault({ route: '/*', kind: '5xx', rate: options.faults.serverError });
     await setFault({ route: '/*', kind: '429', rate: options.faults.throttle, retryAfterSec: 1 });
     await setFault({ route: '/*', kind: 'timeout', rate: options.faults.timeout, latencyMs: 6_000 });
@@ -151,6 +175,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const plan = Array.from({ length: options.orders }, (_, index) => ({
       id: base + index,
       dueAt: started + (index * 1000) / options.ordersPerSec,
+      email: randomBuyer(),
       lines: randomLines(),
       duplicate: Math.random() < options.duplicateRate,
       amendBefore: Math.random() < options.reorderedAmendmentRate,
@@ -160,13 +185,13 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const deliveries = { placed: 0, duplicates: 0, amendments: 0, retriedByTheSender: 0 };
     await inParallel(plan, options.concurrency, async (order) => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, order.dueAt - Date.now())));
-      const placed = JSON.stringify(shopifyOrder({ id: order.id, lines: order.lines }));
+      const placed = JSON.stringify(shopifyOrder({ id: order.id, email: order.email, lines: order.lines }));
       if (order.amendBefore) {
         const lines = order.lines.map((line, index) =>
           index === 0 ? { ...line, quantity: line.quantity + 1 } : line,
         );
         const amendment = JSON.stringify(
-          shopifyOrder({ id: order.id, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
+          shopifyOrder({ id: order.id, email: order.email, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
         );
         const result = await deliver(platform.apiUrl, secret, 'orders/updated', amendment, randomUUID());
         deliveries.amendments += 1;
