@@ -3,7 +3,7 @@
  * makes true. Steps are idempotent: the ERP receives a key derived from flow, step, business key and version.
  */
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import type { CustomerAccount, ErpPort, LineRequest } from '../shared/erp/erp-port';
+import type { ErpPort, LineRequest } from '../shared/erp/erp-port';
 import {
   buildCanonicalEvent,
   type CanonicalEvent,
@@ -11,6 +11,7 @@ import {
   validateCanonicalEvent,
 } from '../shared/events/envelope';
 import { newId } from '../shared/ids';
+import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
 
 /** The step's request, as the state machine passes it. */
 export interface ErpStep {
@@ -119,51 +120,6 @@ async function emit<T extends CanonicalTypeName>(
     throw new Error(`${type} would violate its schema: ${JSON.stringify(violations)}`);
   await deps.publish([event]);
   return event;
-}
-
-/** A change the CRM reported to a field another system owns (crm.customer.upserted `foreignChanges`). */
-interface ForeignChange {
-  field: string;
-  value: string;
-}
-
-/** The ERP account's value of a canonical customer field the CRM mirrors, where the account holds one. */
-function erpValueOf(account: CustomerAccount, field: string): string | undefined {
-  switch (field) {
-    case 'customerNumber':
-      return account.customerNumber;
-    case 'creditLimit':
-      return account.creditLimit;
-    case 'paymentTerms':
-      return account.paymentTerms;
-    default:
-      return undefined;
-  }
-}
-
-function sameValue(erpValue: string, reported: string): boolean {
-  const numeric = /^-?\d+(\.\d+)?$/;
-  if (numeric.test(erpValue) && numeric.test(reported.trim()))
-    return Number(erpValue) === Number(reported.trim());
-  return erpValue.trim().toLowerCase() === reported.trim().toLowerCase();
-}
-
-/**
- * Our own write-back comes back from the CRM as a change to an ERP-owned field carrying the value the ERP holds:
- * that is an echo, dropped. Any other value is the CRM overriding the ERP: refused.
- */
-export function classifyForeignChanges(
-  changes: readonly ForeignChange[],
-  account: CustomerAccount | undefined,
-): { refused: string[]; echoes: string[] } {
-  const refused: string[] = [];
-  const echoes: string[] = [];
-  for (const change of changes) {
-    const erpValue = account ? erpValueOf(account, change.field) : undefined;
-    if (erpValue !== undefined && sameValue(erpValue, change.value)) echoes.push(change.field);
-    else refused.push(change.field);
-  }
-  return { refused, echoes };
 }
 
 function orderSubject(sourceOrderId: string): string {

@@ -8,6 +8,8 @@ export interface IngestConfig {
   eventBusName: string;
   dedupeTableName: string;
   archiveBucketName: string;
+  /** The Firehose stream that delivers the raw archive into archiveBucketName. */
+  archiveStreamName: string;
   quarantineBucketName: string;
   /** Secrets Manager secret id (ARN) per webhook source. */
   webhookSecretIds: Record<string, string>;
@@ -23,6 +25,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
       'EVENT_BUS_NAME',
       'DEDUPE_TABLE_NAME',
       'ARCHIVE_BUCKET_NAME',
+      'ARCHIVE_STREAM_NAME',
       'QUARANTINE_BUCKET_NAME',
       'WEBHOOK_SECRET_IDS',
       'MAX_BODY_BYTES',
@@ -42,6 +45,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     eventBusName: values.EVENT_BUS_NAME,
     dedupeTableName: values.DEDUPE_TABLE_NAME,
     archiveBucketName: values.ARCHIVE_BUCKET_NAME,
+    archiveStreamName: values.ARCHIVE_STREAM_NAME,
     quarantineBucketName: values.QUARANTINE_BUCKET_NAME,
     webhookSecretIds: secretIds as Record<string, string>,
     maxBodyBytes: parsePositiveIntEnv('MAX_BODY_BYTES', values.MAX_BODY_BYTES),

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -11,6 +12,7 @@ import { ingestBusSource } from '../shared/events/envelope';
 import { SecretsManagerWebhookSecrets } from '../shared/secrets/webhook-secrets';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
 import { DynamoDbDedupeStore } from './adapters/dynamodb-dedupe-store';
+import { FirehoseWebhookArchive } from './adapters/firehose-webhook-archive';
 import { S3WebhookArchive } from './adapters/s3-webhook-archive';
 import { loadIngestConfig } from './config';
 import { createWebhookHandler } from './http-adapter';
@@ -26,10 +28,14 @@ const dependencies: IngestDependencies = {
     config.webhookSecretIds,
   ),
   dedupe: new DynamoDbDedupeStore(new DynamoDBClient({}), config.dedupeTableName),
-  archive: new S3WebhookArchive(new S3Client({}), {
-    archive: config.archiveBucketName,
-    quarantine: config.quarantineBucketName,
-  }),
+  archive: new FirehoseWebhookArchive(
+    new FirehoseClient({}),
+    config.archiveStreamName,
+    new S3WebhookArchive(new S3Client({}), {
+      archive: config.archiveBucketName,
+      quarantine: config.quarantineBucketName,
+    }),
+  ),
   publisher: new EventBridgePublisher(new EventBridgeClient({}), {
     eventBusName: config.eventBusName,
     busSource: ingestBusSource,

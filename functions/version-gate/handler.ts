@@ -7,13 +7,26 @@ import { DynamoDbVersionGate, type GateOutcome } from './version-gate';
 const { VERSION_TABLE_NAME } = readEnv(['VERSION_TABLE_NAME']);
 const gate = new DynamoDbVersionGate(new DynamoDBClient({}), VERSION_TABLE_NAME);
 
-/** `{ subject, entityVersion }` → `{ outcome: "apply" | "stale" }`. */
-export async function handler(event: { subject?: unknown; entityVersion?: unknown }): Promise<GateOutcome> {
+/**
+ * `{ subject, entityVersion }` → `{ outcome: "apply" | "stale", newer? }`;
+ * `{ operation: "announce", subject, entityVersion, state }` → `{ announced }`.
+ */
+export async function handler(event: {
+  operation?: unknown;
+  subject?: unknown;
+  entityVersion?: unknown;
+  state?: unknown;
+}): Promise<GateOutcome | { announced: boolean }> {
   if (typeof event?.subject !== 'string' || typeof event.entityVersion !== 'number') {
     throw new ErpRefusedError(
       'invalid_gate_input',
       'The version gate needs a subject and a numeric entityVersion',
     );
+  }
+  if (event.operation === 'announce') {
+    if (event.state === null || typeof event.state !== 'object')
+      throw new ErpRefusedError('invalid_gate_input', 'An announcement needs the state it announces');
+    return gate.announce(event.subject, event.entityVersion, event.state);
   }
   return gate.pass(event.subject, event.entityVersion);
 }

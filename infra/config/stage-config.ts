@@ -25,7 +25,13 @@ export interface StageConfig {
     rateLimitPerSec: number;
     burstLimit: number;
   };
-  archive: { infrequentAccessAfterDays: number; glacierAfterDays: number; expireAfterDays: number };
+  archive: {
+    infrequentAccessAfterDays: number;
+    glacierAfterDays: number;
+    expireAfterDays: number;
+    /** How long the raw archive stream buffers before it writes a batch (0–900 s). */
+    deliveryIntervalSec: number;
+  };
   quarantine: { expireAfterDays: number };
   /** The ERP the adapters call (locally the ERP sandbox that `npm start` runs). */
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
@@ -43,7 +49,12 @@ const base = {
     rateLimitPerSec: 500,
     burstLimit: 1000,
   },
-  archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 400 },
+  archive: {
+    infrequentAccessAfterDays: 30,
+    glacierAfterDays: 90,
+    expireAfterDays: 400,
+    deliveryIntervalSec: 300,
+  },
   quarantine: { expireAfterDays: 90 },
   erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
   orderValidation: { budgetMs: 8000 },
@@ -53,6 +64,8 @@ const stages: Record<StageName, StageConfig> = {
   local: {
     ...base,
     stage: 'local',
+    // Seconds, not minutes: a newcomer (and the tests) see the archive while they look.
+    archive: { ...base.archive, deliveryIntervalSec: 1 },
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.ONE_WEEK,
     busArchiveRetention: Duration.days(7),
@@ -96,7 +109,7 @@ const stages: Record<StageName, StageConfig> = {
     logRetention: RetentionDays.ONE_YEAR,
     busArchiveRetention: Duration.days(400),
     ingest: { ...base.ingest, memorySizeMiB: 512, rateLimitPerSec: 2000, burstLimit: 5000 },
-    archive: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 2555 },
+    archive: { ...base.archive, expireAfterDays: 2555 },
   },
 };
 

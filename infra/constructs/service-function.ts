@@ -4,6 +4,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -99,6 +100,16 @@ export class ServiceFunction extends Construct {
   }
 
   /** PutEvents on one bus. */
+  bindDeliveryStream(envName: string, stream: IDeliveryStream): void {
+    this.function.addEnvironment(envName, stream.deliveryStreamName);
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        resources: [stream.deliveryStreamArn],
+      }),
+    );
+  }
+
   bindEventBus(envName: string, bus: IEventBus): void {
     this.function.addEnvironment(envName, bus.eventBusName);
     this.allow(['events:PutEvents'], [bus.eventBusArn]);

@@ -1,11 +1,14 @@
 /** The stateful stack: what holds data and must survive a redeploy (bus, tables, buckets, secrets). Logical ids are pinned by a test. */
-import { Duration, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Compression, DeliveryStream, S3Bucket, StreamEncryption } from 'aws-cdk-lib/aws-kinesisfirehose';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  type CfnBucket,
   ObjectOwnership,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
@@ -28,7 +31,9 @@ export class StatefulStack extends Stack {
   readonly archiveBucket: Bucket;
   readonly quarantineBucket: Bucket;
   readonly webhookSecrets: Record<string, Secret>;
-  /** PutObject under raw/ of the archive: what the ingest edge needs. */
+  /** Delivers the raw archive into the archive bucket, in batches; what the ingest edge writes to. */
+  readonly rawArchiveStream: DeliveryStream;
+  /** PutObject under raw/ of the archive: for webhooks too large for a Firehose record. */
   readonly rawArchiveWriter: BucketPrefixWriter;
   /** PutObject under quarantine/ of the quarantine bucket. */
   readonly quarantineWriter: BucketPrefixWriter;
@@ -144,6 +149,25 @@ export class StatefulStack extends Stack {
     });
 
     this.rawArchiveWriter = new BucketPrefixWriter(this, 'RawArchiveWriter', this.archiveBucket, 'raw');
+    // Batches of every source under raw/stream/<yyyy>/<mm>/<dd>/ (each record names its source); a webhook too
+    // large for a record is written by the ingest function itself under raw/<source>/<yyyy>/<mm>/<dd>/. Dynamic
+    // partitioning by source would need 64 MiB buffers and a 60-second interval at least.
+    const deliveryRole = this.rawArchiveDeliveryRole();
+    this.rawArchiveStream = new DeliveryStream(this, 'RawArchiveStream', {
+      encryption: StreamEncryption.awsOwnedKey(),
+      destination: new S3Bucket(this.archiveBucket, {
+        // Its own least-privilege role: the destination's default grant would include deleting archive objects.
+        role: deliveryRole.withoutPolicyUpdates(),
+        dataOutputPrefix: 'raw/stream/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/',
+        errorOutputPrefix:
+          'raw-errors/!{firehose:error-output-type}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/',
+        compression: Compression.GZIP,
+        fileExtension: '.jsonl.gz',
+        bufferingSize: Size.mebibytes(5),
+        bufferingInterval: Duration.seconds(config.archive.deliveryIntervalSec),
+      }),
+      role: deliveryRole.withoutPolicyUpdates(),
+    });
     this.quarantineWriter = new BucketPrefixWriter(
       this,
       'QuarantineWriter',
@@ -171,5 +195,34 @@ export class StatefulStack extends Stack {
           'Webhook signing secrets are issued by the SaaS vendor; they are rotated there, with both values active here meanwhile',
       });
     }
+  }
+
+  /** What Firehose needs to deliver the raw archive: write under raw/ and raw-errors/, and nothing else. */
+  private rawArchiveDeliveryRole(): Role {
+    const role = new Role(this, 'RawArchiveDeliveryRole', {
+      assumedBy: new ServicePrincipal('firehose.amazonaws.com'),
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [
+          this.archiveBucket.arnForObjects('raw/*'),
+          this.archiveBucket.arnForObjects('raw-errors/*'),
+        ],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [this.archiveBucket.bucketArn],
+      }),
+    );
+    const bucketLogicalId = this.resolve((this.archiveBucket.node.defaultChild as CfnBucket).logicalId);
+    for (const prefix of ['raw', 'raw-errors'])
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}/*]`,
+        reason: `Firehose names each batch object itself; PutObject under ${prefix}/ only`,
+      });
+    return role;
   }
 }

@@ -49,6 +49,7 @@ export class StatelessStack extends Stack {
     this.ingest.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     this.ingest.bindTableItems('DEDUPE_TABLE_NAME', stateful.dedupeTable);
     this.ingest.bindBucketWriter('ARCHIVE_BUCKET_NAME', stateful.rawArchiveWriter);
+    this.ingest.bindDeliveryStream('ARCHIVE_STREAM_NAME', stateful.rawArchiveStream);
     this.ingest.bindBucketWriter('QUARANTINE_BUCKET_NAME', stateful.quarantineWriter);
     this.ingest.bindSecrets('WEBHOOK_SECRET_IDS', stateful.webhookSecrets);
 

@@ -20,6 +20,7 @@ export const awsListPrices: Record<keyof UsageCounts, { usdPerUnit: number; unit
   sqsRequests: { usdPerUnit: 0.4 / 1e6, unit: 'SQS request (64 KB chunk)' },
   s3PutRequests: { usdPerUnit: 0.005 / 1000, unit: 'S3 PUT' },
   s3GetRequests: { usdPerUnit: 0.0004 / 1000, unit: 'S3 GET' },
+  firehoseBilledBytes: { usdPerUnit: 0.029 / 1024 ** 3, unit: 'Firehose byte ingested (5 KB per record)' },
   secretsManagerCalls: { usdPerUnit: 0.05 / 10_000, unit: 'Secrets Manager API call' },
   logBytes: { usdPerUnit: 0.5 / 1024 ** 3, unit: 'CloudWatch Logs byte ingested' },
 };

@@ -1,7 +1,7 @@
 /**
  * Billable units, counted where the embedded runtime serves them, in the units AWS bills: requests, PutEvents
  * entries (64 KB chunks), Express requests and GB-seconds (64 MB, 100 ms steps), Lambda requests and GB-seconds,
- * DynamoDB WRU/RRU, SQS requests (64 KB chunks), S3 requests, log bytes. `bench/order-to-cash` prices them.
+ * DynamoDB WRU/RRU, SQS requests (64 KB chunks), S3 requests, Firehose bytes (5 KB per record), log bytes. `bench/order-to-cash` prices them.
  */
 
 const kib = 1024;
@@ -22,6 +22,8 @@ export interface UsageCounts {
   sqsRequests: number;
   s3PutRequests: number;
   s3GetRequests: number;
+  /** Firehose Direct PUT ingestion, each record rounded up to 5 KB. */
+  firehoseBilledBytes: number;
   secretsManagerCalls: number;
   /** Bytes sent to CloudWatch Logs: function log lines and workflow execution logs (level ALL with data). */
   logBytes: number;
@@ -42,6 +44,7 @@ function zero(): UsageCounts {
     sqsRequests: 0,
     s3PutRequests: 0,
     s3GetRequests: 0,
+    firehoseBilledBytes: 0,
     secretsManagerCalls: 0,
     logBytes: 0,
   };
@@ -100,6 +103,10 @@ export class UsageMeter {
   s3Request(method: string): void {
     if (method === 'GET' || method === 'HEAD') this.counts.s3GetRequests += 1;
     else this.counts.s3PutRequests += 1;
+  }
+
+  firehoseRecord(bytes: number): void {
+    this.counts.firehoseBilledBytes += Math.ceil(bytes / (5 * kib)) * 5 * kib;
   }
 
   secretsManagerCall(): void {

@@ -53,7 +53,8 @@ export interface ChaosReport {
   acknowledged: number;
   deliveries: { placed: number; duplicates: number; amendments: number; retriedByTheSender: number };
   outcomes: { invoiced: number; creditHeld: number; rejected: number; toExceptions: number };
-  amendments: { applied: number; toExceptions: number };
+  /** Applied to the booked order, booked with the order (it arrived first), or refused into the exceptions queue. */
+  amendments: { applied: number; bookedWithOrder: number; toExceptions: number };
   faultsFired: number;
   exceptions: number;
   deadLetters: number;
@@ -124,6 +125,18 @@ async function deliver(
   }
 }
 
+function sameQuantities(
+  booked: readonly { sku: string; quantity: number }[],
+  wanted: readonly { sku: string; quantity: number }[],
+): boolean {
+  const key = (lines: readonly { sku: string; quantity: number }[]) =>
+    lines
+      .map((line) => `${line.sku}:${line.quantity}`)
+      .sort()
+      .join(',');
+  return key(booked) === key(wanted);
+}
+
 async function inParallel<T>(
   items: T[],
   concurrency: number,
@@ -181,7 +194,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       amendBefore: Math.random() < options.reorderedAmendmentRate,
     }));
     const acknowledged = new Set<string>();
-    const amended = new Set<string>();
+    const amended = new Map<string, { sku: string; quantity: number }[]>();
     const deliveries = { placed: 0, duplicates: 0, amendments: 0, retriedByTheSender: 0 };
     await inParallel(plan, options.concurrency, async (order) => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, order.dueAt - Date.now())));
@@ -196,7 +209,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
         const result = await deliver(platform.apiUrl, secret, 'orders/updated', amendment, randomUUID());
         deliveries.amendments += 1;
         deliveries.retriedByTheSender += result.retries;
-        if (result.status < 300) amended.add(String(order.id));
+        if (result.status < 300) amended.set(String(order.id), lines);
       }
       const deliveryId = randomUUID();
       const first = await deliver(platform.apiUrl, secret, 'orders/create', placed, deliveryId);
@@ -218,7 +231,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const deadline = Date.now() + options.settleTimeoutMs;
     const settled = () =>
       [...acknowledged].every((id) => outcomeOf.has(id)) &&
-      [...amended].every((id) => amendmentOutcome.has(id));
+      [...amended.keys()].every((id) => amendmentOutcome.has(id));
     while (!settled() && Date.now() < deadline) {
       for (const body of (await drainQueue(sqs, observerUrl)) as {
         'detail-type': string;
@@ -238,6 +251,13 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
         const id = body.businessKey.replace(/^order\//, '');
         if (body.event?.type === 'commerce.order.amended.v1') amendmentOutcome.set(id, 'toExceptions');
         else if (!outcomeOf.has(id)) outcomeOf.set(id, 'exception');
+      }
+      // An amendment that overtook its order is booked with it and changes nothing afterwards: no event says so,
+      // the ERP's lines do.
+      for (const [id, lines] of amended) {
+        if (amendmentOutcome.has(id) || !outcomeOf.has(id)) continue;
+        const booked = await erp.findSalesOrder(id);
+        if (booked && sameQuantities(booked.lines, lines)) amendmentOutcome.set(id, 'bookedWithOrder');
       }
       if (!settled()) await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -275,6 +295,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       },
       amendments: {
         applied: [...amendmentOutcome.values()].filter((value) => value === 'applied').length,
+        bookedWithOrder: [...amendmentOutcome.values()].filter((value) => value === 'bookedWithOrder').length,
         toExceptions: [...amendmentOutcome.values()].filter((value) => value === 'toExceptions').length,
       },
       faultsFired: faults.reduce((sum, fault) => sum + fault.fired, 0),
@@ -282,7 +303,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       deadLetters: deadLettered.size,
       unaccounted: [
         ...[...acknowledged].filter((id) => !outcomeOf.has(id) && !deadLettered.has(id)),
-        ...[...amended].filter((id) => !amendmentOutcome.has(id)).map((id) => `${id} (amendment)`),
+        ...[...amended.keys()].filter((id) => !amendmentOutcome.has(id)).map((id) => `${id} (amendment)`),
       ],
       duplicateDocuments: [...byOrder]
         .filter(([, entry]) => entry.salesOrders.length > 1 || entry.invoices > 1)

@@ -105,6 +105,21 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     return stateMachines.find((machine) => machine.name?.includes(workflow))?.stateMachineArn as string;
   }
 
+  /** A succeeded execution of a workflow whose input matches (the embedded runtime lists Express executions). */
+  async function succeededExecution(workflow: string, matches: (input: string) => boolean) {
+    const stateMachine = await stateMachineArn(workflow);
+    return eventually(async () => {
+      const { executions = [] } = await clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: stateMachine }),
+      );
+      for (const { executionArn } of executions) {
+        const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (described.status === 'SUCCEEDED' && matches(described.input ?? '')) return described;
+      }
+      return undefined;
+    });
+  }
+
   async function exceptionFor(businessKey: string) {
     const queueUrl = await exceptionsQueueUrl();
     return eventually(async () => {
@@ -369,17 +384,9 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await writtenBack('98134501', ['customer-linked']);
     // Act: HubSpot reports that change back, as it does for any property write.
     await changeContact('erp_customer_number', 'C-000001');
-    const execution = await eventually(async () => {
-      const { executions = [] } = await clients.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn: await stateMachineArn('CustomerSync') }),
-      );
-      for (const { executionArn } of executions) {
-        const described = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
-        if (described.status === 'SUCCEEDED' && described.input?.includes('"erp_customer_number"'))
-          return described;
-      }
-      return undefined;
-    });
+    const execution = await succeededExecution('CustomerSync', (input) =>
+      input.includes('"erp_customer_number"'),
+    );
     // Assess: dropped as an echo, nothing refused, nothing queued as an exception.
     expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
       echoesDropped: ['customerNumber'],
@@ -406,15 +413,11 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect((await erp.findCustomer({ crmId: '98134501' }))?.creditLimit).toBe(before?.creditLimit);
   });
 
-  it('AmendBeforePlaced: an amendment that overtakes its order is held until the order is booked, then applied', async () => {
-    // Prepare: an order that goes on credit hold, so it stays amendable (an invoiced order is not).
-    const placed = shopifyOrder({
-      email: 'ap@globex.example',
-      lines: [{ sku: 'JKT-RAIN-L', quantity: 2, price: '219.00' }],
-    });
+  it('AmendBeforePlaced: an amendment that overtakes its order has the order booked with the amended lines', async () => {
+    // Prepare: the order would be invoiced at once, after which the ERP refuses any amendment.
+    const placed = shopifyOrder({ lines: [{ sku: 'JKT-RAIN-L', quantity: 2, price: '219.00' }] });
     const amended = {
       ...shopifyOrder({
-        email: 'ap@globex.example',
         lines: [
           { sku: 'JKT-RAIN-L', quantity: 1, price: '219.00' },
           { sku: 'CAP-WOOL-OS', quantity: 1, price: '19.95' },
@@ -428,15 +431,20 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await send(amended, 'orders/updated');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await send(placed);
-    await erpEvent('erp.order.credit-held.v1', `order/${placed.id}`);
-    const event = await erpEvent('erp.order.amended.v1', `order/${placed.id}`);
-    // Assess
+    const invoice = await invoicePostedFor(placed);
+    const amendment = await succeededExecution(
+      'OrderToCash',
+      (input) => input.includes('commerce.order.amended.v1') && input.includes(String(placed.id)),
+    );
+    // Assess: booked and invoiced once, with the amended lines; the amendment found nothing left to change.
     const order = await erp.findSalesOrder(String(placed.id));
     expect(order?.lines.map((line) => [line.sku, line.quantity])).toEqual([
       ['JKT-RAIN-L', 1],
       ['CAP-WOOL-OS', 1],
     ]);
-    expect(event.data).toMatchObject({ erpOrderNumber: order?.number, total: order?.total });
+    expect(invoice.data).toMatchObject({ erpOrderNumber: order?.number, amount: order?.total });
+    expect(JSON.parse(amendment.output ?? '{}')).toMatchObject({ outcome: 'unchanged' });
+    expect(await erp.listDocuments({ type: 'invoice', externalRef: String(placed.id) })).toHaveLength(1);
   });
 
   it('OrderCancelled: a cancellation on the shop cancels the sales order not yet invoiced', async () => {

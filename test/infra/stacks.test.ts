@@ -73,6 +73,26 @@ describe('StatefulStack', () => {
     stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
   });
 
+  it('archives raw webhooks through an encrypted Firehose stream, gzipped, with a role that can only add objects', () => {
+    stateful.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'AWS_OWNED_CMK' },
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        Prefix: 'raw/stream/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/',
+        CompressionFormat: 'GZIP',
+        BufferingHints: { IntervalInSeconds: 300, SizeInMBs: 5 },
+      }),
+    });
+    const deliveryPolicies = Object.values(stateful.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes('s3:AbortMultipartUpload'),
+    );
+    const actions = deliveryPolicies.flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap(
+        (statement) => statement.Action,
+      ),
+    );
+    expect(actions.some((action) => /Delete|Get(Object)/.test(action))).toBe(false);
+  });
+
   it('pins the logical ids of stateful resources, whose change would replace them and lose data', () => {
     // A failure here means a rename: keep the old id (overrideLogicalId) or plan a migration.
     const statefulTypes = [
@@ -82,6 +102,8 @@ describe('StatefulStack', () => {
       'AWS::DynamoDB::Table',
       'AWS::S3::Bucket',
       'AWS::SecretsManager::Secret',
+      // Holds records it has not delivered yet.
+      'AWS::KinesisFirehose::DeliveryStream',
     ];
     const ids = Object.entries(stateful.toJSON().Resources as Record<string, { Type: string }>)
       .filter(([, resource]) => statefulTypes.includes(resource.Type))
@@ -93,6 +115,7 @@ describe('StatefulStack', () => {
       'AWS::DynamoDB::Table VersionTable780A7FFE',
       'AWS::Events::Archive BusArchiveD85DECCD',
       'AWS::Events::EventBus BusEA82B648',
+      'AWS::KinesisFirehose::DeliveryStream RawArchiveStream25BAA6D5',
       'AWS::S3::Bucket AccessLogBucketDA470295',
       'AWS::S3::Bucket QuarantineBucketFDBDA180',
       'AWS::S3::Bucket RawArchiveBucket5791F78D',

@@ -1,6 +1,8 @@
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { priceUsage } from '../../local/usage/aws-prices';
@@ -29,6 +31,30 @@ describe('usage meter: billable units counted where the runtime serves them', ()
       }),
     );
     expect(local.runtime.usage.snapshot().eventBridgeEvents).toBe(3);
+  });
+
+  it('counts Firehose ingestion in 5 KB units per record', async () => {
+    // Prepare
+    await local.clients.s3.send(new CreateBucketCommand({ Bucket: 'metered-firehose' }));
+    await local.clients.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'metered',
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: 'arn:aws:s3:::metered-firehose',
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose',
+        },
+      }),
+    );
+    local.runtime.usage.reset();
+    // Act: 100 bytes and 6 KB
+    await local.clients.firehose.send(
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'metered',
+        Records: [{ Data: Buffer.alloc(100, 'a') }, { Data: Buffer.alloc(6 * 1024, 'b') }],
+      }),
+    );
+    // Assess
+    expect(local.runtime.usage.snapshot().firehoseBilledBytes).toBe(15 * 1024);
   });
 
   it('counts DynamoDB WRU and RRU as DynamoDB bills them, failed conditional writes included', async () => {

@@ -22,6 +22,8 @@ export interface S3DestinationConfig {
   ErrorOutputPrefix?: string;
   BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
   CompressionFormat?: 'UNCOMPRESSED' | 'GZIP';
+  /** Replaces the extension compression would append (e.g. `.jsonl.gz`). */
+  FileExtension?: string;
   DynamicPartitioningConfiguration?: { Enabled?: boolean };
   ProcessingConfiguration?: {
     Enabled?: boolean;
@@ -220,6 +222,7 @@ export class FirehoseService implements JsonService {
           };
         }
         insert.run(stream.name, data, now);
+        this.env.usage.firehoseRecord(data.length);
         return { RecordId: randomUUID().replace(/-/g, '') };
       }),
     );
@@ -352,7 +355,7 @@ export class FirehoseService implements JsonService {
         )
       : Buffer.concat(rows.flatMap((row) => [row.data, separator]));
     const gzip = destination.CompressionFormat === 'GZIP';
-    const name = `${stream.name}-${stream.versionId}-${formatTimestamp('yyyy-MM-dd-HH-mm-ss', rows[0]?.received_at ?? this.clock.now())}-${randomUUID()}${gzip ? '.gz' : ''}`;
+    const name = `${stream.name}-${stream.versionId}-${formatTimestamp('yyyy-MM-dd-HH-mm-ss', rows[0]?.received_at ?? this.clock.now())}-${randomUUID()}${destination.FileExtension ?? (gzip ? '.gz' : '')}`;
     const bucket = destination.BucketARN.split(':').at(-1) ?? '';
     this.s3.putObject(bucket, `${prefix}${name}`, gzip ? gzipSync(body) : body, {
       contentType: 'application/octet-stream',

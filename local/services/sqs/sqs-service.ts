@@ -421,8 +421,9 @@ export class SqsService implements JsonService {
     return { Successful, Failed };
   }
 
-  /** Sends a message (also used by EventBridge targets, Step Functions and DLQ delivery). */
-  /** One SendMessage request, billed as one request per 64 KB of body (the edge, rule targets, DLQs, workflows). */
+  /**
+   * Sends a message (the edge, EventBridge targets, Step Functions, DLQ delivery): one request per 64 KB of body.
+   */
   sendMessage(queue: QueueDefinition, input: Record<string, unknown>) {
     this.env.usage.sqsRequest(Buffer.byteLength(String(input.MessageBody ?? '')));
     return this.enqueue(queue, input);

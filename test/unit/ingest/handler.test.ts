@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,7 +11,7 @@ import { signedStripe } from '../../support/signers';
 
 const ebMock = mockClient(EventBridgeClient);
 const ddbMock = mockClient(DynamoDBClient);
-const s3Mock = mockClient(S3Client);
+const firehoseMock = mockClient(FirehoseClient);
 const smMock = mockClient(SecretsManagerClient);
 
 const context = {
@@ -35,6 +35,7 @@ describe('ingest-webhook handler', () => {
       EVENT_BUS_NAME: 'concord-test',
       DEDUPE_TABLE_NAME: 'dedupe',
       ARCHIVE_BUCKET_NAME: 'archive',
+      ARCHIVE_STREAM_NAME: 'raw-archive',
       QUARANTINE_BUCKET_NAME: 'quarantine',
       WEBHOOK_SECRET_IDS: JSON.stringify({
         stripe: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe',
@@ -48,12 +49,12 @@ describe('ingest-webhook handler', () => {
     process.env = savedEnv;
   });
 
-  it('wires the Secrets Manager, DynamoDB, S3 and EventBridge adapters from its environment', async () => {
+  it('wires the Secrets Manager, DynamoDB, Firehose and EventBridge adapters from its environment', async () => {
     // Prepare
     smMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(['whsec_live_1']) });
     ddbMock.on(PutItemCommand).resolves({});
     ddbMock.on(UpdateItemCommand).resolves({});
-    s3Mock.on(PutObjectCommand).resolves({});
+    firehoseMock.on(PutRecordCommand).resolves({ RecordId: 'rec-1' });
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
     const { handler } =
       require('../../../functions/ingest-webhook/handler') as typeof import('../../../functions/ingest-webhook/handler');
@@ -68,7 +69,9 @@ describe('ingest-webhook handler', () => {
       TableName: 'dedupe',
       Item: { pk: { S: 'stripe#evt_3QkP0y2eZvKYlo2C1aT9x8Jd' } },
     });
-    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Bucket).toBe('archive');
+    expect(firehoseMock.commandCalls(PutRecordCommand)[0]?.args[0].input.DeliveryStreamName).toBe(
+      'raw-archive',
+    );
     expect(ebMock.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]).toMatchObject({
       EventBusName: 'concord-test',
       DetailType: 'billing.payment.succeeded.v1',
@@ -81,7 +84,7 @@ describe('ingest-webhook handler', () => {
       require('../../../functions/ingest-webhook/config') as typeof import('../../../functions/ingest-webhook/config');
     // Act & Assess
     expect(() => loadIngestConfig({ EVENT_BUS_NAME: 'x' })).toThrow(
-      'Missing environment variables: DEDUPE_TABLE_NAME, ARCHIVE_BUCKET_NAME, QUARANTINE_BUCKET_NAME, WEBHOOK_SECRET_IDS, MAX_BODY_BYTES, IN_PROGRESS_SEC',
+      'Missing environment variables: DEDUPE_TABLE_NAME, ARCHIVE_BUCKET_NAME, ARCHIVE_STREAM_NAME, QUARANTINE_BUCKET_NAME, WEBHOOK_SECRET_IDS, MAX_BODY_BYTES, IN_PROGRESS_SEC',
     );
   });
 });
