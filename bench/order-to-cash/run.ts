@@ -168,6 +168,12 @@ async function main(): Promise<void> {
     running.platform.runtime.usage.reset();
     before = writtenBack(erp);
     const capacity = await settle(running, await closedLoop(running, secret, orderCount, inFlight), before);
+    // An execution is metered when it ends, a moment after its last step booked the invoice.
+    await until(
+      () => running.platform.runtime.usage.snapshot().expressRequests >= orderCount,
+      10_000,
+      'the executions to end',
+    );
     const usage = running.platform.runtime.usage.snapshot();
     const lambdaByFunction = Object.fromEntries(
       [...running.platform.runtime.usage.lambdaByFunction].map(([name, own]) => [

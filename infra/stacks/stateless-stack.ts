@@ -85,16 +85,7 @@ export class StatelessStack extends Stack {
     });
     outboxRelay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     outboxRelay.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);
-    const outboxRelayDlq = new Queue(this, 'ErpOutboxRelayDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(outboxRelayDlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'It is the dead-letter queue of the outbox relay schedule',
-    });
+    const outboxRelayDlq = this.deadLetterQueue('ErpOutboxRelayDlq', 'the outbox relay schedule');
     new Rule(this, 'ErpOutboxRelaySchedule', {
       description: 'Relays the ERP outbox (credit-hold releases, …) onto the bus',
       schedule: Schedule.rate(Duration.minutes(1)),
@@ -207,22 +198,28 @@ export class StatelessStack extends Stack {
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
   }
+  /** A dead-letter queue, kept 14 days and retained on stack deletion; `protects` names what fails into it. */
+  private deadLetterQueue(id: string, protects: string): Queue {
+    const queue = new Queue(this, id, {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `It is the dead-letter queue of ${protects}`,
+    });
+    return queue;
+  }
+
   /**
    * The write-back function: the ERP's answers (accepted, credit hold, invoiced, customer linked) sent to the platform
    * the record came from. One dead-letter queue catches both what EventBridge could not deliver and what the function
    * failed to write after Lambda's own retries.
    */
   private writeBackToPlatforms(config: StageConfig, bus: IEventBus): ServiceFunction {
-    const deadLetters = new Queue(this, 'WriteBackDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'It is the dead-letter queue of the write-back function and its rule',
-    });
+    const deadLetters = this.deadLetterQueue('WriteBackDlq', 'the write-back function and its rule');
     const writeBack = new ServiceFunction(this, 'WriteBack', {
       functionDir: 'write-back',
       memorySizeMiB: 128,
@@ -273,16 +270,7 @@ export class StatelessStack extends Stack {
     workflow: Workflow,
     route: { bus: IEventBus; description: string; sources: string[]; detailTypes: string[] },
   ): void {
-    const deadLetters = new Queue(this, `${id}Dlq`, {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `It is the dead-letter queue of the ${id} rule target`,
-    });
+    const deadLetters = this.deadLetterQueue(`${id}Dlq`, `the ${id} rule target`);
     new Rule(this, `${id}Rule`, {
       eventBus: route.bus,
       description: route.description,
