@@ -1,10 +1,16 @@
 /** `concord`: the operations command line. One file per command under cli/commands/. */
+import { auditHelp, runAudit } from './commands/audit';
 import { devHelp, runDev } from './commands/dev';
+import { dlqHelp, runDlq } from './commands/dlq';
+import { replayHelp, runReplayCommand } from './commands/replay';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
+  audit: { run: runAudit, help: auditHelp },
   dev: { run: runDev, help: devHelp },
+  dlq: { run: runDlq, help: dlqHelp },
+  replay: { run: runReplayCommand, help: replayHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
 };

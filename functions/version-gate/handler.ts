@@ -8,11 +8,13 @@ const { VERSION_TABLE_NAME } = readEnv(['VERSION_TABLE_NAME']);
 const gate = new DynamoDbVersionGate(new DynamoDBClient({}), VERSION_TABLE_NAME);
 
 /**
- * `{ subject, entityVersion }` → `{ outcome: "apply" | "stale", newer? }`;
+ * `{ subject, entityVersion, replay? }` → `{ outcome: "apply" | "stale", newer? }`;
  * `{ operation: "announce", subject, entityVersion, state }` → `{ announced }`.
  */
 export async function handler(event: {
   operation?: unknown;
+  /** The event is a governed replay (it carries `replayid`). */
+  replay?: unknown;
   subject?: unknown;
   entityVersion?: unknown;
   state?: unknown;
@@ -28,5 +30,5 @@ export async function handler(event: {
       throw new ErpRefusedError('invalid_gate_input', 'An announcement needs the state it announces');
     return gate.announce(event.subject, event.entityVersion, event.state);
   }
-  return gate.pass(event.subject, event.entityVersion);
+  return gate.pass(event.subject, event.entityVersion, new Date(), { replay: event.replay === true });
 }

@@ -23,15 +23,24 @@ export class DynamoDbVersionGate {
   ) {}
 
   /** Advances the entity's version when `entityVersion` is newer; otherwise records the stale update and says so. */
-  async pass(subject: string, entityVersion: number, now: Date = new Date()): Promise<GateOutcome> {
+  async pass(
+    subject: string,
+    entityVersion: number,
+    now: Date = new Date(),
+    options: { replay?: boolean } = {},
+  ): Promise<GateOutcome> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { subject: { S: subject } },
           UpdateExpression: 'SET entityVersion = :version, updatedAt = :now',
-          // An announcement alone creates the record without a version: the first real update still passes.
-          ConditionExpression: 'attribute_not_exists(entityVersion) OR entityVersion < :version',
+          // An announcement alone creates the record without a version: the first real update still passes. A
+          // replay re-runs the version it carries (its first run failed after the gate); the steps it already
+          // completed are skipped by their idempotency records.
+          ConditionExpression: options.replay
+            ? 'attribute_not_exists(entityVersion) OR entityVersion <= :version'
+            : 'attribute_not_exists(entityVersion) OR entityVersion < :version',
           ExpressionAttributeValues: {
             ':version': { N: String(entityVersion) },
             ':now': { S: now.toISOString() },

@@ -80,7 +80,8 @@ export class ServiceFunction extends Construct {
     });
   }
 
-  private allow(actions: string[], resources: string[]): void {
+  /** A grant that no intent method covers; say why at the call. */
+  allow(actions: string[], resources: string[]): void {
     this.role.addToPolicy(new PolicyStatement({ actions, resources }));
   }
 

@@ -18,6 +18,7 @@ import type { Construct } from 'constructs';
 import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
+import { alarmOnFailures } from '../constructs/failure-alarms';
 
 /** Props of the stateful stack. */
 export interface StatefulStackProps extends StackProps {
@@ -43,6 +44,8 @@ export class StatefulStack extends Stack {
   readonly versionTable: Table;
   /** Failed business transactions with the context to replay them. */
   readonly exceptionsQueue: Queue;
+  /** Who replayed, parked or edited what, when and why; and each replay's journal. */
+  readonly opsAuditTable: Table;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -136,12 +139,21 @@ export class StatefulStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: config.removalPolicy,
     });
+    this.opsAuditTable = new Table(this, 'OpsAuditTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: config.removalPolicy,
+    });
     this.exceptionsQueue = new Queue(this, 'ExceptionsQueue', {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       removalPolicy: config.removalPolicy,
     });
+    alarmOnFailures(this, 'ExceptionsQueue', this.exceptionsQueue, 'A workflow');
     Validations.of(this.exceptionsQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -11,6 +11,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
+import { alarmOnFailures } from '../constructs/failure-alarms';
 import { ServiceFunction } from '../constructs/service-function';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
@@ -31,6 +32,9 @@ export class StatelessStack extends Stack {
   readonly writeBack: ServiceFunction;
   readonly orderValidation: Workflow;
   readonly orderValidationApi: ServiceFunction;
+  readonly replay: ServiceFunction;
+  /** Every queue failures end in, for governed replay. */
+  private readonly deadLetterQueues: Queue[] = [];
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -96,6 +100,12 @@ export class StatelessStack extends Stack {
           maxEventAge: Duration.hours(1),
         }),
       ],
+    });
+    // The schedule invokes asynchronously: a run that fails after Lambda's retries is recorded in the same queue.
+    outboxRelay.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(outboxRelayDlq),
     });
 
     this.orderToCash = new Workflow(this, 'OrderToCash', {
@@ -169,6 +179,8 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.replay = this.governedReplay(config, stateful);
+
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
       createDefaultStage: false,
@@ -198,7 +210,35 @@ export class StatelessStack extends Stack {
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
   }
-  /** A dead-letter queue, kept 14 days and retained on stack deletion; `protects` names what fails into it. */
+  /**
+   * The replay function (console and automation; `concord replay` runs the same use cases from a laptop): reads and
+   * deletes dead letters of this stack only, re-publishes to the stage bus, writes the ops audit.
+   */
+  private governedReplay(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+    const queues = [...this.deadLetterQueues, stateful.exceptionsQueue];
+    const replay = new ServiceFunction(this, 'Replay', {
+      functionDir: 'replay',
+      memorySizeMiB: 256,
+      timeoutSec: 900,
+      logRetention: config.logRetention,
+      environment: { DEAD_LETTER_QUEUE_URLS: this.toJsonString(queues.map((queue) => queue.queueUrl)) },
+    });
+    replay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
+    replay.bindTableItems('OPS_AUDIT_TABLE_NAME', stateful.opsAuditTable);
+    replay.allow(['dynamodb:Query'], [stateful.opsAuditTable.tableArn]);
+    replay.function.addEnvironment('VERSION_TABLE_NAME', stateful.versionTable.tableName);
+    replay.allow(['dynamodb:GetItem'], [stateful.versionTable.tableArn]);
+    replay.allow(
+      ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      queues.map((queue) => queue.queueArn),
+    );
+    return replay;
+  }
+
+  /**
+   * A dead-letter queue, kept 14 days and retained on stack deletion, with alarms on anything in it and on a message
+   * left unhandled for an hour; `protects` names what fails into it. Governed replay reads every one of them.
+   */
   private deadLetterQueue(id: string, protects: string): Queue {
     const queue = new Queue(this, id, {
       retentionPeriod: Duration.days(14),
@@ -210,6 +250,8 @@ export class StatelessStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: `It is the dead-letter queue of ${protects}`,
     });
+    alarmOnFailures(this, id, queue, protects);
+    this.deadLetterQueues.push(queue);
     return queue;
   }
 

@@ -1,30 +1,17 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { localWebhookSecrets } from '../../cli/commands/dev';
+import { concord } from './support/concord-cli';
 import { startDeployedPlatform, synthesizeToTemp } from './support/deployed-platform';
-
-const run = promisify(execFile);
-const cli = path.join(__dirname, '../../cli/concord.js');
-
-async function concord(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
 
 describe('the concord command', () => {
   it('lists its commands and answers --help for each', async () => {
     const help = await concord(['--help']);
     const devHelp = await concord(['dev', '--help']);
-    expect(help.stdout).toMatch(/dev .*\n.*send .*\n.*services/);
+    for (const command of ['audit', 'dev', 'dlq', 'replay', 'send', 'services'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(devHelp.stdout).toContain('--api-port N');
   });
 

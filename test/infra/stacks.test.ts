@@ -66,6 +66,7 @@ describe('StatefulStack', () => {
       'Retain',
       'Retain',
       'Retain',
+      'Retain',
     ]);
   });
 
@@ -112,6 +113,7 @@ describe('StatefulStack', () => {
     expect(ids).toEqual([
       'AWS::DynamoDB::Table DedupeTableBA3ED9BF',
       'AWS::DynamoDB::Table IdempotencyTable22A5A209',
+      'AWS::DynamoDB::Table OpsAuditTable366086C5',
       'AWS::DynamoDB::Table VersionTable780A7FFE',
       'AWS::Events::Archive BusArchiveD85DECCD',
       'AWS::Events::EventBus BusEA82B648',
@@ -337,6 +339,46 @@ describe('StatelessStack (workflows)', () => {
         (alarm) => alarm.Properties.Namespace === 'AWS/States' && alarm.Properties.Threshold === 1,
       ),
     ).toBe(true);
+  });
+
+  it('gives every async function an on-failure destination, and every dead-letter queue its two alarms', () => {
+    const asyncFunctions = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>
+      (rule.Properties.Targets as { Arn: { 'Fn::GetAtt'?: string[] } }[])
+        .map((target) => target.Arn['Fn::GetAtt']?.[0])
+        .filter((id): id is string => Boolean(id)),
+    );
+    const configs = Object.values(stateless.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(asyncFunctions.length).toBeGreaterThan(0);
+    for (const functionId of asyncFunctions)
+      expect(
+        configs.some(
+          (config) =>
+            config.Properties.FunctionName.Ref === functionId &&
+            config.Properties.DestinationConfig?.OnFailure,
+        ),
+      ).toBe(true);
+    const queues = Object.keys(stateless.findResources('AWS::SQS::Queue'));
+    const alarmedQueues = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'))
+      .filter((alarm) => alarm.Properties.Namespace === 'AWS/SQS')
+      .map(
+        (alarm) =>
+          (alarm.Properties.Dimensions as { Value: { 'Fn::GetAtt': string[] } }[])[0]?.Value['Fn::GetAtt'][0],
+      );
+    for (const queue of queues) expect(alarmedQueues.filter((id) => id === queue)).toHaveLength(2);
+  });
+
+  it('lets the replay function read and delete only the dead-letter queues and the exceptions queue', () => {
+    const statements = Object.values(stateless.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown[] }[],
+    );
+    const deleting = statements.filter((candidate) =>
+      [candidate.Action].flat().includes('sqs:DeleteMessage'),
+    );
+    const [statement] = deleting;
+    expect(deleting).toHaveLength(1);
+    expect(statement?.Resource).toHaveLength(
+      Object.keys(stateless.findResources('AWS::SQS::Queue')).length + 1,
+    );
   });
 
   it('gives every rule target a dead-letter queue', () => {

@@ -35,6 +35,12 @@ describe('DynamoDbVersionGate (on dynalite)', () => {
     expect(await gate.pass('order/1', 11)).toEqual({ outcome: 'apply' });
   });
 
+  it('lets a replay re-run the version it carries, but never an older one', async () => {
+    await gate.pass('order/4', 10);
+    expect(await gate.pass('order/4', 10, new Date(), { replay: true })).toEqual({ outcome: 'apply' });
+    expect(await gate.pass('order/4', 9, new Date(), { replay: true })).toMatchObject({ outcome: 'stale' });
+  });
+
   it('hands the newest state an early update announced to the older version that creates the entity', async () => {
     // Prepare: two amendments arrive before their order, the newer one last.
     const lines = (quantity: number) => ({ lines: [{ sku: 'MUG', quantity }] });

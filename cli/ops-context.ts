@@ -1,0 +1,91 @@
+/**
+ * Where the ops commands act: the embedded runtime by default (`npm start`), another runtime with `--endpoint URL`
+ * or AWS_ENDPOINT_URL, or a real AWS account through the normal credential chain with `--stage <name>`.
+ */
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { OpsJournal } from '../functions/replay/ops-journal';
+import type { ReplayDependencies } from '../functions/replay/replay';
+
+/** The options every ops command takes. */
+export const opsOptions = {
+  endpoint: { type: 'string' },
+  stage: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const opsOptionsHelp = `  --endpoint URL  an AWS-compatible endpoint (env AWS_ENDPOINT_URL; default: the embedded runtime on
+                  127.0.0.1:$CONCORD_EDGE_PORT or 4566, when the stage is local)
+  --stage NAME    local (default), dev, staging, prod: a real account through the AWS credential chain
+  --json          JSON for scripts instead of a table`;
+
+/** The clients and names of one stage. */
+export interface OpsContext {
+  stage: string;
+  sqs: SQSClient;
+  dynamodb: DynamoDBClient;
+  events: EventBridgeClient;
+  deps(): Promise<ReplayDependencies>;
+  close(): void;
+}
+
+export function opsContext(values: { endpoint?: string; stage?: string }): OpsContext {
+  const stage = values.stage ?? 'local';
+  const endpoint =
+    values.endpoint ??
+    process.env.AWS_ENDPOINT_URL ??
+    (stage === 'local' ? `http://127.0.0.1:${process.env.CONCORD_EDGE_PORT ?? '4566'}` : undefined);
+  const config = endpoint
+    ? {
+        endpoint,
+        region: process.env.AWS_REGION ?? 'us-east-1',
+        credentials: {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+        },
+      }
+    : {};
+  const sqs = new SQSClient(config);
+  const dynamodb = new DynamoDBClient(config);
+  const events = new EventBridgeClient(config);
+  const table = async (logicalName: string): Promise<string> => {
+    const prefix = `Concord-${stage}-Stateful-${logicalName}`;
+    let ExclusiveStartTableName: string | undefined;
+    do {
+      const page = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName }));
+      const found = page.TableNames?.find((name) => name.startsWith(prefix));
+      if (found) return found;
+      ExclusiveStartTableName = page.LastEvaluatedTableName;
+    } while (ExclusiveStartTableName);
+    throw new Error(
+      `no ${logicalName} table for stage ${stage}${endpoint ? ` at ${endpoint}` : ''}: is it deployed?`,
+    );
+  };
+  return {
+    stage,
+    sqs,
+    dynamodb,
+    events,
+    async deps() {
+      const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
+      return {
+        sqs,
+        events,
+        journal: new OpsJournal(dynamodb, auditTable),
+        busName: `concord-${stage}`,
+        async appliedVersion(subject: string) {
+          const { Item } = await dynamodb.send(
+            new GetItemCommand({ TableName: versionTable, Key: { subject: { S: subject } } }),
+          );
+          return Item?.entityVersion?.N ? Number(Item.entityVersion.N) : undefined;
+        },
+      };
+    },
+    close() {
+      sqs.destroy();
+      dynamodb.destroy();
+      events.destroy();
+    },
+  };
+}

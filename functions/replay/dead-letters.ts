@@ -1,0 +1,168 @@
+/**
+ * What sits in Concord's dead-letter queues, read the same way whichever door failed: an EventBridge rule target's
+ * DLQ (the bus event, with ERROR_CODE/ERROR_MESSAGE/RULE_ARN/TARGET_ARN attributes), a Lambda on-failure destination
+ * (the invocation record around the bus event) or the exceptions queue (a workflow's case around the canonical
+ * event). Each becomes the bus event to re-publish plus what an operator filters and reads on.
+ */
+import type { Message } from '@aws-sdk/client-sqs';
+
+/** The bus entry a dead letter re-publishes. */
+export interface BusEntry {
+  source: string;
+  detailType: string;
+  /** The canonical event (EventBridge Detail). */
+  detail: Record<string, unknown>;
+}
+
+/** A dead letter, normalized. */
+export interface DeadLetter {
+  messageId: string;
+  receiptHandle: string;
+  kind: 'rule-target' | 'lambda-destination' | 'exception' | 'parked' | 'unknown';
+  eventType?: string;
+  /** The SaaS or ERP source URI of the canonical event. */
+  source?: string;
+  entity?: string;
+  correlationId?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  rule?: string;
+  target?: string;
+  failedStep?: string;
+  receiveCount: number;
+  sentAt: Date;
+  /** Absent when the message holds no event that could be re-published. */
+  entry?: BusEntry;
+  /** Set on messages moved to the parking queue. */
+  parkedReason?: string;
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The bus source a canonical event is published under: the ERP's answers under concord.erp, the rest as ingested. */
+export function busSourceOf(eventType: string): string {
+  return eventType.startsWith('erp.') ? 'concord.erp' : 'concord.ingest';
+}
+
+/** A bus event as EventBridge delivers it (`detail-type`, `source`, `detail`), or undefined. */
+function busEvent(value: unknown): BusEntry | undefined {
+  const event = asObject(value);
+  const detail = asObject(event?.detail);
+  if (!event || !detail || typeof event['detail-type'] !== 'string' || typeof event.source !== 'string')
+    return undefined;
+  return { source: event.source, detailType: event['detail-type'], detail };
+}
+
+/** A canonical event on its own (the exceptions queue carries it without the bus envelope). */
+function canonicalEntry(value: unknown): BusEntry | undefined {
+  const detail = asObject(value);
+  if (!detail || typeof detail.type !== 'string') return undefined;
+  return { source: busSourceOf(detail.type), detailType: detail.type, detail };
+}
+
+function attribute(message: Message, name: string): string | undefined {
+  return message.MessageAttributes?.[name]?.StringValue;
+}
+
+function lastSegment(arn: string | undefined): string | undefined {
+  return arn?.split(/[:/]/).at(-1);
+}
+
+/** Reads one SQS message of a dead-letter queue. */
+export function readDeadLetter(message: Message): DeadLetter {
+  let body: unknown;
+  try {
+    body = JSON.parse(message.Body ?? '');
+  } catch {
+    body = undefined;
+  }
+  const object = asObject(body) ?? {};
+  const base = {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+    sentAt: new Date(Number(message.Attributes?.SentTimestamp ?? Date.now())),
+  };
+  const parkedReason = attribute(message, 'PARKED_REASON');
+  let letter: DeadLetter;
+  const direct = busEvent(object);
+  if (direct) {
+    letter = {
+      ...base,
+      kind: 'rule-target',
+      entry: direct,
+      errorCode: attribute(message, 'ERROR_CODE'),
+      errorMessage: attribute(message, 'ERROR_MESSAGE'),
+      rule: lastSegment(attribute(message, 'RULE_ARN')),
+      target: lastSegment(attribute(message, 'TARGET_ARN')),
+    };
+  } else if (asObject(object.requestContext)) {
+    const context = asObject(object.requestContext) ?? {};
+    const response = asObject(object.responsePayload) ?? {};
+    letter = {
+      ...base,
+      kind: 'lambda-destination',
+      entry: busEvent(object.requestPayload),
+      errorCode: String(response.errorType ?? context.condition ?? 'Unknown'),
+      errorMessage: typeof response.errorMessage === 'string' ? response.errorMessage : undefined,
+      target: lastSegment(typeof context.functionArn === 'string' ? context.functionArn : undefined),
+    };
+  } else if (typeof object.flow === 'string' && asObject(object.event)) {
+    const error = asObject(object.error) ?? {};
+    letter = {
+      ...base,
+      kind: 'exception',
+      entry: canonicalEntry(object.event),
+      errorCode: typeof error.Error === 'string' ? error.Error : undefined,
+      errorMessage: typeof error.Cause === 'string' ? error.Cause.slice(0, 500) : undefined,
+      target: object.flow,
+      failedStep: typeof object.failedStep === 'string' ? object.failedStep : undefined,
+    };
+  } else {
+    letter = { ...base, kind: 'unknown' };
+  }
+  const detail = letter.entry?.detail;
+  return {
+    ...letter,
+    ...(parkedReason ? { kind: 'parked' as const, parkedReason } : {}),
+    eventType: letter.entry?.detailType,
+    source: typeof detail?.source === 'string' ? detail.source : undefined,
+    entity: typeof detail?.subject === 'string' ? detail.subject : undefined,
+    correlationId: typeof detail?.correlationid === 'string' ? detail.correlationid : undefined,
+  };
+}
+
+/** What an operator narrows a replay or a listing to; every given field must match. */
+export interface DeadLetterFilter {
+  /** Event type, exact or a prefix ending in `*` (commerce.order.*). */
+  type?: string;
+  /** Source URI, or its scheme (shopify). */
+  source?: string;
+  /** Error code, exact. */
+  error?: string;
+  /** Entity subject, exact (order/5820741173332). */
+  entity?: string;
+  since?: Date;
+  until?: Date;
+}
+
+export function matchesFilter(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+  if (filter.type) {
+    const type = letter.eventType ?? '';
+    const ok = filter.type.endsWith('*') ? type.startsWith(filter.type.slice(0, -1)) : type === filter.type;
+    if (!ok) return false;
+  }
+  if (filter.source) {
+    const source = letter.source ?? '';
+    if (source !== filter.source && !source.startsWith(`${filter.source}://`)) return false;
+  }
+  if (filter.error && letter.errorCode !== filter.error) return false;
+  if (filter.entity && letter.entity !== filter.entity) return false;
+  if (filter.since && letter.sentAt < filter.since) return false;
+  if (filter.until && letter.sentAt > filter.until) return false;
+  return true;
+}

@@ -1,0 +1,113 @@
+/**
+ * Lambda entry of governed replay, for the AWS console ("Test" with a JSON request) and automation. The same use
+ * cases as `concord dlq` and `concord replay`:
+ *
+ *   { "action": "list" }
+ *   { "action": "show", "queue": "OrderToCashDlq", "filter": { "type": "commerce.order.*" } }
+ *   { "action": "replay", "queue": "ExceptionsQueue", "filter": { "error": "ErpUnavailableError",
+ *     "since": "2h" }, "dryRun": true, "operator": "jane", "reason": "ERP outage INC-4711", "max": 100,
+ *     "ratePerSec": 20 }
+ *   { "action": "replay", "resume": "<replay id>", "queue": "ExceptionsQueue", "operator": "jane", "reason": "…" }
+ */
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { parseJsonEnv, readEnv } from '../shared/config';
+import { parseTimeBound } from '../shared/ops/time-window';
+import type { DeadLetterFilter } from './dead-letters';
+import { OpsJournal } from './ops-journal';
+import { listDeadLetterQueues, peekQueue, planReplay, type ReplayDependencies, runReplay } from './replay';
+
+const env = readEnv([
+  'EVENT_BUS_NAME',
+  'OPS_AUDIT_TABLE_NAME',
+  'VERSION_TABLE_NAME',
+  'DEAD_LETTER_QUEUE_URLS',
+]);
+const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_URLS) as string[];
+const dynamodb = new DynamoDBClient({});
+const sqs = new SQSClient({});
+const deps: ReplayDependencies = {
+  sqs,
+  events: new EventBridgeClient({}),
+  journal: new OpsJournal(dynamodb, env.OPS_AUDIT_TABLE_NAME),
+  busName: env.EVENT_BUS_NAME,
+  async appliedVersion(subject) {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: env.VERSION_TABLE_NAME, Key: { subject: { S: subject } } }),
+    );
+    return Item?.entityVersion?.N ? Number(Item.entityVersion.N) : undefined;
+  },
+};
+
+/** The request, as the console sends it. */
+export interface ReplayLambdaRequest {
+  action: 'list' | 'show' | 'replay';
+  queue?: string;
+  filter?: {
+    type?: string;
+    source?: string;
+    error?: string;
+    entity?: string;
+    since?: string;
+    until?: string;
+  };
+  dryRun?: boolean;
+  operator?: string;
+  reason?: string;
+  max?: number;
+  ratePerSec?: number;
+  resume?: string;
+}
+
+function queueUrl(designation: string | undefined): string {
+  if (!designation) throw new Error('"queue" is required: a dead-letter queue name or a unique part of one');
+  const matches = queueUrls.filter((url) => (url.split('/').at(-1) ?? '').includes(designation));
+  if (matches.length !== 1)
+    throw new Error(
+      `"${designation}" matches ${matches.length} of the dead-letter queues: ${queueUrls.map((url) => url.split('/').at(-1)).join(', ')}`,
+    );
+  return matches[0] as string;
+}
+
+function filterOf(request: ReplayLambdaRequest): DeadLetterFilter {
+  const { since, until, ...rest } = request.filter ?? {};
+  return {
+    ...rest,
+    ...(since ? { since: parseTimeBound(since) } : {}),
+    ...(until ? { until: parseTimeBound(until) } : {}),
+  };
+}
+
+export async function handler(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
+  switch (request?.action) {
+    case 'list':
+      // The queues of this stack, by their URLs (no ListQueues: the function may read only its DLQs).
+      return (await listDeadLetterQueues(sqs, queueUrls)).map(({ url: _url, ...summary }) => summary);
+    case 'show':
+      return (await peekQueue(sqs, queueUrl(request.queue), request.max ?? 100)).map(
+        ({ receiptHandle: _handle, ...letter }) => letter,
+      );
+    case 'replay': {
+      const url = queueUrl(request.queue);
+      if (request.dryRun) return planReplay(deps, url, filterOf(request), request.max);
+      if (!request.operator || !request.reason)
+        throw new Error('a replay needs "operator" and "reason": they go into the audit');
+      // Stop a minute before Lambda would kill the invocation: the journal then says where to resume.
+      const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 60_000));
+      return runReplay(deps, {
+        queueUrl: url,
+        filter: filterOf(request),
+        operator: request.operator,
+        reason: request.reason,
+        max: request.max,
+        ratePerSec: request.ratePerSec,
+        replayId: request.resume,
+        signal,
+      });
+    }
+    default:
+      throw new Error('"action" must be list, show or replay');
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Governed replay of dead letters: list the queues, show and plan what a filter selects, and re-publish it to the
+ * bus at a bounded rate with replay metadata, deleting each message only after its re-publish succeeded and
+ * journaling it, so that a replay interrupted at any point resumes without publishing anything twice.
+ * The same use cases serve the `replay` Lambda and the `concord` CLI.
+ */
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { newId } from '../shared/ids';
+import { type DeadLetter, type DeadLetterFilter, matchesFilter, readDeadLetter } from './dead-letters';
+import type { AuditRecord, OpsJournal } from './ops-journal';
+import { createRateLimiter } from './rate-limiter';
+
+/** What the use cases need. */
+export interface ReplayDependencies {
+  sqs: SQSClient;
+  events: EventBridgeClient;
+  journal: OpsJournal;
+  busName: string;
+  /** The entity version the version gate last let through (the version table), for the dry run. */
+  appliedVersion?(subject: string): Promise<number | undefined>;
+}
+
+/** A dead-letter queue at a glance. */
+export interface QueueSummary {
+  name: string;
+  url: string;
+  depth: number;
+  inFlight: number;
+  /** Age of the oldest message among those sampled. */
+  oldestAgeSec?: number;
+  topErrors: { code: string; count: number }[];
+}
+
+const sampleSize = 100;
+
+function queueName(url: string): string {
+  return url.split('/').at(-1) ?? url;
+}
+
+/** Every queue of the stage that holds failures: rule and function DLQs, the exceptions and parking queues. */
+export async function deadLetterQueueUrls(sqs: SQSClient, stage: string): Promise<string[]> {
+  const urls: string[] = [];
+  for (const prefix of [`Concord-${stage}-Stateless-`, `Concord-${stage}-Stateful-`]) {
+    let NextToken: string | undefined;
+    do {
+      const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, NextToken }));
+      urls.push(...(page.QueueUrls ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return urls.filter((url) => /Dlq|ExceptionsQueue|ParkingQueue/.test(queueName(url))).sort();
+}
+
+/** The queue a name, a unique part of a name, or a URL designates. */
+export async function resolveQueue(sqs: SQSClient, stage: string, designation: string): Promise<string> {
+  if (/^https?:\/\//.test(designation)) return designation;
+  const urls = await deadLetterQueueUrls(sqs, stage);
+  const exact = urls.find((url) => queueName(url) === designation);
+  if (exact) return exact;
+  const matches = urls.filter((url) => queueName(url).toLowerCase().includes(designation.toLowerCase()));
+  if (matches.length === 1) return matches[0] as string;
+  if (matches.length === 0)
+    throw new Error(`no dead-letter queue matches "${designation}"; \`concord dlq list\` shows them`);
+  throw new Error(`"${designation}" matches ${matches.map(queueName).join(', ')}: be more specific`);
+}
+
+/**
+ * Reads up to `limit` messages without taking them: each is received with a zero visibility timeout, so it stays
+ * available to consumers (its receive count grows, which no DLQ acts on).
+ */
+export async function peekQueue(sqs: SQSClient, queueUrl: string, limit = sampleSize): Promise<DeadLetter[]> {
+  const seen = new Map<string, DeadLetter>();
+  for (let idle = 0; seen.size < limit && idle < 3; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
+    for (const message of fresh) seen.set(message.MessageId ?? '', readDeadLetter(message));
+    idle = fresh.length === 0 ? idle + 1 : 0;
+  }
+  return [...seen.values()].slice(0, limit);
+}
+
+function countBy(values: (string | undefined)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value ?? 'unknown'] = (counts[value ?? 'unknown'] ?? 0) + 1;
+  return counts;
+}
+
+export async function listDeadLetterQueues(
+  sqs: SQSClient,
+  urls: readonly string[],
+  now: Date = new Date(),
+): Promise<QueueSummary[]> {
+  const summaries: QueueSummary[] = [];
+  for (const url of urls) {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const depth = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    const sample = depth > 0 ? await peekQueue(sqs, url) : [];
+    const oldest = Math.min(...sample.map((letter) => letter.sentAt.getTime()));
+    summaries.push({
+      name: queueName(url),
+      url,
+      depth,
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      ...(sample.length > 0 ? { oldestAgeSec: Math.round((now.getTime() - oldest) / 1000) } : {}),
+      topErrors: Object.entries(countBy(sample.map((letter) => letter.errorCode)))
+        .map(([code, count]) => ({ code, count }))
+        .sort((a, b) => b.count - a.count)
+        .slice(0, 3),
+    });
+  }
+  return summaries;
+}
+
+/** What a replay would do. */
+export interface ReplayPlan {
+  queue: string;
+  matching: number;
+  byType: Record<string, number>;
+  byError: Record<string, number>;
+  entities: string[];
+  /**
+   * Matching messages whose version the flows have already seen (the version gate holds it or a newer one): their
+   * completed steps will be skipped by their idempotency records; a newer version makes the replay stale.
+   */
+  seenBefore: number;
+  /** Matching messages that hold no event to re-publish (they need `concord replay --edit` or parking). */
+  notReplayable: number;
+}
+
+export async function planReplay(
+  deps: ReplayDependencies,
+  queueUrl: string,
+  filter: DeadLetterFilter,
+  max = Number.POSITIVE_INFINITY,
+): Promise<ReplayPlan> {
+  const matching = (await peekQueue(deps.sqs, queueUrl, 10_000))
+    .filter((letter) => matchesFilter(letter, filter))
+    .slice(0, max);
+  let seenBefore = 0;
+  for (const letter of matching) {
+    const version = letter.entry?.detail.entityversion;
+    if (!deps.appliedVersion || !letter.entity || typeof version !== 'number') continue;
+    const applied = await deps.appliedVersion(letter.entity);
+    if (applied !== undefined && applied >= version) seenBefore += 1;
+  }
+  return {
+    queue: queueName(queueUrl),
+    matching: matching.length,
+    byType: countBy(matching.map((letter) => letter.eventType)),
+    byError: countBy(matching.map((letter) => letter.errorCode)),
+    entities: [...new Set(matching.map((letter) => letter.entity ?? 'unknown'))].sort(),
+    seenBefore,
+    notReplayable: matching.filter((letter) => !letter.entry).length,
+  };
+}
+
+/** A replay to run, or to resume (`replayId` of an earlier one). */
+export interface ReplayRequest {
+  queueUrl: string;
+  filter: DeadLetterFilter;
+  operator: string;
+  reason: string;
+  max?: number;
+  ratePerSec?: number;
+  replayId?: string;
+  /** How long a message being replayed stays hidden from other readers (default 300 s). */
+  visibilitySec?: number;
+  signal?: AbortSignal;
+  onProgress?(progress: { published: number; max?: number }): void;
+}
+
+export interface ReplayResult {
+  replayId: string;
+  queue: string;
+  published: number;
+  /** Deleted without publishing: an interrupted run had already published them. */
+  resumedDeletes: number;
+  notReplayable: number;
+  failed: { messageId: string; error: string }[];
+  interrupted: boolean;
+}
+
+async function publish(
+  deps: ReplayDependencies,
+  letter: DeadLetter,
+  request: ReplayRequest,
+  replayId: string,
+) {
+  const entry = letter.entry as NonNullable<DeadLetter['entry']>;
+  // CloudEvents extension attributes: the event keeps its id, so the flows' idempotency still recognizes it.
+  const detail = {
+    ...entry.detail,
+    replayid: replayId,
+    replayof: letter.messageId,
+    replayby: request.operator,
+    replayreason: request.reason,
+  };
+  const { FailedEntryCount, Entries = [] } = await deps.events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: deps.busName,
+          Source: entry.source,
+          DetailType: entry.detailType,
+          Detail: JSON.stringify(detail),
+        },
+      ],
+    }),
+  );
+  if (FailedEntryCount)
+    throw new Error(`PutEvents refused the event: ${Entries[0]?.ErrorCode} ${Entries[0]?.ErrorMessage}`);
+  return Entries[0]?.EventId ?? '';
+}
+
+export async function runReplay(deps: ReplayDependencies, request: ReplayRequest): Promise<ReplayResult> {
+  const { sqs, journal } = deps;
+  const queue = queueName(request.queueUrl);
+  const earlier = request.replayId ? await journal.find(request.replayId) : undefined;
+  if (request.replayId && !earlier) throw new Error(`no replay ${request.replayId} in the audit`);
+  const audit: AuditRecord = earlier ?? {
+    id: newId(),
+    action: 'replay',
+    operator: request.operator,
+    reason: request.reason,
+    queue,
+    at: new Date().toISOString(),
+    status: 'running',
+    detail: {},
+  };
+  const result: ReplayResult = {
+    replayId: audit.id,
+    queue,
+    published: 0,
+    resumedDeletes: 0,
+    notReplayable: 0,
+    failed: [],
+    interrupted: false,
+  };
+  const save = (status: AuditRecord['status']) =>
+    journal[earlier || status !== 'running' ? 'update' : 'record']({
+      ...audit,
+      status,
+      detail: { filter: request.filter, max: request.max, ratePerSec: request.ratePerSec, ...result },
+    });
+  await save('running');
+  const limiter = createRateLimiter(request.ratePerSec);
+  const held: Message[] = [];
+  const seen = new Set<string>();
+  const max = request.max ?? Number.POSITIVE_INFINITY;
+  let crashed = false;
+  try {
+    while (result.published < max && !request.signal?.aborted) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: request.queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: request.visibilitySec ?? 300,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
+      if (fresh.length === 0) break;
+      for (const message of fresh) {
+        seen.add(message.MessageId ?? '');
+        const letter = readDeadLetter(message);
+        const selected = matchesFilter(letter, request.filter) && result.published < max;
+        if (!selected || !letter.entry || request.signal?.aborted) {
+          if (selected && !letter.entry) result.notReplayable += 1;
+          held.push(message);
+          continue;
+        }
+        const remove = () =>
+          sqs.send(
+            new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: letter.receiptHandle }),
+          );
+        if (await journal.wasPublished(audit.id, letter.messageId)) {
+          await remove();
+          result.resumedDeletes += 1;
+          continue;
+        }
+        await limiter.take();
+        try {
+          const eventId = await publish(deps, letter, request, audit.id);
+          await journal.markPublished(audit.id, letter.messageId, eventId);
+        } catch (error) {
+          result.failed.push({ messageId: letter.messageId, error: (error as Error).message });
+          held.push(message);
+          continue;
+        }
+        await remove();
+        result.published += 1;
+        request.onProgress?.({ published: result.published, max: request.max });
+      }
+    }
+  } catch (error) {
+    crashed = true;
+    throw error;
+  } finally {
+    // What this run looked at but did not replay goes back to the queue at once, not after the timeout.
+    for (const message of held)
+      await sqs
+        .send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: request.queueUrl,
+            ReceiptHandle: message.ReceiptHandle,
+            VisibilityTimeout: 0,
+          }),
+        )
+        .catch(() => {});
+    result.interrupted = crashed || Boolean(request.signal?.aborted);
+    await save(result.interrupted ? 'interrupted' : 'done');
+  }
+  return result;
+}

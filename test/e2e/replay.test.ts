@@ -1,0 +1,202 @@
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { opsContext } from '../../cli/ops-context';
+import { runReplay } from '../../functions/replay/replay';
+import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { concord } from './support/concord-cli';
+import { postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
+import { shopifyOrder } from './support/shopify-orders';
+
+interface QueueSummary {
+  name: string;
+  depth: number;
+  topErrors: { code: string; count: number }[];
+}
+
+describe('dead letters and governed replay (the concord CLI against the embedded runtime)', () => {
+  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let env: NodeJS.ProcessEnv;
+  let erp: SandboxErpConnector;
+  const orders = Array.from({ length: 6 }, () => shopifyOrder());
+
+  async function ops(args: string[]) {
+    const result = await concord(args, env);
+    return {
+      ...result,
+      json: result.code === 0 && args.includes('--json') ? JSON.parse(result.stdout) : undefined,
+    };
+  }
+
+  async function exceptionsDepth(): Promise<number> {
+    const { json } = await ops(['dlq', 'list', '--json']);
+    return (json as QueueSummary[]).find((queue) => queue.name.includes('ExceptionsQueue'))?.depth ?? 0;
+  }
+
+  beforeAll(async () => {
+    // Ten times faster local time: the workflows' retries through the outage take seconds.
+    running = await startPlatformWithErp({ clockFactor: 10 });
+    env = { AWS_ENDPOINT_URL: running.platform.runtime.endpoint };
+    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    // An ERP outage on reservations: every order fails through its retries into the exceptions queue.
+    await fetch(`${running.erpUrl}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/reservations', kind: '5xx', rate: 1 }),
+    });
+    const secret = running.secrets.shopify?.[0] as string;
+    for (const order of orders)
+      expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order))).status).toBe(
+        202,
+      );
+    const deadline = Date.now() + 90_000;
+    while ((await exceptionsDepth()) < orders.length) {
+      if (Date.now() > deadline) throw new Error('the orders did not reach the exceptions queue');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await fetch(`${running.erpUrl}/_admin/faults`, { method: 'DELETE' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await running.stop();
+  });
+
+  it('lists every dead-letter queue with its depth and top error codes', async () => {
+    const { json } = await ops(['dlq', 'list', '--json']);
+    const queues = json as QueueSummary[];
+    expect(
+      queues.map((queue) => queue.name).filter((name) => /Dlq/.test(name)).length,
+    ).toBeGreaterThanOrEqual(5);
+    expect(queues.find((queue) => queue.name.includes('ExceptionsQueue'))).toMatchObject({
+      depth: 6,
+      topErrors: [{ code: 'ErpUnavailableError', count: 6 }],
+    });
+    const table = await ops(['dlq', 'list']);
+    expect(table.stdout).toMatch(/^QUEUE\s+DEPTH\s+IN FLIGHT\s+OLDEST\s+TOP ERRORS$/m);
+  });
+
+  it('shows the messages of a queue with their event, entity, correlation id and error', async () => {
+    const { json } = await ops(['dlq', 'show', 'Exceptions', '--type', 'commerce.order.*', '--json']);
+    expect(json).toHaveLength(6);
+    expect(json[0]).toMatchObject({
+      kind: 'exception',
+      eventType: 'commerce.order.placed.v1',
+      errorCode: 'ErpUnavailableError',
+      target: 'order-to-cash',
+      failedStep: 'Reserve',
+      correlationId: expect.any(String),
+    });
+    expect(new Set(json.map((letter: { entity: string }) => letter.entity))).toEqual(
+      new Set(orders.map((order) => `order/${order.id}`)),
+    );
+  });
+
+  it('dry-runs a replay: what it would publish, changing nothing', async () => {
+    const { json } = await ops([
+      'replay',
+      'Exceptions',
+      '--error',
+      'ErpUnavailableError',
+      '--dry-run',
+      '--json',
+    ]);
+    expect(json).toMatchObject({
+      matching: 6,
+      byType: { 'commerce.order.placed.v1': 6 },
+      byError: { ErpUnavailableError: 6 },
+      seenBefore: 6,
+      notReplayable: 0,
+    });
+    expect(await exceptionsDepth()).toBe(6);
+  });
+
+  it('refuses a replay without a reason, and an unknown queue, with one line and exit code 1', async () => {
+    const noReason = await ops(['replay', 'Exceptions']);
+    const unknown = await ops(['dlq', 'show', 'NoSuchQueue']);
+    expect([noReason.code, noReason.stderr.trim()]).toEqual([
+      1,
+      'concord: a replay needs --reason (an incident or ticket): it goes into the audit',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no dead-letter queue matches "NoSuchQueue"');
+    expect(await exceptionsDepth()).toBe(6);
+  });
+
+  it('replays at a bounded rate, resumes an interrupted replay without publishing twice, and books each order once', async () => {
+    // Act 1: two orders at 5/s.
+    const first = await ops([
+      'replay',
+      'Exceptions',
+      '--max',
+      '2',
+      '--rate',
+      '5',
+      '--reason',
+      'INC-42 ERP outage',
+      '--operator',
+      'jane',
+      '--json',
+    ]);
+    // Act 2: a replay that dies after re-publishing its first event, before deleting the message.
+    const context = opsContext({ endpoint: env.AWS_ENDPOINT_URL });
+    const deps = await context.deps();
+    const send = deps.sqs.send.bind(deps.sqs);
+    let deletes = 0;
+    deps.sqs.send = ((command: unknown, ...rest: unknown[]) => {
+      if (command instanceof DeleteMessageCommand && deletes++ === 0) throw new Error('killed');
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof deps.sqs.send;
+    const { json: queues } = await ops(['dlq', 'list', '--json']);
+    const exceptionsUrl = (queues as (QueueSummary & { url: string })[]).find((queue) =>
+      queue.name.includes('ExceptionsQueue'),
+    )?.url as string;
+    const crashed = await runReplay(deps, {
+      queueUrl: exceptionsUrl,
+      filter: {},
+      operator: 'jane',
+      reason: 'INC-42 ERP outage',
+      // The message it held comes back quickly (local time runs ten times faster).
+      visibilitySec: 5,
+    }).catch((error: Error) => error);
+    context.close();
+    const [interrupted] = (await ops(['audit', '--json'])).json as { id: string; status: string }[];
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Act 3: resume it.
+    const resumed = await ops([
+      'replay',
+      'Exceptions',
+      '--resume',
+      interrupted?.id as string,
+      '--reason',
+      'INC-42 ERP outage',
+      '--json',
+    ]);
+    // Assess: six orders booked and invoiced exactly once, the queue empty, every replay audited.
+    expect(first.json).toMatchObject({ published: 2, resumedDeletes: 0, failed: [], interrupted: false });
+    expect((crashed as Error).message).toBe('killed');
+    expect(interrupted?.status).toBe('interrupted');
+    expect(resumed.json).toMatchObject({ published: 3, resumedDeletes: 1, interrupted: false });
+    for (const order of orders) {
+      const documents = await waitForInvoice(String(order.id));
+      expect(documents.map((document) => document.type).sort()).toEqual(['invoice', 'sales-order']);
+    }
+    expect(await exceptionsDepth()).toBe(0);
+    const audit = (await ops(['audit', '--json'])).json as {
+      operator: string;
+      reason: string;
+      status: string;
+    }[];
+    expect(audit.slice(0, 2).map((record) => [record.operator, record.reason, record.status])).toEqual([
+      ['jane', 'INC-42 ERP outage', 'done'],
+      ['jane', 'INC-42 ERP outage', 'done'],
+    ]);
+  }, 120_000);
+
+  async function waitForInvoice(externalRef: string) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const documents = await erp.listDocuments({ externalRef });
+      if (documents.some((document) => document.type === 'invoice') || Date.now() > deadline)
+        return documents;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+});
