@@ -1,6 +1,8 @@
 /** `concord dlq list|show`: what failed, where, and why. */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { matchesFilter } from '../../functions/replay/dead-letters';
+import { parkMessages } from '../../functions/replay/park-and-edit';
 import {
   deadLetterQueueUrls,
   listDeadLetterQueues,
@@ -15,17 +17,19 @@ export const dlqHelp = `Dead-letter queues: every queue failures end in, and the
 
 usage: concord dlq list [options]
        concord dlq show <queue> [filters] [options]
+       concord dlq park <queue> <message-id…> --reason TEXT [--operator NAME]
 
   list            every DLQ and the exceptions queue: depth, messages in flight, oldest message age, top error codes
   show <queue>    the messages of one queue (a name or a unique part of one, e.g. OrderToCashDlq, Exceptions):
                   event type, entity, correlation id, error code and message, rule/target, receive count
+  park            move messages to the parking queue with a reason (list and replay them there: dlq show Parking)
 ${filterOptionsHelp}
 ${opsOptionsHelp}`;
 
 export async function runDlq(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...opsOptions, ...filterOptions },
+    options: { ...opsOptions, ...filterOptions, reason: { type: 'string' }, operator: { type: 'string' } },
     allowPositionals: true,
     strict: true,
   });
@@ -86,7 +90,27 @@ export async function runDlq(args: string[]): Promise<number> {
         );
       return 0;
     }
-    throw new Error('usage: concord dlq list | concord dlq show <queue> (see --help)');
+    if (verb === 'park') {
+      const messageIds = positionals.slice(2);
+      if (!queue || messageIds.length === 0)
+        throw new Error('usage: concord dlq park <queue> <message-id…> --reason TEXT (see --help)');
+      if (!values.reason)
+        throw new Error('parking needs --reason: it stays with the messages and in the audit');
+      const result = await parkMessages(await context.deps(), {
+        queueUrl: await resolveQueue(context.sqs, context.stage, queue),
+        parkingQueueUrl: await resolveQueue(context.sqs, context.stage, 'ParkingQueue'),
+        messageIds,
+        operator: values.operator ?? userInfo().username,
+        reason: values.reason,
+      });
+      if (values.json) printJson(result);
+      else {
+        console.log(`parked ${result.parked.length}: ${result.parked.join(', ') || '-'}`);
+        if (result.notFound.length) console.log(`not found: ${result.notFound.join(', ')}`);
+      }
+      return result.notFound.length > 0 ? 1 : 0;
+    }
+    throw new Error('usage: concord dlq list | show <queue> | park <queue> <message-id…> (see --help)');
   } finally {
     context.close();
   }

@@ -1,6 +1,10 @@
 /** `concord replay`: re-publish dead letters to the bus, filtered, rate-bounded, audited and resumable. */
-import { userInfo } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
 import { planReplay, resolveQueue, runReplay } from '../../functions/replay/replay';
 import { filterFrom, filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
@@ -10,6 +14,7 @@ export const replayHelp = `Re-publish the events of a dead-letter queue to the b
 
 usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--operator NAME] [options]
        concord replay <queue> --resume <replay id> --reason TEXT
+       concord replay <queue> --edit <message-id> [--patch file.json] --reason TEXT
 
   --dry-run       what would be replayed: counts by type and error, the entities, how many versions the flows
                   have seen before (their completed steps will be skipped); nothing is changed
@@ -17,11 +22,32 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
   --reason TEXT   why (an incident, a ticket); required for a real replay, recorded in the audit
   --operator NAME who (default: the login name)
   --resume ID     finish an interrupted replay: what it already re-published is deleted, not published again
+  --edit ID       open the message's event in $EDITOR (or apply --patch, a JSON merge patch), check it against
+                  its schema and publish it as a new event linked to the original (editof), then delete the message
 ${filterOptionsHelp}
 ${opsOptionsHelp}
 
 Each message is deleted only after its event is on the bus; the event keeps its id and carries replayid,
 replayof (the message id), replayby and replayreason. Ctrl-C stops after the event in hand.`;
+
+/** Opens the event in $EDITOR (or vi) and reads it back. */
+async function editInEditor(original: Record<string, unknown>): Promise<unknown> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'concord-edit-'));
+  const file = path.join(dir, `${String(original.id ?? 'event')}.json`);
+  try {
+    writeFileSync(file, `${JSON.stringify(original, null, 2)}\n`);
+    const editor = process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
+    const { status } = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
+    if (status !== 0) throw new Error(`${editor} exited with ${status}: nothing was published`);
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`the edited file is not JSON (${(error as Error).message}): nothing was published`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function progressBar(published: number, max: number | undefined): string {
   if (!max) return `replayed ${published}`;
@@ -41,6 +67,8 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       reason: { type: 'string' },
       operator: { type: 'string' },
       resume: { type: 'string' },
+      edit: { type: 'string' },
+      patch: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -56,6 +84,27 @@ export async function runReplayCommand(args: string[]): Promise<number> {
     const queueUrl = await resolveQueue(context.sqs, context.stage, queue);
     const filter = filterFrom(values);
     const max = maxFrom(values.max);
+    if (values.edit) {
+      if (!values.reason) throw new Error('an edit needs --reason: it goes into the audit');
+      const result = await editAndReplay(deps, {
+        queueUrl,
+        messageId: values.edit,
+        operator: values.operator ?? userInfo().username,
+        reason: values.reason,
+        edit: (original) =>
+          values.patch
+            ? Promise.resolve(mergePatch(original, JSON.parse(readFileSync(values.patch, 'utf8'))))
+            : editInEditor(original),
+      }).catch((error: unknown) => {
+        if (error instanceof EditRefusedError && error.violations.length > 0)
+          for (const violation of error.violations)
+            console.error(`  ${violation.path}: ${violation.message}`);
+        throw error;
+      });
+      if (values.json) printJson(result);
+      else console.log(`published the edited event as ${result.eventId}; the message is deleted`);
+      return 0;
+    }
     if (values['dry-run']) {
       const plan = await planReplay(deps, queueUrl, filter, max);
       if (values.json) printJson(plan);

@@ -8,6 +8,9 @@
  *     "since": "2h" }, "dryRun": true, "operator": "jane", "reason": "ERP outage INC-4711", "max": 100,
  *     "ratePerSec": 20 }
  *   { "action": "replay", "resume": "<replay id>", "queue": "ExceptionsQueue", "operator": "jane", "reason": "…" }
+ *   { "action": "park", "queue": "OrderToCashDlq", "messageIds": ["…"], "operator": "jane", "reason": "…" }
+ *   { "action": "edit", "queue": "ExceptionsQueue", "messageId": "…", "patch": { "data": { … } },
+ *     "operator": "jane", "reason": "…" }
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -17,6 +20,7 @@ import { parseJsonEnv, readEnv } from '../shared/config';
 import { parseTimeBound } from '../shared/ops/time-window';
 import type { DeadLetterFilter } from './dead-letters';
 import { OpsJournal } from './ops-journal';
+import { editAndReplay, mergePatch, parkMessages } from './park-and-edit';
 import { listDeadLetterQueues, peekQueue, planReplay, type ReplayDependencies, runReplay } from './replay';
 
 const env = readEnv([
@@ -43,7 +47,11 @@ const deps: ReplayDependencies = {
 
 /** The request, as the console sends it. */
 export interface ReplayLambdaRequest {
-  action: 'list' | 'show' | 'replay';
+  action: 'list' | 'show' | 'replay' | 'park' | 'edit';
+  messageIds?: string[];
+  messageId?: string;
+  /** A JSON merge patch (RFC 7386) applied to the event before it is checked and published. */
+  patch?: unknown;
   queue?: string;
   filter?: {
     type?: string;
@@ -107,7 +115,30 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
         signal,
       });
     }
+    case 'park':
+    case 'edit': {
+      if (!request.operator || !request.reason)
+        throw new Error(`${request.action} needs "operator" and "reason": they go into the audit`);
+      const { operator, reason } = request;
+      if (request.action === 'park')
+        return parkMessages(deps, {
+          queueUrl: queueUrl(request.queue),
+          parkingQueueUrl: queueUrl('ParkingQueue'),
+          messageIds: request.messageIds ?? [],
+          operator,
+          reason,
+        });
+      if (!request.messageId || request.patch === undefined)
+        throw new Error('an edit needs "messageId" and "patch" (a JSON merge patch of the event)');
+      return editAndReplay(deps, {
+        queueUrl: queueUrl(request.queue),
+        messageId: request.messageId,
+        operator,
+        reason,
+        edit: async (original) => mergePatch(original, request.patch),
+      });
+    }
     default:
-      throw new Error('"action" must be list, show or replay');
+      throw new Error('"action" must be list, show, replay, park or edit');
   }
 }

@@ -44,6 +44,8 @@ export class StatefulStack extends Stack {
   readonly versionTable: Table;
   /** Failed business transactions with the context to replay them. */
   readonly exceptionsQueue: Queue;
+  /** Dead letters set aside by an operator, with the reason. */
+  readonly parkingQueue: Queue;
   /** Who replayed, parked or edited what, when and why; and each replay's journal. */
   readonly opsAuditTable: Table;
 
@@ -154,6 +156,18 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     alarmOnFailures(this, 'ExceptionsQueue', this.exceptionsQueue, 'A workflow');
+    // Dead letters an operator set aside with a reason (`concord dlq park`), to replay once the cause is fixed.
+    this.parkingQueue = new Queue(this, 'ParkingQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: config.removalPolicy,
+    });
+    Validations.of(this.parkingQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'Operators park dead letters here by hand and replay them from here; nothing consumes it automatically',
+    });
     Validations.of(this.exceptionsQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -215,7 +215,7 @@ export class StatelessStack extends Stack {
    * deletes dead letters of this stack only, re-publishes to the stage bus, writes the ops audit.
    */
   private governedReplay(config: StageConfig, stateful: StatefulStack): ServiceFunction {
-    const queues = [...this.deadLetterQueues, stateful.exceptionsQueue];
+    const queues = [...this.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
     const replay = new ServiceFunction(this, 'Replay', {
       functionDir: 'replay',
       memorySizeMiB: 256,
@@ -232,6 +232,7 @@ export class StatelessStack extends Stack {
       ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       queues.map((queue) => queue.queueArn),
     );
+    replay.allow(['sqs:SendMessage'], [stateful.parkingQueue.queueArn]);
     return replay;
   }
 

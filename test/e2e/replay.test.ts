@@ -1,4 +1,12 @@
-import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { opsContext } from '../../cli/ops-context';
 import { runReplay } from '../../functions/replay/replay';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
@@ -187,6 +195,122 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     expect(audit.slice(0, 2).map((record) => [record.operator, record.reason, record.status])).toEqual([
       ['jane', 'INC-42 ERP outage', 'done'],
       ['jane', 'INC-42 ERP outage', 'done'],
+    ]);
+  }, 120_000);
+
+  it('parks a dead letter with a reason, edits an invalid one into a valid event, and replays the parked one later', async () => {
+    // Prepare: two more orders fail; the second one's dead letter is replaced by a copy whose event breaks its
+    // schema (no currency), as a mapping bug would leave it.
+    const [parked, broken] = [shopifyOrder(), shopifyOrder()];
+    await fetch(`${running.erpUrl}/_admin/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: '/reservations', kind: '5xx', rate: 1 }),
+    });
+    const secret = running.secrets.shopify?.[0] as string;
+    for (const order of [parked, broken])
+      await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order));
+    const deadline = Date.now() + 60_000;
+    while ((await exceptionsDepth()) < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    await fetch(`${running.erpUrl}/_admin/faults`, { method: 'DELETE' });
+    const letters = (await ops(['dlq', 'show', 'Exceptions', '--json'])).json as {
+      messageId: string;
+      entity: string;
+      entry: { detail: { data: Record<string, unknown> } };
+    }[];
+    const parkedLetter = letters.find((letter) => letter.entity === `order/${parked.id}`);
+    const brokenLetter = letters.find((letter) => letter.entity === `order/${broken.id}`);
+    const context = opsContext({ endpoint: env.AWS_ENDPOINT_URL });
+    const { sqs } = context;
+    const queueUrl = (
+      ((await ops(['dlq', 'list', '--json'])).json as { name: string; url: string }[]).find((queue) =>
+        queue.name.includes('ExceptionsQueue'),
+      ) as { url: string }
+    ).url;
+    const { currency: _currency, ...dataWithoutCurrency } = brokenLetter?.entry.detail.data ?? {};
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+    );
+    const original = Messages.find((message) => message.MessageId === brokenLetter?.messageId);
+    const body = JSON.parse(original?.Body ?? '{}');
+    const { MessageId: invalidId } = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ ...body, event: { ...body.event, data: dataWithoutCurrency } }),
+      }),
+    );
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: original?.ReceiptHandle }));
+    for (const message of Messages.filter((candidate) => candidate !== original))
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    context.close();
+    const dir = mkdtempSync(path.join(tmpdir(), 'concord-patch-'));
+    writeFileSync(path.join(dir, 'still-broken.json'), JSON.stringify({ data: { currency: 'usd' } }));
+    writeFileSync(path.join(dir, 'fix.json'), JSON.stringify({ data: { currency: 'USD' } }));
+    // Act
+    const park = await ops([
+      'dlq',
+      'park',
+      'Exceptions',
+      parkedLetter?.messageId as string,
+      '--reason',
+      'customer asked to wait',
+      '--json',
+    ]);
+    const inParking = (await ops(['dlq', 'show', 'Parking', '--json'])).json as {
+      parkedReason: string;
+      entity: string;
+    }[];
+    const refused = await ops([
+      'replay',
+      'Exceptions',
+      '--edit',
+      invalidId as string,
+      '--patch',
+      path.join(dir, 'still-broken.json'),
+      '--reason',
+      'fix currency',
+    ]);
+    const depthAfterRefusal = await exceptionsDepth();
+    const edited = await ops([
+      'replay',
+      'Exceptions',
+      '--edit',
+      invalidId as string,
+      '--patch',
+      path.join(dir, 'fix.json'),
+      '--reason',
+      'fix currency',
+      '--json',
+    ]);
+    const fromParking = await ops(['replay', 'Parking', '--reason', 'customer ready', '--json']);
+    rmSync(dir, { recursive: true, force: true });
+    // Assess
+    expect(park.json).toEqual({ parked: [parkedLetter?.messageId], notFound: [] });
+    expect(inParking).toEqual([
+      expect.objectContaining({ parkedReason: 'customer asked to wait', entity: `order/${parked.id}` }),
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('/data/currency');
+    expect(depthAfterRefusal).toBe(1);
+    expect(edited.json).toMatchObject({ eventId: expect.any(String) });
+    expect(fromParking.json).toMatchObject({ published: 1 });
+    for (const order of [parked, broken]) {
+      const documents = await waitForInvoice(String(order.id));
+      expect(documents.map((document) => document.type).sort()).toEqual(['invoice', 'sales-order']);
+    }
+    expect(await exceptionsDepth()).toBe(0);
+    const audit = (await ops(['audit', '--json'])).json as { action: string; reason: string }[];
+    expect(audit.slice(0, 3).map((record) => [record.action, record.reason])).toEqual([
+      ['replay', 'customer ready'],
+      ['edit', 'fix currency'],
+      ['park', 'customer asked to wait'],
     ]);
   }, 120_000);
 

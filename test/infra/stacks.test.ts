@@ -122,6 +122,7 @@ describe('StatefulStack', () => {
       'AWS::S3::Bucket QuarantineBucketFDBDA180',
       'AWS::S3::Bucket RawArchiveBucket5791F78D',
       'AWS::SQS::Queue ExceptionsQueue11F5B242',
+      'AWS::SQS::Queue ParkingQueue949A420A',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
       'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',
@@ -376,8 +377,9 @@ describe('StatelessStack (workflows)', () => {
     );
     const [statement] = deleting;
     expect(deleting).toHaveLength(1);
+    // This stack's dead-letter queues, the exceptions queue and the parking queue.
     expect(statement?.Resource).toHaveLength(
-      Object.keys(stateless.findResources('AWS::SQS::Queue')).length + 1,
+      Object.keys(stateless.findResources('AWS::SQS::Queue')).length + 2,
     );
   });
 
