@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { ReplayDependencies } from '../functions/replay/replay';
@@ -26,6 +27,7 @@ export interface OpsContext {
   sqs: SQSClient;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
+  s3: S3Client;
   deps(): Promise<ReplayDependencies>;
   close(): void;
 }
@@ -49,6 +51,8 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   const sqs = new SQSClient(config);
   const dynamodb = new DynamoDBClient(config);
   const events = new EventBridgeClient(config);
+  // Path-style: a local endpoint has no per-bucket host names.
+  const s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
   const table = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateful-${logicalName}`;
     let ExclusiveStartTableName: string | undefined;
@@ -67,6 +71,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     sqs,
     dynamodb,
     events,
+    s3,
     async deps() {
       const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
       return {
@@ -86,6 +91,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       sqs.destroy();
       dynamodb.destroy();
       events.destroy();
+      s3.destroy();
     },
   };
 }

@@ -4,8 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
 import { planReplay, resolveQueue, runReplay } from '../../functions/replay/replay';
+import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
 import { filterFrom, filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
@@ -15,6 +18,7 @@ export const replayHelp = `Re-publish the events of a dead-letter queue to the b
 usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--operator NAME] [options]
        concord replay <queue> --resume <replay id> --reason TEXT
        concord replay <queue> --edit <message-id> [--patch file.json] --reason TEXT
+       concord replay --from-archive --since T [--until T] [--source S] [--type T] [--sources FILE] --reason TEXT
 
   --dry-run       what would be replayed: counts by type and error, the entities, how many versions the flows
                   have seen before (their completed steps will be skipped); nothing is changed
@@ -22,6 +26,9 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
   --reason TEXT   why (an incident, a ticket); required for a real replay, recorded in the audit
   --operator NAME who (default: the login name)
   --resume ID     finish an interrupted replay: what it already re-published is deleted, not published again
+  --from-archive  map the webhooks received between --since and --until (now) again, from the raw archive and
+                  the quarantine, through the current mapping (or --sources FILE, a sources.json to try a fix with),
+                  and publish the events; what still cannot be mapped is listed, not published
   --edit ID       open the message's event in $EDITOR (or apply --patch, a JSON merge patch), check it against
                   its schema and publish it as a new event linked to the original (editof), then delete the message
 ${filterOptionsHelp}
@@ -49,6 +56,75 @@ async function editInEditor(original: Record<string, unknown>): Promise<unknown>
   }
 }
 
+/** `--from-archive`: the raw archive and quarantine of the stage, mapped again. */
+async function replayArchive(values: {
+  endpoint?: string;
+  stage?: string;
+  json?: boolean;
+  since?: string;
+  until?: string;
+  source?: string;
+  type?: string;
+  max?: string;
+  rate?: string;
+  'dry-run'?: boolean;
+  reason?: string;
+  operator?: string;
+  sources?: string;
+}): Promise<number> {
+  if (!values.since)
+    throw new Error('--from-archive needs --since (a duration such as 2h, or an ISO timestamp)');
+  if (!values['dry-run'] && !values.reason)
+    throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+  const sources = loadSourceRegistry(
+    values.sources ? JSON.parse(readFileSync(values.sources, 'utf8')) : undefined,
+  );
+  const context = opsContext(values);
+  try {
+    const { Buckets = [] } = await context.s3.send(new ListBucketsCommand({}));
+    const bucket = (name: string) => {
+      const found = Buckets.find((candidate) =>
+        candidate.Name?.startsWith(`concord-${context.stage}-stateful-${name}`),
+      )?.Name;
+      if (!found) throw new Error(`no ${name} for stage ${context.stage}: is it deployed?`);
+      return found;
+    };
+    const { since, until } = filterFrom({
+      since: values.since,
+      until: values.until ?? new Date().toISOString(),
+    });
+    const webhooks = await readArchive(
+      context.s3,
+      { archive: bucket('rawarchivebucket'), quarantine: bucket('quarantinebucket') },
+      [...sources.keys()],
+      since as Date,
+      until as Date,
+    );
+    const result = await replayFromArchive(await context.deps(), {
+      webhooks,
+      sources,
+      filter: filterFrom({ source: values.source, type: values.type }),
+      operator: values.operator ?? userInfo().username,
+      reason: values.reason ?? 'dry run',
+      dryRun: values['dry-run'],
+      max: maxFrom(values.max),
+      ratePerSec: values.rate === undefined ? undefined : Number(values.rate),
+    });
+    if (values.json) printJson(result);
+    else {
+      console.log(
+        `${result.webhooks} archived webhook(s); ${result.published} event(s) ${result.dryRun ? 'would be' : ''} published`,
+      );
+      printTable(['TYPE', 'COUNT'], Object.entries(result.byType));
+      for (const failure of result.unmappable)
+        console.log(`still unmappable ${failure.source} ${failure.deliveryIds.join(',')}: ${failure.reason}`);
+    }
+    return 0;
+  } finally {
+    context.close();
+  }
+}
+
 function progressBar(published: number, max: number | undefined): string {
   if (!max) return `replayed ${published}`;
   const width = 30;
@@ -69,11 +145,14 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       resume: { type: 'string' },
       edit: { type: 'string' },
       patch: { type: 'string' },
+      'from-archive': { type: 'boolean' },
+      sources: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   const [queue] = positionals;
+  if (values['from-archive']) return replayArchive(values);
   if (!queue) throw new Error('usage: concord replay <queue> [filters] --reason TEXT (see --help)');
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))

@@ -8,12 +8,10 @@ import {
   UnknownSourceError,
   UnsupportedMediaTypeError,
 } from '../shared/errors';
-import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { redactPii } from '../shared/events/pii';
-import { correlationIdFrom, newId } from '../shared/ids';
-import type { MappedDelivery } from '../shared/sources/mappers/mapped-delivery';
 import type { WebhookSource } from '../shared/sources/source-registry';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
+import { buildEvents, type NewEvent } from './canonical-events';
 import type {
   DedupeStore,
   EventPublisher,
@@ -22,9 +20,6 @@ import type {
   WebhookArchive,
   WebhookSecretSource,
 } from './ports';
-
-/** EventBridge's limit on one PutEvents entry since 2026-01. */
-export const eventBridgeMaxEntryBytes = 1_048_576;
 
 /** Everything the use case depends on. */
 export interface IngestDependencies {
@@ -112,34 +107,6 @@ function parseJson(body: Buffer): unknown {
   } catch (error) {
     throw new MalformedPayloadError(`Body is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-interface NewEvent {
-  deliveryId: string;
-  event: CanonicalEvent;
-}
-
-function buildEvents(request: WebhookRequest, deliveries: MappedDelivery[]): NewEvent[] {
-  const incomingCorrelationId = request.headers['x-correlation-id'];
-  return deliveries.flatMap((delivery) => {
-    if (delivery.kind !== 'event') return [];
-    const event = buildCanonicalEvent(delivery.draft, {
-      id: newId(),
-      correlationId: correlationIdFrom(incomingCorrelationId),
-      causationId: `${request.sourceName}:${delivery.deliveryId}`,
-    });
-    const violations = validateCanonicalEvent(event);
-    if (violations.length > 0) {
-      throw new SchemaViolationError(
-        `The ${event.type} event mapped from delivery ${delivery.deliveryId} violates its schema`,
-        violations,
-      );
-    }
-    const sizeBytes = Buffer.byteLength(JSON.stringify(event));
-    if (sizeBytes > eventBridgeMaxEntryBytes)
-      throw new PayloadTooLargeError(sizeBytes, eventBridgeMaxEntryBytes);
-    return [{ deliveryId: delivery.deliveryId, event }];
-  });
 }
 
 async function mapAndValidate(request: WebhookRequest, source: WebhookSource, deps: IngestDependencies) {

@@ -150,7 +150,10 @@ export interface DeadLetterFilter {
   until?: Date;
 }
 
-export function matchesFilter(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+export function matchesFilter(
+  letter: Pick<DeadLetter, 'eventType' | 'source' | 'errorCode' | 'entity' | 'sentAt'>,
+  filter: DeadLetterFilter,
+): boolean {
   if (filter.type) {
     const type = letter.eventType ?? '';
     const ok = filter.type.endsWith('*') ? type.startsWith(filter.type.slice(0, -1)) : type === filter.type;

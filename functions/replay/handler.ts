@@ -8,17 +8,21 @@
  *     "since": "2h" }, "dryRun": true, "operator": "jane", "reason": "ERP outage INC-4711", "max": 100,
  *     "ratePerSec": 20 }
  *   { "action": "replay", "resume": "<replay id>", "queue": "ExceptionsQueue", "operator": "jane", "reason": "…" }
+ *   { "action": "replayArchive", "since": "2h", "filter": { "source": "billing-hub" }, "dryRun": true }
  *   { "action": "park", "queue": "OrderToCashDlq", "messageIds": ["…"], "operator": "jane", "reason": "…" }
  *   { "action": "edit", "queue": "ExceptionsQueue", "messageId": "…", "patch": { "data": { … } },
  *     "operator": "jane", "reason": "…" }
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { parseJsonEnv, readEnv } from '../shared/config';
 import { parseTimeBound } from '../shared/ops/time-window';
+import { loadSourceRegistry } from '../shared/sources/source-registry';
 import type { DeadLetterFilter } from './dead-letters';
+import { readArchive, replayFromArchive } from './from-archive';
 import { OpsJournal } from './ops-journal';
 import { editAndReplay, mergePatch, parkMessages } from './park-and-edit';
 import { listDeadLetterQueues, peekQueue, planReplay, type ReplayDependencies, runReplay } from './replay';
@@ -28,10 +32,13 @@ const env = readEnv([
   'OPS_AUDIT_TABLE_NAME',
   'VERSION_TABLE_NAME',
   'DEAD_LETTER_QUEUE_URLS',
+  'ARCHIVE_BUCKET_NAME',
+  'QUARANTINE_BUCKET_NAME',
 ]);
 const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_URLS) as string[];
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
+const s3 = new S3Client({});
 const deps: ReplayDependencies = {
   sqs,
   events: new EventBridgeClient({}),
@@ -47,7 +54,10 @@ const deps: ReplayDependencies = {
 
 /** The request, as the console sends it. */
 export interface ReplayLambdaRequest {
-  action: 'list' | 'show' | 'replay' | 'park' | 'edit';
+  action: 'list' | 'show' | 'replay' | 'replayArchive' | 'park' | 'edit';
+  /** replayArchive: the window of webhooks received, as in the filter (duration or ISO timestamp). */
+  since?: string;
+  until?: string;
   messageIds?: string[];
   messageId?: string;
   /** A JSON merge patch (RFC 7386) applied to the event before it is checked and published. */
@@ -113,6 +123,29 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
         ratePerSec: request.ratePerSec,
         replayId: request.resume,
         signal,
+      });
+    }
+    case 'replayArchive': {
+      if (!request.since) throw new Error('"since" is required: a duration such as 2h, or an ISO timestamp');
+      if (!request.dryRun && (!request.operator || !request.reason))
+        throw new Error('a replay needs "operator" and "reason": they go into the audit');
+      const sources = loadSourceRegistry();
+      const webhooks = await readArchive(
+        s3,
+        { archive: env.ARCHIVE_BUCKET_NAME, quarantine: env.QUARANTINE_BUCKET_NAME },
+        [...sources.keys()],
+        parseTimeBound(request.since),
+        request.until ? parseTimeBound(request.until) : new Date(),
+      );
+      return replayFromArchive(deps, {
+        webhooks,
+        sources,
+        filter: filterOf({ ...request, filter: { ...request.filter, since: undefined, until: undefined } }),
+        operator: request.operator ?? 'dry run',
+        reason: request.reason ?? 'dry run',
+        dryRun: request.dryRun,
+        max: request.max,
+        ratePerSec: request.ratePerSec,
       });
     }
     case 'park':

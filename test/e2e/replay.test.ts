@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -8,10 +8,11 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { opsContext } from '../../cli/ops-context';
+import { signWebhook } from '../../cli/webhook-signing';
 import { runReplay } from '../../functions/replay/replay';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { concord } from './support/concord-cli';
-import { postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
+import { drainQueue, observeBus, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
 import { shopifyOrder } from './support/shopify-orders';
 
 interface QueueSummary {
@@ -313,6 +314,88 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       ['park', 'customer asked to wait'],
     ]);
   }, 120_000);
+
+  it('replays from the raw archive through a fixed mapping what the old one quarantined', async () => {
+    // Prepare: a payment without a currency, which the current declared mapping cannot map (422, quarantined).
+    const payment = JSON.parse(
+      readFileSync(path.join(__dirname, '../fixtures/billing-hub/payment-succeeded.json'), 'utf8'),
+    );
+    payment.data.id = `pay_${Date.now()}`;
+    delete payment.data.currency;
+    const body = JSON.stringify({ ...payment, timestamp: new Date().toISOString() });
+    const url = `${running.platform.apiUrl}/webhooks/billing-hub`;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signWebhook('standard-webhooks', running.secrets['billing-hub']?.[0] as string, body, url),
+      },
+      body,
+    });
+    const observer = await observeBus(running.clients, 'observe-archive-replay', {
+      'detail-type': ['billing.payment.succeeded.v1'],
+      detail: { replayid: [{ exists: true }] },
+    });
+    // The fix: a payment without a currency is in the account's currency, USD.
+    const sources = JSON.parse(
+      readFileSync(path.join(__dirname, '../../schemas/governance/sources.json'), 'utf8'),
+    );
+    const succeeded = sources.sources['billing-hub'].declared.types['payment.succeeded'];
+    succeeded.data = succeeded.data.replace(
+      '$uppercase(data.currency)',
+      "$uppercase(data.currency ? data.currency : 'usd')",
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'concord-sources-'));
+    writeFileSync(path.join(dir, 'sources.json'), JSON.stringify(sources));
+    // Act
+    const before = await ops([
+      'replay',
+      '--from-archive',
+      '--since',
+      '10m',
+      '--source',
+      'billing-hub',
+      '--dry-run',
+      '--json',
+    ]);
+    const replayed = await ops([
+      'replay',
+      '--from-archive',
+      '--since',
+      '10m',
+      '--source',
+      'billing-hub',
+      '--sources',
+      path.join(dir, 'sources.json'),
+      '--reason',
+      'currency mapping fix',
+      '--json',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+    const deadline = Date.now() + 15_000;
+    let events: { detail: { data: { paymentId: string; currency: string }; replayreason: string } }[] = [];
+    while (events.length === 0 && Date.now() < deadline) {
+      events = (await drainQueue(running.clients.sqs, observer)) as typeof events;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Assess
+    expect(response.status).toBe(422);
+    expect(before.json.unmappable).toEqual([
+      expect.objectContaining({ source: 'billing-hub', reason: expect.stringContaining('/data') }),
+    ]);
+    expect(replayed.json).toMatchObject({
+      published: 1,
+      unmappable: [],
+      byType: { 'billing.payment.succeeded.v1': 1 },
+    });
+    expect(
+      events.map((event) => [
+        event.detail.data.paymentId,
+        event.detail.data.currency,
+        event.detail.replayreason,
+      ]),
+    ).toEqual([[payment.data.id, 'USD', 'currency mapping fix']]);
+  }, 60_000);
 
   async function waitForInvoice(externalRef: string) {
     const deadline = Date.now() + 30_000;
