@@ -5,12 +5,14 @@ import { dlqHelp, runDlq } from './commands/dlq';
 import { replayHelp, runReplayCommand } from './commands/replay';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
+import { runTrace, traceHelp } from './commands/trace';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   audit: { run: runAudit, help: auditHelp },
   dev: { run: runDev, help: devHelp },
   dlq: { run: runDlq, help: dlqHelp },
   replay: { run: runReplayCommand, help: replayHelp },
+  trace: { run: runTrace, help: traceHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
 };

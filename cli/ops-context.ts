@@ -28,6 +28,8 @@ export interface OpsContext {
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   s3: S3Client;
+  /** The physical name of a stateful table (OpsAuditTable, VersionTable, …). */
+  tableName(logicalName: string): Promise<string>;
   deps(): Promise<ReplayDependencies>;
   close(): void;
 }
@@ -72,6 +74,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     dynamodb,
     events,
     s3,
+    tableName: table,
     async deps() {
       const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
       return {

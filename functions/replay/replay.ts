@@ -201,6 +201,8 @@ export interface ReplayResult {
   notReplayable: number;
   failed: { messageId: string; error: string }[];
   interrupted: boolean;
+  /** The entities replayed (the first 1,000), so that `concord trace` finds the replay in the audit. */
+  entities: string[];
 }
 
 async function publish(
@@ -258,6 +260,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     notReplayable: 0,
     failed: [],
     interrupted: false,
+    entities: [],
   };
   const save = (status: AuditRecord['status']) =>
     journal[earlier || status !== 'running' ? 'update' : 'record']({
@@ -314,6 +317,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         }
         await remove();
         result.published += 1;
+        if (letter.entity && result.entities.length < 1000) result.entities.push(letter.entity);
         request.onProgress?.({ published: result.published, max: request.max });
       }
     }

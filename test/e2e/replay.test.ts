@@ -397,6 +397,40 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     ).toEqual([[payment.data.id, 'USD', 'currency mapping fix']]);
   }, 60_000);
 
+  it('traces one order through ingest, the failed and the replayed workflow, the ERP and the version gate', async () => {
+    // Prepare: the first order failed in the outage and was booked by a replay (above).
+    const [order] = orders;
+    const options = [
+      '--data-dir',
+      running.platform.runtime.options.dataDir,
+      '--erp-url',
+      running.erpUrl,
+      '--json',
+    ];
+    // Act
+    const byOrder = await ops(['trace', String(order?.id), ...options]);
+    const [correlationId] = byOrder.json.subject.correlationIds as string[];
+    const byCorrelation = await ops(['trace', correlationId as string, ...options]);
+    const table = await ops(['trace', String(order?.id), ...options.slice(0, -1)]);
+    // Assess
+    const what = (byOrder.json.entries as { where: string; what: string }[]).map(
+      (entry) => `${entry.where}: ${entry.what}`,
+    );
+    expect(what).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^IngestWebhook: events published: commerce\.order\.placed\.v1$/),
+        expect.stringMatching(/^ErpAdapter: erp step failed: order-to-cash reserveInventory$/),
+        expect.stringMatching(/^ErpAdapter: erp step done: order-to-cash createSalesOrder$/),
+        expect.stringMatching(/^ERP: sales-order SO-\d+ INVOICED/),
+        expect.stringMatching(/^ERP: invoice INV-\d+ OPEN/),
+        expect.stringMatching(/^version gate: order\/\d+ at version \d+$/),
+        'ops audit: replay by jane: INC-42 ERP outage',
+      ]),
+    );
+    expect(byCorrelation.json.subject.entities).toEqual([`order/${order?.id}`]);
+    expect(table.stdout).toMatch(/^TIME\s+WHERE\s+WHAT$/m);
+  });
+
   async function waitForInvoice(externalRef: string) {
     const deadline = Date.now() + 30_000;
     for (;;) {

@@ -383,6 +383,16 @@ describe('StatelessStack (workflows)', () => {
     );
   });
 
+  it('gives every queue a function consumes a redrive policy', () => {
+    const queues = stateless.findResources('AWS::SQS::Queue');
+    for (const mapping of Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))) {
+      const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': string[] })[
+        'Fn::GetAtt'
+      ][0] as string;
+      expect(queues[queueId]?.Properties.RedrivePolicy).toBeDefined();
+    }
+  });
+
   it('gives every rule target a dead-letter queue', () => {
     const rules = Object.values(stateless.findResources('AWS::Events::Rule'));
     const targets = rules.flatMap((rule) => rule.Properties.Targets as { DeadLetterConfig?: unknown }[]);

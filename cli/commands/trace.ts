@@ -1,0 +1,61 @@
+/** `concord trace`: the timeline of one business transaction. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
+import { printJson, printTable } from '../table-output';
+import { traceSubject, traceTimeline } from '../trace-timeline';
+
+export const traceHelp = `The timeline of one business transaction, by correlation id or order id.
+
+usage: concord trace <correlation-id | order id | entity> [--data-dir DIR] [--erp-url URL] [options]
+
+  <order id>      5820741173332 (the platform's id), or an entity such as order/5820741173332 or payment/pi_…
+  --data-dir DIR  the embedded runtime's data (function logs; env CONCORD_DATA_DIR, default .concord)
+  --erp-url URL   the ERP sandbox, for the order's documents (env CONCORD_ERP_URL; default http://127.0.0.1:4100
+                  on the local stage)
+${opsOptionsHelp}
+
+It joins the function log lines that name the transaction (ingest, each workflow step, write-back), the version
+gate's record, the ERP's documents, every dead letter about it and the ops audit. On AWS the function logs are in
+CloudWatch Logs: query them with Logs Insights for the correlation id (docs/runbooks/replay.md).`;
+
+export async function runTrace(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...opsOptions, 'data-dir': { type: 'string' }, 'erp-url': { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [designation] = positionals;
+  if (!designation) throw new Error('usage: concord trace <correlation-id | order id> (see --help)');
+  const context = opsContext(values);
+  try {
+    const local = context.stage === 'local';
+    const erpUrl =
+      values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? (local ? 'http://127.0.0.1:4100' : undefined);
+    const dataDir = values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? (local ? '.concord' : undefined);
+    const timeline = await traceTimeline(traceSubject(designation), {
+      logDir: dataDir ? path.join(path.resolve(dataDir), 'logs') : undefined,
+      sqs: context.sqs,
+      stage: context.stage,
+      dynamodb: context.dynamodb,
+      versionTable: await context.tableName('VersionTable'),
+      journal: (await context.deps()).journal,
+      erp: erpUrl ? new SandboxErpConnector({ baseUrl: erpUrl }) : undefined,
+    });
+    if (values.json) printJson(timeline);
+    else {
+      console.log(
+        `correlation ${timeline.subject.correlationIds.join(', ') || '-'}; entity ${timeline.subject.entities.join(', ') || '-'}`,
+      );
+      printTable(
+        ['TIME', 'WHERE', 'WHAT'],
+        timeline.entries.map((entry) => [entry.at, entry.where, entry.what]),
+      );
+    }
+    return timeline.entries.length > 0 ? 0 : 1;
+  } finally {
+    context.close();
+  }
+}

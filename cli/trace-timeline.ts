@@ -1,0 +1,160 @@
+/**
+ * One business transaction's timeline, by correlation id or entity (an order id is `order/<id>`): the function log
+ * lines that name it (ingest, every workflow step, write-back), its version record, the ERP documents, every dead
+ * letter about it and every ops action that touched it, in time order.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { OpsJournal } from '../functions/replay/ops-journal';
+import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
+import type { ErpPort } from '../functions/shared/erp/erp-port';
+
+/** One thing that happened. */
+export interface TimelineEntry {
+  at: string;
+  where: string;
+  what: string;
+}
+
+/** What a trace starts from, and what it found out along the way. */
+export interface TraceSubject {
+  correlationIds: Set<string>;
+  entities: Set<string>;
+}
+
+/** `01M8…` (a ULID) is a correlation id; `order/123` an entity; a bare number an order id. */
+export function traceSubject(designation: string): TraceSubject {
+  if (designation.includes('/')) return { correlationIds: new Set(), entities: new Set([designation]) };
+  if (/^\d+$/.test(designation))
+    return { correlationIds: new Set(), entities: new Set([`order/${designation}`]) };
+  return { correlationIds: new Set([designation]), entities: new Set() };
+}
+
+interface LogLine {
+  timestamp?: string;
+  message?: string;
+  correlationId?: string;
+  businessKey?: string;
+  operation?: string;
+  flow?: string;
+  events?: { subject?: string; correlationId?: string; type?: string }[];
+  externalRef?: string;
+  status?: string;
+  platform?: string;
+}
+
+function mentions(line: LogLine, subject: TraceSubject): boolean {
+  if (line.correlationId && subject.correlationIds.has(line.correlationId)) return true;
+  if (line.businessKey && subject.entities.has(line.businessKey)) return true;
+  return (line.events ?? []).some(
+    (event) =>
+      (event.correlationId && subject.correlationIds.has(event.correlationId)) ||
+      (event.subject && subject.entities.has(event.subject)),
+  );
+}
+
+/** Lines of the local runtime's function logs (`<data-dir>/logs/<function>.log`) about the transaction. */
+export function localLogEntries(logDir: string, subject: TraceSubject): TimelineEntry[] {
+  if (!existsSync(logDir)) return [];
+  const entries: TimelineEntry[] = [];
+  const files = readdirSync(logDir).filter((file) => file.endsWith('.log'));
+  // Two passes: a line found by correlation id names the entity (and the reverse), which finds more lines.
+  for (let pass = 0; pass < 2; pass += 1) {
+    entries.length = 0;
+    for (const file of files) {
+      const where = file.replace(/^Concord-[a-z]+-Stateless-/, '').replace(/Function[A-Z0-9]+.*$/, '');
+      for (const text of readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
+        if (!text.startsWith('{')) continue;
+        let line: LogLine;
+        try {
+          line = JSON.parse(text) as LogLine;
+        } catch {
+          continue;
+        }
+        if (!mentions(line, subject)) continue;
+        for (const event of line.events ?? []) {
+          if (event.subject) subject.entities.add(event.subject);
+          if (event.correlationId) subject.correlationIds.add(event.correlationId);
+        }
+        if (line.businessKey) subject.entities.add(line.businessKey);
+        if (line.correlationId) subject.correlationIds.add(line.correlationId);
+        const detail = [
+          line.flow,
+          line.operation,
+          line.events?.map((event) => event.type).join(','),
+          line.platform && `${line.platform} ${line.status}`,
+        ]
+          .filter(Boolean)
+          .join(' ');
+        entries.push({
+          at: line.timestamp ?? '',
+          where,
+          what: `${line.message ?? ''}${detail ? `: ${detail}` : ''}`,
+        });
+      }
+    }
+  }
+  return entries;
+}
+
+export async function traceTimeline(
+  subject: TraceSubject,
+  sources: {
+    logDir?: string;
+    sqs: SQSClient;
+    stage: string;
+    dynamodb: DynamoDBClient;
+    versionTable: string;
+    journal: OpsJournal;
+    erp?: Pick<ErpPort, 'listDocuments'>;
+  },
+): Promise<{ subject: { correlationIds: string[]; entities: string[] }; entries: TimelineEntry[] }> {
+  const entries: TimelineEntry[] = sources.logDir ? localLogEntries(sources.logDir, subject) : [];
+  for (const url of await deadLetterQueueUrls(sources.sqs, sources.stage)) {
+    for (const letter of await peekQueue(sources.sqs, url, 1000)) {
+      const about =
+        (letter.correlationId && subject.correlationIds.has(letter.correlationId)) ||
+        (letter.entity && subject.entities.has(letter.entity));
+      if (!about) continue;
+      if (letter.entity) subject.entities.add(letter.entity);
+      entries.push({
+        at: letter.sentAt.toISOString(),
+        where: url.split('/').at(-1) ?? url,
+        what: `dead letter ${letter.messageId}: ${letter.eventType ?? '?'} ${letter.errorCode ?? ''} ${letter.failedStep ?? ''}`.trim(),
+      });
+    }
+  }
+  for (const entity of subject.entities) {
+    const { Item } = await sources.dynamodb.send(
+      new GetItemCommand({ TableName: sources.versionTable, Key: { subject: { S: entity } } }),
+    );
+    if (Item?.updatedAt?.S)
+      entries.push({
+        at: Item.updatedAt.S,
+        where: 'version gate',
+        what: `${entity} at version ${Item.entityVersion?.N ?? '-'}${Item.staleDrops?.N ? `, ${Item.staleDrops.N} stale update(s) dropped` : ''}`,
+      });
+    const [kind, id] = entity.split('/');
+    if (sources.erp && kind === 'order' && id)
+      for (const document of await sources.erp.listDocuments({ externalRef: id }))
+        entries.push({
+          at: document.createdAt,
+          where: 'ERP',
+          what: `${document.type} ${document.number} ${document.status} ${document.amount} ${document.currency}`,
+        });
+  }
+  const needles = [...subject.correlationIds, ...subject.entities];
+  for (const record of await sources.journal.list(500))
+    if (needles.some((needle) => JSON.stringify(record).includes(needle)))
+      entries.push({
+        at: record.at,
+        where: 'ops audit',
+        what: `${record.action} by ${record.operator}: ${record.reason}`,
+      });
+  return {
+    subject: { correlationIds: [...subject.correlationIds], entities: [...subject.entities] },
+    entries: entries.sort((a, b) => a.at.localeCompare(b.at)),
+  };
+}
