@@ -1,6 +1,4 @@
 /** The filter options `concord dlq show` and `concord replay` share. */
-import type { DeadLetterFilter } from '../functions/replay/dead-letters';
-import { parseTimeBound } from '../functions/shared/ops/time-window';
 
 export const filterOptions = {
   type: { type: 'string' },
@@ -19,24 +17,6 @@ export const filterOptionsHelp = `  --type T       event type, exact or a prefix
   --since T       messages that failed since T: a duration (15m, 2h, 3d) or an ISO timestamp
   --until T       … until T
   --max N         at most N messages`;
-
-export function filterFrom(values: {
-  type?: string;
-  source?: string;
-  error?: string;
-  entity?: string;
-  since?: string;
-  until?: string;
-}): DeadLetterFilter {
-  return {
-    ...(values.type ? { type: values.type } : {}),
-    ...(values.source ? { source: values.source } : {}),
-    ...(values.error ? { error: values.error } : {}),
-    ...(values.entity ? { entity: values.entity } : {}),
-    ...(values.since ? { since: parseTimeBound(values.since) } : {}),
-    ...(values.until ? { until: parseTimeBound(values.until) } : {}),
-  };
-}
 
 export function maxFrom(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -1,7 +1,7 @@
 /** `concord dlq list|show`: what failed, where, and why. */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { matchesFilter } from '../../functions/replay/dead-letters';
+import { matchesFilter, parseFilter } from '../../functions/replay/dead-letters';
 import { parkMessages } from '../../functions/replay/park-and-edit';
 import {
   deadLetterQueueUrls,
@@ -9,7 +9,7 @@ import {
   peekQueue,
   resolveQueue,
 } from '../../functions/replay/replay';
-import { filterFrom, filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
+import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { formatAge, printJson, printTable } from '../table-output';
 
@@ -58,7 +58,7 @@ export async function runDlq(args: string[]): Promise<number> {
     if (verb === 'show') {
       if (!queue) throw new Error('usage: concord dlq show <queue> [filters] (see --help)');
       const url = await resolveQueue(context.sqs, context.stage, queue);
-      const filter = filterFrom(values);
+      const filter = parseFilter(values);
       const letters = (await peekQueue(context.sqs, url, 10_000))
         .filter((letter) => matchesFilter(letter, filter))
         .slice(0, maxFrom(values.max));

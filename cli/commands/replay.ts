@@ -5,11 +5,12 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { parseFilter } from '../../functions/replay/dead-letters';
 import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
 import { planReplay, resolveQueue, runReplay } from '../../functions/replay/replay';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
-import { filterFrom, filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
+import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
@@ -89,7 +90,7 @@ async function replayArchive(values: {
       if (!found) throw new Error(`no ${name} for stage ${context.stage}: is it deployed?`);
       return found;
     };
-    const { since, until } = filterFrom({
+    const { since, until } = parseFilter({
       since: values.since,
       until: values.until ?? new Date().toISOString(),
     });
@@ -103,7 +104,7 @@ async function replayArchive(values: {
     const result = await replayFromArchive(await context.deps(), {
       webhooks,
       sources,
-      filter: filterFrom({ source: values.source, type: values.type }),
+      filter: parseFilter({ source: values.source, type: values.type }),
       operator: values.operator ?? userInfo().username,
       reason: values.reason ?? 'dry run',
       dryRun: values['dry-run'],
@@ -161,7 +162,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
   try {
     const deps = await context.deps();
     const queueUrl = await resolveQueue(context.sqs, context.stage, queue);
-    const filter = filterFrom(values);
+    const filter = parseFilter(values);
     const max = maxFrom(values.max);
     if (values.edit) {
       if (!values.reason) throw new Error('an edit needs --reason: it goes into the audit');

@@ -5,6 +5,7 @@
  * event). Each becomes the bus event to re-publish plus what an operator filters and reads on.
  */
 import type { Message } from '@aws-sdk/client-sqs';
+import { parseTimeBound } from '../shared/ops/time-window';
 
 /** The bus entry a dead letter re-publishes. */
 export interface BusEntry {
@@ -168,4 +169,25 @@ export function matchesFilter(
   if (filter.since && letter.sentAt < filter.since) return false;
   if (filter.until && letter.sentAt > filter.until) return false;
   return true;
+}
+
+/** A filter as people and consoles write it: times are durations back from now (`2h`) or ISO timestamps. */
+export interface FilterInput {
+  type?: string;
+  source?: string;
+  error?: string;
+  entity?: string;
+  since?: string;
+  until?: string;
+}
+
+export function parseFilter(input: FilterInput = {}): DeadLetterFilter {
+  return {
+    ...(input.type ? { type: input.type } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    ...(input.error ? { error: input.error } : {}),
+    ...(input.entity ? { entity: input.entity } : {}),
+    ...(input.since ? { since: parseTimeBound(input.since) } : {}),
+    ...(input.until ? { until: parseTimeBound(input.until) } : {}),
+  };
 }

@@ -5,7 +5,6 @@
  * where a mapping bug sends what it could not map). Events the mapping still cannot make are reported, not published.
  */
 import { gunzipSync } from 'node:zlib';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { buildEvents } from '../ingest-webhook/canonical-events';
 import type { RawWebhookRecord } from '../ingest-webhook/ports';
@@ -15,6 +14,7 @@ import type { WebhookSource } from '../shared/sources/source-registry';
 import { busSourceOf, type DeadLetterFilter, matchesFilter } from './dead-letters';
 import { createRateLimiter } from './rate-limiter';
 import type { ReplayDependencies } from './replay';
+import { publishReplayed } from './replay-io';
 
 /** An archived webhook and where it was found. */
 export interface ArchivedWebhook {
@@ -159,26 +159,20 @@ export async function replayFromArchive(
         continue;
       }
       await limiter.take();
-      const detail = {
-        ...event,
-        replayid: result.replayId,
-        replayof: key,
-        replayby: request.operator,
-        replayreason: request.reason,
-      };
-      const { FailedEntryCount, Entries = [] } = await deps.events.send(
-        new PutEventsCommand({
-          Entries: [
-            {
-              EventBusName: deps.busName,
-              Source: busSourceOf(event.type),
-              DetailType: event.type,
-              Detail: JSON.stringify(detail),
-            },
-          ],
-        }),
+      await publishReplayed(
+        deps,
+        {
+          source: busSourceOf(event.type),
+          detailType: event.type,
+          detail: event as unknown as Record<string, unknown>,
+        },
+        {
+          replayid: result.replayId,
+          replayof: key,
+          replayby: request.operator,
+          replayreason: request.reason,
+        },
       );
-      if (FailedEntryCount) throw new Error(`PutEvents refused ${event.type}: ${Entries[0]?.ErrorMessage}`);
       result.published += 1;
     }
   }

@@ -21,7 +21,7 @@ import type { Context } from 'aws-lambda';
 import { parseJsonEnv, readEnv } from '../shared/config';
 import { parseTimeBound } from '../shared/ops/time-window';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
-import type { DeadLetterFilter } from './dead-letters';
+import { type FilterInput, parseFilter } from './dead-letters';
 import { readArchive, replayFromArchive } from './from-archive';
 import { OpsJournal } from './ops-journal';
 import { editAndReplay, mergePatch, parkMessages } from './park-and-edit';
@@ -63,14 +63,7 @@ export interface ReplayLambdaRequest {
   /** A JSON merge patch (RFC 7386) applied to the event before it is checked and published. */
   patch?: unknown;
   queue?: string;
-  filter?: {
-    type?: string;
-    source?: string;
-    error?: string;
-    entity?: string;
-    since?: string;
-    until?: string;
-  };
+  filter?: FilterInput;
   dryRun?: boolean;
   operator?: string;
   reason?: string;
@@ -89,15 +82,6 @@ function queueUrl(designation: string | undefined): string {
   return matches[0] as string;
 }
 
-function filterOf(request: ReplayLambdaRequest): DeadLetterFilter {
-  const { since, until, ...rest } = request.filter ?? {};
-  return {
-    ...rest,
-    ...(since ? { since: parseTimeBound(since) } : {}),
-    ...(until ? { until: parseTimeBound(until) } : {}),
-  };
-}
-
 export async function handler(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
   switch (request?.action) {
     case 'list':
@@ -109,14 +93,14 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
       );
     case 'replay': {
       const url = queueUrl(request.queue);
-      if (request.dryRun) return planReplay(deps, url, filterOf(request), request.max);
+      if (request.dryRun) return planReplay(deps, url, parseFilter(request.filter), request.max);
       if (!request.operator || !request.reason)
         throw new Error('a replay needs "operator" and "reason": they go into the audit');
       // Stop a minute before Lambda would kill the invocation: the journal then says where to resume.
       const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 60_000));
       return runReplay(deps, {
         queueUrl: url,
-        filter: filterOf(request),
+        filter: parseFilter(request.filter),
         operator: request.operator,
         reason: request.reason,
         max: request.max,
@@ -140,7 +124,7 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
       return replayFromArchive(deps, {
         webhooks,
         sources,
-        filter: filterOf({ ...request, filter: { ...request.filter, since: undefined, until: undefined } }),
+        filter: parseFilter({ ...request.filter, since: undefined, until: undefined }),
         operator: request.operator ?? 'dry run',
         reason: request.reason ?? 'dry run',
         dryRun: request.dryRun,

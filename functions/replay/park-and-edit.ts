@@ -1,15 +1,7 @@
-/**
- * The two hand-made remedies for a dead letter that a plain replay cannot fix: park it (set it aside with a reason,
- * to replay later from the parking queue) or edit its event (re-validate against its schema and publish it as a new
- * event linked to the original). Both are audited; both delete the original message only once the remedy holds.
- */
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
-  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   type Message,
   type MessageAttributeValue,
-  ReceiveMessageCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -17,6 +9,7 @@ import { validateCanonicalEvent } from '../shared/events/envelope';
 import { newId } from '../shared/ids';
 import { busSourceOf, readDeadLetter } from './dead-letters';
 import type { ReplayDependencies } from './replay';
+import { publishReplayed, receiveBatch, releaseMessages } from './replay-io';
 
 /** Receives messages (hidden for `visibilitySec`) until every wanted id is found or the queue has no new one. */
 async function takeMessages(
@@ -29,16 +22,7 @@ async function takeMessages(
   const others: Message[] = [];
   const seen = new Set<string>();
   while (found.length < wanted.size) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: visibilitySec,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
+    const Messages = await receiveBatch(sqs, queueUrl, visibilitySec);
     const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
     if (fresh.length === 0) break;
     for (const message of fresh) {
@@ -47,19 +31,6 @@ async function takeMessages(
     }
   }
   return { found, others };
-}
-
-async function release(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
-  for (const message of messages)
-    await sqs
-      .send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: queueUrl,
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: 0,
-        }),
-      )
-      .catch(() => {});
 }
 
 /** Moves messages to the parking queue with the reason; what cannot be found is reported, not guessed. */
@@ -98,7 +69,7 @@ export async function parkMessages(
       parked.push(message.MessageId ?? '');
     }
   } finally {
-    await release(deps.sqs, request.queueUrl, others);
+    await releaseMessages(deps.sqs, request.queueUrl, others);
   }
   const notFound = request.messageIds.filter((id) => !parked.includes(id));
   await deps.journal.record({
@@ -155,7 +126,7 @@ export async function editAndReplay(
   const queue = request.queueUrl.split('/').at(-1) ?? request.queueUrl;
   // Held for the editor's time: nobody else replays it meanwhile.
   const { found, others } = await takeMessages(deps.sqs, request.queueUrl, new Set([request.messageId]), 900);
-  await release(deps.sqs, request.queueUrl, others);
+  await releaseMessages(deps.sqs, request.queueUrl, others);
   const [message] = found;
   if (!message) throw new EditRefusedError(`no message ${request.messageId} in ${queue}`);
   try {
@@ -165,40 +136,36 @@ export async function editAndReplay(
     const edited = await request.edit(original);
     if (edited === null || typeof edited !== 'object' || Array.isArray(edited))
       throw new EditRefusedError('the edited event must be a JSON object');
-    const editId = newId();
-    const event: Record<string, unknown> & { id: string } = {
-      ...(edited as Record<string, unknown>),
-      id: newId(),
-      editof: String(original.id ?? ''),
-      replayid: editId,
+    const metadata = {
+      replayid: newId(),
       replayof: request.messageId,
       replayby: request.operator,
       replayreason: request.reason,
     };
-    const violations = validateCanonicalEvent(event as unknown as { type: string; data: unknown });
+    const event: Record<string, unknown> & { id: string } = {
+      ...(edited as Record<string, unknown>),
+      id: newId(),
+      editof: String(original.id ?? ''),
+    };
+    const violations = validateCanonicalEvent({ ...event, ...metadata } as unknown as {
+      type: string;
+      data: unknown;
+    });
     if (violations.length > 0)
       throw new EditRefusedError(
-        `the edited event does not match its schema; nothing was published`,
+        'the edited event does not match its schema; nothing was published',
         violations,
       );
-    const { FailedEntryCount, Entries = [] } = await deps.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: deps.busName,
-            Source: busSourceOf(String(event.type)),
-            DetailType: String(event.type),
-            Detail: JSON.stringify(event),
-          },
-        ],
-      }),
+    const busEventId = await publishReplayed(
+      deps,
+      { source: busSourceOf(String(event.type)), detailType: String(event.type), detail: event },
+      metadata,
     );
-    if (FailedEntryCount) throw new Error(`PutEvents refused the event: ${Entries[0]?.ErrorMessage}`);
     await deps.sqs.send(
       new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: message.ReceiptHandle }),
     );
     await deps.journal.record({
-      id: editId,
+      id: metadata.replayid,
       action: 'edit',
       operator: request.operator,
       reason: request.reason,
@@ -210,12 +177,12 @@ export async function editAndReplay(
         originalEventId: original.id,
         eventId: event.id,
         before: original,
-        after: event,
+        after: { ...event, ...metadata },
       },
     });
-    return { eventId: event.id, busEventId: Entries[0]?.EventId ?? '' };
+    return { eventId: event.id, busEventId };
   } catch (error) {
-    await release(deps.sqs, request.queueUrl, [message]);
+    await releaseMessages(deps.sqs, request.queueUrl, [message]);
     throw error;
   }
 }

@@ -4,20 +4,19 @@
  * journaling it, so that a replay interrupted at any point resumes without publishing anything twice.
  * The same use cases serve the `replay` Lambda and the `concord` CLI.
  */
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
-  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
   type Message,
-  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { newId } from '../shared/ids';
 import { type DeadLetter, type DeadLetterFilter, matchesFilter, readDeadLetter } from './dead-letters';
 import type { AuditRecord, OpsJournal } from './ops-journal';
 import { createRateLimiter } from './rate-limiter';
+import { publishReplayed, receiveBatch, releaseMessages } from './replay-io';
 
 /** What the use cases need. */
 export interface ReplayDependencies {
@@ -80,16 +79,7 @@ export async function resolveQueue(sqs: SQSClient, stage: string, designation: s
 export async function peekQueue(sqs: SQSClient, queueUrl: string, limit = sampleSize): Promise<DeadLetter[]> {
   const seen = new Map<string, DeadLetter>();
   for (let idle = 0; seen.size < limit && idle < 3; ) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
+    const Messages = await receiveBatch(sqs, queueUrl, 0);
     const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
     for (const message of fresh) seen.set(message.MessageId ?? '', readDeadLetter(message));
     idle = fresh.length === 0 ? idle + 1 : 0;
@@ -205,38 +195,6 @@ export interface ReplayResult {
   entities: string[];
 }
 
-async function publish(
-  deps: ReplayDependencies,
-  letter: DeadLetter,
-  request: ReplayRequest,
-  replayId: string,
-) {
-  const entry = letter.entry as NonNullable<DeadLetter['entry']>;
-  // CloudEvents extension attributes: the event keeps its id, so the flows' idempotency still recognizes it.
-  const detail = {
-    ...entry.detail,
-    replayid: replayId,
-    replayof: letter.messageId,
-    replayby: request.operator,
-    replayreason: request.reason,
-  };
-  const { FailedEntryCount, Entries = [] } = await deps.events.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: deps.busName,
-          Source: entry.source,
-          DetailType: entry.detailType,
-          Detail: JSON.stringify(detail),
-        },
-      ],
-    }),
-  );
-  if (FailedEntryCount)
-    throw new Error(`PutEvents refused the event: ${Entries[0]?.ErrorCode} ${Entries[0]?.ErrorMessage}`);
-  return Entries[0]?.EventId ?? '';
-}
-
 export async function runReplay(deps: ReplayDependencies, request: ReplayRequest): Promise<ReplayResult> {
   const { sqs, journal } = deps;
   const queue = queueName(request.queueUrl);
@@ -276,16 +234,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
   let crashed = false;
   try {
     while (result.published < max && !request.signal?.aborted) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: request.queueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: request.visibilitySec ?? 300,
-          WaitTimeSeconds: 0,
-          MessageSystemAttributeNames: ['All'],
-          MessageAttributeNames: ['All'],
-        }),
-      );
+      const Messages = await receiveBatch(sqs, request.queueUrl, request.visibilitySec ?? 300);
       const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
       if (fresh.length === 0) break;
       for (const message of fresh) {
@@ -308,7 +257,13 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         }
         await limiter.take();
         try {
-          const eventId = await publish(deps, letter, request, audit.id);
+          // The event keeps its id, so the flows' idempotency still recognizes it.
+          const eventId = await publishReplayed(deps, letter.entry, {
+            replayid: audit.id,
+            replayof: letter.messageId,
+            replayby: request.operator,
+            replayreason: request.reason,
+          });
           await journal.markPublished(audit.id, letter.messageId, eventId);
         } catch (error) {
           result.failed.push({ messageId: letter.messageId, error: (error as Error).message });
@@ -326,16 +281,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     throw error;
   } finally {
     // What this run looked at but did not replay goes back to the queue at once, not after the timeout.
-    for (const message of held)
-      await sqs
-        .send(
-          new ChangeMessageVisibilityCommand({
-            QueueUrl: request.queueUrl,
-            ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
-          }),
-        )
-        .catch(() => {});
+    await releaseMessages(sqs, request.queueUrl, held);
     result.interrupted = crashed || Boolean(request.signal?.aborted);
     await save(result.interrupted ? 'interrupted' : 'done');
   }
