@@ -3,6 +3,7 @@ import { auditHelp, runAudit } from './commands/audit';
 import { devHelp, runDev } from './commands/dev';
 import { dlqHelp, runDlq } from './commands/dlq';
 import { replayHelp, runReplayCommand } from './commands/replay';
+import { runSchemas, schemasHelp } from './commands/schemas';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
 import { runTrace, traceHelp } from './commands/trace';
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   dev: { run: runDev, help: devHelp },
   dlq: { run: runDlq, help: dlqHelp },
   replay: { run: runReplayCommand, help: replayHelp },
+  schemas: { run: runSchemas, help: schemasHelp },
   trace: { run: runTrace, help: traceHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },

@@ -1,0 +1,158 @@
+/** `concord schemas check|catalog`: schema governance from the command line (and `npm test`). */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { breakingChanges } from '../../functions/shared/governance/schema-compatibility';
+import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
+import { printJson, printTable } from '../table-output';
+
+export const schemasHelp = `Schema governance: breaking changes and the catalog of event types.
+
+usage: concord schemas check [--base REF] [--json]
+       concord schemas catalog [--out FILE]
+
+  check           compares every schema with its previous revision in git and fails on a breaking change within
+                  its major version (removed field, narrowed type or bound, new required field, tightened enum,
+                  closed additional properties); a breaking change needs a new major version (a new .v2.json file)
+  --base REF      compare with the schemas at REF instead (e.g. origin/main); by default a schema changed in the
+                  working tree is compared with HEAD, an unchanged one with its revision before its last commit
+  catalog         the event types as markdown: domain, entity, revision, producers, PII fields
+  --out FILE      write the catalog there instead of printing it`;
+
+const rootDir = path.join(__dirname, '../..');
+const schemaDirs = ['schemas', 'schemas/events'];
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: rootDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+}
+
+function schemaFiles(): string[] {
+  return schemaDirs.flatMap((dir) =>
+    readdirSync(path.join(rootDir, dir))
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => `${dir}/${file}`),
+  );
+}
+
+/** The file's previous revision: at `base`, else HEAD when it has uncommitted changes, else before its last commit. */
+function previousRevision(file: string, base: string | undefined): { ref: string; text: string } | undefined {
+  const at = (ref: string) => {
+    const text = git(['show', `${ref}:${file}`]);
+    return text === undefined ? undefined : { ref, text };
+  };
+  if (base) return at(base);
+  const changed = git(['status', '--porcelain', '--', file])?.trim();
+  if (changed) return at('HEAD');
+  const [, previousChange] = (git(['log', '-n', '2', '--format=%H', '--', file]) ?? '').trim().split('\n');
+  return previousChange ? at(previousChange) : undefined;
+}
+
+function check(base: string | undefined, json: boolean): number {
+  if (git(['rev-parse', '--git-dir']) === undefined)
+    throw new Error('schemas check needs the git history of the repository');
+  const findings: { file: string; against: string; path: string; rule: string; detail: string }[] = [];
+  let compared = 0;
+  for (const file of schemaFiles()) {
+    const previous = previousRevision(file, base);
+    if (!previous) continue;
+    compared += 1;
+    const current = JSON.parse(readFileSync(path.join(rootDir, file), 'utf8'));
+    for (const change of breakingChanges(JSON.parse(previous.text), current))
+      findings.push({ file, against: previous.ref.slice(0, 12), ...change });
+  }
+  if (json) printJson({ compared, breaking: findings });
+  else if (findings.length === 0)
+    console.log(`schemas check: ${compared} schema(s) compared, no breaking change`);
+  else {
+    printTable(
+      ['SCHEMA', 'AGAINST', 'WHERE', 'RULE', 'CHANGE'],
+      findings.map((finding) => [
+        finding.file,
+        finding.against,
+        finding.path || '/',
+        finding.rule,
+        finding.detail,
+      ]),
+    );
+    console.error(
+      `schemas check: ${findings.length} breaking change(s); publish them as a new major version (a .v2.json schema)`,
+    );
+  }
+  return findings.length === 0 ? 0 : 1;
+}
+
+/** Paths of the fields marked x-pii, following $refs into the common definitions. */
+function piiFields(
+  schema: unknown,
+  common: Record<string, unknown>,
+  at = '',
+  seen = new Set<string>(),
+): string[] {
+  if (schema === null || typeof schema !== 'object') return [];
+  const node = schema as Record<string, unknown>;
+  if (node['x-pii'] === true) return [at || '/'];
+  const found: string[] = [];
+  const ref = typeof node.$ref === 'string' ? /#\/\$defs\/(\w+)$/.exec(node.$ref)?.[1] : undefined;
+  if (ref && !seen.has(ref))
+    found.push(
+      ...piiFields((common.$defs as Record<string, unknown>)[ref], common, at, new Set([...seen, ref])),
+    );
+  for (const [name, child] of Object.entries((node.properties as Record<string, unknown>) ?? {}))
+    found.push(...piiFields(child, common, `${at}/${name}`, seen));
+  if (node.items) found.push(...piiFields(node.items, common, `${at}[]`, seen));
+  for (const branch of (node.allOf as unknown[]) ?? []) found.push(...piiFields(branch, common, at, seen));
+  return found;
+}
+
+function catalog(out: string | undefined): number {
+  const common = JSON.parse(readFileSync(path.join(rootDir, 'schemas/common.v1.json'), 'utf8'));
+  const producersBySystem = new Map<string, string[]>();
+  for (const source of loadSourceRegistry().values())
+    producersBySystem.set(source.system, [...(producersBySystem.get(source.system) ?? []), source.name]);
+  const rows = readdirSync(path.join(rootDir, 'schemas/events'))
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const schema = JSON.parse(readFileSync(path.join(rootDir, 'schemas/events', file), 'utf8'));
+      const meta = schema['x-concord'] as { type: string; revision: string; domain: string; entity: string };
+      const producers =
+        meta.domain === 'erp'
+          ? ['ERP (erp-adapter, erp-outbox-relay)']
+          : (producersBySystem.get(meta.domain) ?? []);
+      const pii = [...new Set(piiFields(schema, common))];
+      return `| \`${meta.type}\` | ${meta.domain} | ${meta.entity} | ${meta.revision} | ${producers.join(', ') || '-'} | ${pii.map((field) => `\`${field}\``).join(', ') || '-'} | ${String(schema.description ?? '').replace(/\|/g, '\\|')} |`;
+    });
+  const text = [
+    '# Event catalog',
+    '',
+    'Generated by `npx concord schemas catalog --out docs/event-catalog.md` from `schemas/events/`; do not edit by hand.',
+    'Every event travels in the CloudEvents envelope (`schemas/envelope.v1.json`). PII fields are redacted wherever',
+    'events are logged.',
+    '',
+    '| type | domain | entity | revision | producers | PII fields | description |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+  if (out) writeFileSync(out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+export async function runSchemas(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { base: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [verb] = positionals;
+  if (verb === 'check') return check(values.base, values.json === true);
+  if (verb === 'catalog') return catalog(values.out ? path.resolve(values.out) : undefined);
+  throw new Error('usage: concord schemas check | concord schemas catalog (see --help)');
+}
