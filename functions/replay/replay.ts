@@ -195,6 +195,16 @@ export interface ReplayResult {
   entities: string[];
 }
 
+/** A filter as the audit stored it (its times as ISO strings). */
+function storedFilter(value: unknown): DeadLetterFilter {
+  const stored = (value ?? {}) as Record<string, unknown>;
+  return {
+    ...(stored as DeadLetterFilter),
+    ...(typeof stored.since === 'string' ? { since: new Date(stored.since) } : {}),
+    ...(typeof stored.until === 'string' ? { until: new Date(stored.until) } : {}),
+  };
+}
+
 export async function runReplay(deps: ReplayDependencies, request: ReplayRequest): Promise<ReplayResult> {
   const { sqs, journal } = deps;
   const queue = queueName(request.queueUrl);
@@ -210,6 +220,11 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     status: 'running',
     detail: {},
   };
+  // A resumed replay keeps the selection it started with (unless it is given another one).
+  const filter: DeadLetterFilter =
+    earlier && Object.keys(request.filter).length === 0
+      ? storedFilter(earlier.detail.filter)
+      : request.filter;
   const result: ReplayResult = {
     replayId: audit.id,
     queue,
@@ -224,7 +239,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     journal[earlier || status !== 'running' ? 'update' : 'record']({
       ...audit,
       status,
-      detail: { filter: request.filter, max: request.max, ratePerSec: request.ratePerSec, ...result },
+      detail: { filter, max: request.max, ratePerSec: request.ratePerSec, ...result },
     });
   await save('running');
   const limiter = createRateLimiter(request.ratePerSec);
@@ -240,7 +255,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
       for (const message of fresh) {
         seen.add(message.MessageId ?? '');
         const letter = readDeadLetter(message);
-        const selected = matchesFilter(letter, request.filter) && result.published < max;
+        const selected = matchesFilter(letter, filter) && result.published < max;
         if (!selected || !letter.entry || request.signal?.aborted) {
           if (selected && !letter.entry) result.notReplayable += 1;
           held.push(message);
