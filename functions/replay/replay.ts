@@ -265,9 +265,13 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
           sqs.send(
             new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: letter.receiptHandle }),
           );
+        const replayed = () => {
+          if (letter.entity && result.entities.length < 1000) result.entities.push(letter.entity);
+        };
         if (await journal.wasPublished(audit.id, letter.messageId)) {
           await remove();
           result.resumedDeletes += 1;
+          replayed();
           continue;
         }
         await limiter.take();
@@ -287,7 +291,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         }
         await remove();
         result.published += 1;
-        if (letter.entity && result.entities.length < 1000) result.entities.push(letter.entity);
+        replayed();
         request.onProgress?.({ published: result.published, max: request.max });
       }
     }
