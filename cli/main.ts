@@ -7,6 +7,7 @@ import { runSchemas, schemasHelp } from './commands/schemas';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
 import { runTrace, traceHelp } from './commands/trace';
+import { runWarehouse, warehouseHelp } from './commands/warehouse';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   audit: { run: runAudit, help: auditHelp },
@@ -15,6 +16,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   replay: { run: runReplayCommand, help: replayHelp },
   schemas: { run: runSchemas, help: schemasHelp },
   trace: { run: runTrace, help: traceHelp },
+  warehouse: { run: runWarehouse, help: warehouseHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
 };

@@ -37,6 +37,11 @@ export interface StageConfig {
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
   /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
   orderValidation: { budgetMs: number };
+  /**
+   * How the events stream buffers before it writes a batch to the warehouse bucket: partitioning by event type
+   * needs at least 64 MiB and 60 s; larger batches make fewer, larger files to query.
+   */
+  warehouse: { deliveryIntervalSec: number; bufferSizeMiB: number; expireAfterDays: number };
 }
 
 const base = {
@@ -58,6 +63,7 @@ const base = {
   quarantine: { expireAfterDays: 90 },
   erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
   orderValidation: { budgetMs: 8000 },
+  warehouse: { deliveryIntervalSec: 60, bufferSizeMiB: 64, expireAfterDays: 730 },
 } as const;
 
 const stages: Record<StageName, StageConfig> = {
@@ -110,6 +116,7 @@ const stages: Record<StageName, StageConfig> = {
     busArchiveRetention: Duration.days(400),
     ingest: { ...base.ingest, memorySizeMiB: 512, rateLimitPerSec: 2000, burstLimit: 5000 },
     archive: { ...base.archive, expireAfterDays: 2555 },
+    warehouse: { deliveryIntervalSec: 300, bufferSizeMiB: 128, expireAfterDays: 2555 },
   },
 };
 

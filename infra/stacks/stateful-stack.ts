@@ -3,7 +3,14 @@ import { Duration, Size, Stack, type StackProps, Tags, Validations } from 'aws-c
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Compression, DeliveryStream, S3Bucket, StreamEncryption } from 'aws-cdk-lib/aws-kinesisfirehose';
+import {
+  AppendDelimiterToRecordProcessor,
+  Compression,
+  DeliveryStream,
+  MetadataExtractionProcessor,
+  S3Bucket,
+  StreamEncryption,
+} from 'aws-cdk-lib/aws-kinesisfirehose';
 import {
   BlockPublicAccess,
   Bucket,
@@ -44,6 +51,9 @@ export class StatefulStack extends Stack {
   readonly versionTable: Table;
   /** Failed business transactions with the context to replay them. */
   readonly exceptionsQueue: Queue;
+  /** Canonical and ERP events as the warehouse reads them: `events/event_type=<type>/event_date=<yyyy-MM-dd>/`. */
+  readonly warehouseBucket: Bucket;
+  readonly warehouseStream: DeliveryStream;
   /** Dead letters set aside by an operator, with the reason. */
   readonly parkingQueue: Queue;
   /** Who replayed, parked or edited what, when and why; and each replay's journal. */
@@ -178,6 +188,44 @@ export class StatefulStack extends Stack {
     // Batches of every source under raw/stream/<yyyy>/<mm>/<dd>/ (each record names its source); a webhook too
     // large for a record is written by the ingest function itself under raw/<source>/<yyyy>/<mm>/<dd>/. Dynamic
     // partitioning by source would need 64 MiB buffers and a 60-second interval at least.
+    this.warehouseBucket = new Bucket(this, 'WarehouseBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'warehouse/',
+      removalPolicy: config.removalPolicy,
+      lifecycleRules: [
+        {
+          transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(90) }],
+          expiration: Duration.days(config.warehouse.expireAfterDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    const warehouseRole = this.deliveryRole('WarehouseDeliveryRole', this.warehouseBucket, [
+      'events',
+      'errors',
+    ]);
+    this.warehouseStream = new DeliveryStream(this, 'WarehouseEventsStream', {
+      encryption: StreamEncryption.awsOwnedKey(),
+      destination: new S3Bucket(this.warehouseBucket, {
+        role: warehouseRole.withoutPolicyUpdates(),
+        dataOutputPrefix:
+          'events/event_type=!{partitionKeyFromQuery:type}/event_date=!{timestamp:yyyy-MM-dd}/',
+        errorOutputPrefix: 'errors/!{firehose:error-output-type}/event_date=!{timestamp:yyyy-MM-dd}/',
+        compression: Compression.GZIP,
+        fileExtension: '.jsonl.gz',
+        bufferingSize: Size.mebibytes(config.warehouse.bufferSizeMiB),
+        bufferingInterval: Duration.seconds(config.warehouse.deliveryIntervalSec),
+        dynamicPartitioning: { enabled: true },
+        processors: [
+          MetadataExtractionProcessor.jq16({ type: '.type' }),
+          new AppendDelimiterToRecordProcessor(),
+        ],
+      }),
+      role: warehouseRole.withoutPolicyUpdates(),
+    });
     const deliveryRole = this.rawArchiveDeliveryRole();
     this.rawArchiveStream = new DeliveryStream(this, 'RawArchiveStream', {
       encryption: StreamEncryption.awsOwnedKey(),
@@ -225,26 +273,26 @@ export class StatefulStack extends Stack {
 
   /** What Firehose needs to deliver the raw archive: write under raw/ and raw-errors/, and nothing else. */
   private rawArchiveDeliveryRole(): Role {
-    const role = new Role(this, 'RawArchiveDeliveryRole', {
-      assumedBy: new ServicePrincipal('firehose.amazonaws.com'),
-    });
+    return this.deliveryRole('RawArchiveDeliveryRole', this.archiveBucket, ['raw', 'raw-errors']);
+  }
+
+  /** A Firehose delivery role that can add objects under `prefixes` of one bucket, and nothing else. */
+  private deliveryRole(id: string, bucket: Bucket, prefixes: string[]): Role {
+    const role = new Role(this, id, { assumedBy: new ServicePrincipal('firehose.amazonaws.com') });
     role.addToPolicy(
       new PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [
-          this.archiveBucket.arnForObjects('raw/*'),
-          this.archiveBucket.arnForObjects('raw-errors/*'),
-        ],
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}/*`)),
       }),
     );
     role.addToPolicy(
       new PolicyStatement({
         actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-        resources: [this.archiveBucket.bucketArn],
+        resources: [bucket.bucketArn],
       }),
     );
-    const bucketLogicalId = this.resolve((this.archiveBucket.node.defaultChild as CfnBucket).logicalId);
-    for (const prefix of ['raw', 'raw-errors'])
+    const bucketLogicalId = this.resolve((bucket.node.defaultChild as CfnBucket).logicalId);
+    for (const prefix of prefixes)
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}/*]`,
         reason: `Firehose names each batch object itself; PutObject under ${prefix}/ only`,

@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aw
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -12,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { alarmOnFailures } from '../constructs/failure-alarms';
+import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
 import { ServiceFunction } from '../constructs/service-function';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
@@ -178,6 +179,21 @@ export class StatelessStack extends Stack {
         resources: [this.orderValidation.stateMachine.stateMachineArn],
       }),
     );
+
+    // Every canonical and ERP event, as the warehouse loads it: the CloudEvent itself, one JSON line per event.
+    new Rule(this, 'WarehouseRule', {
+      eventBus: stateful.bus,
+      description: 'Canonical and ERP events into the warehouse bucket, partitioned by type and date',
+      eventPattern: { source: ['concord.ingest', 'concord.erp'] },
+      targets: [
+        new FirehoseTargetWithDeadLetters(stateful.warehouseStream, {
+          message: RuleTargetInput.fromEventPath('$.detail'),
+          deadLetterQueue: this.deadLetterQueue('WarehouseDlq', 'the warehouse rule target'),
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
 
     this.replay = this.governedReplay(config, stateful);
 

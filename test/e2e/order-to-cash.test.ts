@@ -11,6 +11,7 @@ import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import type { LocalPlatform } from '../../local/platform';
 import type { sdkClients } from '../local/support/local-runtime';
+import { concord } from './support/concord-cli';
 import {
   drainQueue,
   observeBus,
@@ -233,6 +234,29 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       erp_due_date: posted.data.dueDate,
     });
   });
+
+  it('LoadedIntoWarehouse: the order and the ERP answers reach the warehouse, queryable with concord warehouse', async () => {
+    // Act
+    const order = shopifyOrder();
+    await send(order);
+    await invoicePostedFor(order);
+    const query = `select event_type from raw_events where correlationid =
+      (select correlationid from raw_events where subject = 'order/${order.id}' limit 1) order by 1`;
+    // Assess: the stream delivers every 60 local seconds (6 s here).
+    const types = await eventually(async () => {
+      const { code, stdout } = await concord([
+        'warehouse',
+        'sql',
+        query,
+        '--data-dir',
+        platform.runtime.options.dataDir,
+        '--json',
+      ]);
+      const rows = code === 0 ? (JSON.parse(stdout) as { event_type: string }[]) : [];
+      return rows.length >= 3 ? rows.map((row) => row.event_type) : undefined;
+    }, 60_000);
+    expect(types).toEqual(['commerce.order.placed.v1', 'erp.invoice.posted.v1', 'erp.order.accepted.v1']);
+  }, 90_000);
 
   it('DuplicateDelivery: a redelivered webhook books nothing twice', async () => {
     const order = shopifyOrder();
