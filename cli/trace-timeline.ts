@@ -11,6 +11,11 @@ import type { OpsJournal } from '../functions/replay/ops-journal';
 import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
 
+/** `Concord-local-Stateless-ErpAdapterFunction39B3…` → `ErpAdapter`: the construct id a person knows. */
+export function shortFunctionName(physicalName: string): string {
+  return physicalName.replace(/^Concord-[a-z]+-Stateless-/, '').replace(/Function[A-Z0-9]+.*$/, '');
+}
+
 /** One thing that happened. */
 export interface TimelineEntry {
   at: string;
@@ -64,7 +69,7 @@ export function localLogEntries(logDir: string, subject: TraceSubject): Timeline
   for (let pass = 0; pass < 2; pass += 1) {
     entries.length = 0;
     for (const file of files) {
-      const where = file.replace(/^Concord-[a-z]+-Stateless-/, '').replace(/Function[A-Z0-9]+.*$/, '');
+      const where = shortFunctionName(file);
       for (const text of readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
         if (!text.startsWith('{')) continue;
         let line: LogLine;

@@ -11,6 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { shortFunctionName } from '../../cli/trace-timeline';
 import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
 import { priceUsage } from '../../local/usage/aws-prices';
 import type { UsageCounts } from '../../local/usage/usage-meter';
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
     const usage = running.platform.runtime.usage.snapshot();
     const lambdaByFunction = Object.fromEntries(
       [...running.platform.runtime.usage.lambdaByFunction].map(([name, own]) => [
-        name.replace(/^Concord-local-Stateless-/, '').replace(/Function[A-Z0-9]+.*$/, ''),
+        shortFunctionName(name),
         {
           requestsPerOrder: own.requests / orderCount,
           meanMs: Math.round(own.totalMs / own.requests),

@@ -25,7 +25,14 @@ import { type FilterInput, parseFilter } from './dead-letters';
 import { readArchive, replayFromArchive } from './from-archive';
 import { OpsJournal } from './ops-journal';
 import { editAndReplay, mergePatch, parkMessages } from './park-and-edit';
-import { listDeadLetterQueues, peekQueue, planReplay, type ReplayDependencies, runReplay } from './replay';
+import {
+  listDeadLetterQueues,
+  peekQueue,
+  pickQueue,
+  planReplay,
+  type ReplayDependencies,
+  runReplay,
+} from './replay';
 
 const env = readEnv([
   'EVENT_BUS_NAME',
@@ -74,12 +81,7 @@ export interface ReplayLambdaRequest {
 
 function queueUrl(designation: string | undefined): string {
   if (!designation) throw new Error('"queue" is required: a dead-letter queue name or a unique part of one');
-  const matches = queueUrls.filter((url) => (url.split('/').at(-1) ?? '').includes(designation));
-  if (matches.length !== 1)
-    throw new Error(
-      `"${designation}" matches ${matches.length} of the dead-letter queues: ${queueUrls.map((url) => url.split('/').at(-1)).join(', ')}`,
-    );
-  return matches[0] as string;
+  return pickQueue(queueUrls, designation);
 }
 
 export async function handler(request: ReplayLambdaRequest, context: Context): Promise<unknown> {

@@ -62,13 +62,19 @@ export async function deadLetterQueueUrls(sqs: SQSClient, stage: string): Promis
 /** The queue a name, a unique part of a name, or a URL designates. */
 export async function resolveQueue(sqs: SQSClient, stage: string, designation: string): Promise<string> {
   if (/^https?:\/\//.test(designation)) return designation;
-  const urls = await deadLetterQueueUrls(sqs, stage);
+  return pickQueue(await deadLetterQueueUrls(sqs, stage), designation);
+}
+
+/** The queue among `urls` a name, or a unique part of a name in any case, designates. */
+export function pickQueue(urls: readonly string[], designation: string): string {
   const exact = urls.find((url) => queueName(url) === designation);
   if (exact) return exact;
   const matches = urls.filter((url) => queueName(url).toLowerCase().includes(designation.toLowerCase()));
   if (matches.length === 1) return matches[0] as string;
   if (matches.length === 0)
-    throw new Error(`no dead-letter queue matches "${designation}"; \`concord dlq list\` shows them`);
+    throw new Error(
+      `no dead-letter queue matches "${designation}"; the queues are ${urls.map(queueName).join(', ')}`,
+    );
   throw new Error(`"${designation}" matches ${matches.map(queueName).join(', ')}: be more specific`);
 }
 
