@@ -2,6 +2,7 @@
 import { auditHelp, runAudit } from './commands/audit';
 import { devHelp, runDev } from './commands/dev';
 import { dlqHelp, runDlq } from './commands/dlq';
+import { reconcileHelp, runReconcile } from './commands/reconcile';
 import { replayHelp, runReplayCommand } from './commands/replay';
 import { runSchemas, schemasHelp } from './commands/schemas';
 import { runSend, sendHelp } from './commands/send';
@@ -13,6 +14,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   audit: { run: runAudit, help: auditHelp },
   dev: { run: runDev, help: devHelp },
   dlq: { run: runDlq, help: dlqHelp },
+  reconcile: { run: runReconcile, help: reconcileHelp },
   replay: { run: runReplayCommand, help: replayHelp },
   schemas: { run: runSchemas, help: schemasHelp },
   trace: { run: runTrace, help: traceHelp },

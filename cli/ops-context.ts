@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OpsJournal } from '../functions/replay/ops-journal';
@@ -28,6 +29,9 @@ export interface OpsContext {
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   s3: S3Client;
+  lambda: LambdaClient;
+  /** The physical name of a stateless function (Reconcile, Replay, …). */
+  functionName(logicalName: string): Promise<string>;
   /** The physical name of a stateful table (OpsAuditTable, VersionTable, …). */
   tableName(logicalName: string): Promise<string>;
   deps(): Promise<ReplayDependencies>;
@@ -55,6 +59,20 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   const events = new EventBridgeClient(config);
   // Path-style: a local endpoint has no per-bucket host names.
   const s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
+  const lambda = new LambdaClient(config);
+  const functionName = async (logicalName: string): Promise<string> => {
+    const prefix = `Concord-${stage}-Stateless-${logicalName}`;
+    let Marker: string | undefined;
+    do {
+      const page = await lambda.send(new ListFunctionsCommand({ Marker }));
+      const found = page.Functions?.find((candidate) => candidate.FunctionName?.startsWith(prefix));
+      if (found?.FunctionName) return found.FunctionName;
+      Marker = page.NextMarker;
+    } while (Marker);
+    throw new Error(
+      `no ${logicalName} function for stage ${stage}${endpoint ? ` at ${endpoint}` : ''}: is it deployed?`,
+    );
+  };
   const table = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateful-${logicalName}`;
     let ExclusiveStartTableName: string | undefined;
@@ -74,6 +92,8 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     dynamodb,
     events,
     s3,
+    lambda,
+    functionName,
     tableName: table,
     async deps() {
       const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
@@ -95,6 +115,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       dynamodb.destroy();
       events.destroy();
       s3.destroy();
+      lambda.destroy();
     },
   };
 }

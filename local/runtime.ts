@@ -5,6 +5,7 @@ import { LocalClock } from './clock';
 import { AwsError } from './edge/aws-error';
 import { startEdgeServer } from './edge/edge-server';
 import { closeGracefully } from './edge/graceful-close';
+import { AthenaService } from './services/athena/athena-service';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
@@ -55,6 +56,7 @@ export class LocalRuntime {
   readonly dynamodb: DynamoDbService;
   readonly lambda: LambdaService;
   readonly states: StatesService;
+  readonly athena: AthenaService;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
   private server: Server | undefined;
@@ -82,6 +84,7 @@ export class LocalRuntime {
     this.dynamodb = new DynamoDbService(this.store, this.clock, this.usage);
     this.lambda = new LambdaService(this.store, this.clock, env);
     this.states = new StatesService(this.store, this.clock, env);
+    this.athena = new AthenaService(this.store, this.clock);
     this.wire();
   }
 
@@ -93,7 +96,14 @@ export class LocalRuntime {
     try {
       edge = await startEdgeServer(
         {
-          json: [runtime.events, runtime.sqs, runtime.states, runtime.firehose, runtime.secrets],
+          json: [
+            runtime.events,
+            runtime.sqs,
+            runtime.states,
+            runtime.firehose,
+            runtime.secrets,
+            runtime.athena,
+          ],
           rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
           rawByScope: { s3: runtime.s3, lambda: runtime.lambda },
           health: () => runtime.health(),
@@ -134,7 +144,17 @@ export class LocalRuntime {
       ...(this.startingReason ? { startingReason: this.startingReason } : {}),
       endpoint: this.url,
       dataDir: this.options.dataDir,
-      services: ['events', 'sqs', 'states', 'firehose', 's3', 'dynamodb', 'lambda', 'secretsmanager'],
+      services: [
+        'events',
+        'sqs',
+        'states',
+        'firehose',
+        's3',
+        'dynamodb',
+        'lambda',
+        'secretsmanager',
+        'athena',
+      ],
       pendingEventDeliveries: this.events.pendingDeliveries(),
       ...this.healthDetails(),
     };

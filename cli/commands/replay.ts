@@ -7,8 +7,10 @@ import { parseArgs } from 'node:util';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { parseFilter } from '../../functions/replay/dead-letters';
 import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
+import { runReplayPlan } from '../../functions/replay/from-plan';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
 import { planReplay, resolveQueue, runReplay } from '../../functions/replay/replay';
+import { parseReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
@@ -20,6 +22,7 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
        concord replay <queue> --resume <replay id> --reason TEXT
        concord replay <queue> --edit <message-id> [--patch file.json] --reason TEXT
        concord replay --from-archive --since T [--until T] [--source S] [--type T] [--sources FILE] --reason TEXT
+       concord replay --plan FILE [--dry-run] [--rate N] --reason TEXT
 
   --dry-run       what would be replayed: counts by type and error, the entities, how many versions the flows
                   have seen before (their completed steps will be skipped); nothing is changed
@@ -30,6 +33,10 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
   --from-archive  map the webhooks received between --since and --until (now) again, from the raw archive and
                   the quarantine, through the current mapping (or --sources FILE, a sources.json to try a fix with),
                   and publish the events; what still cannot be mapped is listed, not published
+  --plan FILE     carry out a reconciliation's replay plan (concord reconcile --plan-out FILE): re-publish the
+                  SaaS events of transactions the ERP never booked, and replay the bus archive's windows to the
+                  warehouse rule only, for documents the warehouse lacks or shows in an older state; then run
+                  concord reconcile again
   --edit ID       open the message's event in $EDITOR (or apply --patch, a JSON merge patch), check it against
                   its schema and publish it as a new event linked to the original (editof), then delete the message
 ${filterOptionsHelp}
@@ -126,6 +133,77 @@ async function replayArchive(values: {
   }
 }
 
+/** `--plan FILE`: a reconciliation's replay plan. */
+async function replayPlanFile(
+  file: string,
+  values: {
+    endpoint?: string;
+    stage?: string;
+    json?: boolean;
+    rate?: string;
+    'dry-run'?: boolean;
+    reason?: string;
+    operator?: string;
+  },
+): Promise<number> {
+  const plan = parseReplayPlan(readFileSync(file, 'utf8'));
+  const events = plan.republish.reduce((sum, entry) => sum + entry.events.length, 0);
+  if (values['dry-run']) {
+    if (values.json) printJson(plan);
+    else {
+      console.log(`plan of reconciliation ${plan.reconciliationId}, made ${plan.createdAt}:`);
+      printTable(
+        ['RE-PUBLISH', 'ENTITY', 'KEY', 'EVENTS'],
+        plan.republish.map((entry) => [entry.class, entry.entity, entry.key, entry.events.length]),
+      );
+      printTable(
+        ['ARCHIVE REPLAY TO', 'FROM', 'TO', 'DOCUMENTS'],
+        plan.archiveReplays.map((window) => [
+          window.target,
+          window.from,
+          window.to,
+          window.documents.join(' '),
+        ]),
+      );
+      for (const item of plan.review)
+        console.log(`for review (no replay mends it): ${item.entity} ${item.key}: ${item.detail}`);
+      console.log(
+        `${events} event(s) to re-publish, ${plan.archiveReplays.length} archive window(s); nothing was changed`,
+      );
+    }
+    return 0;
+  }
+  if (!values.reason)
+    throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0))
+    throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+  const context = opsContext(values);
+  try {
+    const result = await runReplayPlan(await context.deps(), {
+      plan,
+      operator: values.operator ?? userInfo().username,
+      reason: values.reason,
+      ratePerSec: rate,
+      onProgress: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (values.json) printJson(result);
+    else {
+      console.log(
+        `replay ${result.replayId}: ${result.republished} of ${events} event(s) re-published; ` +
+          `${result.archiveReplays.length} archive replay(s) to the warehouse: ` +
+          (result.archiveReplays.map((replay) => `${replay.name} ${replay.state}`).join(', ') || '-'),
+      );
+      for (const failure of result.failed) console.log(`failed ${failure.eventId}: ${failure.error}`);
+      if (plan.review.length > 0)
+        console.log(`${plan.review.length} mismatch(es) need a person: see the plan's review list`);
+    }
+    return result.failed.length > 0 ? 1 : 0;
+  } finally {
+    context.close();
+  }
+}
+
 function progressBar(published: number, max: number | undefined): string {
   if (!max) return `replayed ${published}`;
   const width = 30;
@@ -148,12 +226,14 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       patch: { type: 'string' },
       'from-archive': { type: 'boolean' },
       sources: { type: 'string' },
+      plan: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   const [queue] = positionals;
   if (values['from-archive']) return replayArchive(values);
+  if (values.plan) return replayPlanFile(values.plan, values);
   if (!queue) throw new Error('usage: concord replay <queue> [filters] --reason TEXT (see --help)');
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))

@@ -19,7 +19,7 @@ export interface BusEntry {
 export interface DeadLetter {
   messageId: string;
   receiptHandle: string;
-  kind: 'rule-target' | 'lambda-destination' | 'exception' | 'parked' | 'unknown';
+  kind: 'rule-target' | 'lambda-destination' | 'exception' | 'mismatch' | 'parked' | 'unknown';
   eventType?: string;
   /** The SaaS or ERP source URI of the canonical event. */
   source?: string;
@@ -123,6 +123,18 @@ export function readDeadLetter(message: Message): DeadLetter {
       target: object.flow,
       failedStep: typeof object.failedStep === 'string' ? object.failedStep : undefined,
     };
+  } else if (object.kind === 'reconciliation-mismatch' && asObject(object.mismatch)) {
+    // Mended through its reconciliation's replay plan, not by re-publishing the message.
+    const mismatch = asObject(object.mismatch) ?? {};
+    letter = {
+      ...base,
+      kind: 'mismatch',
+      errorCode: String(mismatch.class),
+      errorMessage: typeof mismatch.detail === 'string' ? mismatch.detail : undefined,
+      target: `reconciliation ${String(object.reconciliationId)} (${String(object.remedy)})`,
+      entity: `${String(mismatch.entity)}/${String(mismatch.key)}`,
+      correlationId: typeof mismatch.correlationId === 'string' ? mismatch.correlationId : undefined,
+    };
   } else {
     letter = { ...base, kind: 'unknown' };
   }
@@ -132,8 +144,8 @@ export function readDeadLetter(message: Message): DeadLetter {
     ...(parkedReason ? { kind: 'parked' as const, parkedReason } : {}),
     eventType: letter.entry?.detailType,
     source: typeof detail?.source === 'string' ? detail.source : undefined,
-    entity: typeof detail?.subject === 'string' ? detail.subject : undefined,
-    correlationId: typeof detail?.correlationid === 'string' ? detail.correlationid : undefined,
+    entity: typeof detail?.subject === 'string' ? detail.subject : letter.entity,
+    correlationId: typeof detail?.correlationid === 'string' ? detail.correlationid : letter.correlationId,
   };
 }
 

@@ -41,7 +41,15 @@ export interface StageConfig {
    * How the events stream buffers before it writes a batch to the warehouse bucket: partitioning by event type
    * needs at least 64 MiB and 60 s; larger batches make fewer, larger files to query.
    */
-  warehouse: { deliveryIntervalSec: number; bufferSizeMiB: number; expireAfterDays: number };
+  warehouse: {
+    deliveryIntervalSec: number;
+    bufferSizeMiB: number;
+    expireAfterDays: number;
+    /** The first day Athena's partition projection offers. */
+    firstEventDate: string;
+    /** Athena cancels a query that would scan more (the workgroup's cutoff). */
+    queryScanLimitGiB: number;
+  };
 }
 
 const base = {
@@ -63,7 +71,13 @@ const base = {
   quarantine: { expireAfterDays: 90 },
   erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
   orderValidation: { budgetMs: 8000 },
-  warehouse: { deliveryIntervalSec: 60, bufferSizeMiB: 64, expireAfterDays: 730 },
+  warehouse: {
+    deliveryIntervalSec: 60,
+    bufferSizeMiB: 64,
+    expireAfterDays: 730,
+    firstEventDate: '2026-01-01',
+    queryScanLimitGiB: 10,
+  },
 } as const;
 
 const stages: Record<StageName, StageConfig> = {
@@ -116,7 +130,13 @@ const stages: Record<StageName, StageConfig> = {
     busArchiveRetention: Duration.days(400),
     ingest: { ...base.ingest, memorySizeMiB: 512, rateLimitPerSec: 2000, burstLimit: 5000 },
     archive: { ...base.archive, expireAfterDays: 2555 },
-    warehouse: { deliveryIntervalSec: 300, bufferSizeMiB: 128, expireAfterDays: 2555 },
+    warehouse: {
+      deliveryIntervalSec: 300,
+      bufferSizeMiB: 128,
+      expireAfterDays: 2555,
+      firstEventDate: '2026-01-01',
+      queryScanLimitGiB: 100,
+    },
   },
 };
 

@@ -26,6 +26,7 @@ import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/
 import type { StageConfig } from '../config/stage-config';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
 import { alarmOnFailures } from '../constructs/failure-alarms';
+import { WarehouseCatalog } from '../constructs/warehouse-catalog';
 
 /** Props of the stateful stack. */
 export interface StatefulStackProps extends StackProps {
@@ -54,6 +55,10 @@ export class StatefulStack extends Stack {
   /** Canonical and ERP events as the warehouse reads them: `events/event_type=<type>/event_date=<yyyy-MM-dd>/`. */
   readonly warehouseBucket: Bucket;
   readonly warehouseStream: DeliveryStream;
+  /** Glue database, tables and model views, and the Athena workgroup. */
+  readonly warehouseCatalog: WarehouseCatalog;
+  /** PutObject under reconciliations/ of the warehouse bucket: each reconciliation's report and replay plan. */
+  readonly reconciliationWriter: BucketPrefixWriter;
   /** Dead letters set aside by an operator, with the reason. */
   readonly parkingQueue: Queue;
   /** Who replayed, parked or edited what, when and why; and each replay's journal. */
@@ -201,8 +206,21 @@ export class StatefulStack extends Stack {
           expiration: Duration.days(config.warehouse.expireAfterDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        { prefix: 'athena-results/', expiration: Duration.days(7) },
       ],
     });
+    this.warehouseCatalog = new WarehouseCatalog(this, 'WarehouseCatalog', {
+      bucket: this.warehouseBucket,
+      stage: config.stage,
+      firstEventDate: config.warehouse.firstEventDate,
+      bytesScannedCutoffPerQuery: config.warehouse.queryScanLimitGiB * 1024 ** 3,
+    });
+    this.reconciliationWriter = new BucketPrefixWriter(
+      this,
+      'ReconciliationWriter',
+      this.warehouseBucket,
+      'reconciliations',
+    );
     const warehouseRole = this.deliveryRole('WarehouseDeliveryRole', this.warehouseBucket, [
       'events',
       'errors',

@@ -3,6 +3,7 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aw
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -34,6 +35,8 @@ export class StatelessStack extends Stack {
   readonly orderValidation: Workflow;
   readonly orderValidationApi: ServiceFunction;
   readonly replay: ServiceFunction;
+  /** The scheduled three-way reconciliation. */
+  readonly reconcile: ServiceFunction;
   /** Every queue failures end in, for governed replay. */
   private readonly deadLetterQueues: Queue[] = [];
 
@@ -183,8 +186,9 @@ export class StatelessStack extends Stack {
     // Every canonical and ERP event, as the warehouse loads it: the CloudEvent itself, one JSON line per event.
     new Rule(this, 'WarehouseRule', {
       eventBus: stateful.bus,
-      description: 'Canonical and ERP events into the warehouse bucket, partitioned by type and date',
-      eventPattern: { source: ['concord.ingest', 'concord.erp'] },
+      description:
+        'Canonical, ERP and governance events into the warehouse bucket, partitioned by type and date',
+      eventPattern: { source: ['concord.ingest', 'concord.erp', 'concord.governance'] },
       targets: [
         new FirehoseTargetWithDeadLetters(stateful.warehouseStream, {
           message: RuleTargetInput.fromEventPath('$.detail'),
@@ -195,6 +199,8 @@ export class StatelessStack extends Stack {
       ],
     });
 
+    this.reconcile = this.scheduledReconciliation(config, stateful, erpEnvironment);
+    // Last of the functions: it reads every dead-letter queue created before it.
     this.replay = this.governedReplay(config, stateful);
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -226,6 +232,62 @@ export class StatelessStack extends Stack {
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
   }
+  /**
+   * The Reconcile function: daily at 03:00 UTC it compares the previous day's SaaS events, ERP documents and
+   * warehouse rows through Athena; an operator invokes it for any window (concord reconcile --stage). Mismatches go
+   * to the exceptions queue and the ReconciliationMismatches metric, which alarms.
+   */
+  private scheduledReconciliation(
+    config: StageConfig,
+    stateful: StatefulStack,
+    erpEnvironment: { ERP_BASE_URL: string; ERP_TIMEOUT_MS: string },
+  ): ServiceFunction {
+    const catalog = stateful.warehouseCatalog;
+    const reconcile = new ServiceFunction(this, 'Reconcile', {
+      functionDir: 'reconcile',
+      memorySizeMiB: 1024,
+      timeoutSec: 900,
+      logRetention: config.logRetention,
+      environment: {
+        ERP_BASE_URL: erpEnvironment.ERP_BASE_URL,
+        ERP_TIMEOUT_MS: erpEnvironment.ERP_TIMEOUT_MS,
+        ATHENA_WORKGROUP: catalog.workGroupName,
+        WAREHOUSE_DATABASE: catalog.databaseName,
+        // The stream may hold an event this long before the warehouse shows it.
+        ALLOWED_LAG_MS: String(2 * config.warehouse.deliveryIntervalSec * 1000),
+        MAX_EXCEPTION_MESSAGES: '1000',
+        EXCEPTIONS_QUEUE_URL: stateful.exceptionsQueue.queueUrl,
+      },
+    });
+    reconcile.bindEventBus('EVENT_BUS_NAME', stateful.bus);
+    reconcile.bindBucketWriter('RESULTS_BUCKET_NAME', stateful.reconciliationWriter);
+    reconcile.allow(['sqs:SendMessage'], [stateful.exceptionsQueue.queueArn]);
+    reconcile.role.addManagedPolicy(catalog.queryPolicy);
+    const deadLetters = this.deadLetterQueue('ReconcileDlq', 'the reconciliation schedule');
+    reconcile.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
+    new Rule(this, 'ReconcileSchedule', {
+      description: "Reconciles the previous UTC day's SaaS events, ERP documents and warehouse rows",
+      schedule: Schedule.cron({ minute: '0', hour: '3' }),
+      targets: [new LambdaFunction(reconcile.function, { deadLetterQueue: deadLetters, retryAttempts: 2 })],
+    });
+    new Alarm(this, 'ReconciliationMismatchesAlarm', {
+      alarmDescription:
+        'SaaS, ERP and warehouse disagree: see the exceptions queue and docs/runbooks/reconcile.md',
+      metric: new Metric({
+        namespace: 'Concord',
+        metricName: 'ReconciliationMismatches',
+        dimensionsMap: { service: 'reconcile' },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    return reconcile;
+  }
+
   /**
    * The replay function (console and automation; `concord replay` runs the same use cases from a laptop): reads and
    * deletes dead letters of this stack only, re-publishes to the stage bus, writes the ops audit.

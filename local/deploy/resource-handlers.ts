@@ -293,12 +293,68 @@ const eventRule: ResourceHandler = {
 };
 
 const eventArchive: ResourceHandler = {
-  // Every event on every local bus is archived already; the resource only needs its identity.
+  // Every event on every local bus is kept already; the archive names the bus and the pattern a replay reads.
   async deploy(properties, context) {
     const name = String(
       properties.ArchiveName ?? context.previous?.physicalId ?? context.generatedName(48, { short: true }),
     );
+    // A data directory from before archives were emulated has the resource but not the archive.
+    const exists = await edge(context.runtime.events, 'DescribeArchive', { ArchiveName: name }).then(
+      () => true,
+      () => false,
+    );
+    if (!exists)
+      await edge(context.runtime.events, 'CreateArchive', {
+        ArchiveName: name,
+        EventSourceArn: properties.SourceArn,
+        EventPattern:
+          properties.EventPattern === undefined || typeof properties.EventPattern === 'string'
+            ? properties.EventPattern
+            : JSON.stringify(properties.EventPattern),
+        RetentionDays: properties.RetentionDays,
+        Description: properties.Description,
+      });
     return { physicalId: name, attributes: { Arn: arn('events', context, `archive/${name}`) } };
+  },
+};
+
+const glueDatabase: ResourceHandler = {
+  // The database is a name the tables carry; the local Athena resolves a query's tables through them.
+  async deploy(properties) {
+    const input = properties.DatabaseInput as { Name: string };
+    return { physicalId: input.Name, attributes: {} };
+  },
+};
+
+const glueTable: ResourceHandler = {
+  async deploy(properties, context) {
+    const database = String(properties.DatabaseName);
+    const input = properties.TableInput as {
+      Name: string;
+      TableType?: string;
+      StorageDescriptor?: { Location?: string };
+    };
+    context.runtime.athena.putGlueTable({
+      database,
+      name: input.Name,
+      tableType: input.TableType ?? 'EXTERNAL_TABLE',
+      location: input.StorageDescriptor?.Location,
+    });
+    return { physicalId: input.Name, attributes: { DatabaseName: database } };
+  },
+  async remove(resource, context) {
+    context.runtime.athena.removeGlueTable(String(resource.attributes.DatabaseName), resource.physicalId);
+  },
+};
+
+const athenaWorkGroup: ResourceHandler = {
+  async deploy(properties, context) {
+    const name = String(properties.Name);
+    const configuration = properties.WorkGroupConfiguration as
+      | { ResultConfiguration?: { OutputLocation?: string } }
+      | undefined;
+    context.runtime.athena.putWorkGroup(name, configuration?.ResultConfiguration?.OutputLocation);
+    return { physicalId: name, attributes: {} };
   },
 };
 
@@ -574,6 +630,9 @@ export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::Events::EventBus': eventBus,
   'AWS::Events::Rule': eventRule,
   'AWS::Events::Archive': eventArchive,
+  'AWS::Glue::Database': glueDatabase,
+  'AWS::Glue::Table': glueTable,
+  'AWS::Athena::WorkGroup': athenaWorkGroup,
   'AWS::StepFunctions::StateMachine': stateMachine,
   'AWS::Lambda::Function': lambdaFunction,
   'AWS::Lambda::EventInvokeConfig': eventInvokeConfig,

@@ -154,6 +154,15 @@ export const canonicalCatalog = {
     piiPaths: [],
     validate: validators.validateErpPaymentAppliedV1,
   },
+  'governance.reconciliation.completed.v1': {
+    type: 'governance.reconciliation.completed.v1',
+    schemaId: 'https://schemas.concord.dev/events/governance.reconciliation.completed.v1.json',
+    revision: '1.0',
+    domain: 'governance',
+    entity: 'reconciliation',
+    piiPaths: [],
+    validate: validators.validateGovernanceReconciliationCompletedV1,
+  },
 } as const satisfies Record<string, CanonicalTypeInfo>;
 
 /** A canonical event type name, e.g. `commerce.order.placed.v1`. */

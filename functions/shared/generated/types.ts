@@ -74,6 +74,7 @@ export interface CanonicalDataByType {
   "erp.order.credit-released.v1": ErpOrderCreditReleasedV1;
   "erp.order.rejected.v1": ErpOrderRejectedV1;
   "erp.payment.applied.v1": ErpPaymentAppliedV1;
+  "governance.reconciliation.completed.v1": GovernanceReconciliationCompletedV1;
 }
 /**
  * Money captured earlier was refunded, in part or in full.
@@ -569,4 +570,58 @@ export interface ErpPaymentAppliedV1 {
    * RFC 3339 date-time.
    */
   appliedAt: string;
+}
+/**
+ * A three-way reconciliation (SaaS events, ERP documents, warehouse models) finished for a window.
+ */
+export interface GovernanceReconciliationCompletedV1 {
+  reconciliationId: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  windowStart: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  windowEnd: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  completedAt: string;
+  mismatchCount: number;
+  byClass: {
+    missing_in_erp: number;
+    missing_in_warehouse: number;
+    amount_differs: number;
+    status_differs: number;
+    stale: number;
+  };
+  /**
+   * Per entity (order, invoice, payment) and side (saas, erp, warehouse): count and sums per currency.
+   */
+  totals: {
+    [k: string]:
+      | {
+          [k: string]:
+            | {
+                count: number;
+                sums: {
+                  /**
+                   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+                   */
+                  [k: string]: string | undefined;
+                };
+              }
+            | undefined;
+        }
+      | undefined;
+  };
+  /**
+   * What the replay plan holds; the plan itself is in the report the function returns.
+   */
+  plan: {
+    republish: number;
+    archiveReplays: number;
+    review: number;
+  };
 }

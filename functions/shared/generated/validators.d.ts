@@ -17,5 +17,6 @@ export declare const validateErpOrderCreditHeldV1: ValidateFunction;
 export declare const validateErpOrderCreditReleasedV1: ValidateFunction;
 export declare const validateErpOrderRejectedV1: ValidateFunction;
 export declare const validateErpPaymentAppliedV1: ValidateFunction;
+export declare const validateGovernanceReconciliationCompletedV1: ValidateFunction;
 export declare const validateSourceRegistry: ValidateFunction;
 export declare const validateSystemOfRecordRegistry: ValidateFunction;

@@ -15,3 +15,25 @@ export function parseTimeBound(value: string, now: Date = new Date()): Date {
     `"${value}" is neither a duration (15m, 2h, 3d) nor an ISO timestamp (2026-11-27T10:00:00Z)`,
   );
 }
+
+const dayMs = 86_400_000;
+
+/** A window as operators name it: one UTC day (`date`), or `since` … `until` (default now). */
+export function namedWindow(
+  values: { date?: string; since?: string; until?: string },
+  now: Date = new Date(),
+): { from: Date; to: Date } {
+  if (values.date !== undefined) {
+    if (values.since !== undefined || values.until !== undefined)
+      throw new Error('give either a date or since/until, not both');
+    const from = new Date(`${values.date}T00:00:00.000Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.date) || Number.isNaN(from.getTime()))
+      throw new Error(`"${values.date}" is not a day such as 2026-11-27`);
+    return { from, to: new Date(from.getTime() + dayMs) };
+  }
+  if (values.since === undefined) throw new Error('which window? give a date (YYYY-MM-DD) or since');
+  const from = parseTimeBound(values.since, now);
+  const to = values.until === undefined ? now : parseTimeBound(values.until, now);
+  if (from >= to) throw new Error(`since ${values.since} is not before until ${values.until ?? 'now'}`);
+  return { from, to };
+}

@@ -12,6 +12,7 @@ import {
 } from '../../patterns/event-pattern';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { ArchiveReplays } from './archive-replays';
 import { type TargetInputSpec, targetInput } from './input-transformer';
 import { nextScheduleTime, parseScheduleExpression, type Schedule } from './schedule';
 
@@ -95,6 +96,7 @@ export class EventsService implements JsonService {
   private deliveryTimer: NodeJS.Timeout | undefined;
   private delivering = false;
   private closed = false;
+  private readonly archives: ArchiveReplays;
   dispatch: TargetDispatcher = async () => {
     throw new TargetDeliveryError('NotConfigured', 'No target dispatcher', false);
   };
@@ -114,6 +116,19 @@ export class EventsService implements JsonService {
         attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, first_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_deliveries_due ON events_deliveries (next_at);`);
     if (!store.getResource('events-bus', 'default')) this.putBus('default');
+    this.archives = new ArchiveReplays(store, clock, env, {
+      archivedPage: (bus, fromIso, toIso, afterSeq) =>
+        (
+          store.db
+            .prepare(
+              'SELECT seq, event FROM events_archive WHERE bus = ? AND time >= ? AND time < ? AND seq > ? ORDER BY seq LIMIT 1000',
+            )
+            .all(bus, fromIso, toIso, afterSeq) as { seq: number; event: string }[]
+        ).map((row) => ({ seq: row.seq, event: JSON.parse(row.event) as Record<string, unknown> })),
+      routeReplayed: (bus, event, ruleArns) => this.route(bus, event, ruleArns),
+      transaction: (work) => store.transaction(work),
+      kick: () => this.kick(),
+    });
     for (const { name, value } of store.listResources<RuleDefinition>('events-rule'))
       this.rules.set(name, value);
   }
@@ -180,11 +195,14 @@ export class EventsService implements JsonService {
         return this.putEvents((input.Entries as Record<string, unknown>[]) ?? []);
       case 'TestEventPattern':
         return this.testEventPattern(required(input, 'EventPattern'), required(input, 'Event'));
-      default:
+      default: {
+        const answer = this.archives.handle(operation, input);
+        if (answer !== undefined) return answer;
         throw new AwsError(
           'UnknownOperationException',
           `EventBridge operation ${operation} is not supported by the local runtime`,
         );
+      }
     }
   }
 
@@ -457,12 +475,17 @@ export class EventsService implements JsonService {
     return { EventId: event.id };
   }
 
-  /** Archives an event on a bus and records a delivery for every matching target (call inside a transaction). */
-  route(bus: string, event: Record<string, unknown>): void {
+  /**
+   * Archives an event on a bus and records a delivery for every matching target (call inside a transaction).
+   * A replayed event goes only to `replayToRules` (every rule when undefined) and is not archived again.
+   */
+  route(bus: string, event: Record<string, unknown>, replayToRules?: readonly string[]): void {
     const text = JSON.stringify(event);
-    this.store.db
-      .prepare('INSERT INTO events_archive (bus, id, time, event) VALUES (?, ?, ?, ?)')
-      .run(bus, event.id, event.time, text);
+    const replayed = event['replay-name'] !== undefined;
+    if (!replayed)
+      this.store.db
+        .prepare('INSERT INTO events_archive (bus, id, time, event) VALUES (?, ?, ?, ?)')
+        .run(bus, event.id, event.time, text);
     const flat = flattenEvent(event);
     const now = this.clock.now();
     const insert = this.store.db.prepare(
@@ -471,6 +494,7 @@ export class EventsService implements JsonService {
     for (const rule of this.rules.values()) {
       const pattern = rule.bus === bus && rule.state === 'ENABLED' ? this.compiled(rule) : undefined;
       if (!pattern || !matchesFlattened(pattern, flat)) continue;
+      if (replayed && replayToRules && !replayToRules.includes(rule.arn)) continue;
       for (const target of rule.targets)
         insert.run(this.ruleKey(rule.bus, rule.name), target.Id, text, now, now);
     }

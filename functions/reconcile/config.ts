@@ -1,0 +1,42 @@
+/** The Reconcile function's configuration, read once from the environment the stack sets. */
+import { parsePositiveIntEnv, readEnv } from '../shared/config';
+
+export interface ReconcileConfig {
+  erpBaseUrl: string;
+  erpTimeoutMs: number;
+  eventBusName: string;
+  exceptionsQueueUrl: string;
+  resultsBucket: string;
+  workGroup: string;
+  database: string;
+  allowedLagMs: number;
+  maxExceptionMessages: number;
+}
+
+export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
+  const values = readEnv(
+    [
+      'ERP_BASE_URL',
+      'ERP_TIMEOUT_MS',
+      'EVENT_BUS_NAME',
+      'EXCEPTIONS_QUEUE_URL',
+      'RESULTS_BUCKET_NAME',
+      'ATHENA_WORKGROUP',
+      'WAREHOUSE_DATABASE',
+      'ALLOWED_LAG_MS',
+      'MAX_EXCEPTION_MESSAGES',
+    ],
+    env,
+  );
+  return {
+    erpBaseUrl: values.ERP_BASE_URL,
+    erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
+    eventBusName: values.EVENT_BUS_NAME,
+    exceptionsQueueUrl: values.EXCEPTIONS_QUEUE_URL,
+    resultsBucket: values.RESULTS_BUCKET_NAME,
+    workGroup: values.ATHENA_WORKGROUP,
+    database: values.WAREHOUSE_DATABASE,
+    allowedLagMs: parsePositiveIntEnv('ALLOWED_LAG_MS', values.ALLOWED_LAG_MS),
+    maxExceptionMessages: parsePositiveIntEnv('MAX_EXCEPTION_MESSAGES', values.MAX_EXCEPTION_MESSAGES),
+  };
+}

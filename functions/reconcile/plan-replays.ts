@@ -1,0 +1,97 @@
+/**
+ * What replaying can mend of a reconciliation's mismatches, as a plan `concord replay --plan` carries out:
+ * - a transaction the ERP never booked: its SaaS events again, through the flows (the version gate lets a
+ *   replay re-run the version it carries; the ERP's idempotency keys keep what was done done);
+ * - a document the warehouse lacks or shows in an older state: the bus archive's window around the ERP's
+ *   changes, replayed to the warehouse rule only (the models keep each event once, so overlap is harmless).
+ * Whatever no replay can mend (the ERP changed without announcing it, the shop and the ERP disagree) is listed
+ * for review instead.
+ */
+
+import {
+  type PlannedArchiveReplay,
+  type PlannedRepublish,
+  type PlannedReview,
+  type ReplayPlan,
+  replayPlanKind,
+} from '../shared/reconciliation/replay-plan';
+import type { Mismatch, ReconciliationReport } from '../shared/reconciliation/report';
+
+/** Margin around the ERP's change times: the bus stamps an event to the second, after the ERP recorded it. */
+const archiveMarginMs = 2 * 60_000;
+
+/** The canonical events of a SaaS key, by the key's event ids (reconcile-sources readCanonicalEvents). */
+export type EventsOfKey = (mismatch: Mismatch) => Record<string, unknown>[];
+
+function warehouseBehind(mismatch: Mismatch): { from: number; to: number } | undefined {
+  if (!mismatch.erp) return undefined;
+  const erpChanged = Date.parse(mismatch.erp.updatedAt);
+  if (mismatch.class === 'missing_in_warehouse')
+    return { from: Date.parse(mismatch.erp.createdAt ?? mismatch.erp.updatedAt), to: erpChanged };
+  if (
+    (mismatch.class === 'status_differs' || mismatch.class === 'amount_differs') &&
+    mismatch.warehouse &&
+    erpChanged > Date.parse(mismatch.warehouse.updatedAt)
+  )
+    return { from: Date.parse(mismatch.warehouse.updatedAt), to: erpChanged };
+  return undefined;
+}
+
+/** Merges windows that overlap, so that each archived event is replayed once. */
+function mergeWindows(windows: { from: number; to: number; document: string }[]): PlannedArchiveReplay[] {
+  const sorted = [...windows].sort((a, b) => a.from - b.from);
+  const merged: { from: number; to: number; documents: string[] }[] = [];
+  for (const window of sorted) {
+    const last = merged.at(-1);
+    if (last && window.from <= last.to) {
+      last.to = Math.max(last.to, window.to);
+      if (!last.documents.includes(window.document)) last.documents.push(window.document);
+    } else merged.push({ from: window.from, to: window.to, documents: [window.document] });
+  }
+  return merged.map((window) => ({
+    target: 'warehouse',
+    from: new Date(window.from).toISOString(),
+    to: new Date(window.to).toISOString(),
+    documents: window.documents,
+  }));
+}
+
+export function buildReplayPlan(report: ReconciliationReport, eventsOf: EventsOfKey, now: Date): ReplayPlan {
+  const republish: PlannedRepublish[] = [];
+  const windows: { from: number; to: number; document: string }[] = [];
+  const review: PlannedReview[] = [];
+  for (const mismatch of report.mismatches) {
+    const { entity, key } = mismatch;
+    if (mismatch.class === 'missing_in_erp' && mismatch.saas) {
+      republish.push({ class: mismatch.class, entity, key, events: eventsOf(mismatch) });
+      continue;
+    }
+    const behind = warehouseBehind(mismatch);
+    if (behind) {
+      windows.push({
+        from: behind.from - archiveMarginMs,
+        to: behind.to + archiveMarginMs,
+        document: `${entity}:${mismatch.erpDocument ?? key}`,
+      });
+      continue;
+    }
+    review.push({
+      class: mismatch.class,
+      entity,
+      key,
+      detail:
+        mismatch.class === 'stale'
+          ? `${mismatch.detail}: run the reconciliation again once the stream has delivered`
+          : mismatch.detail,
+    });
+  }
+  return {
+    kind: replayPlanKind,
+    version: 1,
+    reconciliationId: report.id,
+    createdAt: now.toISOString(),
+    republish,
+    archiveReplays: mergeWindows(windows),
+    review,
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * The warehouse models: SQL written once, in the Athena (Trino) dialect, over `raw_events`. Athena runs it as
+ * Glue views; DuckDB runs the same text locally after `duckdbDialect` defines the Trino functions it lacks.
+ *
+ * Business facts come from the ERP's authoritative events only (DESIGN §2). Every model row carries lineage:
+ * correlation id, source event id (the SaaS event that caused it), ERP document id, entity version, load time.
+ * Money is DECIMAL(19,4) beside its ISO 4217 currency. Fields marked `x-pii` are hashed (`piiHash`).
+ */
+
+/** A column as Glue declares it and the model produces it. */
+export interface ModelColumn {
+  name: string;
+  /** Athena/Hive type. */
+  type: 'string' | 'bigint' | 'decimal(19,4)' | 'timestamp';
+  comment: string;
+}
+
+/** One warehouse model: a view over raw_events or over other models. */
+export interface WarehouseModel {
+  name: string;
+  description: string;
+  columns: readonly ModelColumn[];
+  /** Trino SQL, which DuckDB runs too (dialect.ts). */
+  sql: string;
+}
+
+const lineage: readonly ModelColumn[] = [
+  { name: 'correlation_id', type: 'string', comment: 'the business transaction, across every system' },
+  { name: 'source_event_id', type: 'string', comment: 'the SaaS event that caused this fact' },
+  { name: 'event_id', type: 'string', comment: 'the authoritative ERP event this row comes from' },
+  { name: 'entity_version', type: 'bigint', comment: 'the version the ERP gave the fact' },
+  { name: 'loaded_at', type: 'timestamp', comment: 'when the warehouse stream delivered the event' },
+];
+
+const lineageSelect = 'correlation_id, source_event_id, event_id, entity_version, loaded_at';
+
+/** A money field of the event data as a decimal. */
+function money(path: string): string {
+  return `CAST(json_extract_scalar(data, '$.${path}') AS DECIMAL(19,4))`;
+}
+
+/** An ISO 8601 instant as a timestamp in UTC (without zone, the type Glue declares). */
+function timestamp(isoExpression: string): string {
+  return `CAST(from_iso8601_timestamp(${isoExpression}) AS TIMESTAMP)`;
+}
+
+/** Personal data as its SHA-256 (lower-case hex): rows still join on it, nobody reads it. */
+export function piiHash(expression: string): string {
+  return `lower(to_hex(sha256(to_utf8(${expression}))))`;
+}
+
+function text(path: string): string {
+  return `json_extract_scalar(data, '$.${path}')`;
+}
+
+// Firehose names each object <stream>-<version>-yyyy-MM-dd-HH-mm-ss-<random>: the delivery time, in UTC.
+const deliveredAt = "regexp_extract(source_file, '(\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2})-[^/]*$', 1)";
+
+/** The time the stream delivered a raw_events row, from its object's name. */
+export const loadedAt = timestamp(
+  `concat(substr(${deliveredAt}, 1, 10), 'T', replace(substr(${deliveredAt}, 12, 8), '-', ':'), 'Z')`,
+);
+
+export const erpEvents: WarehouseModel = {
+  name: 'erp_events',
+  description:
+    "The ERP's authoritative events, each once: at-least-once delivery (and replays) may load an event twice.",
+  columns: [
+    { name: 'event_type', type: 'string', comment: 'canonical event type, e.g. erp.order.accepted.v1' },
+    { name: 'subject', type: 'string', comment: 'the entity, e.g. order/5820741173332' },
+    { name: 'event_time', type: 'timestamp', comment: 'when the ERP recorded the fact' },
+    { name: 'data', type: 'string', comment: 'the event data as JSON text' },
+    ...lineage,
+    { name: 'source_file', type: 'string', comment: 'the delivered object the row was read from' },
+  ],
+  // The earliest delivered copy wins, so an event's load time does not move when it is replayed.
+  sql: `SELECT event_type, subject, event_time, data, ${lineageSelect}, source_file
+FROM (
+  SELECT type AS event_type, subject, ${timestamp('"time"')} AS event_time, data,
+    correlationid AS correlation_id, causationid AS source_event_id, id AS event_id,
+    entityversion AS entity_version,
+    ${loadedAt} AS loaded_at,
+    source_file,
+    row_number() OVER (PARTITION BY id ORDER BY source_file) AS copy
+  FROM raw_events
+  WHERE event_type LIKE 'erp.%'
+) deduplicated
+WHERE copy = 1`,
+};
+
+export const orderStatusHistory: WarehouseModel = {
+  name: 'order_status_history',
+  description: 'Every change of a sales order the ERP announced, in entity-version order.',
+  columns: [
+    { name: 'source_order_id', type: 'string', comment: "the order's id in the shop" },
+    {
+      name: 'erp_order_number',
+      type: 'string',
+      comment: 'ERP document id (absent when rejected before booking)',
+    },
+    { name: 'event_type', type: 'string', comment: 'the announcing event' },
+    {
+      name: 'status',
+      type: 'string',
+      comment: 'the status the change left the order in; null for amendments',
+    },
+    {
+      name: 'total',
+      type: 'decimal(19,4)',
+      comment: 'order total after the change, when the event states it',
+    },
+    { name: 'currency', type: 'string', comment: 'ISO 4217' },
+    { name: 'customer_number', type: 'string', comment: "the ERP's customer" },
+    { name: 'reason', type: 'string', comment: 'hold, rejection or cancellation reason' },
+    { name: 'released_by_hash', type: 'string', comment: 'who released a credit hold (x-pii: SHA-256 hex)' },
+    { name: 'event_time', type: 'timestamp', comment: 'when the ERP recorded the change' },
+    ...lineage,
+  ],
+  sql: `SELECT ${text('sourceOrderId')} AS source_order_id, ${text('erpOrderNumber')} AS erp_order_number, event_type,
+  CASE event_type
+    WHEN 'erp.order.accepted.v1' THEN 'ACCEPTED'
+    WHEN 'erp.order.credit-held.v1' THEN 'CREDIT_HOLD'
+    WHEN 'erp.order.credit-released.v1' THEN 'ACCEPTED'
+    WHEN 'erp.order.cancelled.v1' THEN 'CANCELLED'
+    WHEN 'erp.order.rejected.v1' THEN 'REJECTED'
+    WHEN 'erp.invoice.posted.v1' THEN 'INVOICED'
+  END AS status,
+  CASE WHEN event_type = 'erp.invoice.posted.v1' THEN NULL ELSE ${money('total')} END AS total,
+  ${text('currency')} AS currency, ${text('customerNumber')} AS customer_number,
+  coalesce(${text('reason')}, ${text('reasonCode')}) AS reason,
+  ${piiHash(text('releasedBy'))} AS released_by_hash,
+  event_time, ${lineageSelect}
+FROM erp_events
+WHERE event_type LIKE 'erp.order.%' OR event_type = 'erp.invoice.posted.v1'`,
+};
+
+export const orders: WarehouseModel = {
+  name: 'orders',
+  description:
+    "Each booked sales order in its latest state: the latest entity version wins, whatever order the events arrived in. An order rejected after booking is CANCELLED, as the ERP's compensation left it.",
+  columns: [
+    { name: 'source_order_id', type: 'string', comment: "the order's id in the shop" },
+    { name: 'erp_order_number', type: 'string', comment: 'ERP document id' },
+    { name: 'customer_number', type: 'string', comment: "the ERP's customer" },
+    { name: 'status', type: 'string', comment: 'CREDIT_HOLD, ACCEPTED, INVOICED or CANCELLED' },
+    { name: 'total', type: 'decimal(19,4)', comment: 'the latest total the ERP stated' },
+    { name: 'currency', type: 'string', comment: 'ISO 4217' },
+    { name: 'booked_at', type: 'timestamp', comment: 'the first change the ERP announced' },
+    { name: 'updated_at', type: 'timestamp', comment: 'the latest change the ERP announced' },
+    ...lineage,
+  ],
+  sql: `SELECT source_order_id, max(erp_order_number) AS erp_order_number,
+  max_by(customer_number, entity_version) FILTER (WHERE customer_number IS NOT NULL) AS customer_number,
+  max_by(status, entity_version) FILTER (WHERE status IS NOT NULL AND status <> 'REJECTED') AS status,
+  max_by(total, entity_version) FILTER (WHERE total IS NOT NULL) AS total,
+  max_by(currency, entity_version) FILTER (WHERE currency IS NOT NULL) AS currency,
+  min(event_time) AS booked_at, max(event_time) AS updated_at,
+  max_by(correlation_id, entity_version) AS correlation_id,
+  max_by(source_event_id, entity_version) AS source_event_id,
+  max_by(event_id, entity_version) AS event_id,
+  max(entity_version) AS entity_version, max(loaded_at) AS loaded_at
+FROM order_status_history
+WHERE erp_order_number IS NOT NULL
+GROUP BY source_order_id`,
+};
+
+export const payments: WarehouseModel = {
+  name: 'payments',
+  description: 'Each payment applied to, or refunded from, an invoice, as the ERP booked it.',
+  columns: [
+    { name: 'erp_payment_id', type: 'string', comment: 'ERP document id' },
+    { name: 'payment_id', type: 'string', comment: "the payment's id in the billing platform" },
+    { name: 'invoice_number', type: 'string', comment: 'the invoice it applies to' },
+    { name: 'kind', type: 'string', comment: 'APPLIED or REFUND' },
+    { name: 'amount', type: 'decimal(19,4)', comment: 'always positive; kind gives the direction' },
+    { name: 'currency', type: 'string', comment: 'ISO 4217' },
+    { name: 'invoice_status', type: 'string', comment: "the invoice's status after this payment" },
+    { name: 'applied_at', type: 'timestamp', comment: 'when the ERP booked it' },
+    ...lineage,
+  ],
+  sql: `SELECT ${text('erpPaymentId')} AS erp_payment_id, ${text('paymentId')} AS payment_id,
+  ${text('invoiceNumber')} AS invoice_number, ${text('kind')} AS kind, ${money('amount')} AS amount,
+  ${text('currency')} AS currency, ${text('invoiceStatus')} AS invoice_status, event_time AS applied_at,
+  ${lineageSelect}
+FROM erp_events
+WHERE event_type = 'erp.payment.applied.v1'`,
+};
+
+export const invoices: WarehouseModel = {
+  name: 'invoices',
+  description: 'Each posted invoice with what has been paid on it and its status after the latest payment.',
+  columns: [
+    { name: 'invoice_number', type: 'string', comment: 'ERP document id' },
+    { name: 'erp_order_number', type: 'string', comment: 'the sales order it bills' },
+    { name: 'source_order_id', type: 'string', comment: "the order's id in the shop" },
+    { name: 'customer_number', type: 'string', comment: "the ERP's customer" },
+    { name: 'amount', type: 'decimal(19,4)', comment: 'invoice total, tax included' },
+    { name: 'tax', type: 'decimal(19,4)', comment: 'tax in the total' },
+    { name: 'currency', type: 'string', comment: 'ISO 4217' },
+    { name: 'paid_amount', type: 'decimal(19,4)', comment: 'applied payments less refunds' },
+    { name: 'status', type: 'string', comment: 'OPEN, PARTIALLY_PAID or PAID' },
+    { name: 'due_date', type: 'string', comment: 'yyyy-MM-dd' },
+    { name: 'posted_at', type: 'timestamp', comment: 'when the ERP posted it' },
+    {
+      name: 'updated_at',
+      type: 'timestamp',
+      comment: 'the posting or the latest payment, whichever is later',
+    },
+    ...lineage,
+  ],
+  sql: `SELECT i.invoice_number, i.erp_order_number, i.source_order_id, i.customer_number, i.amount, i.tax, i.currency,
+  coalesce(p.paid_amount, CAST(0 AS DECIMAL(19,4))) AS paid_amount, coalesce(p.status, 'OPEN') AS status,
+  i.due_date, i.posted_at, greatest(i.posted_at, coalesce(p.updated_at, i.posted_at)) AS updated_at,
+  i.correlation_id, i.source_event_id, i.event_id, greatest(i.entity_version, coalesce(p.entity_version, 0)) AS entity_version,
+  greatest(i.loaded_at, coalesce(p.loaded_at, i.loaded_at)) AS loaded_at
+FROM (
+  SELECT ${text('invoiceNumber')} AS invoice_number, ${text('erpOrderNumber')} AS erp_order_number,
+    ${text('sourceOrderId')} AS source_order_id, ${text('customerNumber')} AS customer_number,
+    ${money('amount')} AS amount, ${money('tax')} AS tax, ${text('currency')} AS currency,
+    ${text('dueDate')} AS due_date, event_time AS posted_at, ${lineageSelect}
+  FROM erp_events
+  WHERE event_type = 'erp.invoice.posted.v1'
+) i
+LEFT JOIN (
+  SELECT invoice_number,
+    CAST(sum(CASE WHEN kind = 'REFUND' THEN -amount ELSE amount END) AS DECIMAL(19,4)) AS paid_amount,
+    max_by(invoice_status, entity_version) AS status,
+    max(applied_at) AS updated_at, max(entity_version) AS entity_version, max(loaded_at) AS loaded_at
+  FROM payments
+  GROUP BY invoice_number
+) p ON p.invoice_number = i.invoice_number`,
+};
+
+export const customers: WarehouseModel = {
+  name: 'customers',
+  description: 'Each ERP customer account as the ERP last synchronised it from the CRM.',
+  columns: [
+    { name: 'customer_number', type: 'string', comment: 'ERP document id' },
+    { name: 'crm_contact_id', type: 'string', comment: "the contact's id in the CRM" },
+    { name: 'applied_fields', type: 'string', comment: 'JSON array: the fields the latest sync applied' },
+    { name: 'refused_fields', type: 'string', comment: 'JSON array: the fields the latest sync refused' },
+    { name: 'synced_at', type: 'timestamp', comment: 'the latest synchronisation' },
+    ...lineage,
+  ],
+  sql: `SELECT customer_number, max_by(crm_contact_id, entity_version) AS crm_contact_id,
+  max_by(applied_fields, entity_version) AS applied_fields, max_by(refused_fields, entity_version) AS refused_fields,
+  max(event_time) AS synced_at,
+  max_by(correlation_id, entity_version) AS correlation_id, max_by(source_event_id, entity_version) AS source_event_id,
+  max_by(event_id, entity_version) AS event_id, max(entity_version) AS entity_version, max(loaded_at) AS loaded_at
+FROM (
+  SELECT ${text('customerNumber')} AS customer_number, ${text('crmContactId')} AS crm_contact_id,
+    json_format(json_extract(data, '$.appliedFields')) AS applied_fields,
+    json_format(json_extract(data, '$.refusedFields')) AS refused_fields,
+    event_time, ${lineageSelect}
+  FROM erp_events
+  WHERE event_type = 'erp.customer.synced.v1'
+) synced
+GROUP BY customer_number`,
+};
+
+/** Every model, each after the models it reads. */
+export const warehouseModels: readonly WarehouseModel[] = [
+  erpEvents,
+  orderStatusHistory,
+  orders,
+  payments,
+  invoices,
+  customers,
+];

@@ -1,0 +1,209 @@
+/**
+ * Athena over DuckDB: the slice a query client needs (start, poll, page through results, stop). A query runs in a
+ * workgroup against a Glue database the deployment declared; the database's `events` table points at the local
+ * S3 bucket the warehouse stream writes, and its views are the same models Glue holds (local/warehouse).
+ */
+
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { LocalClock } from '../../clock';
+import { AwsError, validationError } from '../../edge/aws-error';
+import type { JsonService } from '../../edge/edge-server';
+import type { DurableStore } from '../../store/durable-store';
+import { openLocalWarehouse } from '../../warehouse/duckdb-warehouse';
+
+/** A Glue table as the deployment declared it. */
+export interface GlueTableDefinition {
+  database: string;
+  name: string;
+  tableType: string;
+  location?: string;
+}
+
+interface QueryExecution {
+  id: string;
+  sql: string;
+  workGroup: string;
+  database: string;
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  reason?: string;
+  submittedMs: number;
+  completedMs?: number;
+  columns: { name: string; type: string }[];
+  rows: (string | null)[][];
+}
+
+/** Results are kept this long, as far as a client that polls and pages needs them. */
+const keepResultsMs = 60 * 60_000;
+const maxResultsPerPage = 1000;
+
+function athenaType(duckdbType: string): string {
+  const type = duckdbType.toLowerCase();
+  if (type.startsWith('decimal')) return 'decimal';
+  if (type === 'timestamp' || type.startsWith('timestamp')) return 'timestamp';
+  if (type === 'bigint' || type === 'integer' || type === 'double' || type === 'boolean') return type;
+  return 'varchar';
+}
+
+export class AthenaService implements JsonService {
+  readonly targetPrefix = 'AmazonAthena';
+  private readonly executions = new Map<string, QueryExecution>();
+
+  constructor(
+    private readonly store: DurableStore,
+    private readonly clock: LocalClock,
+  ) {}
+
+  /** Records a workgroup (AWS::Athena::WorkGroup). */
+  putWorkGroup(name: string, outputLocation: string | undefined): void {
+    this.store.putResource('athena-workgroup', name, { name, outputLocation });
+  }
+
+  /** Records a Glue table or view (AWS::Glue::Table). */
+  putGlueTable(table: GlueTableDefinition): void {
+    this.store.putResource('glue-table', `${table.database}/${table.name}`, table);
+  }
+
+  removeGlueTable(database: string, name: string): void {
+    this.store.deleteResource('glue-table', `${database}/${name}`);
+  }
+
+  async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    switch (operation) {
+      case 'StartQueryExecution':
+        return this.start(input);
+      case 'GetQueryExecution':
+        return { QueryExecution: this.describe(this.execution(input.QueryExecutionId)) };
+      case 'GetQueryResults':
+        return this.results(this.execution(input.QueryExecutionId), input);
+      case 'StopQueryExecution': {
+        const execution = this.execution(input.QueryExecutionId);
+        if (execution.state === 'QUEUED' || execution.state === 'RUNNING') execution.state = 'CANCELLED';
+        return {};
+      }
+      default:
+        throw new AwsError(
+          'UnknownOperationException',
+          `Athena operation ${operation} is not supported by the local runtime`,
+        );
+    }
+  }
+
+  private execution(id: unknown): QueryExecution {
+    const execution = typeof id === 'string' ? this.executions.get(id) : undefined;
+    if (!execution)
+      throw new AwsError('InvalidRequestException', `QueryExecution ${String(id)} was not found`);
+    return execution;
+  }
+
+  private start(input: Record<string, unknown>) {
+    const sql = input.QueryString;
+    if (typeof sql !== 'string' || sql.trim() === '') throw validationError('QueryString must be specified.');
+    const workGroup = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
+    if (!this.store.getResource('athena-workgroup', workGroup))
+      throw new AwsError('InvalidRequestException', `WorkGroup ${workGroup} is not found.`);
+    const database = (input.QueryExecutionContext as { Database?: string } | undefined)?.Database;
+    if (!database)
+      throw new AwsError('InvalidRequestException', 'QueryExecutionContext.Database must be specified.');
+    const events = this.store.getResource<GlueTableDefinition>('glue-table', `${database}/events`);
+    if (!events?.location)
+      throw new AwsError('InvalidRequestException', `Database ${database} has no events table.`);
+    this.forgetOld();
+    const execution: QueryExecution = {
+      id: randomUUID(),
+      sql,
+      workGroup,
+      database,
+      state: 'RUNNING',
+      submittedMs: this.clock.now(),
+      columns: [],
+      rows: [],
+    };
+    this.executions.set(execution.id, execution);
+    void this.run(execution, events.location);
+    return { QueryExecutionId: execution.id };
+  }
+
+  private async run(execution: QueryExecution, location: string): Promise<void> {
+    const [bucket = ''] = location.replace(/^s3:\/\//, '').split('/');
+    try {
+      const connection = await openLocalWarehouse(path.join(this.store.dataDir, 's3', bucket));
+      try {
+        const reader = await connection.runAndReadAll(execution.sql);
+        const types = reader.columnTypes().map((type) => type.toString());
+        execution.columns = reader.columnNames().map((name, index) => ({
+          name,
+          type: athenaType(types[index] ?? 'VARCHAR'),
+        }));
+        execution.rows = (reader.getRowsJson() as unknown[][]).map((row) =>
+          row.map((value) =>
+            value === null || value === undefined
+              ? null
+              : typeof value === 'object'
+                ? JSON.stringify(value)
+                : String(value),
+          ),
+        );
+        if (execution.state === 'RUNNING') execution.state = 'SUCCEEDED';
+      } finally {
+        connection.closeSync();
+      }
+    } catch (error) {
+      execution.state = 'FAILED';
+      execution.reason = (error as Error).message.split('\n')[0];
+    }
+    execution.completedMs = this.clock.now();
+  }
+
+  private describe(execution: QueryExecution) {
+    return {
+      QueryExecutionId: execution.id,
+      Query: execution.sql,
+      StatementType: 'DML',
+      WorkGroup: execution.workGroup,
+      QueryExecutionContext: { Database: execution.database, Catalog: 'awsdatacatalog' },
+      Status: {
+        State: execution.state,
+        StateChangeReason: execution.reason,
+        SubmissionDateTime: execution.submittedMs / 1000,
+        CompletionDateTime: execution.completedMs === undefined ? undefined : execution.completedMs / 1000,
+      },
+    };
+  }
+
+  /** A page of rows; the first page starts with a row of column names, as Athena's does for a SELECT. */
+  private results(execution: QueryExecution, input: Record<string, unknown>) {
+    if (execution.state !== 'SUCCEEDED')
+      throw new AwsError(
+        'InvalidRequestException',
+        `Query has not yet finished. Current state: ${execution.state}`,
+      );
+    const max = Math.min(Number(input.MaxResults ?? maxResultsPerPage), maxResultsPerPage);
+    const offset = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+    const header = offset === 0 ? [execution.columns.map((column) => column.name)] : [];
+    const page = execution.rows.slice(offset, offset + max - header.length);
+    const next = offset + page.length;
+    return {
+      ResultSet: {
+        Rows: [...header, ...page].map((row) => ({
+          Data: row.map((value) => (value === null ? {} : { VarCharValue: value })),
+        })),
+        ResultSetMetadata: {
+          ColumnInfo: execution.columns.map((column) => ({
+            CatalogName: 'hive',
+            Name: column.name,
+            Label: column.name,
+            Type: column.type,
+          })),
+        },
+      },
+      ...(next < execution.rows.length ? { NextToken: String(next) } : {}),
+    };
+  }
+
+  private forgetOld(): void {
+    const cutoff = this.clock.now() - keepResultsMs;
+    for (const [id, execution] of this.executions)
+      if ((execution.completedMs ?? Number.POSITIVE_INFINITY) < cutoff) this.executions.delete(id);
+  }
+}
