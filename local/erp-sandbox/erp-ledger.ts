@@ -527,6 +527,21 @@ export class ErpLedger {
     return { sku: updated.sku, stockOnHand: updated.stock_on_hand, reserved: updated.reserved };
   }
 
+  /**
+   * A finance user corrects a sales order's total by hand, as a manual adjustment in a real ERP: no event and no
+   * outbox entry announce it — the kind of change only reconciliation finds (admin).
+   */
+  adjustOrderTotal(number: string, total: unknown, actor: string) {
+    if (typeof total !== 'string' || !/^\d{1,12}(\.\d{1,2})?$/.test(total))
+      throw new RefusalError('invalid_total', 'total must be a decimal string such as "199.00"', 422);
+    const row = this.order(number);
+    this.db
+      .prepare('UPDATE sales_orders SET total = ?, version = version + 1, updated_at = ? WHERE number = ?')
+      .run(money(parseDecimal(total)), this.now(), number);
+    this.audit(actor, 'adjust-total', 'sales-order', number, { from: row.total, to: total });
+    return this.orderView(this.order(number));
+  }
+
   releaseCreditHold(number: string, actor: string) {
     const row = this.order(number);
     if (row.status === 'ACCEPTED') return this.orderView(row);

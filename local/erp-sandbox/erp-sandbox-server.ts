@@ -274,6 +274,15 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         ),
     },
     {
+      method: 'PUT',
+      pattern: /^\/_admin\/sales-orders\/([^/]+)\/total$/,
+      mutation: false,
+      handler: (m, body) =>
+        ledger.transaction(() =>
+          ledger.adjustOrderTotal(decodeURIComponent(m[1] as string), body.total, 'finance'),
+        ),
+    },
+    {
       method: 'POST',
       pattern: /^\/_admin\/items\/([^/]+)\/receipts$/,
       mutation: false,
