@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { canonicalCatalog } from '../../functions/shared/generated/catalog';
+import { warehouseModels } from '../../functions/shared/warehouse/models';
 import { buildApp } from '../../infra/app';
 import { stageConfig } from '../../infra/config/stage-config';
 
@@ -92,6 +94,55 @@ describe('StatefulStack', () => {
       ),
     );
     expect(actions.some((action) => /Delete|Get(Object)/.test(action))).toBe(false);
+  });
+
+  it('declares the warehouse to Glue: the events table by partition projection, raw_events and every model as views', () => {
+    stateful.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'concord_prod' } });
+    const tables = Object.values(stateful.findResources('AWS::Glue::Table')).map(
+      (table) => table.Properties.TableInput,
+    );
+    const events = tables.find((table) => table.Name === 'events');
+    expect(events.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.event_type.values': Object.keys(canonicalCatalog).sort().join(','),
+      'projection.event_date.format': 'yyyy-MM-dd',
+    });
+    expect(events.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.openx.data.jsonserde.JsonSerDe',
+    );
+    expect(events.PartitionKeys.map((key: { Name: string }) => key.Name)).toEqual([
+      'event_type',
+      'event_date',
+    ]);
+    const views = tables.filter((table) => table.TableType === 'VIRTUAL_VIEW');
+    expect(views.map((view) => view.Name)).toEqual([
+      'raw_events',
+      ...warehouseModels.map((model) => model.name),
+    ]);
+    for (const model of warehouseModels) {
+      const view = views.find((candidate) => candidate.Name === model.name);
+      const encoded = /^\/\* Presto View: (.+) \*\/$/.exec(view.ViewOriginalText)?.[1] as string;
+      const definition = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+      expect(definition).toMatchObject({
+        originalSql: model.sql,
+        catalog: 'awsdatacatalog',
+        schema: 'concord_prod',
+      });
+      expect(definition.columns.map((column: { name: string }) => column.name)).toEqual(
+        model.columns.map((column) => column.name),
+      );
+    }
+  });
+
+  it('runs warehouse queries in a workgroup that keeps results in the bucket and stops a runaway scan', () => {
+    stateful.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'concord-prod',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 100 * 1024 ** 3,
+        ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } }),
+      }),
+    });
   });
 
   it('pins the logical ids of stateful resources, whose change would replace them and lose data', () => {
@@ -194,6 +245,39 @@ describe('StatelessStack', () => {
     expect(actions.filter((action) => action.includes('*'))).toEqual([]);
     const roles = Object.values(stateless.findResources('AWS::IAM::Role'));
     expect(JSON.stringify(roles)).not.toContain('arn:aws:iam::aws:policy');
+  });
+
+  it('reconciles the previous day at 03:00 UTC with the warehouse query policy, and alarms on any mismatch', () => {
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'reconcile',
+          ATHENA_WORKGROUP: 'concord-prod',
+          WAREHOUSE_DATABASE: 'concord_prod',
+          ALLOWED_LAG_MS: '600000',
+        }),
+      },
+    });
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+    });
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Concord',
+      MetricName: 'ReconciliationMismatches',
+      Dimensions: [{ Name: 'service', Value: 'reconcile' }],
+      Threshold: 1,
+    });
+    const reconcileRole = Object.values(stateless.findResources('AWS::IAM::Role')).find((role) =>
+      JSON.stringify(role).includes('WarehouseCatalogQueryPolicy'),
+    );
+    expect(reconcileRole).toBeDefined();
+  });
+
+  it('loads governance events into the warehouse beside the canonical and ERP ones', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['concord.ingest', 'concord.erp', 'concord.governance'] },
+    });
   });
 
   it('scopes PutEvents to the stage bus', () => {
