@@ -49,12 +49,14 @@ function required(row: Record<string, string | null>, column: string): string {
 
 /** The SaaS transactions whose events the warehouse loaded in the range, each in its latest state. */
 export async function readSaasFacts(query: WarehouseQuery, range: ReadRange): Promise<SaasFact[]> {
+  // Each extraction parses the event's data again: payments' fields are read from payments only.
   const rows = await query(`SELECT id, type, entityversion, correlationid, loaded_at,
-  json_extract_scalar(data, '$.sourceOrderId') AS source_order_id,
-  json_extract_scalar(data, '$.paymentId') AS payment_id,
-  json_extract_scalar(data, '$.refundId') AS refund_id,
-  coalesce(json_extract_scalar(data, '$.refundedAmount'), json_extract_scalar(data, '$.amount')) AS amount,
-  json_extract_scalar(data, '$.currency') AS currency
+  CASE WHEN type LIKE 'commerce.%' THEN json_extract_scalar(data, '$.sourceOrderId') END AS source_order_id,
+  CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.paymentId') END AS payment_id,
+  CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.refundId') END AS refund_id,
+  CASE WHEN type LIKE 'billing.%' THEN
+    coalesce(json_extract_scalar(data, '$.refundedAmount'), json_extract_scalar(data, '$.amount')) END AS amount,
+  CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.currency') END AS currency
 FROM (SELECT *, ${loadedAt} AS loaded_at FROM raw_events
   WHERE event_type IN (${Object.keys(saasTypes).map(sqlText).join(', ')})
     AND event_date BETWEEN ${sqlText(day(range.from))} AND ${sqlText(day(range.to))}) loaded

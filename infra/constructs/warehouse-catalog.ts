@@ -91,7 +91,7 @@ export class WarehouseCatalog extends Construct {
         },
       },
     });
-    events.addDependency(database);
+    events.node.addDependency(database);
 
     const rawEventsColumns: ModelColumn[] = [
       ...[...rawEventColumns, ...rawEventPartitions].map(({ name, type }) => ({ name, type, comment: '' })),
@@ -110,7 +110,7 @@ export class WarehouseCatalog extends Construct {
     for (const view of views) {
       const table = this.view(view.name, view.description, view.columns, view.sql);
       // Athena resolves a view's views when it is queried; the order only keeps deploys tidy.
-      table.addDependency(previous);
+      table.node.addDependency(previous);
       previous = table;
     }
 

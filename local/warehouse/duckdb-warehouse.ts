@@ -48,7 +48,9 @@ function eventsTable(bucketDir: string): string {
 export async function openLocalWarehouse(bucketDir: string): Promise<DuckDBConnection> {
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   for (const statement of duckdbDialect) await connection.run(statement);
-  await connection.run(`CREATE VIEW events AS ${eventsTable(bucketDir)}`);
+  // A snapshot of the delivered files, read once: every model reads it several times, and a reconciliation
+  // compares the three sides as of one moment.
+  await connection.run(`CREATE TEMP TABLE events AS ${eventsTable(bucketDir)}`);
   await connection.run(`CREATE VIEW raw_events AS ${rawEventsViewSql}`);
   for (const model of warehouseModels) await connection.run(`CREATE VIEW ${model.name} AS ${model.sql}`);
   return connection;
