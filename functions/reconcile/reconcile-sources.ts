@@ -4,7 +4,7 @@
  */
 import type { ErpPort } from '../shared/erp/erp-port';
 import type { ReconciledEntity } from '../shared/reconciliation/report';
-import { loadedAt } from '../shared/warehouse/models';
+import { loadedAt, modelsSince } from '../shared/warehouse/models';
 import type { ErpFact, SaasFact, WarehouseFact } from './reconciliation';
 
 /** Runs SQL on the warehouse; every value comes back as text (or null), as Athena returns it. */
@@ -101,11 +101,12 @@ WHERE loaded_at >= ${sqlTimestamp(range.from)} AND loaded_at < ${sqlTimestamp(ra
   return [...latest.values()].map(({ fact }) => fact);
 }
 
-/** The documents the warehouse models show, first announced in the range. */
+/** The documents the warehouse models show, first announced in the range (reading only events since its start). */
 export async function readWarehouseFacts(query: WarehouseQuery, range: ReadRange): Promise<WarehouseFact[]> {
   const between = (column: string) =>
     `${column} >= ${sqlTimestamp(range.from)} AND ${column} < ${sqlTimestamp(range.to)}`;
-  const rows = await query(`SELECT 'order' AS entity, erp_order_number AS number, status,
+  const rows =
+    await query(`${modelsSince(day(range.from))}SELECT 'order' AS entity, erp_order_number AS number, status,
   CAST(total AS VARCHAR) AS amount, currency, booked_at AS first_at, updated_at, correlation_id
 FROM orders WHERE ${between('booked_at')}
 UNION ALL

@@ -267,3 +267,17 @@ export const warehouseModels: readonly WarehouseModel[] = [
   invoices,
   customers,
 ];
+
+/**
+ * The models as common table expressions over only the events delivered on or after `sinceDate` (yyyy-MM-dd):
+ * a query that starts with it reads those days' partitions instead of the whole history. Right for documents
+ * the ERP created since then, whose every event came after; the models' SQL is otherwise the views' own.
+ */
+export function modelsSince(sinceDate: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(sinceDate)) throw new RangeError(`"${sinceDate}" is not a yyyy-MM-dd date`);
+  const base = "WHERE event_type LIKE 'erp.%'";
+  const [first, ...rest] = warehouseModels;
+  if (!first?.sql.includes(base)) throw new Error(`${first?.name} no longer reads ${base}`);
+  const bounded = first.sql.replace(base, `${base} AND event_date >= '${sinceDate}'`);
+  return `WITH ${[{ ...first, sql: bounded }, ...rest].map((model) => `${model.name} AS (${model.sql})`).join(',\n')}\n`;
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { canonicalCatalog } from '../../../functions/shared/generated/catalog';
-import { warehouseModels } from '../../../functions/shared/warehouse/models';
+import { modelsSince, warehouseModels } from '../../../functions/shared/warehouse/models';
 import { openLocalWarehouse, queryObjects } from '../../../local/warehouse/duckdb-warehouse';
 
 /** One CloudEvent as the ERP adapter emits it. */
@@ -264,6 +264,12 @@ describe('warehouse models on DuckDB', () => {
       { erp_payment_id: 'PAY-1', kind: 'APPLIED', amount: '60.0000' },
       { erp_payment_id: 'PAY-2', kind: 'REFUND', amount: '10.0000' },
     ]);
+  });
+
+  it('reads only the partitions delivered since a day when asked to, with the same SQL', async () => {
+    expect(await rows(`${modelsSince('2026-11-27')}select count(*) as n from orders`)).toEqual([{ n: '2' }]);
+    expect(await rows(`${modelsSince('2026-11-28')}select count(*) as n from orders`)).toEqual([{ n: '0' }]);
+    expect(() => modelsSince("2026-11-28' OR true")).toThrow('not a yyyy-MM-dd date');
   });
 
   it('keeps the latest synchronisation of each customer', async () => {
