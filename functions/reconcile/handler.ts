@@ -11,10 +11,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
 import { newId } from '../shared/ids';
-import { namedWindow } from '../shared/ops/time-window';
 import { announceOutcome } from './announce-outcome';
 import { athenaWarehouseQuery } from './athena-warehouse';
 import { loadReconcileConfig } from './config';
+import { type ReconcileRequest, requestedWindow } from './reconcile-request';
 import { runReconciliation } from './run-reconciliation';
 
 const config = loadReconcileConfig();
@@ -27,23 +27,6 @@ const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
 });
 const metrics = new Metrics({ namespace: 'Concord', serviceName: 'reconcile' });
 const erp = new SandboxErpConnector({ baseUrl: config.erpBaseUrl, timeoutMs: config.erpTimeoutMs });
-
-export interface ReconcileRequest {
-  date?: string;
-  since?: string;
-  until?: string;
-  /** Set by EventBridge on a scheduled run. */
-  'detail-type'?: string;
-  time?: string;
-}
-
-/** The window a request names; a scheduled run reconciles the UTC day before it fired. */
-export function requestedWindow(request: ReconcileRequest, now: Date): { from: Date; to: Date } {
-  if (request['detail-type'] !== 'Scheduled Event') return namedWindow(request, now);
-  const fired = new Date(request.time ?? now.toISOString());
-  const to = new Date(Date.UTC(fired.getUTCFullYear(), fired.getUTCMonth(), fired.getUTCDate()));
-  return { from: new Date(to.getTime() - 86_400_000), to };
-}
 
 export const handler = async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());

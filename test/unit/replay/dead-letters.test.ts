@@ -92,6 +92,33 @@ describe('reading dead letters', () => {
     });
   });
 
+  it('reads a reconciliation mismatch as information: its class, entity and remedy, nothing to re-publish', () => {
+    const letter = readDeadLetter(
+      message({
+        kind: 'reconciliation-mismatch',
+        reconciliationId: 'rec-1',
+        remedy: 'archive-replay',
+        mismatch: {
+          class: 'missing_in_warehouse',
+          entity: 'invoice',
+          key: 'INV-000001',
+          correlationId: 'corr-9',
+          detail: 'the ERP booked INV-000001 but the warehouse has no row for it',
+        },
+      }),
+    );
+    expect(letter).toMatchObject({
+      kind: 'mismatch',
+      errorCode: 'missing_in_warehouse',
+      errorMessage: 'the ERP booked INV-000001 but the warehouse has no row for it',
+      target: 'reconciliation rec-1 (archive-replay)',
+      entity: 'invoice/INV-000001',
+      correlationId: 'corr-9',
+    });
+    expect(letter.entry).toBeUndefined();
+    expect(matchesFilter(letter, { error: 'missing_in_warehouse', entity: 'invoice/INV-000001' })).toBe(true);
+  });
+
   it('keeps a message it cannot read, with nothing to re-publish', () => {
     const letter = readDeadLetter({ MessageId: 'm-2', Body: 'not json', Attributes: sent });
     expect(letter).toMatchObject({ kind: 'unknown', messageId: 'm-2' });
