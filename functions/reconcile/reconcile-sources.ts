@@ -47,6 +47,11 @@ function required(row: Record<string, string | null>, column: string): string {
   return value;
 }
 
+/** The ERP's external reference of a refund, as payment-application makes it when the platform names none. */
+function refundReference(row: Record<string, string | null>): string {
+  return row.refund_id ?? `${required(row, 'payment_id')}:refunded:${required(row, 'total_refunded')}`;
+}
+
 /** The SaaS transactions whose events the warehouse loaded in the range, each in its latest state. */
 export async function readSaasFacts(query: WarehouseQuery, range: ReadRange): Promise<SaasFact[]> {
   // Each extraction parses the event's data again: payments' fields are read from payments only.
@@ -54,6 +59,7 @@ export async function readSaasFacts(query: WarehouseQuery, range: ReadRange): Pr
   CASE WHEN type LIKE 'commerce.%' THEN json_extract_scalar(data, '$.sourceOrderId') END AS source_order_id,
   CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.paymentId') END AS payment_id,
   CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.refundId') END AS refund_id,
+  CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.totalRefunded') END AS total_refunded,
   CASE WHEN type LIKE 'billing.%' THEN
     coalesce(json_extract_scalar(data, '$.refundedAmount'), json_extract_scalar(data, '$.amount')) END AS amount,
   CASE WHEN type LIKE 'billing.%' THEN json_extract_scalar(data, '$.currency') END AS currency
@@ -69,7 +75,7 @@ WHERE loaded_at >= ${sqlTimestamp(range.from)} AND loaded_at < ${sqlTimestamp(ra
       entity === 'order'
         ? required(row, 'source_order_id')
         : type === 'billing.payment.refunded.v1'
-          ? required(row, 'refund_id')
+          ? refundReference(row)
           : required(row, 'payment_id');
     const id = required(row, 'id');
     const version = BigInt(required(row, 'entityversion'));

@@ -25,7 +25,7 @@ export interface SaasFact {
   /** When Concord took it in (the warehouse load time of its latest event). */
   time: string;
   correlationId: string;
-  /** Every canonical event of the key, oldest version first: what a replay re-publishes. */
+  /** Every canonical event of the key, as loaded: what a replay re-publishes (the plan orders them by version). */
   eventIds: string[];
 }
 
@@ -90,6 +90,12 @@ function totalsOf(facts: readonly { amount?: string; currency?: string }[]): Sid
   };
 }
 
+/** What a mismatch shows of the ERP's document. */
+function erpSide(document: ErpFact): NonNullable<Mismatch['erp']> {
+  const { status, amount, currency, createdAt, updatedAt } = document;
+  return { status, amount, currency, createdAt, updatedAt };
+}
+
 function byKey<T>(facts: readonly T[], key: (fact: T) => string): Map<string, T> {
   return new Map(facts.map((fact) => [key(fact), fact]));
 }
@@ -118,13 +124,7 @@ export function reconcile(input: ReconcileInput): ReconciliationReport {
       });
       continue;
     }
-    const erp = {
-      status: document.status,
-      amount: document.amount,
-      currency: document.currency,
-      createdAt: document.createdAt,
-      updatedAt: document.updatedAt,
-    };
+    const erp = erpSide(document);
     if (fact.entity === 'order' && !erpOrderStatusForSaas[fact.status](document.status))
       mismatches.push({
         ...base,
@@ -158,13 +158,7 @@ export function reconcile(input: ReconcileInput): ReconciliationReport {
       saasKeysInWindow.has(`${document.entity}:${document.externalRef}`);
     if (!inWindow) continue;
     const key = document.entity === 'invoice' ? document.number : document.externalRef;
-    const erp = {
-      status: document.status,
-      amount: document.amount,
-      currency: document.currency,
-      createdAt: document.createdAt,
-      updatedAt: document.updatedAt,
-    };
+    const erp = erpSide(document);
     const base = { entity: document.entity, key, erpDocument: document.number, erp };
     // A difference younger than the stream's buffering is a delivery in flight, not yet a disagreement.
     const inFlight = input.ranAt.getTime() - Date.parse(document.updatedAt) < input.allowedLagMs;

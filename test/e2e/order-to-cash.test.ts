@@ -20,6 +20,7 @@ import {
   postStripeEvent,
   startPlatformWithErp,
 } from './support/deployed-platform';
+import { eventually } from './support/eventually';
 import { shopifyOrder } from './support/shopify-orders';
 
 const paymentTemplate = JSON.parse(
@@ -43,16 +44,6 @@ function stripePayment(amountMinor: number, sourceOrderId?: string) {
       },
     },
   };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('order-to-cash on the embedded runtime against the ERP sandbox', () => {

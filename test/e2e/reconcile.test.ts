@@ -11,17 +11,8 @@ import {
 } from '../../local/warehouse/duckdb-warehouse';
 import { concord } from './support/concord-cli';
 import { drainQueue, observeBus, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
+import { eventually } from './support/eventually';
 import { shopifyOrder } from './support/shopify-orders';
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 /**
  * Three orders through order-to-cash at real speed (the bus archive stamps events with the runtime's clock, which
@@ -69,17 +60,25 @@ describe('three-way reconciliation on the embedded runtime', () => {
 
   /** Waits for the stream to deliver, until the warehouse holds `count` rows of `sql`'s answer. */
   async function delivered(sql: string, count: number) {
-    return eventually(async () => {
-      const rows = await warehouse(sql).catch(() => []);
-      return rows.length >= count ? rows : undefined;
-    }, 150_000);
+    return eventually(
+      async () => {
+        const rows = await warehouse(sql).catch(() => []);
+        return rows.length >= count ? rows : undefined;
+      },
+      150_000,
+      500,
+    );
   }
 
   async function invoiceOf(order: { id: number }) {
-    return eventually(async () => {
-      const [invoice] = await erp.listDocuments({ type: 'invoice', externalRef: String(order.id) });
-      return invoice;
-    }, 30_000);
+    return eventually(
+      async () => {
+        const [invoice] = await erp.listDocuments({ type: 'invoice', externalRef: String(order.id) });
+        return invoice;
+      },
+      30_000,
+      500,
+    );
   }
 
   beforeAll(async () => {

@@ -1,53 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { canonicalCatalog } from '../../../functions/shared/generated/catalog';
 import { modelsSince, warehouseModels } from '../../../functions/shared/warehouse/models';
 import { openLocalWarehouse, queryObjects } from '../../../local/warehouse/duckdb-warehouse';
-
-/** One CloudEvent as the ERP adapter emits it. */
-function erpEvent(
-  type: string,
-  subject: string,
-  entityversion: number,
-  data: Record<string, unknown>,
-  id: string = randomUUID(),
-) {
-  return {
-    specversion: '1.0',
-    id,
-    source: 'erp://sandbox',
-    type,
-    subject,
-    time: new Date(entityversion).toISOString(),
-    dataschema: `https://schemas.concord.dev/events/${type}.json`,
-    datacontenttype: 'application/json',
-    correlationid: `corr-${subject}`,
-    causationid: `saas-${subject}`,
-    entityversion,
-    data,
-  };
-}
-
-/** Writes events as the warehouse stream would: a gzipped JSON-lines object per batch, named with its delivery time. */
-function deliver(bucketDir: string, deliveredAt: string, events: ReturnType<typeof erpEvent>[]): void {
-  for (const type of new Set(events.map((event) => event.type))) {
-    const batch = events.filter((event) => event.type === type);
-    const dir = path.join(
-      bucketDir,
-      'events',
-      `event_type=${type}`,
-      `event_date=${deliveredAt.slice(0, 10)}`,
-    );
-    mkdirSync(dir, { recursive: true });
-    const stamp = deliveredAt.slice(0, 19).replace('T', '-').replaceAll(':', '-');
-    const body = `${batch.map((event) => JSON.stringify(event)).join('\n')}\n`;
-    writeFileSync(path.join(dir, `Concord-test-Stream-1-${stamp}-${randomUUID()}.jsonl.gz`), gzipSync(body));
-  }
-}
+import { deliver, erpEvent } from '../../support/warehouse-files';
 
 const t = (minutes: number) => Date.UTC(2026, 10, 27, 10, minutes);
 const released = erpEvent(
