@@ -2,6 +2,8 @@
  * Where the ops commands act: the embedded runtime by default (`npm start`), another runtime with `--endpoint URL`
  * or AWS_ENDPOINT_URL, or a real AWS account through the normal credential chain with `--stage <name>`.
  */
+
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -30,6 +32,7 @@ export interface OpsContext {
   events: EventBridgeClient;
   s3: S3Client;
   lambda: LambdaClient;
+  athena: AthenaClient;
   /** The physical name of a stateless function (Reconcile, Replay, …). */
   functionName(logicalName: string): Promise<string>;
   /** The physical name of a stateful table (OpsAuditTable, VersionTable, …). */
@@ -60,6 +63,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   // Path-style: a local endpoint has no per-bucket host names.
   const s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
   const lambda = new LambdaClient(config);
+  const athena = new AthenaClient(config);
   const functionName = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateless-${logicalName}`;
     let Marker: string | undefined;
@@ -93,6 +97,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     events,
     s3,
     lambda,
+    athena,
     functionName,
     tableName: table,
     async deps() {
@@ -116,6 +121,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       events.destroy();
       s3.destroy();
       lambda.destroy();
+      athena.destroy();
     },
   };
 }

@@ -1,15 +1,17 @@
 /**
  * One business transaction's timeline, by correlation id or entity (an order id is `order/<id>`): the function log
  * lines that name it (ingest, every workflow step, write-back), its version record, the ERP documents, every dead
- * letter about it and every ops action that touched it, in time order.
+ * letter about it, every ops action that touched it and when each of its events reached the warehouse, in time order.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { WarehouseQuery } from '../functions/reconcile/reconcile-sources';
 import type { OpsJournal } from '../functions/replay/ops-journal';
 import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
+import { loadedAt } from '../functions/shared/warehouse/models';
 
 /** `Concord-local-Stateless-ErpAdapterFunction39B3…` → `ErpAdapter`: the construct id a person knows. */
 export function shortFunctionName(physicalName: string): string {
@@ -104,6 +106,37 @@ export function localLogEntries(logDir: string, subject: TraceSubject): Timeline
   return entries;
 }
 
+const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * When each of the transaction's events was delivered to the warehouse, each once. Only the partitions from the
+ * day before the earliest thing known about it are read (the last week when nothing is): Athena bills the scan.
+ */
+async function warehouseEntries(
+  warehouse: WarehouseQuery,
+  subject: TraceSubject,
+  known: readonly TimelineEntry[],
+): Promise<TimelineEntry[]> {
+  const earliest = known.map((entry) => Date.parse(entry.at)).filter((at) => !Number.isNaN(at));
+  const since = new Date(
+    (earliest.length > 0 ? Math.min(...earliest) : Date.now() - 6 * 86_400_000) - 86_400_000,
+  );
+  const about = [
+    ...[...subject.correlationIds].map((id) => `correlationid = ${quoted(id)}`),
+    ...[...subject.entities].map((entity) => `subject = ${quoted(entity)}`),
+  ];
+  if (about.length === 0) return [];
+  const rows = await warehouse(`SELECT type, subject, id, min(${loadedAt}) AS loaded_at
+FROM raw_events
+WHERE event_date >= ${quoted(since.toISOString().slice(0, 10))} AND (${about.join(' OR ')})
+GROUP BY type, subject, id`);
+  return rows.map((row) => ({
+    at: new Date(`${String(row.loaded_at).replace(' ', 'T')}Z`).toISOString(),
+    where: 'warehouse',
+    what: `${row.type} ${row.subject} delivered (event ${row.id})`,
+  }));
+}
+
 export async function traceTimeline(
   subject: TraceSubject,
   sources: {
@@ -114,6 +147,7 @@ export async function traceTimeline(
     versionTable: string;
     journal: OpsJournal;
     erp?: Pick<ErpPort, 'listDocuments'>;
+    warehouse?: WarehouseQuery;
   },
 ): Promise<{ subject: { correlationIds: string[]; entities: string[] }; entries: TimelineEntry[] }> {
   const entries: TimelineEntry[] = sources.logDir ? localLogEntries(sources.logDir, subject) : [];
@@ -150,6 +184,7 @@ export async function traceTimeline(
           what: `${document.type} ${document.number} ${document.status} ${document.amount} ${document.currency}`,
         });
   }
+  if (sources.warehouse) entries.push(...(await warehouseEntries(sources.warehouse, subject, entries)));
   const needles = [...subject.correlationIds, ...subject.entities];
   for (const record of await sources.journal.list(500))
     if (needles.some((needle) => JSON.stringify(record).includes(needle)))

@@ -1,6 +1,7 @@
 /** `concord trace`: the timeline of one business transaction. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { athenaWarehouseQuery } from '../../functions/reconcile/athena-warehouse';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
@@ -17,7 +18,8 @@ usage: concord trace <correlation-id | order id | entity> [--data-dir DIR] [--er
 ${opsOptionsHelp}
 
 It joins the function log lines that name the transaction (ingest, each workflow step, write-back), the version
-gate's record, the ERP's documents, every dead letter about it and the ops audit. On AWS the function logs are in
+gate's record, the ERP's documents, every dead letter about it, the ops audit and when each of its events was
+delivered to the warehouse (an Athena query in the stage's workgroup). On AWS the function logs are in
 CloudWatch Logs: query them with Logs Insights for the correlation id (docs/runbooks/replay.md).`;
 
 export async function runTrace(args: string[]): Promise<number> {
@@ -43,6 +45,10 @@ export async function runTrace(args: string[]): Promise<number> {
       versionTable: await context.tableName('VersionTable'),
       journal: (await context.deps()).journal,
       erp: erpUrl ? new SandboxErpConnector({ baseUrl: erpUrl }) : undefined,
+      warehouse: athenaWarehouseQuery(context.athena, {
+        workGroup: `concord-${context.stage}`,
+        database: `concord_${context.stage}`,
+      }),
     });
     if (values.json) printJson(timeline);
     else {

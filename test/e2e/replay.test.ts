@@ -13,6 +13,7 @@ import { runReplay } from '../../functions/replay/replay';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { concord } from './support/concord-cli';
 import { drainQueue, observeBus, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
+import { eventually } from './support/eventually';
 import { shopifyOrder } from './support/shopify-orders';
 
 interface QueueSummary {
@@ -429,7 +430,28 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     );
     expect(byCorrelation.json.subject.entities).toEqual([`order/${order?.id}`]);
     expect(table.stdout).toMatch(/^TIME\s+WHERE\s+WHAT$/m);
-  });
+    // And when each of its events reached the warehouse (the stream delivers every 6 s at this clock factor).
+    const delivered = await eventually(
+      async () => {
+        const traced = await ops(['trace', String(order?.id), ...options]);
+        const lines = (traced.json.entries as { where: string; what: string }[])
+          .filter((entry) => entry.where === 'warehouse')
+          .map((entry) => entry.what);
+        return lines.some((line) => line.startsWith('erp.invoice.posted.v1')) ? lines : undefined;
+      },
+      30_000,
+      1000,
+    );
+    expect(delivered).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`^commerce\\.order\\.placed\\.v1 order/${order?.id} delivered \\(event \\w+\\)$`),
+        ),
+        expect.stringMatching(new RegExp(`^erp\\.order\\.accepted\\.v1 order/${order?.id} delivered`)),
+        expect.stringMatching(/^erp\.invoice\.posted\.v1 invoice\/INV-\d+ delivered/),
+      ]),
+    );
+  }, 60_000);
 
   async function waitForInvoice(externalRef: string) {
     const deadline = Date.now() + 30_000;
