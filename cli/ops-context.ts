@@ -7,7 +7,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { ReplayDependencies } from '../functions/replay/replay';
@@ -33,6 +33,8 @@ export interface OpsContext {
   s3: S3Client;
   lambda: LambdaClient;
   athena: AthenaClient;
+  /** The physical name of a stateful bucket, by its lower-cased logical id (warehousebucket, rawarchivebucket, …). */
+  bucketName(logicalName: string): Promise<string>;
   /** The physical name of a stateless function (Reconcile, Replay, …). */
   functionName(logicalName: string): Promise<string>;
   /** The physical name of a stateful table (OpsAuditTable, VersionTable, …). */
@@ -63,6 +65,14 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   // Path-style: a local endpoint has no per-bucket host names.
   const s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
   const lambda = new LambdaClient(config);
+  const bucketName = async (logicalName: string): Promise<string> => {
+    const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+    const found = Buckets.find((candidate) =>
+      candidate.Name?.startsWith(`concord-${stage}-stateful-${logicalName}`),
+    )?.Name;
+    if (!found) throw new Error(`no ${logicalName} for stage ${stage}: is it deployed?`);
+    return found;
+  };
   const athena = new AthenaClient(config);
   const functionName = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateless-${logicalName}`;
@@ -98,6 +108,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     s3,
     lambda,
     athena,
+    bucketName,
     functionName,
     tableName: table,
     async deps() {

@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runReconciliation } from '../../functions/reconcile/run-reconciliation';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { newId } from '../../functions/shared/ids';
-import { namedWindow } from '../../functions/shared/ops/time-window';
+import { durationMs, namedWindow } from '../../functions/shared/ops/time-window';
 import type { ReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
 import { stageConfig } from '../../infra/config/stage-config';
@@ -42,12 +42,10 @@ missing_in_erp, missing_in_warehouse, amount_differs, status_differs, stale. Exi
 comparison daily and also emits governance.reconciliation.completed and sends each mismatch to the exceptions
 queue (docs/runbooks/reconcile.md).`;
 
-const durationPattern = /^(\d+)([smh])$/;
-
 function parseLag(value: string): number {
-  const match = durationPattern.exec(value);
-  if (!match) throw new Error(`--lag "${value}" is not a duration such as 30s, 2m or 1h`);
-  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+  const lag = durationMs(value);
+  if (lag === undefined) throw new Error(`--lag "${value}" is not a duration such as 30s, 2m or 1h`);
+  return lag;
 }
 
 function sums(side: { sums: Record<string, string> } | undefined): string {
@@ -115,10 +113,7 @@ async function reconcileInFunction(values: {
     const answer = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString('utf8') || 'null');
     if (FunctionError)
       throw new Error(`the Reconcile function failed: ${answer?.errorMessage ?? FunctionError}`);
-    const { Buckets = [] } = await context.s3.send(new ListBucketsCommand({}));
-    const bucket = Buckets.find((candidate) =>
-      candidate.Name?.startsWith(`concord-${context.stage}-stateful-warehousebucket`),
-    )?.Name;
+    const bucket = await context.bucketName('warehousebucket');
     const read = async (key: string) => {
       const object = await context.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('null')));
@@ -158,7 +153,13 @@ export async function runReconcile(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.function || values.stage || values.endpoint) return reconcileInFunction(values);
+  if (values.function || values.stage || values.endpoint) {
+    if (values.lag || values['data-dir'] || values['erp-url'])
+      throw new Error(
+        '--lag, --data-dir and --erp-url are for the local comparison: the function uses its stage',
+      );
+    return reconcileInFunction(values);
+  }
   const window = namedWindow(values);
   const allowedLagMs =
     values.lag === undefined

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { parseFilter } from '../../functions/replay/dead-letters';
 import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
 import { runReplayPlan } from '../../functions/replay/from-plan';
@@ -89,21 +88,16 @@ async function replayArchive(values: {
   );
   const context = opsContext(values);
   try {
-    const { Buckets = [] } = await context.s3.send(new ListBucketsCommand({}));
-    const bucket = (name: string) => {
-      const found = Buckets.find((candidate) =>
-        candidate.Name?.startsWith(`concord-${context.stage}-stateful-${name}`),
-      )?.Name;
-      if (!found) throw new Error(`no ${name} for stage ${context.stage}: is it deployed?`);
-      return found;
-    };
     const { since, until } = parseFilter({
       since: values.since,
       until: values.until ?? new Date().toISOString(),
     });
     const webhooks = await readArchive(
       context.s3,
-      { archive: bucket('rawarchivebucket'), quarantine: bucket('quarantinebucket') },
+      {
+        archive: await context.bucketName('rawarchivebucket'),
+        quarantine: await context.bucketName('quarantinebucket'),
+      },
       [...sources.keys()],
       since as Date,
       until as Date,

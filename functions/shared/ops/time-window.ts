@@ -2,11 +2,16 @@
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** `15m` → 900000: a duration in milliseconds, or undefined when `value` is not one. */
+export function durationMs(value: string): number | undefined {
+  const duration = /^(\d+)([smhd])$/.exec(value.trim());
+  return duration ? Number(duration[1]) * (units[duration[2] as string] as number) : undefined;
+}
+
 /** The instant `value` names, relative to `now`; throws a one-line explanation for anything else. */
 export function parseTimeBound(value: string, now: Date = new Date()): Date {
-  const duration = /^(\d+)([smhd])$/.exec(value.trim());
-  if (duration)
-    return new Date(now.getTime() - Number(duration[1]) * (units[duration[2] as string] as number));
+  const duration = durationMs(value);
+  if (duration !== undefined) return new Date(now.getTime() - duration);
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     const at = new Date(value);
     if (!Number.isNaN(at.getTime())) return at;
