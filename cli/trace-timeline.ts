@@ -109,7 +109,7 @@ export function localLogEntries(logDir: string, subject: TraceSubject): Timeline
 const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
 /**
- * When each of the transaction's events was delivered to the warehouse, each once. Only the partitions from the
+ * When each of the transaction's events was taken into the warehouse stream (its batch's time), each once. Only the partitions from the
  * day before the earliest thing known about it are read (the last week when nothing is): Athena bills the scan.
  */
 async function warehouseEntries(
@@ -133,7 +133,7 @@ GROUP BY type, subject, id`);
   return rows.map((row) => ({
     at: new Date(`${String(row.loaded_at).replace(' ', 'T')}Z`).toISOString(),
     where: 'warehouse',
-    what: `${row.type} ${row.subject} delivered (event ${row.id})`,
+    what: `${row.type} ${row.subject} taken into the warehouse stream (event ${row.id})`,
   }));
 }
 

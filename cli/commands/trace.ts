@@ -19,7 +19,7 @@ ${opsOptionsHelp}
 
 It joins the function log lines that name the transaction (ingest, each workflow step, write-back), the version
 gate's record, the ERP's documents, every dead letter about it, the ops audit and when each of its events was
-delivered to the warehouse (an Athena query in the stage's workgroup). On AWS the function logs are in
+taken into the warehouse stream (an Athena query in the stage's workgroup). On AWS the function logs are in
 CloudWatch Logs: query them with Logs Insights for the correlation id (docs/runbooks/replay.md).`;
 
 export async function runTrace(args: string[]): Promise<number> {

@@ -445,10 +445,12 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     expect(delivered).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          new RegExp(`^commerce\\.order\\.placed\\.v1 order/${order?.id} delivered \\(event \\w+\\)$`),
+          new RegExp(
+            `^commerce\\.order\\.placed\\.v1 order/${order?.id} taken into the warehouse stream \\(event \\w+\\)$`,
+          ),
         ),
-        expect.stringMatching(new RegExp(`^erp\\.order\\.accepted\\.v1 order/${order?.id} delivered`)),
-        expect.stringMatching(/^erp\.invoice\.posted\.v1 invoice\/INV-\d+ delivered/),
+        expect.stringMatching(new RegExp(`^erp\\.order\\.accepted\\.v1 order/${order?.id} taken into`)),
+        expect.stringMatching(/^erp\.invoice\.posted\.v1 invoice\/INV-\d+ taken into/),
       ]),
     );
   }, 60_000);

@@ -29,7 +29,11 @@ const lineage: readonly ModelColumn[] = [
   { name: 'source_event_id', type: 'string', comment: 'the SaaS event that caused this fact' },
   { name: 'event_id', type: 'string', comment: 'the authoritative ERP event this row comes from' },
   { name: 'entity_version', type: 'bigint', comment: 'the version the ERP gave the fact' },
-  { name: 'loaded_at', type: 'timestamp', comment: 'when the warehouse stream delivered the event' },
+  {
+    name: 'loaded_at',
+    type: 'timestamp',
+    comment: 'when the warehouse stream took in the batch that carried the event (to the second)',
+  },
 ];
 
 const lineageSelect = 'correlation_id, source_event_id, event_id, entity_version, loaded_at';
@@ -53,12 +57,14 @@ function text(path: string): string {
   return `json_extract_scalar(data, '$.${path}')`;
 }
 
-// Firehose names each object <stream>-<version>-yyyy-MM-dd-HH-mm-ss-<random>: the delivery time, in UTC.
-const deliveredAt = "regexp_extract(source_file, '(\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2})-[^/]*$', 1)";
+// Firehose names each object <stream>-<version>-yyyy-MM-dd-HH-mm-ss-<random>, after the arrival of the batch's
+// first record, in UTC: the batch is written within the stream's buffering interval after that.
+const batchReceivedAt =
+  "regexp_extract(source_file, '(\\d{4}-\\d{2}-\\d{2}-\\d{2}-\\d{2}-\\d{2})-[^/]*$', 1)";
 
-/** The time the stream delivered a raw_events row, from its object's name. */
+/** When the stream took in the batch that carried a raw_events row, from its object's name. */
 export const loadedAt = timestamp(
-  `concat(substr(${deliveredAt}, 1, 10), 'T', replace(substr(${deliveredAt}, 12, 8), '-', ':'), 'Z')`,
+  `concat(substr(${batchReceivedAt}, 1, 10), 'T', replace(substr(${batchReceivedAt}, 12, 8), '-', ':'), 'Z')`,
 );
 
 export const erpEvents: WarehouseModel = {
