@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { WarehouseQuery } from '../functions/reconcile/reconcile-sources';
+import { isoFromWarehouse, type WarehouseQuery } from '../functions/reconcile/reconcile-sources';
 import type { OpsJournal } from '../functions/replay/ops-journal';
 import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
@@ -131,7 +131,7 @@ FROM raw_events
 WHERE event_date >= ${quoted(since.toISOString().slice(0, 10))} AND (${about.join(' OR ')})
 GROUP BY type, subject, id`);
   return rows.map((row) => ({
-    at: new Date(`${String(row.loaded_at).replace(' ', 'T')}Z`).toISOString(),
+    at: isoFromWarehouse(String(row.loaded_at)),
     where: 'warehouse',
     what: `${row.type} ${row.subject} taken into the warehouse stream (event ${row.id})`,
   }));

@@ -53,6 +53,10 @@ export async function openLocalWarehouse(bucketDir: string): Promise<DuckDBConne
   await connection.run(`CREATE TEMP TABLE events AS ${eventsTable(bucketDir)}`);
   await connection.run(`CREATE VIEW raw_events AS ${rawEventsViewSql}`);
   for (const model of warehouseModels) await connection.run(`CREATE VIEW ${model.name} AS ${model.sql}`);
+  // The snapshot is in memory: from here on a query (anyone's, through the local Athena) reads no other file and
+  // writes none, and cannot turn that back on.
+  await connection.run('SET enable_external_access = false');
+  await connection.run('SET lock_configuration = true');
   return connection;
 }
 

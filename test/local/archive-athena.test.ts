@@ -221,6 +221,16 @@ describe('Athena over DuckDB (through the AWS SDK)', () => {
     expect(rows[0]).toEqual({ source_order_id: '0', status: 'ACCEPTED', total: '1.0000' });
   });
 
+  it('reads no file but the warehouse snapshot, and writes none: any client of the edge can send SQL', async () => {
+    const query = athenaWarehouseQuery(athena, { workGroup: 'concord-test', database: 'concord_test' });
+    await expect(query("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow(
+      /file system operations are disabled/,
+    );
+    await expect(query(`COPY (SELECT 1) TO '${path.join(local.dataDir, 'written.csv')}'`)).rejects.toThrow(
+      /file system operations are disabled/,
+    );
+  });
+
   it('fails a bad query with the engine reason, and refuses an unknown workgroup or database', async () => {
     const { QueryExecutionId } = await athena.send(
       new StartQueryExecutionCommand({
