@@ -57,7 +57,10 @@ export interface ReconcileInput {
   id: string;
   window: { from: Date; to: Date };
   ranAt: Date;
-  /** How long the warehouse may trail the ERP (the stream's buffering): a younger difference is `stale`. */
+  /**
+   * How long a side may trail another (the stream's buffering): a younger difference is `stale`, whether the
+   * warehouse has not yet received the ERP's change or the ERP has not yet booked what Concord just took in.
+   */
   allowedLagMs: number;
   saas: readonly SaasFact[];
   erp: readonly ErpFact[];
@@ -117,10 +120,14 @@ export function reconcile(input: ReconcileInput): ReconciliationReport {
     if (!document) {
       // An order cancelled before the ERP ever booked it has nothing to book.
       if (fact.entity === 'order' && fact.status === 'CANCELLED') continue;
+      // Taken in moments ago, its flow may still be running.
+      const inFlight = input.ranAt.getTime() - Date.parse(fact.time) < input.allowedLagMs;
       mismatches.push({
         ...base,
-        class: 'missing_in_erp',
-        detail: `the ${fact.entity} reached Concord at ${fact.time} but the ERP has no document for it`,
+        class: inFlight ? 'stale' : 'missing_in_erp',
+        detail: inFlight
+          ? `the ${fact.entity} reached Concord at ${fact.time}; its flow may still be booking it`
+          : `the ${fact.entity} reached Concord at ${fact.time} but the ERP has no document for it`,
       });
       continue;
     }

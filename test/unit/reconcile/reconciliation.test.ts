@@ -124,6 +124,19 @@ describe('reconcile', () => {
     expect(classes(run({ erp: [erpOrder('2', { updatedAt: fresh })] }, 0))).toEqual([
       'missing_in_warehouse order 2',
     ]);
+    // An order taken in moments ago may still be in its flow.
+    const duringTheDay = (allowedLagMs: number) =>
+      reconcile({
+        id: 'rec-2',
+        window,
+        ranAt: new Date('2026-11-27T12:00:00Z'),
+        allowedLagMs,
+        saas: [saasOrder('3', { time: '2026-11-27T11:59:30.000Z' })],
+        erp: [],
+        warehouse: [],
+      });
+    expect(classes(duringTheDay(120_000))).toEqual(['stale order 3']);
+    expect(classes(duringTheDay(0))).toEqual(['missing_in_erp order 3']);
   });
 
   it('compares payments by amount and currency with the billing platform', () => {
