@@ -92,6 +92,7 @@ function printReport(
     `  Secrets:       ${secretsFile}${createdSecrets ? ' (generated now)' : ''}`,
     '',
     '  Try it:        npx concord send shopify test/fixtures/shopify/orders-create.json',
+    '  A minute later: npx concord warehouse sql "select * from orders"; npx concord reconcile --since 1h',
     '',
   );
   console.log(lines.join('\n'));
