@@ -38,6 +38,11 @@ const lineage: readonly ModelColumn[] = [
 
 const lineageSelect = 'correlation_id, source_event_id, event_id, entity_version, loaded_at';
 
+/** An entity's lineage, aggregated: that of its latest version. */
+const latestLineage = `max_by(correlation_id, entity_version) AS correlation_id,
+  max_by(source_event_id, entity_version) AS source_event_id, max_by(event_id, entity_version) AS event_id,
+  max(entity_version) AS entity_version, max(loaded_at) AS loaded_at`;
+
 /** A money field of the event data as a decimal. */
 function money(path: string): string {
   return `CAST(json_extract_scalar(data, '$.${path}') AS DECIMAL(19,4))`;
@@ -161,10 +166,7 @@ export const orders: WarehouseModel = {
   max_by(total, entity_version) FILTER (WHERE total IS NOT NULL) AS total,
   max_by(currency, entity_version) FILTER (WHERE currency IS NOT NULL) AS currency,
   min(event_time) AS booked_at, max(event_time) AS updated_at,
-  max_by(correlation_id, entity_version) AS correlation_id,
-  max_by(source_event_id, entity_version) AS source_event_id,
-  max_by(event_id, entity_version) AS event_id,
-  max(entity_version) AS entity_version, max(loaded_at) AS loaded_at
+  ${latestLineage}
 FROM order_status_history
 WHERE erp_order_number IS NOT NULL
 GROUP BY source_order_id`,
@@ -251,8 +253,7 @@ export const customers: WarehouseModel = {
   sql: `SELECT customer_number, max_by(crm_contact_id, entity_version) AS crm_contact_id,
   max_by(applied_fields, entity_version) AS applied_fields, max_by(refused_fields, entity_version) AS refused_fields,
   max(event_time) AS synced_at,
-  max_by(correlation_id, entity_version) AS correlation_id, max_by(source_event_id, entity_version) AS source_event_id,
-  max_by(event_id, entity_version) AS event_id, max(entity_version) AS entity_version, max(loaded_at) AS loaded_at
+  ${latestLineage}
 FROM (
   SELECT ${text('customerNumber')} AS customer_number, ${text('crmContactId')} AS crm_contact_id,
     json_format(json_extract(data, '$.appliedFields')) AS applied_fields,
