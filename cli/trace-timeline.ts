@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { isoFromWarehouse, type WarehouseQuery } from '../functions/reconcile/reconcile-sources';
+import { isoFromWarehouse, sqlText, type WarehouseQuery } from '../functions/reconcile/reconcile-sources';
 import type { OpsJournal } from '../functions/replay/ops-journal';
 import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
@@ -106,8 +106,6 @@ export function localLogEntries(logDir: string, subject: TraceSubject): Timeline
   return entries;
 }
 
-const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /**
  * When each of the transaction's events was taken into the warehouse stream (its batch's time), each once. Only the partitions from the
  * day before the earliest thing known about it are read (the last week when nothing is): Athena bills the scan.
@@ -122,13 +120,13 @@ async function warehouseEntries(
     (earliest.length > 0 ? Math.min(...earliest) : Date.now() - 6 * 86_400_000) - 86_400_000,
   );
   const about = [
-    ...[...subject.correlationIds].map((id) => `correlationid = ${quoted(id)}`),
-    ...[...subject.entities].map((entity) => `subject = ${quoted(entity)}`),
+    ...[...subject.correlationIds].map((id) => `correlationid = ${sqlText(id)}`),
+    ...[...subject.entities].map((entity) => `subject = ${sqlText(entity)}`),
   ];
   if (about.length === 0) return [];
   const rows = await warehouse(`SELECT type, subject, id, min(${loadedAt}) AS loaded_at
 FROM raw_events
-WHERE event_date >= ${quoted(since.toISOString().slice(0, 10))} AND (${about.join(' OR ')})
+WHERE event_date >= ${sqlText(since.toISOString().slice(0, 10))} AND (${about.join(' OR ')})
 GROUP BY type, subject, id`);
   return rows.map((row) => ({
     at: isoFromWarehouse(String(row.loaded_at)),

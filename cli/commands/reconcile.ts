@@ -10,7 +10,7 @@ import { newId } from '../../functions/shared/ids';
 import { durationMs, namedWindow } from '../../functions/shared/ops/time-window';
 import type { ReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
-import { stageConfig } from '../../infra/config/stage-config';
+import { allowedWarehouseLagMs, stageConfig } from '../../infra/config/stage-config';
 import {
   duckdbWarehouseQuery,
   localWarehouseBucketDir,
@@ -162,9 +162,7 @@ export async function runReconcile(args: string[]): Promise<number> {
   }
   const window = namedWindow(values);
   const allowedLagMs =
-    values.lag === undefined
-      ? 2 * stageConfig('local').warehouse.deliveryIntervalSec * 1000
-      : parseLag(values.lag);
+    values.lag === undefined ? allowedWarehouseLagMs(stageConfig('local')) : parseLag(values.lag);
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   const connection = await openLocalWarehouse(localWarehouseBucketDir(dataDir));
   try {

@@ -9,8 +9,8 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { newId } from '../shared/ids';
-import type { ReplayPlan } from '../shared/reconciliation/replay-plan';
-import type { ReconciliationReport } from '../shared/reconciliation/report';
+import { documentRef, type ReplayPlan } from '../shared/reconciliation/replay-plan';
+import type { Mismatch, ReconciliationReport } from '../shared/reconciliation/report';
 
 export interface OutcomeDependencies {
   s3: S3Client;
@@ -31,9 +31,10 @@ export function resultKeys(report: ReconciliationReport) {
   return { reportKey: `${prefix}/report.json`, planKey: `${prefix}/plan.json` };
 }
 
-function remedyOf(plan: ReplayPlan, entity: string, key: string, erpDocument: string | undefined): string {
+function remedyOf(plan: ReplayPlan, mismatch: Mismatch): string {
+  const { entity, key } = mismatch;
   if (plan.republish.some((entry) => entry.entity === entity && entry.key === key)) return 'republish';
-  const document = `${entity}:${erpDocument ?? key}`;
+  const document = documentRef(mismatch);
   if (plan.archiveReplays.some((window) => window.documents.includes(document))) return 'archive-replay';
   return 'review';
 }
@@ -100,7 +101,7 @@ export async function announceOutcome(
             kind: 'reconciliation-mismatch',
             reconciliationId: report.id,
             window: report.window,
-            remedy: remedyOf(plan, mismatch.entity, mismatch.key, mismatch.erpDocument),
+            remedy: remedyOf(plan, mismatch),
             plan: keys.planKey,
             mismatch,
           }),

@@ -9,6 +9,7 @@
  */
 
 import {
+  documentRef,
   type PlannedArchiveReplay,
   type PlannedRepublish,
   type PlannedReview,
@@ -71,7 +72,7 @@ export function buildReplayPlan(report: ReconciliationReport, eventsOf: EventsOf
       windows.push({
         from: behind.from - archiveMarginMs,
         to: behind.to + archiveMarginMs,
-        document: `${entity}:${mismatch.erpDocument ?? key}`,
+        document: documentRef(mismatch),
       });
       continue;
     }

@@ -24,7 +24,8 @@ const saasTypes = {
   'billing.payment.refunded.v1': 'payment',
 } as const;
 
-function sqlText(value: string): string {
+/** A string literal in SQL (both dialects quote alike). */
+export function sqlText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 

@@ -140,6 +140,11 @@ const stages: Record<StageName, StageConfig> = {
   },
 };
 
+/** How long the warehouse may trail the ERP before a reconciliation counts a difference: two stream deliveries. */
+export function allowedWarehouseLagMs(config: Pick<StageConfig, 'warehouse'>): number {
+  return 2 * config.warehouse.deliveryIntervalSec * 1000;
+}
+
 /** The configuration of a stage; throws naming the valid stages for anything else. */
 export function stageConfig(stage: string): StageConfig {
   if (!(stageNames as readonly string[]).includes(stage)) {

@@ -11,7 +11,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { StageConfig } from '../config/stage-config';
+import { allowedWarehouseLagMs, type StageConfig } from '../config/stage-config';
 import { alarmOnFailures } from '../constructs/failure-alarms';
 import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
 import { ServiceFunction } from '../constructs/service-function';
@@ -253,8 +253,7 @@ export class StatelessStack extends Stack {
         ERP_TIMEOUT_MS: erpEnvironment.ERP_TIMEOUT_MS,
         ATHENA_WORKGROUP: catalog.workGroupName,
         WAREHOUSE_DATABASE: catalog.databaseName,
-        // The stream may hold an event this long before the warehouse shows it.
-        ALLOWED_LAG_MS: String(2 * config.warehouse.deliveryIntervalSec * 1000),
+        ALLOWED_LAG_MS: String(allowedWarehouseLagMs(config)),
         MAX_EXCEPTION_MESSAGES: '1000',
         EXCEPTIONS_QUEUE_URL: stateful.exceptionsQueue.queueUrl,
       },

@@ -69,21 +69,18 @@ export async function queryObjects(
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
 
+/** A DuckDB JSON value as Athena answers it: text, or null (nested values as JSON text). */
+export function valueAsText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 /** The local warehouse as the reconciliation reads it: every value as text, as Athena answers. */
 export function duckdbWarehouseQuery(
   connection: DuckDBConnection,
 ): (sql: string) => Promise<Record<string, string | null>[]> {
   return async (sql) =>
     (await queryObjects(connection, sql)).map((row) =>
-      Object.fromEntries(
-        Object.entries(row).map(([column, value]) => [
-          column,
-          value === null || value === undefined
-            ? null
-            : typeof value === 'object'
-              ? JSON.stringify(value)
-              : String(value),
-        ]),
-      ),
+      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, valueAsText(value)])),
     );
 }

@@ -1,5 +1,5 @@
 /** A replay plan: what a reconciliation found that replaying can mend (built by the Reconcile use case, run by concord replay --plan). */
-import type { MismatchClass, ReconciledEntity } from './report';
+import type { Mismatch, MismatchClass, ReconciledEntity } from './report';
 
 export const replayPlanKind = 'concord.replay-plan';
 
@@ -16,7 +16,7 @@ export interface PlannedArchiveReplay {
   target: 'warehouse';
   from: string;
   to: string;
-  /** The documents it should bring back, as `entity:key`. */
+  /** The documents it should bring back, as `documentRef` names them. */
   documents: string[];
 }
 
@@ -62,4 +62,9 @@ export function parseReplayPlan(text: string): ReplayPlan {
     )
       throw new Error(`the plan's archive replay ${window?.from}…${window?.to} is not a time window`);
   return plan as ReplayPlan;
+}
+
+/** How a plan names the document a mismatch is about: `order:SO-000001`, or the key when the ERP has none. */
+export function documentRef(mismatch: Pick<Mismatch, 'entity' | 'key' | 'erpDocument'>): string {
+  return `${mismatch.entity}:${mismatch.erpDocument ?? mismatch.key}`;
 }

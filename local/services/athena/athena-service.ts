@@ -10,7 +10,7 @@ import type { LocalClock } from '../../clock';
 import { AwsError, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
-import { openLocalWarehouse } from '../../warehouse/duckdb-warehouse';
+import { openLocalWarehouse, valueAsText } from '../../warehouse/duckdb-warehouse';
 
 /** A Glue table as the deployment declared it. */
 export interface GlueTableDefinition {
@@ -135,15 +135,7 @@ export class AthenaService implements JsonService {
           name,
           type: athenaType(types[index] ?? 'VARCHAR'),
         }));
-        execution.rows = (reader.getRowsJson() as unknown[][]).map((row) =>
-          row.map((value) =>
-            value === null || value === undefined
-              ? null
-              : typeof value === 'object'
-                ? JSON.stringify(value)
-                : String(value),
-          ),
-        );
+        execution.rows = (reader.getRowsJson() as unknown[][]).map((row) => row.map(valueAsText));
         if (execution.state === 'RUNNING') execution.state = 'SUCCEEDED';
       } finally {
         connection.closeSync();

@@ -117,14 +117,7 @@ export class EventsService implements JsonService {
       CREATE INDEX IF NOT EXISTS events_deliveries_due ON events_deliveries (next_at);`);
     if (!store.getResource('events-bus', 'default')) this.putBus('default');
     this.archives = new ArchiveReplays(store, clock, env, {
-      archivedPage: (bus, fromIso, toIso, afterSeq) =>
-        (
-          store.db
-            .prepare(
-              'SELECT seq, event FROM events_archive WHERE bus = ? AND time >= ? AND time < ? AND seq > ? ORDER BY seq LIMIT 1000',
-            )
-            .all(bus, fromIso, toIso, afterSeq) as { seq: number; event: string }[]
-        ).map((row) => ({ seq: row.seq, event: JSON.parse(row.event) as Record<string, unknown> })),
+      archivedPage: (bus, fromIso, toIso, afterSeq) => this.archivedEvents(bus, { fromIso, toIso, afterSeq }),
       routeReplayed: (bus, event, ruleArns) => this.route(bus, event, ruleArns),
       transaction: (work) => store.transaction(work),
       kick: () => this.kick(),
@@ -500,15 +493,26 @@ export class EventsService implements JsonService {
     }
   }
 
-  /** Events archived on a bus, oldest first (for replay and audit). */
+  /** A page of the events archived on a bus with `fromIso <= time < toIso` after `afterSeq`, oldest first. */
   archivedEvents(
     bus: string,
-    options: { sinceIso?: string; limit?: number } = {},
-  ): Record<string, unknown>[] {
+    options: { fromIso?: string; toIso?: string; afterSeq?: number; limit?: number } = {},
+  ): { seq: number; event: Record<string, unknown> }[] {
     const rows = this.store.db
-      .prepare('SELECT event FROM events_archive WHERE bus = ? AND time >= ? ORDER BY seq LIMIT ?')
-      .all(bus, options.sinceIso ?? '', options.limit ?? 1000) as { event: string }[];
-    return rows.map((row) => JSON.parse(row.event) as Record<string, unknown>);
+      .prepare(
+        'SELECT seq, event FROM events_archive WHERE bus = ? AND time >= ? AND time < ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(
+        bus,
+        options.fromIso ?? '',
+        options.toIso ?? '~',
+        options.afterSeq ?? 0,
+        options.limit ?? 1000,
+      ) as {
+      seq: number;
+      event: string;
+    }[];
+    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.event) as Record<string, unknown> }));
   }
 
   /** Deliveries still pending (for health and tests). */
