@@ -1,17 +1,19 @@
 /**
  * The ERP adapter's use case: one workflow step against the ERP port, and the authoritative erp.* event it
- * makes true. Steps are idempotent: the ERP receives a key derived from flow, step, business key and version.
+ * makes true. Steps are idempotent: the ERP receives a key that identifies the change (stepIdempotencyKey), a lost
+ * answer is resolved by reading the ERP under that key, and the event has the same id on every path.
  */
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import type { ErpPort, LineRequest } from '../shared/erp/erp-port';
+import type { ErpPort, LineRequest, SalesOrder } from '../shared/erp/erp-port';
 import {
   buildCanonicalEvent,
   type CanonicalEvent,
   type CanonicalTypeName,
   validateCanonicalEvent,
 } from '../shared/events/envelope';
-import { newId } from '../shared/ids';
+import { idOf, timeOfId } from '../shared/ids';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
+import { changeResolvingLostAnswers, type ResolutionBudget } from './resolve-outcome';
 
 /** The step's request, as the state machine passes it. */
 export interface ErpStep {
@@ -76,10 +78,18 @@ export interface ErpStepDependencies {
   /** CloudEvents source of the ERP's events, e.g. erp://sandbox. */
   erpSourceUri: string;
   now(): Date;
+  /** How long a lost answer is looked for before the unknown outcome goes back to the workflow. */
+  resolution?: ResolutionBudget;
 }
 
-/** The idempotency key of a step: flow, step, business key and entity version. */
+/**
+ * The idempotency key of a step: what identifies the change, so that no two different changes share one. A payment
+ * or a refund is a fact with an id of its own (two partial refunds may share a second and so a version); any other
+ * step changes one version of an entity: flow, step, business key and entity version.
+ */
 export function stepIdempotencyKey(step: ErpStep): string {
+  if (step.operation === 'applyPayment') return `${step.flow}:applyPayment:${text(step.input, 'paymentId')}`;
+  if (step.operation === 'refund') return `${step.flow}:refund:${text(step.input, 'refundRef')}`;
   return `${step.flow}:${step.operation}:${step.businessKey}:${step.entityVersion}`;
 }
 
@@ -98,6 +108,9 @@ async function emit<T extends CanonicalTypeName>(
   data: Record<string, unknown>,
 ): Promise<CanonicalEvent> {
   const now = deps.now();
+  // One id per fact (step key and type), dated by the event that caused it: a retry, a re-run after a crash or a
+  // resolved lost answer announces the same event, which the warehouse and consumers deduplicate.
+  const id = idOf(`${stepIdempotencyKey(step)}|${type}`, timeOfId(step.causationId) ?? now.getTime());
   const event = buildCanonicalEvent(
     {
       type,
@@ -108,7 +121,7 @@ async function emit<T extends CanonicalTypeName>(
       data: data as never,
     },
     {
-      id: newId(),
+      id,
       correlationId: step.correlationId,
       causationId: step.causationId,
       ...(step.origin ? { origin: step.origin } : {}),
@@ -140,18 +153,22 @@ function sameLines(current: readonly LineRequest[], requested: readonly LineRequ
 export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Promise<Record<string, unknown>> {
   const key = stepIdempotencyKey(step);
   const input = step.input;
+  const commit = <T>(change: () => Promise<T>): Promise<T> =>
+    changeResolvingLostAnswers(deps.erp, key, change, deps.resolution);
   switch (step.operation) {
     case 'resolveCustomer': {
       const email = typeof input.email === 'string' ? input.email : undefined;
       const found = email ? await deps.erp.findCustomer({ email }) : undefined;
       const account =
         found ??
-        (await deps.erp.upsertCustomer(
-          {
-            crmId: text(input, 'sourceCustomerRef'),
-            fields: { name: (input.name as string | undefined) ?? email ?? 'unknown', email },
-          },
-          key,
+        (await commit(() =>
+          deps.erp.upsertCustomer(
+            {
+              crmId: text(input, 'sourceCustomerRef'),
+              fields: { name: (input.name as string | undefined) ?? email ?? 'unknown', email },
+            },
+            key,
+          ),
         ));
       return {
         customerNumber: account.customerNumber,
@@ -191,26 +208,30 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
       };
     case 'reserveInventory':
       return {
-        ...(await deps.erp.reserveInventory(
-          { orderRef: text(input, 'orderRef'), lines: input.lines as LineRequest[] },
-          key,
+        ...(await commit(() =>
+          deps.erp.reserveInventory(
+            { orderRef: text(input, 'orderRef'), lines: input.lines as LineRequest[] },
+            key,
+          ),
         )),
       };
     case 'releaseInventory':
-      return { ...(await deps.erp.releaseInventory(text(input, 'reservationId'), key)) };
+      return { ...(await commit(() => deps.erp.releaseInventory(text(input, 'reservationId'), key))) };
     case 'createSalesOrder': {
       const sourceOrderId = text(input, 'externalRef');
-      const order = await deps.erp.createSalesOrder(
-        {
-          externalRef: sourceOrderId,
-          customerNumber: text(input, 'customerNumber'),
-          currency: text(input, 'currency'),
-          lines: input.lines as LineRequest[],
-          reservationId: input.reservationId as string | undefined,
-          creditHold: input.creditHold === true,
-          ...(step.origin ? { channel: step.origin } : {}),
-        },
-        key,
+      const order = await commit(() =>
+        deps.erp.createSalesOrder(
+          {
+            externalRef: sourceOrderId,
+            customerNumber: text(input, 'customerNumber'),
+            currency: text(input, 'currency'),
+            lines: input.lines as LineRequest[],
+            reservationId: input.reservationId as string | undefined,
+            creditHold: input.creditHold === true,
+            ...(step.origin ? { channel: step.origin } : {}),
+          },
+          key,
+        ),
       );
       if (order.status === 'CREDIT_HOLD') {
         await emit(deps, step, 'erp.order.credit-held.v1', orderSubject(sourceOrderId), {
@@ -261,13 +282,19 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
       const existing = await deps.erp.findSalesOrder(sourceOrderId);
       if (!existing) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
       // Shops send an update for every change (payment captured, fulfilled, tagged): only new lines amend the order.
-      if (sameLines(existing.lines, input.lines as LineRequest[]))
-        return { erpOrderNumber: existing.number, status: existing.status, unchanged: true };
-      const order = await deps.erp.amendSalesOrder(
-        existing.number,
-        { lines: input.lines as LineRequest[] },
-        key,
-      );
+      let order: SalesOrder;
+      if (sameLines(existing.lines, input.lines as LineRequest[])) {
+        // The lines may already be these because this very step amended them and its answer was lost: then the
+        // amendment is announced now, or the warehouse would keep the old total.
+        const earlier = await deps.erp.lookupChange(key);
+        if (earlier.state !== 'committed')
+          return { erpOrderNumber: existing.number, status: existing.status, unchanged: true };
+        order = earlier.result as SalesOrder;
+      } else {
+        order = await commit(() =>
+          deps.erp.amendSalesOrder(existing.number, { lines: input.lines as LineRequest[] }, key),
+        );
+      }
       await emit(deps, step, 'erp.order.amended.v1', orderSubject(sourceOrderId), {
         erpOrderNumber: order.number,
         sourceOrderId,
@@ -285,7 +312,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
         (await deps.erp.findSalesOrder(sourceOrderId))?.number;
       if (!number) throw new OrderNotYetKnownError(`Order ${sourceOrderId} is not in the ERP yet`);
       const reason = (input.reason as string | undefined) ?? 'other';
-      const order = await deps.erp.cancelSalesOrder(number, { reason }, key);
+      const order = await commit(() => deps.erp.cancelSalesOrder(number, { reason }, key));
       await emit(deps, step, 'erp.order.cancelled.v1', orderSubject(sourceOrderId), {
         erpOrderNumber: order.number,
         sourceOrderId,
@@ -296,7 +323,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
     }
     case 'postInvoice': {
       const sourceOrderId = text(input, 'sourceOrderId');
-      const invoice = await deps.erp.postInvoice(text(input, 'erpOrderNumber'), key);
+      const invoice = await commit(() => deps.erp.postInvoice(text(input, 'erpOrderNumber'), key));
       await emit(deps, step, 'erp.invoice.posted.v1', `invoice/${invoice.number}`, {
         invoiceNumber: invoice.number,
         erpOrderNumber: invoice.orderNumber,
@@ -328,24 +355,28 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
       }
       const document =
         step.operation === 'applyPayment'
-          ? await deps.erp.applyPayment(
-              {
-                externalRef: paymentId,
-                orderExternalRef: sourceOrderId,
-                invoiceNumber: input.invoiceNumber as string | undefined,
-                amount: text(input, 'amount'),
-                currency: text(input, 'currency'),
-              },
-              key,
+          ? await commit(() =>
+              deps.erp.applyPayment(
+                {
+                  externalRef: paymentId,
+                  orderExternalRef: sourceOrderId,
+                  invoiceNumber: input.invoiceNumber as string | undefined,
+                  amount: text(input, 'amount'),
+                  currency: text(input, 'currency'),
+                },
+                key,
+              ),
             )
-          : await deps.erp.refund(
-              {
-                externalRef: text(input, 'refundRef'),
-                paymentExternalRef: paymentId,
-                amount: text(input, 'amount'),
-                currency: text(input, 'currency'),
-              },
-              key,
+          : await commit(() =>
+              deps.erp.refund(
+                {
+                  externalRef: text(input, 'refundRef'),
+                  paymentExternalRef: paymentId,
+                  amount: text(input, 'amount'),
+                  currency: text(input, 'currency'),
+                },
+                key,
+              ),
             );
       await emit(deps, step, 'erp.payment.applied.v1', `payment/${paymentId}`, {
         erpPaymentId: document.id,
@@ -369,7 +400,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
       if (input.existingOnly === true && !existing)
         return { skipped: 'not-an-erp-customer', refused, echoes };
       if (Object.keys(fields).length === 0) return { refused, echoes };
-      const account = await deps.erp.upsertCustomer({ crmId, fields }, key);
+      const account = await commit(() => deps.erp.upsertCustomer({ crmId, fields }, key));
       await emit(deps, step, 'erp.customer.synced.v1', `customer/${account.customerNumber}`, {
         customerNumber: account.customerNumber,
         crmContactId: crmId,

@@ -52,6 +52,8 @@ export class StatefulStack extends Stack {
   readonly versionTable: Table;
   /** Failed business transactions with the context to replay them. */
   readonly exceptionsQueue: Queue;
+  /** Transactions a workflow deferred (a long Retry-After, an ERP outage), delayed until their next execution. */
+  readonly redriveQueue: Queue;
   /** Canonical and ERP events as the warehouse reads them: `events/event_type=<type>/event_date=<yyyy-MM-dd>/`. */
   readonly warehouseBucket: Bucket;
   readonly warehouseStream: DeliveryStream;
@@ -171,6 +173,29 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     alarmOnFailures(this, 'ExceptionsQueue', this.exceptionsQueue, 'A workflow');
+    // A deferred transaction waits here, delayed, and comes back as a new execution that resumes it
+    // (functions/workflow-redrive). A request that cannot start one after five tries waits in the DLQ, alarmed,
+    // for an operator to move back with SQS's own redrive once the cause is fixed.
+    const redriveDlq = new Queue(this, 'WorkflowRedriveDlq', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: config.removalPolicy,
+    });
+    alarmOnFailures(this, 'WorkflowRedriveDlq', redriveDlq, 'The workflow redrive (deferred transactions)');
+    Validations.of(redriveDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue of the workflow redrive queue',
+    });
+    this.redriveQueue = new Queue(this, 'WorkflowRedriveQueue', {
+      retentionPeriod: Duration.days(4),
+      // Longer than the redrive function's timeout (30 s), as Lambda's SQS event source requires.
+      visibilityTimeout: Duration.seconds(60),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: config.removalPolicy,
+      deadLetterQueue: { queue: redriveDlq, maxReceiveCount: 5 },
+    });
     // Dead letters an operator set aside with a reason (`concord dlq park`), to replay once the cause is fixed.
     this.parkingQueue = new Queue(this, 'ParkingQueue', {
       retentionPeriod: Duration.days(14),

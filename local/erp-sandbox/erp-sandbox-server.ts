@@ -9,11 +9,27 @@ import { closeGracefully } from '../edge/graceful-close';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { PlatformOutbox } from './platform-outbox';
 
+const faultKinds = [
+  '5xx',
+  '429',
+  'timeout',
+  'latency',
+  '5xx-after-commit',
+  'timeout-after-commit',
+  'reset-after-commit',
+] as const;
+type FaultKind = (typeof faultKinds)[number];
+
 /** An injected fault, as set through POST /_admin/faults. */
 export interface Fault {
   /** Path pattern: `*` matches any run of characters (e.g. `/sales-orders*`). */
   route: string;
-  kind: '5xx' | '429' | 'timeout' | 'latency';
+  /**
+   * Before the ERP acts: `5xx`, `429`, `timeout` (hold, then drop the connection), `latency`. After it committed the
+   * change, the answer is lost: `5xx-after-commit` (a gateway's HTML 504), `timeout-after-commit` (the answer held
+   * past the caller's deadline, then dropped), `reset-after-commit` (the connection reset).
+   */
+  kind: FaultKind;
   rate: number;
   latencyMs?: number;
   retryAfterSec?: number;
@@ -67,15 +83,6 @@ function problem(
   response.end(body);
 }
 
-function json(response: ServerResponse, status: number, payload: unknown): void {
-  const body = JSON.stringify(payload);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  response.end(body);
-}
-
 function faultMatches(fault: Fault, path: string): boolean {
   const regex = new RegExp(
     `^${fault.route
@@ -87,7 +94,7 @@ function faultMatches(fault: Fault, path: string): boolean {
 }
 
 function validateFault(body: Record<string, unknown>): Fault {
-  const kinds = ['5xx', '429', 'timeout', 'latency'];
+  const kinds: readonly string[] = faultKinds;
   if (typeof body.route !== 'string' || body.route === '')
     throw new BadRequestError('route must be a path pattern, e.g. /sales-orders*');
   if (!kinds.includes(String(body.kind)))
@@ -114,6 +121,8 @@ function validateFault(body: Record<string, unknown>): Fault {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A running sandbox. */
 export interface ErpSandbox {
   url: string;
@@ -127,6 +136,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const ledger = new ErpLedger(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
   const faults: Fault[] = [];
+  // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
+  const inFlight = new Map<string, number>();
   const routes: Route[] = [
     {
       method: 'POST',
@@ -255,6 +266,30 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         }),
       }),
     },
+    // What became of a change whose answer was lost: committed (with its answer), still in flight, or 404.
+    {
+      method: 'GET',
+      pattern: /^\/idempotency-keys\/([^/]+)$/,
+      mutation: false,
+      handler: (m) => {
+        const key = decodeURIComponent(m[1] as string);
+        const row = ledger.db
+          .prepare('SELECT status, body, created_at FROM idempotency WHERE key = ?')
+          .get(key) as { status: number; body: string; created_at: string } | undefined;
+        if (row)
+          return {
+            state: 'committed',
+            key,
+            status: row.status,
+            body: JSON.parse(row.body),
+            committedAt: row.created_at,
+          };
+        if (inFlight.has(key)) return { state: 'in-flight', key };
+        throw new NotFoundError(
+          `No change was committed under Idempotency-Key ${key}, and none is in progress`,
+        );
+      },
+    },
     { method: 'GET', pattern: /^\/health$/, mutation: false, handler: () => ({ status: 'ok' }) },
     // Admin: what a finance user or a tester does by hand.
     {
@@ -318,89 +353,66 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     },
   ];
 
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const url = new URL(request.url ?? '/', 'http://erp');
-    const route = routes.find(
-      (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
-    );
-    if (!route)
-      return problem(response, 404, 'Not Found', `${request.method} ${url.pathname} is not an ERP operation`);
+  /** The first fault that fires for this request, counted; undefined when none does. */
+  function firingFault(path: string): Fault | undefined {
+    if (path.startsWith('/_admin')) return undefined;
+    for (const fault of faults) {
+      const exhausted = fault.times !== undefined && fault.fired >= fault.times;
+      if (exhausted || !faultMatches(fault, path) || Math.random() >= fault.rate) continue;
+      fault.fired += 1;
+      return fault;
+    }
+    return undefined;
+  }
 
-    if (!url.pathname.startsWith('/_admin')) {
-      for (const fault of faults) {
-        const exhausted = fault.times !== undefined && fault.fired >= fault.times;
-        if (exhausted || !faultMatches(fault, url.pathname) || Math.random() >= fault.rate) continue;
-        fault.fired += 1;
-        if (fault.kind === 'latency')
-          await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 1000));
-        else if (fault.kind === '429')
-          return problem(
-            response,
-            429,
-            'Too Many Requests',
-            'The ERP is throttling',
-            {},
-            { 'retry-after': String(fault.retryAfterSec ?? 1) },
-          );
-        else if (fault.kind === '5xx')
-          return problem(response, 503, 'Service Unavailable', 'The ERP is unavailable');
-        else {
-          // A timeout: the ERP holds the connection and never answers in time.
-          await new Promise((resolve) => setTimeout(resolve, fault.latencyMs ?? 30_000));
-          response.destroy();
-          return;
-        }
-      }
+  async function serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: Route,
+    url: URL,
+    rawBody: Buffer,
+    key: string | undefined,
+  ): Promise<void> {
+    const fault = firingFault(url.pathname);
+    if (fault?.kind === 'latency') await sleep(fault.latencyMs ?? 1000);
+    else if (fault?.kind === '429')
+      return problem(
+        response,
+        429,
+        'Too Many Requests',
+        'The ERP is throttling',
+        {},
+        { 'retry-after': String(fault.retryAfterSec ?? 1) },
+      );
+    else if (fault?.kind === '5xx')
+      return problem(response, 503, 'Service Unavailable', 'The ERP is unavailable');
+    else if (fault?.kind === 'timeout') {
+      // A timeout: the ERP holds the connection and never answers in time.
+      await sleep(fault.latencyMs ?? 30_000);
+      response.destroy();
+      return;
     }
 
     let body: Record<string, unknown> = {};
     try {
-      body =
-        chunks.length > 0
-          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>)
-          : {};
+      body = rawBody.length > 0 ? (JSON.parse(rawBody.toString('utf8')) as Record<string, unknown>) : {};
     } catch {
       return problem(response, 400, 'Bad Request', 'The body is not valid JSON');
     }
     const actor = String(request.headers['x-actor'] ?? 'concord');
-    const key = route.mutation ? request.headers['idempotency-key'] : undefined;
     const match = route.pattern.exec(url.pathname) as RegExpExecArray;
+    let answer: { status: number; body: string; replayed: boolean };
     try {
-      if (route.mutation && typeof key !== 'string')
+      if (route.mutation && key === undefined)
         throw new BadRequestError('Idempotency-Key header is required on every change');
-      if (!route.mutation) return json(response, 200, route.handler(match, body, url.searchParams, actor));
-      const requestHash = createHash('sha256')
-        .update(`${request.method} ${url.pathname} ${JSON.stringify(body)}`)
-        .digest('hex');
-      const outcome = ledger.transaction(() => {
-        const seen = ledger.db
-          .prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?')
-          .get(key) as { request_hash: string; status: number; body: string } | undefined;
-        if (seen) {
-          if (seen.request_hash !== requestHash)
-            throw new RefusalError(
-              'idempotency_key_reused',
-              `Idempotency-Key ${key} was used for another request`,
-              422,
-            );
-          return { status: seen.status, body: seen.body, replayed: true };
-        }
-        const result = JSON.stringify(route.handler(match, body, url.searchParams, actor));
-        ledger.db
-          .prepare(
-            'INSERT INTO idempotency (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(key, requestHash, 201, result, new Date().toISOString());
-        return { status: 201, body: result, replayed: false };
-      });
-      response.writeHead(outcome.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(outcome.body),
-        ...(outcome.replayed ? { 'idempotent-replayed': 'true' } : {}),
-      });
-      response.end(outcome.body);
+      answer =
+        route.mutation && key !== undefined
+          ? commitOnce(route, match, body, url, actor, key, request.method ?? 'POST')
+          : {
+              status: 200,
+              body: JSON.stringify(route.handler(match, body, url.searchParams, actor)),
+              replayed: false,
+            };
     } catch (error) {
       if (error instanceof RefusalError)
         return problem(response, error.status, 'Refused', error.message, { code: error.code });
@@ -410,6 +422,98 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         return problem(response, 400, 'Bad Request', error.message, { code: 'bad_request' });
       console.error('[erp-sandbox] internal error', error);
       return problem(response, 500, 'Internal Server Error', 'The ERP sandbox failed; see its log');
+    }
+
+    // The change is committed; these faults lose its answer on the way back.
+    if (fault?.kind === '5xx-after-commit') {
+      const page =
+        '<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1></body></html>';
+      response.writeHead(504, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+      response.end(page);
+      return;
+    }
+    if (fault?.kind === 'reset-after-commit') {
+      response.destroy();
+      return;
+    }
+    if (fault?.kind === 'timeout-after-commit') {
+      await sleep(fault.latencyMs ?? 30_000);
+      response.destroy();
+      return;
+    }
+    response.writeHead(answer.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(answer.body),
+      ...(answer.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    });
+    response.end(answer.body);
+  }
+
+  /** Runs a change once per Idempotency-Key: a repeat with the same request gets the first answer. */
+  function commitOnce(
+    route: Route,
+    match: RegExpExecArray,
+    body: Record<string, unknown>,
+    url: URL,
+    actor: string,
+    key: string,
+    method: string,
+  ): { status: number; body: string; replayed: boolean } {
+    const requestHash = createHash('sha256')
+      .update(`${method} ${url.pathname} ${JSON.stringify(body)}`)
+      .digest('hex');
+    return ledger.transaction(() => {
+      const seen = ledger.db
+        .prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?')
+        .get(key) as { request_hash: string; status: number; body: string } | undefined;
+      if (seen) {
+        if (seen.request_hash !== requestHash)
+          throw new RefusalError(
+            'idempotency_key_reused',
+            `Idempotency-Key ${key} was used for another request`,
+            422,
+          );
+        return { status: seen.status, body: seen.body, replayed: true };
+      }
+      // Another request with this key is still being processed (held, slow): it may yet commit.
+      if ((inFlight.get(key) ?? 0) > 1)
+        throw new RefusalError(
+          'request_in_progress',
+          `A change with Idempotency-Key ${key} is in progress`,
+          409,
+        );
+      const result = JSON.stringify(route.handler(match, body, url.searchParams, actor));
+      ledger.db
+        .prepare(
+          'INSERT INTO idempotency (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(key, requestHash, 201, result, new Date().toISOString());
+      return { status: 201, body: result, replayed: false };
+    });
+  }
+
+  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://erp');
+    const route = routes.find(
+      (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
+    );
+    if (!route)
+      return problem(response, 404, 'Not Found', `${request.method} ${url.pathname} is not an ERP operation`);
+    const header = request.headers['idempotency-key'];
+    const key = route.mutation && typeof header === 'string' ? header : undefined;
+    // Counted until the request's work is over, not until the caller hangs up: a caller that gave up does not
+    // stop a change that is still on its way to the books.
+    if (key !== undefined) inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    try {
+      await serve(request, response, route, url, Buffer.concat(chunks), key);
+    } finally {
+      if (key !== undefined) {
+        const left = (inFlight.get(key) ?? 1) - 1;
+        if (left > 0) inFlight.set(key, left);
+        else inFlight.delete(key);
+      }
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
+import { ErpOutcomeUnknownError, ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import {
   PlatformRefusedError,
@@ -103,6 +103,82 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
       currency: 'USD',
     });
     expect([decision.decision, Date.now() - started >= 150]).toEqual(['approved', true]);
+  });
+
+  describe.each([
+    ['5xx-after-commit', 'a gateway answers 504 with an HTML page'],
+    ['reset-after-commit', 'the connection is reset'],
+    ['timeout-after-commit', 'the answer is held past the deadline'],
+  ])('after the ERP committed a change, %s (%s)', (kind) => {
+    it('fails as ErpOutcomeUnknownError, and the ERP answers for the change under its key', async () => {
+      // Prepare
+      const key = `k-${kind}`;
+      await fault({ route: '/sales-orders', kind, rate: 1, times: 1, latencyMs: 1000 });
+      const create = () =>
+        connector.createSalesOrder(
+          {
+            externalRef: `shop-${kind}`,
+            customerNumber: 'C-000001',
+            currency: 'USD',
+            lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }],
+          },
+          key,
+        );
+      // Act
+      const failure = await create().catch((error: unknown) => error);
+      const lookup = await connector.lookupChange(key);
+      const retried = await create();
+      // Assess
+      expect(failure).toBeInstanceOf(ErpOutcomeUnknownError);
+      expect(lookup).toEqual({
+        state: 'committed',
+        result: expect.objectContaining({ externalRef: `shop-${kind}`, status: 'ACCEPTED' }),
+      });
+      expect(retried.number).toBe((lookup as { result: { number: string } }).result.number);
+    });
+  });
+
+  it('fails a change whose answer is a 5xx before it committed as unknown, and confirms the key is absent', async () => {
+    // Prepare
+    await fault({ route: '/reservations', kind: '5xx', rate: 1, times: 1 });
+    // Act
+    const failure = await connector
+      .reserveInventory(
+        { orderRef: 'shop-5xx-before', lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }] },
+        'k-5xx-before',
+      )
+      .catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(ErpOutcomeUnknownError);
+    expect(await connector.lookupChange('k-5xx-before')).toEqual({ state: 'absent' });
+  });
+
+  it('reports a change still being processed as in flight, never as absent', async () => {
+    // Prepare: the ERP takes a second, the connector gives up after 300 ms
+    await fault({ route: '/reservations', kind: 'latency', rate: 1, times: 1, latencyMs: 1000 });
+    const failure = await connector
+      .reserveInventory({ orderRef: 'shop-slow', lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }] }, 'k-slow')
+      .catch((error: unknown) => error);
+    // Act
+    const during = await connector.lookupChange('k-slow');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const after = await connector.lookupChange('k-slow');
+    // Assess
+    expect(failure).toBeInstanceOf(ErpOutcomeUnknownError);
+    expect(during).toEqual({ state: 'in-flight' });
+    expect(after).toMatchObject({ state: 'committed', result: { orderRef: 'shop-slow', status: 'ACTIVE' } });
+  });
+
+  it('fails a request that never reached the ERP as ErpUnavailableError, change or not', async () => {
+    // Prepare: nothing listens on the port of a closed server
+    const closed = await sandbox();
+    await closed.erp.close();
+    rmSync(closed.dir, { recursive: true, force: true });
+    const unreachable = new SandboxErpConnector({ baseUrl: closed.erp.url, timeoutMs: 300 });
+    // Act
+    const failure = await unreachable.postInvoice('SO-1', 'k-unreachable').catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(ErpUnavailableError);
   });
 
   it('rejects an invalid fault', async () => {

@@ -23,9 +23,21 @@ export class ErpThrottledError extends Error {
   }
 }
 
-/** The ERP failed or did not answer (5xx, timeout, connection): retry with back-off. */
+/**
+ * The ERP did not take the request, or is known not to have committed it (connection refused, a read that failed, a
+ * change the ERP confirmed it does not hold): retry with back-off; compensating for it is safe.
+ */
 export class ErpUnavailableError extends Error {
   override readonly name = 'ErpUnavailableError';
+}
+
+/**
+ * A change was sent and its answer lost (timeout after sending, reset, 5xx, an unreadable answer, the same key still
+ * in flight): the ERP may have committed it. Never read as "not done": it is resolved by reading the ERP under the
+ * same idempotency key, and nothing is compensated while it stands.
+ */
+export class ErpOutcomeUnknownError extends Error {
+  override readonly name = 'ErpOutcomeUnknownError';
 }
 
 /** The requested document does not exist. */

@@ -117,6 +117,15 @@ export interface ErpDocument {
   updatedAt: string;
 }
 
+/**
+ * What the ERP holds under an idempotency key: the committed change's answer, nothing (it was never committed and
+ * no request with that key is still being processed), or a request with that key still in flight.
+ */
+export type ChangeLookup =
+  | { state: 'committed'; result: unknown }
+  | { state: 'absent' }
+  | { state: 'in-flight' };
+
 /** The ERP's business capabilities. Every mutating call carries an idempotency key. */
 export interface ErpPort {
   checkCredit(request: { customerNumber: string; amount: string; currency: string }): Promise<CreditDecision>;
@@ -168,6 +177,11 @@ export interface ErpPort {
     },
     idempotencyKey: string,
   ): Promise<CustomerAccount>;
+  /**
+   * Reads what became of a change sent under `idempotencyKey` whose answer was lost. `absent` must mean that no
+   * request with that key can still commit: an ERP that cannot promise it answers `in-flight` instead.
+   */
+  lookupChange(idempotencyKey: string): Promise<ChangeLookup>;
   findSalesOrder(externalRef: string): Promise<SalesOrder | undefined>;
   findCustomer(query: { email?: string; crmId?: string }): Promise<CustomerAccount | undefined>;
   listDocuments(query: {

@@ -1,7 +1,14 @@
 /** The ERP port over the ERP sandbox's HTTP API: timeouts, idempotency keys, and HTTP answers mapped to ERP errors. */
 
-import { ErpNotFoundError, ErpRefusedError, ErpThrottledError, ErpUnavailableError } from './erp-errors';
+import {
+  ErpNotFoundError,
+  ErpOutcomeUnknownError,
+  ErpRefusedError,
+  ErpThrottledError,
+  ErpUnavailableError,
+} from './erp-errors';
 import type {
+  ChangeLookup,
   CreditDecision,
   CustomerAccount,
   ErpDocument,
@@ -27,8 +34,20 @@ export class SandboxErpConnector implements ErpPort {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
+  /**
+   * One HTTP exchange, its failure classified by what the ERP may have done. A change (a request with an idempotency
+   * key) whose answer is lost after sending — timeout, reset, 5xx, an unreadable body — is an ErpOutcomeUnknownError:
+   * the ERP may have committed it. A request that never left, and any read, fails as ErpUnavailableError.
+   */
   private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+    const change = idempotencyKey !== undefined;
+    const what = `ERP ${method} ${path}`;
+    const lost = (reason: string, cause?: unknown): Error =>
+      change
+        ? new ErpOutcomeUnknownError(`${what}: ${reason}; the ERP may have committed it`, { cause })
+        : new ErpUnavailableError(`${what}: ${reason}`, { cause });
     let response: Response;
+    let text: string;
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, {
         method,
@@ -39,29 +58,32 @@ export class SandboxErpConnector implements ErpPort {
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      text = await response.text();
     } catch (error) {
-      throw new ErpUnavailableError(`ERP ${method} ${path} did not answer: ${(error as Error).message}`, {
-        cause: error,
-      });
+      if (neverSent(error))
+        throw new ErpUnavailableError(`${what} did not connect: ${describe(error)}`, { cause: error });
+      throw lost(`no answer (${describe(error)})`, error);
     }
-    const text = await response.text();
-    const payload = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    if (response.ok) return payload as T;
-    const detail = String(payload.detail ?? payload.title ?? response.statusText);
+    const payload = parseJsonObject(text);
+    if (response.ok) {
+      if (payload === undefined) throw lost(`answered ${response.status} with a body that is not JSON`);
+      return payload as T;
+    }
+    // A gateway's HTML error page says nothing about the ERP: only the status and the start of the body are kept.
+    const detail = String(payload?.detail ?? payload?.title ?? (text.slice(0, 120) || response.statusText));
+    const code = typeof payload?.code === 'string' ? payload.code : undefined;
     if (response.status === 429)
       throw new ErpThrottledError(
-        `ERP throttled ${method} ${path}: ${detail}`,
+        `ERP throttled ${method} ${path}: ${detail} (Retry-After ${retryAfterSeconds(response.headers.get('retry-after'))} s)`,
         retryAfterSeconds(response.headers.get('retry-after')),
       );
-    if (response.status === 404) throw new ErpNotFoundError(`ERP ${method} ${path}: ${detail}`);
+    if (response.status >= 500) throw lost(`failed with ${response.status}: ${detail}`);
+    if (code === 'request_in_progress') throw lost(`the same change is still in progress: ${detail}`);
+    if (payload === undefined) throw lost(`answered ${response.status} with a body that is not JSON`);
+    if (response.status === 404) throw new ErpNotFoundError(`${what}: ${detail}`);
     if (response.status === 409 || response.status === 422)
-      throw new ErpRefusedError(String(payload.code ?? 'refused'), detail);
-    if (response.status >= 500)
-      throw new ErpUnavailableError(`ERP ${method} ${path} failed with ${response.status}: ${detail}`);
-    throw new ErpRefusedError(
-      String(payload.code ?? 'bad_request'),
-      `ERP rejected ${method} ${path}: ${detail}`,
-    );
+      throw new ErpRefusedError(code ?? 'refused', detail);
+    throw new ErpRefusedError(code ?? 'bad_request', `ERP rejected ${method} ${path}: ${detail}`);
   }
 
   checkCredit(request: {
@@ -127,6 +149,21 @@ export class SandboxErpConnector implements ErpPort {
     return this.call('POST', '/customers', request, key);
   }
 
+  async lookupChange(idempotencyKey: string): Promise<ChangeLookup> {
+    try {
+      const found = await this.call<{ state: 'committed' | 'in-flight'; body?: unknown }>(
+        'GET',
+        `/idempotency-keys/${encodeURIComponent(idempotencyKey)}`,
+      );
+      return found.state === 'committed'
+        ? { state: 'committed', result: found.body }
+        : { state: 'in-flight' };
+    } catch (error) {
+      if (error instanceof ErpNotFoundError) return { state: 'absent' };
+      throw error;
+    }
+  }
+
   async findSalesOrder(externalRef: string): Promise<SalesOrder | undefined> {
     try {
       return await this.call<SalesOrder>(
@@ -178,4 +215,25 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
   if (/^\d+$/.test(header.trim())) return Number(header.trim());
   const at = Date.parse(header);
   return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** Errors of a request that never reached the ERP: connection refused, no such host. Nothing can have been committed. */
+function neverSent(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+function describe(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  return String(cause?.code ?? cause?.message ?? (error as Error)?.message ?? error);
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  if (text === '') return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -35,7 +35,7 @@ const thrownByPowertools = new Set(
     .map(([exported]) => exported),
 );
 const raisedByTheService =
-  /^(States\.\w+|Lambda\.(TooManyRequestsException|ServiceException|SdkClientException|AWSLambdaException))$/;
+  /^(States\.\w+|Lambda\.(TooManyRequestsException|ServiceException|SdkClientException|AWSLambdaException|Unknown)|Sandbox\.Timedout|Runtime\.ExitError)$/;
 
 describe.each(readdirSync(path.join(root, 'statemachines')).filter((file) => file.endsWith('.asl.json')))(
   '%s',
