@@ -26,6 +26,8 @@ usage: concord dev [--edge-port N] [--api-port N] [--erp-port N] [--data-dir DIR
   --assembly DIR     deploy an existing cloud assembly instead of synthesizing (env CONCORD_ASSEMBLY)
 
 Webhook secrets: <data-dir>/secrets.json, { "<source>": ["<secret>", …] }, generated on first start, read as written.
+  Shopify's list verifies a webhook of any shop: the local stage alone accepts that; every other stage binds
+  Shopify secrets per shop, { "<shop>.myshopify.com": ["<secret>", …] } (docs/runbooks/rotate-webhook-secret.md).
 Ctrl-C drains in-flight work and flushes buffers; a hard kill loses nothing acknowledged.`;
 
 /** Synthesizes the stage `local` in-process (esbuild bundling, cdk-nag checks) into `outdir`. */
@@ -48,6 +50,8 @@ export function localWebhookSecrets(dataDir: string): {
 } {
   const file = path.join(dataDir, 'secrets.json');
   if (existsSync(file)) return { file, secrets: readWebhookSecretsFile(file), created: false };
+  // One list per source, Shopify's included: the local stage accepts it for any shop (no real shop posts here),
+  // so `concord send` and the tests sign as whichever shop they like.
   const secrets = Object.fromEntries(
     [...loadSourceRegistry().values()].map((source) => [source.name, [newLocalSecret(source.scheme)]]),
   );

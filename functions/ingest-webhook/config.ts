@@ -16,6 +16,8 @@ export interface IngestConfig {
   maxBodyBytes: number;
   /** How long a claimed delivery blocks a concurrent duplicate before it may be claimed again. */
   inProgressSec: number;
+  /** Whether a flat Shopify secret list (any shop) is accepted; only the local stage, where no real shop posts. */
+  acceptUnboundSenderSecrets: boolean;
 }
 
 /** Reads the configuration, failing fast with the names of every missing variable. */
@@ -30,6 +32,7 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
       'WEBHOOK_SECRET_IDS',
       'MAX_BODY_BYTES',
       'IN_PROGRESS_SEC',
+      'ACCEPT_UNBOUND_SENDER_SECRETS',
     ],
     env,
   );
@@ -41,6 +44,11 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
   ) {
     throw new ConfigurationError('WEBHOOK_SECRET_IDS must be a JSON object of source name → secret id');
   }
+  const acceptUnbound = values.ACCEPT_UNBOUND_SENDER_SECRETS;
+  if (acceptUnbound !== 'true' && acceptUnbound !== 'false')
+    throw new ConfigurationError(
+      `ACCEPT_UNBOUND_SENDER_SECRETS must be true or false, got "${acceptUnbound}"`,
+    );
   return {
     eventBusName: values.EVENT_BUS_NAME,
     dedupeTableName: values.DEDUPE_TABLE_NAME,
@@ -50,5 +58,6 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     webhookSecretIds: secretIds as Record<string, string>,
     maxBodyBytes: parsePositiveIntEnv('MAX_BODY_BYTES', values.MAX_BODY_BYTES),
     inProgressSec: parsePositiveIntEnv('IN_PROGRESS_SEC', values.IN_PROGRESS_SEC),
+    acceptUnboundSenderSecrets: acceptUnbound === 'true',
   };
 }

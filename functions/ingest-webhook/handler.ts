@@ -43,6 +43,7 @@ const dependencies: IngestDependencies = {
   logger,
   logEventBodies: logger.getLevelName() === 'DEBUG',
   limits: { maxBodyBytes: config.maxBodyBytes, inProgressSec: config.inProgressSec },
+  acceptUnboundSenderSecrets: config.acceptUnboundSenderSecrets,
 };
 
 const handleWebhook = createWebhookHandler((request) => receiveWebhook(request, dependencies), logger);

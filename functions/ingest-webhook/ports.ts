@@ -1,12 +1,13 @@
 /** The ports of the ingest use case: what it needs from the outside world, independent of AWS. */
 import type { CanonicalEvent } from '../shared/events/envelope';
+import type { StoredSigningSecrets } from '../shared/secrets/webhook-secrets';
 
-/** The active signing secrets of each source (several during a rotation). */
+/** The active signing secrets of each source (several during a rotation; per shop for Shopify). */
 export interface WebhookSecretSource {
   /** The source's secrets, from a short-lived cache. */
-  secretsFor(source: string): Promise<string[]>;
+  secretsFor(source: string): Promise<StoredSigningSecrets>;
   /** Fresh secrets after a signature mismatch (a rotation may just have happened); undefined when refreshed too recently to try again. */
-  refresh(source: string): Promise<string[] | undefined>;
+  refresh(source: string): Promise<StoredSigningSecrets | undefined>;
 }
 
 /** Identifies one provider delivery: the dedupe key. */

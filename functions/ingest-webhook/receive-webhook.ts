@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors';
 import { redactPii } from '../shared/events/pii';
+import { type StoredSigningSecrets, secretsForSender } from '../shared/secrets/webhook-secrets';
 import type { WebhookSource } from '../shared/sources/source-registry';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
 import { buildEvents, type NewEvent } from './canonical-events';
@@ -32,6 +33,8 @@ export interface IngestDependencies {
   /** Log published events (PII redacted) at debug level: costly, so only when that level is on. */
   logEventBodies: boolean;
   limits: { maxBodyBytes: number; inProgressSec: number };
+  /** A flat secret list verifies a Shopify webhook of any shop: only on a stage no real shop posts to (local). */
+  acceptUnboundSenderSecrets: boolean;
 }
 
 /** What happened to one provider delivery. */
@@ -90,14 +93,23 @@ async function verifySignature(
   source: WebhookSource,
   deps: IngestDependencies,
 ): Promise<void> {
+  // Shopify signs only the body: the shop it names picks the secrets, so its body cannot pass as another shop's.
+  const sender = source.senderOf?.(request);
+  const verify = (stored: StoredSigningSecrets) =>
+    source.verify(
+      request,
+      secretsForSender(stored, source.name, sender, {
+        acceptUnboundSenderSecrets: deps.acceptUnboundSenderSecrets,
+      }),
+    );
   try {
-    source.verify(request, await deps.secrets.secretsFor(source.name));
+    verify(await deps.secrets.secretsFor(source.name));
   } catch (error) {
     if (!(error instanceof SignatureInvalidError)) throw error;
-    // A mismatch right after a rotation: try once more with fresh secrets (rate-limited by the secret source).
+    // A mismatch right after a rotation, or a shop just added: try once more with fresh secrets (rate-limited by the secret source).
     const fresh = await deps.secrets.refresh(source.name);
     if (!fresh) throw error;
-    source.verify(request, fresh);
+    verify(fresh);
   }
 }
 

@@ -24,6 +24,12 @@ export interface StageConfig {
     /** API Gateway throttling of the webhook route. */
     rateLimitPerSec: number;
     burstLimit: number;
+    /**
+     * Whether a flat Shopify secret list is accepted, meaning any shop. Shopify signs only the body, so a flat list
+     * lets a body signed for one shop be sent as another: only the local stage, where no real shop posts, accepts
+     * it; elsewhere the secret must be `{ "<shop domain>": ["<secret>", …] }`.
+     */
+    acceptUnboundSenderSecrets: boolean;
   };
   archive: {
     infrequentAccessAfterDays: number;
@@ -33,6 +39,12 @@ export interface StageConfig {
     deliveryIntervalSec: number;
   };
   quarantine: { expireAfterDays: number };
+  /**
+   * Whether workflows log a failed step's execution data (its input and the error's cause, which carry `x-pii`
+   * fields in clear). Off where real customers' data flows (staging, prod): the exceptions queue keeps the
+   * failed case with its event, and the log keeps the state, the error name and the execution.
+   */
+  workflowLogs: { includeExecutionData: boolean };
   /** The ERP the adapters call (locally the ERP sandbox that `npm start` runs). */
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
   /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
@@ -61,6 +73,7 @@ const base = {
     inProgressSec: 60,
     rateLimitPerSec: 500,
     burstLimit: 1000,
+    acceptUnboundSenderSecrets: false,
   },
   archive: {
     infrequentAccessAfterDays: 30,
@@ -69,6 +82,7 @@ const base = {
     deliveryIntervalSec: 300,
   },
   quarantine: { expireAfterDays: 90 },
+  workflowLogs: { includeExecutionData: false },
   erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
   orderValidation: { budgetMs: 8000 },
   warehouse: {
@@ -86,6 +100,10 @@ const stages: Record<StageName, StageConfig> = {
     stage: 'local',
     // Seconds, not minutes: a newcomer (and the tests) see the archive while they look.
     archive: { ...base.archive, deliveryIntervalSec: 1 },
+    // The generated local secrets file has one list per source; no real shop posts here.
+    ingest: { ...base.ingest, acceptUnboundSenderSecrets: true },
+    // Test data only: a failed step's input in its log is what a developer reads first.
+    workflowLogs: { includeExecutionData: true },
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.ONE_WEEK,
     busArchiveRetention: Duration.days(7),
@@ -93,6 +111,8 @@ const stages: Record<StageName, StageConfig> = {
   dev: {
     ...base,
     stage: 'dev',
+    // Test data only, as locally.
+    workflowLogs: { includeExecutionData: true },
     // The ERP connector endpoint of this stage (the ERP sandbox deployed beside it until the real ERP connector).
     erp: {
       baseUrl: 'https://erp-sandbox.dev.concord.internal',

@@ -20,6 +20,11 @@ export interface WorkflowProps {
   functions: Record<string, IFunction>;
   /** `${<key>}` → the queue's URL; the workflow may send to it. */
   queues: Record<string, IQueue>;
+  /**
+   * Log a failed step's execution data (input, output, the error's cause), which carries `x-pii` fields in clear:
+   * the stage decides (StageConfig.workflowLogs); off unless set, so a new workflow logs no personal data.
+   */
+  includeExecutionData?: boolean;
 }
 
 /** An Express workflow: request-response integrations only, at most five minutes (DESIGN.md §2). */
@@ -36,12 +41,13 @@ export class Workflow extends Construct {
       definitionSubstitutions: substitutions,
       stateMachineType: StateMachineType.EXPRESS,
       tracingEnabled: true,
-      // Errors only, with their data: a failed step is logged with its input and cause, while the happy path
-      // (at level ALL about 30 KB per order, half the cost of an order) leaves its trace on the bus instead.
+      // Errors only: the happy path (at level ALL about 30 KB per order, half the cost of an order) leaves its
+      // trace on the bus instead. Without execution data a failure is logged by state, error name and execution;
+      // its input and cause, personal data included, are in the exceptions queue the ASL's Catch sends it to.
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: props.logRetention }),
         level: LogLevel.ERROR,
-        includeExecutionData: true,
+        includeExecutionData: props.includeExecutionData ?? false,
       },
     });
     // Exact function ARNs (no version wildcard): the workflow invokes $LATEST.
@@ -68,7 +74,7 @@ export class Workflow extends Construct {
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-SF1',
       reason:
-        'Errors are logged with their execution data; every successful step leaves its event on the archived bus, and ALL would cost about $15 per million orders (bench/order-to-cash)',
+        'Errors are logged (with execution data only where the stage has no real customer data); every successful step leaves its event on the archived bus, and ALL would cost about $15 per million orders (bench/order-to-cash)',
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -52,6 +52,7 @@ export class StatelessStack extends Stack {
       environment: {
         MAX_BODY_BYTES: String(config.ingest.maxBodyBytes),
         IN_PROGRESS_SEC: String(config.ingest.inProgressSec),
+        ACCEPT_UNBOUND_SENDER_SECRETS: String(config.ingest.acceptUnboundSenderSecrets),
       },
     });
     this.ingest.bindEventBus('EVENT_BUS_NAME', stateful.bus);
@@ -115,6 +116,7 @@ export class StatelessStack extends Stack {
     this.orderToCash = new Workflow(this, 'OrderToCash', {
       definitionFile: 'order-to-cash.asl.json',
       logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
     });
@@ -134,6 +136,7 @@ export class StatelessStack extends Stack {
     this.paymentApplication = new Workflow(this, 'PaymentApplication', {
       definitionFile: 'payment-application.asl.json',
       logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function },
       queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
     });
@@ -147,6 +150,7 @@ export class StatelessStack extends Stack {
     this.customerSync = new Workflow(this, 'CustomerSync', {
       definitionFile: 'customer-sync.asl.json',
       logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
     });
@@ -163,6 +167,7 @@ export class StatelessStack extends Stack {
     this.orderValidation = new Workflow(this, 'OrderValidation', {
       definitionFile: 'order-validation.asl.json',
       logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function },
       queues: {},
     });

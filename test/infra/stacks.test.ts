@@ -204,6 +204,8 @@ describe('StatelessStack', () => {
           WEBHOOK_SECRET_IDS: Match.anyValue(),
           MAX_BODY_BYTES: '1048576',
           IN_PROGRESS_SEC: '60',
+          // Shopify secrets must be bound per shop: a flat list is a configuration error in prod.
+          ACCEPT_UNBOUND_SENDER_SECRETS: 'false',
         }),
       },
     });
@@ -301,7 +303,7 @@ describe('StatelessStack (workflows)', () => {
     stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'EXPRESS',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: true }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR' }),
       DefinitionSubstitutions: {
         ErpAdapterFunctionArn: Match.anyValue(),
         VersionGateFunctionArn: Match.anyValue(),
@@ -414,6 +416,35 @@ describe('StatelessStack (workflows)', () => {
         ]),
       },
     });
+  });
+
+  it('logs no execution data of any workflow in prod: the exceptions queue keeps the failed case with its data', () => {
+    // Prepare
+    const stateMachines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
+    // Assess
+    expect(stateMachines).toHaveLength(4);
+    expect(
+      stateMachines.map((machine) => ({
+        level: machine.Properties.LoggingConfiguration.Level,
+        includeExecutionData: machine.Properties.LoggingConfiguration.IncludeExecutionData,
+      })),
+    ).toEqual(Array(4).fill({ level: 'ERROR', includeExecutionData: false }));
+  });
+
+  it.each([
+    ['local', true],
+    ['dev', true],
+    ['staging', false],
+  ])('logs execution data of the %s stage only as its stage config says (%s)', (stage, included) => {
+    // Prepare
+    const template = synthesize(stage).stateless;
+    // Act
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    // Assess
+    expect(machines.map((machine) => machine.Properties.LoggingConfiguration.IncludeExecutionData)).toEqual(
+      Array(machines.length).fill(included),
+    );
+    expect(stageConfig(stage).workflowLogs.includeExecutionData).toBe(included);
   });
 
   it('alarms on timed-out executions of every workflow, the one failure a Catch cannot record', () => {

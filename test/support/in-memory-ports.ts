@@ -13,7 +13,9 @@ import type {
 import type { IngestDependencies } from '../../functions/ingest-webhook/receive-webhook';
 import { DownstreamUnavailableError } from '../../functions/shared/errors';
 import type { CanonicalEvent } from '../../functions/shared/events/envelope';
+import type { StoredSigningSecrets } from '../../functions/shared/secrets/webhook-secrets';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
+import { testShopDomain } from './signers';
 
 interface DedupeRecord {
   status: 'IN_PROGRESS' | 'COMPLETED';
@@ -104,27 +106,42 @@ export class InMemoryPublisher implements EventPublisher {
   }
 }
 
+/** A source's secrets as a test writes them: one list for any sender, or per sender (Shopify: shop domain → list). */
+export type TestSecretValues = readonly string[] | Readonly<Record<string, readonly string[]>>;
+
+function storedSecrets(values: TestSecretValues | undefined): StoredSigningSecrets {
+  if (values === undefined) return { kind: 'any-sender', secrets: [] };
+  if (Array.isArray(values)) return { kind: 'any-sender', secrets: [...values] };
+  const bySender = Object.fromEntries(
+    Object.entries(values as Readonly<Record<string, readonly string[]>>).map(([sender, list]) => [
+      sender,
+      [...list],
+    ]),
+  );
+  return { kind: 'per-sender', bySender };
+}
+
 /** Fixed secrets per source; `rotateTo` simulates a rotation the cache has not seen yet. */
 export class StaticSecrets implements WebhookSecretSource {
-  private fresh: Readonly<Record<string, readonly string[]>> | undefined;
+  private fresh: Readonly<Record<string, TestSecretValues>> | undefined;
   refreshCalls = 0;
 
-  constructor(private secrets: Readonly<Record<string, readonly string[]>>) {}
+  constructor(private secrets: Readonly<Record<string, TestSecretValues>>) {}
 
-  rotateTo(secrets: Readonly<Record<string, readonly string[]>>): void {
+  rotateTo(secrets: Readonly<Record<string, TestSecretValues>>): void {
     this.fresh = secrets;
   }
 
-  async secretsFor(source: string): Promise<string[]> {
-    return [...(this.secrets[source] ?? [])];
+  async secretsFor(source: string): Promise<StoredSigningSecrets> {
+    return storedSecrets(this.secrets[source]);
   }
 
-  async refresh(source: string): Promise<string[] | undefined> {
+  async refresh(source: string): Promise<StoredSigningSecrets | undefined> {
     this.refreshCalls += 1;
     if (!this.fresh) return undefined;
     this.secrets = this.fresh;
     this.fresh = undefined;
-    return [...(this.secrets[source] ?? [])];
+    return storedSecrets(this.secrets[source]);
   }
 }
 
@@ -145,7 +162,7 @@ export class RecordingLogger implements IngestLogger {
   }
 }
 
-/** The test secrets of every registered source. */
+/** The test secrets of every registered source (Shopify's are bound to testShopDomain in inMemoryIngest). */
 export const testSecrets = {
   shopify: ['shpss_current_7f3b2a9c', 'shpss_previous_1d8e4f6a'],
   stripe: ['whsec_test_current_5b7d9f1a3c', 'whsec_test_previous_2e4g6h8j'],
@@ -158,7 +175,7 @@ export function inMemoryIngest(overrides: Partial<IngestDependencies> = {}) {
   const dedupe = new InMemoryDedupeStore();
   const archive = new InMemoryArchive();
   const publisher = new InMemoryPublisher();
-  const secrets = new StaticSecrets(testSecrets);
+  const secrets = new StaticSecrets({ ...testSecrets, shopify: { [testShopDomain]: testSecrets.shopify } });
   const logger = new RecordingLogger();
   const deps: IngestDependencies = {
     sources: loadSourceRegistry(),
@@ -169,6 +186,8 @@ export function inMemoryIngest(overrides: Partial<IngestDependencies> = {}) {
     logger,
     logEventBodies: true,
     limits: { maxBodyBytes: 1_048_576, inProgressSec: 60 },
+    // As in staging and prod: a flat Shopify list is a configuration error.
+    acceptUnboundSenderSecrets: false,
     ...overrides,
   };
   return { deps, dedupe, archive, publisher, secrets, logger };

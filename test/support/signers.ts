@@ -26,11 +26,14 @@ function request(
   };
 }
 
-/** A Shopify webhook signed with `secret`. */
+/** The shop a signed Shopify webhook comes from unless a test says otherwise. */
+export const testShopDomain = 'acme-outdoor.myshopify.com';
+
+/** A Shopify webhook signed with `secret`, sent as `shopDomain` (Shopify signs the body only, not the shop). */
 export function signedShopify(
   body: string,
   secret: string,
-  options: { topic?: string; eventId?: string; receivedAt?: Date } = {},
+  options: { topic?: string; eventId?: string; receivedAt?: Date; shopDomain?: string } = {},
 ): WebhookRequest {
   const hmac = createHmac('sha256', secret).update(body, 'utf8').digest('base64');
   return request(
@@ -39,7 +42,7 @@ export function signedShopify(
     {
       'x-shopify-hmac-sha256': hmac,
       'x-shopify-topic': options.topic ?? 'orders/create',
-      'x-shopify-shop-domain': 'acme-outdoor.myshopify.com',
+      'x-shopify-shop-domain': options.shopDomain ?? testShopDomain,
       'x-shopify-api-version': '2026-10',
       'x-shopify-webhook-id': `b54557e4-bdd9-4b37-8a5f-${(options.eventId ?? '1').padStart(12, '0')}`,
       'x-shopify-event-id': options.eventId ?? '98880550-7158-44d4-b7cd-2c97c8a091b5',

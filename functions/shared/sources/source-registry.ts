@@ -12,7 +12,13 @@ import { mapHubspot } from './mappers/hubspot';
 import type { WebhookMapper } from './mappers/mapped-delivery';
 import { mapShopify } from './mappers/shopify';
 import { mapStripe } from './mappers/stripe';
-import { type SignatureScheme, type SignatureVerifier, signatureVerifiers } from './signatures';
+import {
+  type SenderResolver,
+  type SignatureScheme,
+  type SignatureVerifier,
+  senderResolvers,
+  signatureVerifiers,
+} from './signatures';
 
 /** One source as written in schemas/governance/sources.json. */
 export interface SourceDefinition {
@@ -33,6 +39,8 @@ export interface WebhookSource {
   scheme: SignatureScheme;
   dedupeWindowSec: number;
   verify: SignatureVerifier;
+  /** The sender whose secrets verify a request, for a scheme that binds secrets to senders (Shopify: the shop). */
+  senderOf?: SenderResolver;
   map: WebhookMapper;
 }
 
@@ -97,6 +105,7 @@ export function loadSourceRegistry(
         scheme: source.scheme,
         dedupeWindowSec: source.dedupeWindowSec,
         verify: signatureVerifiers[source.scheme],
+        senderOf: senderResolvers[source.scheme],
         map: resolveMapper(name, source),
       },
     ]),

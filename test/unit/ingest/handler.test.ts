@@ -42,6 +42,7 @@ describe('ingest-webhook handler', () => {
       }),
       MAX_BODY_BYTES: '1048576',
       IN_PROGRESS_SEC: '60',
+      ACCEPT_UNBOUND_SENDER_SECRETS: 'false',
     };
   });
 
@@ -78,13 +79,23 @@ describe('ingest-webhook handler', () => {
     });
   });
 
+  it('fails at start on a secrets policy that is neither true nor false', () => {
+    // Prepare
+    const { loadIngestConfig } =
+      require('../../../functions/ingest-webhook/config') as typeof import('../../../functions/ingest-webhook/config');
+    // Act & Assess
+    expect(() => loadIngestConfig({ ...process.env, ACCEPT_UNBOUND_SENDER_SECRETS: 'yes' })).toThrow(
+      'ACCEPT_UNBOUND_SENDER_SECRETS must be true or false, got "yes"',
+    );
+  });
+
   it('fails at start naming every missing environment variable', () => {
     // Prepare
     const { loadIngestConfig } =
       require('../../../functions/ingest-webhook/config') as typeof import('../../../functions/ingest-webhook/config');
     // Act & Assess
     expect(() => loadIngestConfig({ EVENT_BUS_NAME: 'x' })).toThrow(
-      'Missing environment variables: DEDUPE_TABLE_NAME, ARCHIVE_BUCKET_NAME, ARCHIVE_STREAM_NAME, QUARANTINE_BUCKET_NAME, WEBHOOK_SECRET_IDS, MAX_BODY_BYTES, IN_PROGRESS_SEC',
+      'Missing environment variables: DEDUPE_TABLE_NAME, ARCHIVE_BUCKET_NAME, ARCHIVE_STREAM_NAME, QUARANTINE_BUCKET_NAME, WEBHOOK_SECRET_IDS, MAX_BODY_BYTES, IN_PROGRESS_SEC, ACCEPT_UNBOUND_SENDER_SECRETS',
     );
   });
 });

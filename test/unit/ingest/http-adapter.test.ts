@@ -89,6 +89,15 @@ describe('createWebhookHandler', () => {
       401,
       'invalid-signature',
     ],
+    [
+      'a shop with no secret',
+      (r: WebhookRequest) => ({
+        ...r,
+        headers: { ...r.headers, 'x-shopify-shop-domain': 'unknown-shop.myshopify.com' },
+      }),
+      401,
+      'invalid-signature',
+    ],
   ])('answers a problem+json for %s', async (_name, alter, status, slug) => {
     // Prepare
     const { deps, publisher } = inMemoryIngest();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { receiveWebhook } from '../../../functions/ingest-webhook/receive-webhook';
 import {
+  ConfigurationError,
   DeliveryInProgressError,
   DownstreamUnavailableError,
   MalformedPayloadError,
@@ -12,8 +13,8 @@ import {
   UnsupportedMediaTypeError,
 } from '../../../functions/shared/errors';
 import { validateCanonicalEvent } from '../../../functions/shared/events/envelope';
-import { inMemoryIngest, testSecrets } from '../../support/in-memory-ports';
-import { signedHubspot, signedShopify, signedStripe } from '../../support/signers';
+import { inMemoryIngest, StaticSecrets, testSecrets } from '../../support/in-memory-ports';
+import { signedHubspot, signedShopify, signedStripe, testShopDomain } from '../../support/signers';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '../../fixtures', name), 'utf8');
 const orderBody = fixture('shopify/orders-create.json');
@@ -130,12 +131,115 @@ describe('receiveWebhook', () => {
   it('accepts a signature from a secret rotated in after the cache was filled', async () => {
     // Prepare
     const { deps, secrets, publisher } = inMemoryIngest();
-    secrets.rotateTo({ ...testSecrets, shopify: ['shpss_rotated_in', shopifySecret] });
+    secrets.rotateTo({ ...testSecrets, shopify: { [testShopDomain]: ['shpss_rotated_in', shopifySecret] } });
     // Act
     await receiveWebhook(signedShopify(orderBody, 'shpss_rotated_in'), deps);
     // Assess
     expect(secrets.refreshCalls).toBe(1);
     expect(publisher.published).toHaveLength(1);
+  });
+
+  describe('Shopify secrets bound per shop', () => {
+    const otherShop = 'beta-goods.myshopify.com';
+    const [otherCurrent, otherPrevious] = ['shpss_beta_current_4c1e', 'shpss_beta_previous_9a0d'];
+    const twoShops = () =>
+      new StaticSecrets({
+        shopify: {
+          [testShopDomain]: [shopifySecret, previousShopifySecret],
+          [otherShop]: [otherCurrent, otherPrevious],
+        },
+      });
+
+    it("rejects a body signed with one shop's secret sent as another shop, without touching anything", async () => {
+      // Prepare
+      const { deps, publisher, archive, dedupe } = inMemoryIngest({ secrets: twoShops() });
+      // Act
+      const receiving = receiveWebhook(
+        signedShopify(orderBody, shopifySecret, { shopDomain: otherShop }),
+        deps,
+      );
+      // Assess
+      await expect(receiving).rejects.toThrow(SignatureInvalidError);
+      expect([publisher.published.length, archive.raw.length, dedupe.records.size]).toEqual([0, 0, 0]);
+    });
+
+    it('rejects a shop that has no secret', async () => {
+      // Prepare
+      const { deps, publisher } = inMemoryIngest({ secrets: twoShops() });
+      const request = signedShopify(orderBody, shopifySecret, { shopDomain: 'gamma.myshopify.com' });
+      // Act
+      const receiving = receiveWebhook(request, deps);
+      // Assess
+      await expect(receiving).rejects.toThrow('No signing secret of shopify is bound to gamma.myshopify.com');
+      expect(publisher.published).toHaveLength(0);
+    });
+
+    it("accepts both of a shop's secrets during its rotation", async () => {
+      // Prepare
+      const { deps, publisher } = inMemoryIngest({ secrets: twoShops() });
+      // Act
+      await receiveWebhook(
+        signedShopify(orderBody, otherCurrent, { shopDomain: otherShop, eventId: 'b-1' }),
+        deps,
+      );
+      await receiveWebhook(
+        signedShopify(orderBody, otherPrevious, { shopDomain: otherShop, eventId: 'b-2' }),
+        deps,
+      );
+      // Assess
+      expect(publisher.published.map((event) => event.source)).toEqual([
+        `shopify://${otherShop}`,
+        `shopify://${otherShop}`,
+      ]);
+    });
+
+    it('takes the event source from the verified shop domain, lower-cased', async () => {
+      // Prepare
+      const { deps, publisher } = inMemoryIngest();
+      const request = signedShopify(orderBody, shopifySecret, { shopDomain: 'ACME-Outdoor.myshopify.com' });
+      // Act
+      await receiveWebhook(request, deps);
+      // Assess
+      expect(publisher.published[0]?.source).toBe(`shopify://${testShopDomain}`);
+    });
+
+    it('rejects a webhook without a shop domain before reading any secret', async () => {
+      // Prepare
+      const { deps, secrets } = inMemoryIngest();
+      const { 'x-shopify-shop-domain': _omitted, ...headers } = signedShopify(
+        orderBody,
+        shopifySecret,
+      ).headers;
+      // Act
+      const receiving = receiveWebhook({ ...signedShopify(orderBody, shopifySecret), headers }, deps);
+      // Assess
+      await expect(receiving).rejects.toThrow(SignatureInvalidError);
+      expect(secrets.refreshCalls).toBe(0);
+    });
+
+    it('fails with ConfigurationError on a flat Shopify list where the stage requires shops', async () => {
+      // Prepare
+      const { deps, publisher } = inMemoryIngest({
+        secrets: new StaticSecrets({ shopify: [shopifySecret] }),
+      });
+      // Act
+      const receiving = receiveWebhook(signedShopify(orderBody, shopifySecret), deps);
+      // Assess
+      await expect(receiving).rejects.toThrow(ConfigurationError);
+      expect(publisher.published).toHaveLength(0);
+    });
+
+    it('takes a flat Shopify list as any shop where the stage accepts it (local)', async () => {
+      // Prepare
+      const { deps, publisher } = inMemoryIngest({
+        secrets: new StaticSecrets({ shopify: [shopifySecret] }),
+        acceptUnboundSenderSecrets: true,
+      });
+      // Act
+      await receiveWebhook(signedShopify(orderBody, shopifySecret, { shopDomain: otherShop }), deps);
+      // Assess
+      expect(publisher.published[0]?.source).toBe(`shopify://${otherShop}`);
+    });
   });
 
   it('accepts the previous secret while both are active', async () => {

@@ -1,25 +1,90 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConfigurationError, DownstreamUnavailableError } from '../../../functions/shared/errors';
 import {
-  parseSecretValues,
+  ConfigurationError,
+  DownstreamUnavailableError,
+  SignatureInvalidError,
+} from '../../../functions/shared/errors';
+import {
+  parseSigningSecrets,
   SecretsManagerWebhookSecrets,
+  secretsForSender,
 } from '../../../functions/shared/secrets/webhook-secrets';
 
 const smMock = mockClient(SecretsManagerClient);
 
-describe('parseSecretValues', () => {
-  it('reads a JSON array of secrets, newest first', () => {
-    expect(parseSecretValues('["whsec_new","whsec_old"]', 'stripe')).toEqual(['whsec_new', 'whsec_old']);
+describe('parseSigningSecrets', () => {
+  it('reads a JSON array of secrets, newest first, for any sender', () => {
+    expect(parseSigningSecrets('["whsec_new","whsec_old"]', 'stripe')).toEqual({
+      kind: 'any-sender',
+      secrets: ['whsec_new', 'whsec_old'],
+    });
   });
 
   it('reads a plain secret as a single value', () => {
-    expect(parseSecretValues('shpss_only', 'shopify')).toEqual(['shpss_only']);
+    expect(parseSigningSecrets('hubspot_only', 'hubspot')).toEqual({
+      kind: 'any-sender',
+      secrets: ['hubspot_only'],
+    });
+  });
+
+  it('reads a JSON object as secrets per sender, with lower-cased sender names', () => {
+    // Act
+    const stored = parseSigningSecrets(
+      '{"Acme.myshopify.com":["s1","s2"],"beta.myshopify.com":["s3"]}',
+      'shopify',
+    );
+    // Assess
+    expect(stored).toEqual({
+      kind: 'per-sender',
+      bySender: { 'acme.myshopify.com': ['s1', 's2'], 'beta.myshopify.com': ['s3'] },
+    });
   });
 
   it('rejects an array with a non-string entry', () => {
-    expect(() => parseSecretValues('["a", 3]', 'stripe')).toThrow(ConfigurationError);
+    expect(() => parseSigningSecrets('["a", 3]', 'stripe')).toThrow(ConfigurationError);
+  });
+
+  it('rejects a sender without secrets and an object naming no sender', () => {
+    expect(() => parseSigningSecrets('{"acme.myshopify.com":[]}', 'shopify')).toThrow(ConfigurationError);
+    expect(() => parseSigningSecrets('{}', 'shopify')).toThrow(ConfigurationError);
+  });
+
+  it('rejects an empty secret', () => {
+    expect(() => parseSigningSecrets('  ', 'stripe')).toThrow(ConfigurationError);
+  });
+});
+
+describe('secretsForSender', () => {
+  const perShop = parseSigningSecrets('{"acme.myshopify.com":["s1","s2"]}', 'shopify');
+  const flat = parseSigningSecrets('["s1"]', 'shopify');
+  const refuseUnbound = { acceptUnboundSenderSecrets: false };
+
+  it("returns only the named shop's secrets", () => {
+    expect(secretsForSender(perShop, 'shopify', 'acme.myshopify.com', refuseUnbound)).toEqual(['s1', 's2']);
+  });
+
+  it('rejects a shop with no secret as an invalid signature', () => {
+    expect(() => secretsForSender(perShop, 'shopify', 'beta.myshopify.com', refuseUnbound)).toThrow(
+      SignatureInvalidError,
+    );
+  });
+
+  it('fails with ConfigurationError for a flat list where secrets must be bound to shops', () => {
+    expect(() => secretsForSender(flat, 'shopify', 'acme.myshopify.com', refuseUnbound)).toThrow(
+      /store it as \{ "<shop domain>"/,
+    );
+  });
+
+  it('takes a flat list as any shop where the stage accepts it', () => {
+    expect(
+      secretsForSender(flat, 'shopify', 'beta.myshopify.com', { acceptUnboundSenderSecrets: true }),
+    ).toEqual(['s1']);
+  });
+
+  it('fails with ConfigurationError for secrets per sender on a scheme that names no sender', () => {
+    expect(() => secretsForSender(perShop, 'stripe', undefined, refuseUnbound)).toThrow(ConfigurationError);
   });
 });
 
@@ -64,7 +129,7 @@ describe('SecretsManagerWebhookSecrets', () => {
     const refreshed = await secrets.refresh('stripe');
     // Assess
     expect(tooSoon).toBeUndefined();
-    expect(refreshed).toEqual(['whsec_b', 'whsec_a']);
+    expect(refreshed).toEqual({ kind: 'any-sender', secrets: ['whsec_b', 'whsec_a'] });
   });
 
   it('fails with ConfigurationError for a source without a secret', async () => {

@@ -1,6 +1,6 @@
 import { SignatureInvalidError } from '../../../functions/shared/errors';
 import { hubspotSignedUri, verifyHubspot } from '../../../functions/shared/sources/signatures/hubspot';
-import { verifyShopify } from '../../../functions/shared/sources/signatures/shopify';
+import { shopifyShopDomain, verifyShopify } from '../../../functions/shared/sources/signatures/shopify';
 import { verifyStandardWebhooks } from '../../../functions/shared/sources/signatures/standard-webhooks';
 import { verifyStripe } from '../../../functions/shared/sources/signatures/stripe';
 import type { WebhookRequest } from '../../../functions/shared/sources/webhook-request';
@@ -66,6 +66,29 @@ describe('verifyShopify', () => {
       ),
     ).toThrow(SignatureInvalidError);
   });
+});
+
+describe('shopifyShopDomain', () => {
+  it('names the shop lower-cased, the key its secrets are bound to', () => {
+    expect(shopifyShopDomain(signedShopify(body, 's', { shopDomain: ' Acme-Outdoor.myshopify.com ' }))).toBe(
+      'acme-outdoor.myshopify.com',
+    );
+  });
+
+  it('rejects a request without the shop domain header', () => {
+    expect(() => shopifyShopDomain(withoutHeader(signedShopify(body, 's'), 'x-shopify-shop-domain'))).toThrow(
+      'Missing x-shopify-shop-domain header',
+    );
+  });
+
+  it.each(['acme.myshopify.com/../other', 'acme', 'https://acme.myshopify.com', 'acme .myshopify.com'])(
+    'rejects %s as not a domain name',
+    (domain) => {
+      expect(() => shopifyShopDomain(signedShopify(body, 's', { shopDomain: domain }))).toThrow(
+        SignatureInvalidError,
+      );
+    },
+  );
 });
 
 describe('verifyStripe', () => {

@@ -3,6 +3,7 @@ import { lineTotal, sumDecimals } from '../../decimal';
 import { MalformedPayloadError, SchemaViolationError } from '../../errors';
 import type { EventDraft } from '../../events/envelope';
 import type { Address, CustomerRef, Order } from '../../generated/types';
+import { shopifyShopDomain } from '../signatures/shopify';
 import type { WebhookRequest } from '../webhook-request';
 import type { MappedDelivery, WebhookMapper } from './mapped-delivery';
 import { type PayloadReader, readObjectPayload, stripUndefined } from './payload-reader';
@@ -196,7 +197,8 @@ function draftFor(topic: string, order: PayloadReader, source: string): EventDra
 export const mapShopify: WebhookMapper = async (request, payload) => {
   const topic = header(request, 'x-shopify-topic');
   const deliveryId = request.headers['x-shopify-event-id'] || header(request, 'x-shopify-webhook-id');
-  const source = `shopify://${header(request, 'x-shopify-shop-domain')}`;
+  // The shop whose secret verified the body (the ingest edge verifies with the same function's answer).
+  const source = `shopify://${shopifyShopDomain(request)}`;
   const draft = draftFor(topic, readObjectPayload(payload), source);
   const delivery: MappedDelivery = draft
     ? { kind: 'event', deliveryId, draft }

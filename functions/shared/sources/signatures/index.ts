@@ -1,7 +1,7 @@
 /** The signature schemes Concord verifies, by the name the source registry uses. */
 import type { WebhookRequest } from '../webhook-request';
 import { verifyHubspot } from './hubspot';
-import { verifyShopify } from './shopify';
+import { shopifyShopDomain, verifyShopify } from './shopify';
 import { verifyStandardWebhooks } from './standard-webhooks';
 import { verifyStripe } from './stripe';
 
@@ -17,4 +17,15 @@ export const signatureVerifiers: Record<SignatureScheme, SignatureVerifier> = {
   stripe: verifyStripe,
   'hubspot-v3': verifyHubspot,
   'standard-webhooks': verifyStandardWebhooks,
+};
+
+/** Names the sender a request claims to come from, for a scheme whose signature does not cover the sender. */
+export type SenderResolver = (request: WebhookRequest) => string;
+
+/**
+ * The schemes whose secrets are bound to a sender, and how each names it: Shopify signs only the body, so each
+ * shop domain has its own secrets and a body signed for one shop cannot be sent as another.
+ */
+export const senderResolvers: Partial<Record<SignatureScheme, SenderResolver>> = {
+  shopify: shopifyShopDomain,
 };
