@@ -8,8 +8,10 @@ const { VERSION_TABLE_NAME } = readEnv(['VERSION_TABLE_NAME']);
 const gate = new DynamoDbVersionGate(new DynamoDBClient({}), VERSION_TABLE_NAME);
 
 /**
- * `{ subject, entityVersion, replay? }` → `{ outcome: "apply" | "stale", newer? }`;
- * `{ operation: "announce", subject, entityVersion, state }` → `{ announced }`.
+ * `{ subject, entityVersion, eventId?, replay? }` → `{ outcome: "apply" | "stale", newer? }`;
+ * `{ operation: "announce", subject, entityVersion, state, eventId? }` → `{ announced }`.
+ * `eventId` is the causing canonical event's `id`: with it, that event passes again at the version it applied (a
+ * re-run or redelivery); without it (flows deployed before it), an equal version is stale.
  */
 export async function handler(event: {
   operation?: unknown;
@@ -17,6 +19,8 @@ export async function handler(event: {
   replay?: unknown;
   subject?: unknown;
   entityVersion?: unknown;
+  /** The causing canonical event's `id`. */
+  eventId?: unknown;
   state?: unknown;
 }): Promise<GateOutcome | { announced: boolean }> {
   if (typeof event?.subject !== 'string' || typeof event.entityVersion !== 'number') {
@@ -25,10 +29,16 @@ export async function handler(event: {
       'The version gate needs a subject and a numeric entityVersion',
     );
   }
+  const eventId = event.eventId ?? undefined;
+  if (eventId !== undefined && (typeof eventId !== 'string' || eventId === ''))
+    throw new ErpRefusedError('invalid_gate_input', 'The version gate needs eventId as a non-empty string');
   if (event.operation === 'announce') {
     if (event.state === null || typeof event.state !== 'object')
       throw new ErpRefusedError('invalid_gate_input', 'An announcement needs the state it announces');
     return gate.announce(event.subject, event.entityVersion, event.state);
   }
-  return gate.pass(event.subject, event.entityVersion, new Date(), { replay: event.replay === true });
+  return gate.pass(event.subject, event.entityVersion, new Date(), {
+    replay: event.replay === true,
+    eventId,
+  });
 }

@@ -38,7 +38,7 @@ export interface EventDraft<T extends CanonicalTypeName = CanonicalTypeName> {
   subject: string;
   /** When the fact happened at the provider (RFC 3339). */
   time: string;
-  /** Provider-derived monotonic version of the entity (ms). */
+  /** Provider-derived version of the entity, in ticks without ties (docs/architecture.md, Entity versions). */
   entityVersion: number;
   data: CanonicalDataByType[T];
 }

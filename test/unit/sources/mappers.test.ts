@@ -4,6 +4,7 @@ import { SchemaViolationError } from '../../../functions/shared/errors';
 import { buildCanonicalEvent, validateCanonicalEvent } from '../../../functions/shared/events/envelope';
 import type { MappedDelivery } from '../../../functions/shared/sources/mappers/mapped-delivery';
 import { loadSourceRegistry } from '../../../functions/shared/sources/source-registry';
+import type { WebhookRequest } from '../../../functions/shared/sources/webhook-request';
 import { signedHubspot, signedShopify, signedStandardWebhook, signedStripe } from '../../support/signers';
 
 const fixturesDir = path.join(__dirname, '../../fixtures');
@@ -53,7 +54,8 @@ describe('mapShopify', () => {
       source: 'shopify://acme-outdoor.myshopify.com',
       subject: 'order/5820741173332',
       time: '2026-11-20T14:14:31.000Z',
-      entityversion: Date.parse('2026-11-20T09:14:33-05:00'),
+      // updated_at's second in version ticks; the fixture's trigger is in that same instant (tie-break 0).
+      entityversion: Date.parse('2026-11-20T09:14:33-05:00') * 1000,
     });
     expect(event.data).toMatchObject({
       sourceOrderId: '5820741173332',
@@ -105,7 +107,7 @@ describe('mapShopify', () => {
     const event = expectSchemaValid(delivery);
     expect(event.type).toBe('commerce.order.amended.v1');
     expect(event.data).toMatchObject({ amendedAt: '2026-11-20T16:02:10.000Z', note: 'Deliver after 5pm' });
-    expect(event.entityversion).toBe(Date.parse('2026-11-20T16:02:10Z'));
+    expect(event.entityversion).toBe(Date.parse('2026-11-20T16:02:10Z') * 1000);
   });
 
   it('maps orders/cancelled to commerce.order.cancelled.v1 with the reason', async () => {
@@ -155,7 +157,7 @@ describe('mapStripe', () => {
     expect(event).toMatchObject({
       source: 'stripe://platform',
       subject: 'payment/pi_3QkP0y2eZvKYlo2C1pQd4R7t',
-      entityversion: 1795184071000,
+      entityversion: 1795184071_000_000,
     });
     expect(event.data).toEqual({
       paymentId: 'pi_3QkP0y2eZvKYlo2C1pQd4R7t',
@@ -253,7 +255,8 @@ describe('mapHubspot', () => {
     expect(events[1]).toMatchObject({
       subject: 'customer/hubspot-98134501',
       source: 'hubspot://portal/44219876',
-      entityversion: 1795188000456,
+      // occurredAt (ms) in version ticks, then the event id's last three digits as the tie-break.
+      entityversion: 1795188000456_031,
     });
   });
 
@@ -300,8 +303,8 @@ describe('declared mapping (billing-hub, Standard Webhooks)', () => {
     expect(event).toMatchObject({
       source: 'billing-hub://acme',
       subject: 'payment/pay_01JD3K8Q9ZB7V2M4N6P8R0T2W4',
-      entityversion: Date.parse('2026-11-20T15:30:12.345Z'),
     });
+    expect(Math.floor(event.entityversion / 1000)).toBe(Date.parse('2026-11-20T15:30:12.345Z'));
     expect(event.data).toEqual({
       paymentId: 'pay_01JD3K8Q9ZB7V2M4N6P8R0T2W4',
       amount: '1499.00',
@@ -334,5 +337,194 @@ describe('declared mapping (billing-hub, Standard Webhooks)', () => {
       kind: 'ignored',
       reason: 'billing-hub event type subscription.created is not synchronised',
     });
+  });
+});
+
+describe('entity versions', () => {
+  async function versionOf(sourceName: string, request: WebhookRequest): Promise<number> {
+    return onlyEvent(await mapWith(sourceName, request)).draft.entityVersion;
+  }
+
+  /** orders/updated of the fixture order, edited at `updatedAt` and triggered at `triggeredAt`. */
+  function shopifyEdit(
+    updatedAt: string,
+    triggeredAt: string | undefined,
+    options: { eventId: string; note: string; receivedAt?: Date },
+  ): WebhookRequest {
+    const order = {
+      ...JSON.parse(fixture('shopify/orders-updated.json')),
+      updated_at: updatedAt,
+      note: options.note,
+    };
+    const request = signedShopify(JSON.stringify(order), 's', { topic: 'orders/updated', ...options });
+    const headers: Record<string, string> = { ...request.headers };
+    if (triggeredAt) headers['x-shopify-triggered-at'] = triggeredAt;
+    else delete headers['x-shopify-triggered-at'];
+    return { ...request, headers };
+  }
+
+  /** charge.refunded of the fixture charge: a refund that brings the total refunded from `before` to `after`. */
+  function stripeRefund(eventId: string, before: number, after: number, captured = 23215): WebhookRequest {
+    const event = JSON.parse(fixture('stripe/charge-refunded.json'));
+    event.id = eventId;
+    event.data.object.amount = captured;
+    event.data.object.amount_captured = captured;
+    event.data.object.amount_refunded = after;
+    event.data.previous_attributes.amount_refunded = before;
+    return signedStripe(JSON.stringify(event), 'whsec_x');
+  }
+
+  it('orders two Shopify edits in the same second as Shopify triggered them', async () => {
+    // Prepare: updated_at has whole seconds only; the trigger times tell the edits apart.
+    const first = shopifyEdit('2026-11-20T11:02:10-05:00', '2026-11-20T16:02:10.120Z', {
+      eventId: 'edit-1',
+      note: 'Leave at the door',
+    });
+    const second = shopifyEdit('2026-11-20T11:02:10-05:00', '2026-11-20T16:02:10.480731Z', {
+      eventId: 'edit-2',
+      note: 'Deliver after 5pm',
+    });
+    const nextSecond = shopifyEdit('2026-11-20T11:02:11-05:00', '2026-11-20T16:02:11.010Z', {
+      eventId: 'edit-3',
+      note: 'Call first',
+    });
+    // Act
+    const versions = [
+      await versionOf('shopify', first),
+      await versionOf('shopify', second),
+      await versionOf('shopify', nextSecond),
+    ];
+    // Assess
+    const second0 = Date.parse('2026-11-20T16:02:10Z') * 1000;
+    expect(versions).toEqual([second0 + 120, second0 + 480, second0 + 1_000_000 + 10]);
+  });
+
+  it('keeps a Shopify edit triggered seconds late within its second, still ordered by its trigger', async () => {
+    // Prepare
+    const late = shopifyEdit('2026-11-20T11:02:10-05:00', '2026-11-20T16:02:13.250Z', {
+      eventId: 'edit-late',
+      note: 'late',
+    });
+    const muchLater = shopifyEdit('2026-11-20T11:02:10-05:00', '2026-11-20T17:00:00.000Z', {
+      eventId: 'edit-capped',
+      note: 'capped',
+    });
+    // Act
+    const versions = [await versionOf('shopify', late), await versionOf('shopify', muchLater)];
+    // Assess: a lag of 3,250 ms; beyond the room the tie-break stays at its top, below the next second.
+    const second0 = Date.parse('2026-11-20T16:02:10Z') * 1000;
+    expect(versions).toEqual([second0 + 3_250, second0 + 999_999]);
+  });
+
+  it('versions a Shopify creation at its second, before any edit of that second, whatever its trigger time', async () => {
+    // Prepare
+    const create = signedShopify(fixture('shopify/orders-create.json'), 's', { eventId: 'create-1' });
+    const replayed = {
+      ...create,
+      headers: {
+        ...create.headers,
+        'x-shopify-event-id': 'forged',
+        'x-shopify-triggered-at': '2026-11-20T14:20:00Z',
+      },
+    };
+    // Act
+    const versions = [await versionOf('shopify', create), await versionOf('shopify', replayed)];
+    // Assess
+    expect(versions).toEqual([
+      Date.parse('2026-11-20T14:14:33Z') * 1000,
+      Date.parse('2026-11-20T14:14:33Z') * 1000,
+    ]);
+  });
+
+  it('gives a Shopify edit without X-Shopify-Triggered-At the version of its second', async () => {
+    const version = await versionOf(
+      'shopify',
+      shopifyEdit('2026-11-20T11:02:10-05:00', undefined, { eventId: 'edit-1', note: 'n' }),
+    );
+    expect(version).toBe(Date.parse('2026-11-20T16:02:10Z') * 1000);
+  });
+
+  it('gives a redelivery of the same Shopify change the same version', async () => {
+    // Prepare: Shopify's retry, hours later, of the same event: same body, event id and trigger time.
+    const change = (receivedAt: Date) =>
+      shopifyEdit('2026-11-20T11:02:10-05:00', '2026-11-20T16:02:10.120Z', {
+        eventId: 'edit-1',
+        note: 'Leave at the door',
+        receivedAt,
+      });
+    // Act
+    const first = await versionOf('shopify', change(new Date('2026-11-20T16:02:11Z')));
+    const retry = await versionOf('shopify', change(new Date('2026-11-20T19:40:00Z')));
+    // Assess
+    expect(retry).toBe(first);
+  });
+
+  it('orders two Stripe partial refunds in the same second by the total refunded, above the payment', async () => {
+    // Prepare: two partial refunds of one charge, both in the event second 1795276800.
+    const payment = JSON.parse(fixture('stripe/payment-intent-succeeded.json'));
+    payment.created = 1795276800;
+    // Act
+    const paid = await versionOf('stripe', signedStripe(JSON.stringify(payment), 'whsec_x'));
+    const firstRefund = await versionOf('stripe', stripeRefund('evt_refund_1', 0, 3000));
+    const secondRefund = await versionOf('stripe', stripeRefund('evt_refund_2', 3000, 8999));
+    // Assess: the charge is under a million minor units, so the tie-break is the total itself.
+    expect([paid, firstRefund, secondRefund]).toEqual([
+      1795276800_000_000,
+      1795276800_000_000 + 3000,
+      1795276800_000_000 + 8999,
+    ]);
+  });
+
+  it('keeps Stripe refunds of a large charge distinct and ordered by their share of it', async () => {
+    // Prepare: 150,000,000 minor units captured (1.5 million in a two-decimal currency).
+    const captured = 150_000_000;
+    // Act
+    const versions = [
+      await versionOf('stripe', stripeRefund('evt_a', 0, 1_000, captured)),
+      await versionOf('stripe', stripeRefund('evt_b', 1_000, 2_000, captured)),
+      await versionOf('stripe', stripeRefund('evt_c', 2_000, captured, captured)),
+    ];
+    // Assess
+    expect(versions).toEqual([1795276800_000_000 + 7, 1795276800_000_000 + 14, 1795276800_000_000 + 999_999]);
+  });
+
+  it('gives a redelivery of the same Stripe refund the same version', async () => {
+    const first = await versionOf('stripe', stripeRefund('evt_refund_1', 0, 3000));
+    const retry = await versionOf('stripe', stripeRefund('evt_refund_1', 0, 3000));
+    expect(retry).toBe(first);
+  });
+
+  it('tells apart two HubSpot changes of one property in the same millisecond by their event ids, and keeps a retry', async () => {
+    // Prepare
+    const [, template] = JSON.parse(fixture('hubspot/contact-events.json'));
+    const change = (eventId: number, attemptNumber: number, propertyValue: string) =>
+      signedHubspot(JSON.stringify([{ ...template, eventId, attemptNumber, propertyValue }]), 'secret');
+    // Act
+    const first = await versionOf('hubspot', change(1948271031, 0, 'maria@example.es'));
+    const second = await versionOf('hubspot', change(1948271047, 0, 'maria.garcia@example.es'));
+    const retry = await versionOf('hubspot', change(1948271031, 1, 'maria@example.es'));
+    // Assess
+    expect([first, second]).toEqual([1795188000456_031, 1795188000456_047]);
+    expect(retry).toBe(first);
+  });
+
+  it('tells apart two billing-hub refunds in the same millisecond by their message ids, and keeps a retry', async () => {
+    // Prepare
+    const body = fixture('billing-hub/payment-refunded.json');
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const message = (messageId: string, signedAt: Date) =>
+      signedStandardWebhook('billing-hub', body, secret, { messageId, signedAt });
+    // Act
+    const first = await versionOf('billing-hub', message('msg_2pQ8sXk4bN7vL1mR3tY6wZ9c', new Date()));
+    const second = await versionOf('billing-hub', message('msg_2pQ8sXk4bN7vL1mR3tY6wZ9d', new Date()));
+    const retry = await versionOf(
+      'billing-hub',
+      message('msg_2pQ8sXk4bN7vL1mR3tY6wZ9c', new Date(Date.now() + 60_000)),
+    );
+    // Assess
+    const ms = Date.parse('2026-11-22T10:00:00.000Z');
+    expect([Math.floor(first / 1000), Math.floor(second / 1000)]).toEqual([ms, ms]);
+    expect(second).not.toBe(first);
+    expect(retry).toBe(first);
   });
 });

@@ -2,10 +2,15 @@
 import jsonata from 'jsonata';
 import { MalformedPayloadError, RegistryInconsistentError, SchemaViolationError } from '../../errors';
 import { type CanonicalTypeName, isCanonicalType } from '../../events/envelope';
+import { entityVersion, idTieBreak, millisecondsTieBreakRoom } from './entity-version';
 import type { WebhookMapper } from './mapped-delivery';
 import { readObjectPayload } from './payload-reader';
 
-/** A declared mapping as written in sources.json: every part is a JSONata expression over the payload. */
+/**
+ * A declared mapping as written in sources.json: every part is a JSONata expression over the payload. Its
+ * `entityVersion` gives the change's place in milliseconds (its time, or the platform's own sequence); the version is
+ * that × 1000 plus a tie-break from the message id, which Standard Webhooks keeps across retries.
+ */
 export interface DeclaredMapping {
   eventType: string;
   types: Record<
@@ -91,12 +96,12 @@ export function compileDeclaredMapping(
         },
       ];
     const time = Date.parse(expectString(await evaluate(compiled.time, payload, 'time'), 'time'));
-    const entityVersion = await evaluate(compiled.entityVersion, payload, 'entityVersion');
+    const changeMs = await evaluate(compiled.entityVersion, payload, 'entityVersion');
     if (Number.isNaN(time))
       throw new SchemaViolationError('Mapping produced an invalid time', [
         { path: '/', message: 'time must be RFC 3339' },
       ]);
-    if (typeof entityVersion !== 'number' || !Number.isSafeInteger(entityVersion) || entityVersion < 0) {
+    if (typeof changeMs !== 'number' || !Number.isSafeInteger(changeMs) || changeMs < 0) {
       throw new SchemaViolationError('Mapping produced an invalid entityVersion', [
         { path: '/', message: 'entityVersion must be a non-negative integer' },
       ]);
@@ -111,7 +116,7 @@ export function compileDeclaredMapping(
           source: sourceUri,
           subject: expectString(await evaluate(compiled.subject, payload, 'subject'), 'subject'),
           time: new Date(time).toISOString(),
-          entityVersion,
+          entityVersion: entityVersion(changeMs, 1, idTieBreak(deliveryId, millisecondsTieBreakRoom), '/'),
           // JSONata returns its own array/object flavours: a JSON round trip gives the plain data the schema checks.
           data: JSON.parse(JSON.stringify(data ?? {})),
         },

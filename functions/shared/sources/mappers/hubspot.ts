@@ -1,6 +1,7 @@
 /** HubSpot v3 webhooks (a JSON array of events) → one crm.customer.upserted event per contact event. */
 import { SchemaViolationError } from '../../errors';
 import type { CrmCustomerUpsertedV1 } from '../../generated/types';
+import { entityVersion, idTieBreak, millisecondsTieBreakRoom } from './entity-version';
 import type { MappedDelivery, WebhookMapper } from './mapped-delivery';
 import { PayloadReader } from './payload-reader';
 
@@ -110,7 +111,14 @@ function mapEvent(event: PayloadReader): MappedDelivery {
       source: `hubspot://portal/${event.string('portalId')}`,
       subject: `customer/hubspot-${contactId}`,
       time: new Date(occurredAtMs).toISOString(),
-      entityVersion: occurredAtMs,
+      // occurredAt is in ms; a form or an import changes several properties in the same ms, so the event's own id
+      // (kept across HubSpot's retries) breaks the tie.
+      entityVersion: entityVersion(
+        occurredAtMs,
+        1,
+        idTieBreak(deliveryId, millisecondsTieBreakRoom),
+        `${event.path}/occurredAt`,
+      ),
       data,
     },
   };

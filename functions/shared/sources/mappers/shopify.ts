@@ -5,6 +5,7 @@ import type { EventDraft } from '../../events/envelope';
 import type { Address, CustomerRef, Order } from '../../generated/types';
 import { shopifyShopDomain } from '../signatures/shopify';
 import type { WebhookRequest } from '../webhook-request';
+import { entityVersion, lagTieBreak, secondsTieBreakRoom } from './entity-version';
 import type { MappedDelivery, WebhookMapper } from './mapped-delivery';
 import { type PayloadReader, readObjectPayload, stripUndefined } from './payload-reader';
 
@@ -145,10 +146,34 @@ function mapOrder(order: PayloadReader): Order {
 
 const synchronisedTopics = new Set(['orders/create', 'orders/updated', 'orders/cancelled']);
 
-function draftFor(topic: string, order: PayloadReader, source: string): EventDraft | undefined {
+/**
+ * The order's version: `updated_at`, which Shopify stamps in whole seconds, then how long after that second the
+ * change's event was triggered (X-Shopify-Triggered-At, the event's own time, sent unchanged on retries), so two
+ * edits within one second order as Shopify triggered them. A creation takes tie-break 0: it comes before any edit of
+ * its second, and since the header is not signed, a replayed creation body cannot pass the gate at a new version.
+ */
+function orderVersion(request: WebhookRequest, updatedMs: number, topic: string): number {
+  const secondMs = Math.floor(updatedMs / 1000) * 1000;
+  const triggeredAt = topic === 'orders/create' ? undefined : request.headers['x-shopify-triggered-at'];
+  const triggeredAtMs = triggeredAt ? Date.parse(triggeredAt) : undefined;
+  return entityVersion(
+    secondMs,
+    1000,
+    lagTieBreak(secondMs, triggeredAtMs, secondsTieBreakRoom),
+    '/updated_at',
+  );
+}
+
+function draftFor(
+  topic: string,
+  order: PayloadReader,
+  source: string,
+  request: WebhookRequest,
+): EventDraft | undefined {
   if (!synchronisedTopics.has(topic)) return undefined;
   const subject = `order/${order.string('id')}`;
   const updated = order.timestamp('updated_at');
+  const version = orderVersion(request, updated.epochMs, topic);
   switch (topic) {
     case 'orders/create':
       return {
@@ -156,7 +181,7 @@ function draftFor(topic: string, order: PayloadReader, source: string): EventDra
         source,
         subject,
         time: order.timestamp('created_at').iso,
-        entityVersion: updated.epochMs,
+        entityVersion: version,
         data: mapOrder(order),
       };
     case 'orders/updated':
@@ -165,7 +190,7 @@ function draftFor(topic: string, order: PayloadReader, source: string): EventDra
         source,
         subject,
         time: updated.iso,
-        entityVersion: updated.epochMs,
+        entityVersion: version,
         data: { ...mapOrder(order), amendedAt: updated.iso },
       };
     case 'orders/cancelled': {
@@ -176,7 +201,7 @@ function draftFor(topic: string, order: PayloadReader, source: string): EventDra
         source,
         subject,
         time: cancelledAt.iso,
-        entityVersion: updated.epochMs,
+        entityVersion: version,
         data: stripUndefined({
           sourceOrderId: order.string('id'),
           orderNumber: order.optionalString('name') ?? order.string('order_number'),
@@ -199,7 +224,7 @@ export const mapShopify: WebhookMapper = async (request, payload) => {
   const deliveryId = request.headers['x-shopify-event-id'] || header(request, 'x-shopify-webhook-id');
   // The shop whose secret verified the body (the ingest edge verifies with the same function's answer).
   const source = `shopify://${shopifyShopDomain(request)}`;
-  const draft = draftFor(topic, readObjectPayload(payload), source);
+  const draft = draftFor(topic, readObjectPayload(payload), source, request);
   const delivery: MappedDelivery = draft
     ? { kind: 'event', deliveryId, draft }
     : { kind: 'ignored', deliveryId, reason: `Shopify topic ${topic} is not synchronised` };

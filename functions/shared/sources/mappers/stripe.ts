@@ -2,6 +2,7 @@
 import { fromMinorUnits } from '../../decimal';
 import type { EventDraft } from '../../events/envelope';
 import type { CustomerRef, OrderRef } from '../../generated/types';
+import { entityVersion, runningTotalTieBreak, secondsTieBreakRoom } from './entity-version';
 import type { WebhookMapper } from './mapped-delivery';
 import { type PayloadReader, readObjectPayload, stripUndefined } from './payload-reader';
 
@@ -105,8 +106,17 @@ function chargeRefunded(
   const latestRefund =
     Array.isArray(refunds) && refunds.length > 0 ? charge.object('refunds').array('data')[0] : undefined;
   const refundedAmount = latestRefund?.optionalInteger('amount') ?? totalRefunded - previousRefunded;
+  const capturedAmount = charge.integer('amount_captured');
   return {
     ...base,
+    // Stripe stamps events in whole seconds and gives them no sequence; refunds of one charge order by the total
+    // refunded, which each refund raises (and above the payment's own version, whose tie-break is 0).
+    entityVersion: entityVersion(
+      event.integer('created') * 1000,
+      1000,
+      runningTotalTieBreak(totalRefunded, capturedAmount, secondsTieBreakRoom),
+      '/data/object/amount_refunded',
+    ),
     type: 'billing.payment.refunded.v1',
     subject: `payment/${paymentId}`,
     data: stripUndefined({
@@ -114,9 +124,9 @@ function chargeRefunded(
       refundId: latestRefund?.optionalString('id'),
       refundedAmount: fromMinorUnits(refundedAmount, currency),
       totalRefunded: fromMinorUnits(totalRefunded, currency),
-      capturedAmount: fromMinorUnits(charge.integer('amount_captured'), currency),
+      capturedAmount: fromMinorUnits(capturedAmount, currency),
       currency,
-      fullyRefunded: charge.optionalBoolean('refunded') ?? totalRefunded >= charge.integer('amount_captured'),
+      fullyRefunded: charge.optionalBoolean('refunded') ?? totalRefunded >= capturedAmount,
       refundedAt: latestRefund?.optionalInteger('created')
         ? latestRefund.unixSeconds('created').iso
         : event.unixSeconds('created').iso,
@@ -143,6 +153,12 @@ export const mapStripe: WebhookMapper = async (_request, payload) => {
     return [{ kind: 'ignored', deliveryId, reason: `Stripe event type ${type} is not synchronised` }];
   const created = event.unixSeconds('created');
   const account = event.optionalString('account') ?? 'platform';
-  const base = { source: `stripe://${account}`, time: created.iso, entityVersion: created.epochMs };
+  // A payment's version is its event's second (tie-break 0): payment_intent.succeeded and invoice.paid of one payment
+  // report the same change and share it. A refund's adds its tie-break (chargeRefunded).
+  const base = {
+    source: `stripe://${account}`,
+    time: created.iso,
+    entityVersion: entityVersion(created.epochMs, 1000, 0, '/created'),
+  };
   return [{ kind: 'event', deliveryId, draft: handler(event, event.object('data').object('object'), base) }];
 };
