@@ -14,6 +14,7 @@ const faultKinds = [
   '429',
   'timeout',
   'latency',
+  'refuse',
   '5xx-after-commit',
   'timeout-after-commit',
   'reset-after-commit',
@@ -25,7 +26,8 @@ export interface Fault {
   /** Path pattern: `*` matches any run of characters (e.g. `/sales-orders*`). */
   route: string;
   /**
-   * Before the ERP acts: `5xx`, `429`, `timeout` (hold, then drop the connection), `latency`. After it committed the
+   * Before the ERP acts: `5xx`, `429`, `timeout` (hold, then drop the connection), `latency`, `refuse` (a business
+   * refusal, 422 `injected_refusal`, as a real ERP's rule would answer). After it committed the
    * change, the answer is lost: `5xx-after-commit` (a gateway's HTML 504), `timeout-after-commit` (the answer held
    * past the caller's deadline, then dropped), `reset-after-commit` (the connection reset).
    */
@@ -386,6 +388,10 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       );
     else if (fault?.kind === '5xx')
       return problem(response, 503, 'Service Unavailable', 'The ERP is unavailable');
+    else if (fault?.kind === 'refuse')
+      return problem(response, 422, 'Refused', 'The ERP refused the request (injected)', {
+        code: 'injected_refusal',
+      });
     else if (fault?.kind === 'timeout') {
       // A timeout: the ERP holds the connection and never answers in time.
       await sleep(fault.latencyMs ?? 30_000);

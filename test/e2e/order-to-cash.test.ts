@@ -533,13 +533,31 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
   });
 
-  it('CompensateAfterOrderCreated: cancels the sales order when invoicing keeps failing, then rejects', async () => {
-    // Prepare
+  async function fault(body: object): Promise<void> {
     await fetch(`${platform.erp?.url}/_admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/invoices', kind: '5xx', rate: 1 }),
+      body: JSON.stringify(body),
     });
+  }
+
+  async function firedFaults(): Promise<{ route: string; fired: number }[]> {
+    return (
+      (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
+        faults: { route: string; fired: number }[];
+      }
+    ).faults;
+  }
+
+  /** What the bus carried about an order, by type, after its invoice was announced. */
+  async function announcedAbout(order: { id: number }): Promise<string[]> {
+    await drainObserver();
+    return seen.filter((event) => event.subject === `order/${order.id}`).map((event) => event.type);
+  }
+
+  it('CompensateAfterOrderCreated: cancels the sales order when the ERP refuses to invoice it, then rejects', async () => {
+    // Prepare
+    await fault({ route: '/invoices', kind: 'refuse', rate: 1 });
     const order = shopifyOrder();
     // Act
     await send(order);
@@ -547,7 +565,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     const [salesOrder] = await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) });
     // Assess
     expect(rejected.data).toMatchObject({
-      reasonCode: 'ErpUnavailableError',
+      reasonCode: 'ErpRefusedError',
       failedStep: 'PostInvoice',
       compensated: ['CancelSalesOrder'],
     });
@@ -556,4 +574,59 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       seen.some((event) => event.type === 'erp.order.cancelled.v1' && event.subject === `order/${order.id}`),
     ).toBe(true);
   });
+
+  it.each([
+    ['/sales-orders', '5xx-after-commit'],
+    ['/reservations', 'reset-after-commit'],
+    ['/invoices', 'timeout-after-commit'],
+  ])(
+    'LostAnswerAfterCommit on %s (%s): continues with what the ERP committed, announces it once, rejects nothing',
+    async (route, kind) => {
+      // Prepare: the ERP commits, then the answer is lost (the adapter's deadline is 5 s)
+      await fault({ route, kind, rate: 1, times: 1, latencyMs: 6000 });
+      const order = shopifyOrder();
+      // Act
+      await send(order);
+      await invoicePostedFor(order);
+      const documents = await erp.listDocuments({ externalRef: String(order.id) });
+      // Assess
+      expect((await firedFaults())[0]?.fired).toBe(1);
+      expect(documents.map((document) => `${document.type} ${document.status}`).sort()).toEqual([
+        'invoice OPEN',
+        'sales-order INVOICED',
+      ]);
+      expect(await announcedAbout(order)).toEqual(['erp.order.accepted.v1']);
+    },
+  );
+
+  it("AnswerLostAndErpUnreadable: the retry under the same key gets the ERP's own answer; booked once, never compensated", async () => {
+    // Prepare: the order's answer is lost and the ERP cannot be asked about it
+    await fault({ route: '/sales-orders', kind: '5xx-after-commit', rate: 1, times: 1 });
+    await fault({ route: '/idempotency-keys/*', kind: '5xx', rate: 1 });
+    const order = shopifyOrder();
+    // Act
+    await send(order);
+    await invoicePostedFor(order);
+    // Assess
+    expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
+    expect(await announcedAbout(order)).toEqual(['erp.order.accepted.v1']);
+  });
+
+  it('ErpOutageOutlastsRetries: the transaction leaves for the redrive queue and is invoiced once the ERP is back', async () => {
+    // Prepare: more failures than one execution's retries (six attempts) absorb
+    await fault({ route: '/invoices', kind: '5xx', rate: 1, times: 8 });
+    const order = shopifyOrder();
+    // Act
+    await send(order);
+    const posted = await invoicePostedFor(order);
+    // Assess
+    const deferred = await succeededExecution(
+      'OrderToCash',
+      (input) => input.includes(`"attempt":1`) && input.includes(String(order.id)),
+    );
+    expect((await firedFaults())[0]?.fired).toBe(8);
+    expect(posted.data).toMatchObject({ sourceOrderId: String(order.id) });
+    expect(JSON.parse(deferred.input ?? '{}').redrive).toMatchObject({ attempt: 1, resumeAt: 'PostInvoice' });
+    expect(await announcedAbout(order)).toEqual(['erp.order.accepted.v1']);
+  }, 120_000);
 });
