@@ -46,7 +46,11 @@ export interface StageConfig {
    */
   workflowLogs: { includeExecutionData: boolean };
   /** The ERP the adapters call (locally the ERP sandbox that `npm start` runs). */
-  erp: { baseUrl: string; timeoutMs: number; sourceUri: string };
+  /**
+   * Where the ERP is, how long one call may take, and how many calls may be in flight at once (the ERP adapter's
+   * reserved concurrency): an ERP asking for quiet gets it from a bounded number of callers, not a burst.
+   */
+  erp: { baseUrl: string; timeoutMs: number; sourceUri: string; maxConcurrentCalls: number };
   /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
   orderValidation: { budgetMs: number };
   /**
@@ -83,7 +87,13 @@ const base = {
   },
   quarantine: { expireAfterDays: 90 },
   workflowLogs: { includeExecutionData: false },
-  erp: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000, sourceUri: 'erp://sandbox' },
+  // Four, as many execution environments as a function has locally anyway (local/lambda-host).
+  erp: {
+    baseUrl: 'http://127.0.0.1:4100',
+    timeoutMs: 5000,
+    sourceUri: 'erp://sandbox',
+    maxConcurrentCalls: 4,
+  },
   orderValidation: { budgetMs: 8000 },
   warehouse: {
     deliveryIntervalSec: 60,
@@ -118,6 +128,7 @@ const stages: Record<StageName, StageConfig> = {
       baseUrl: 'https://erp-sandbox.dev.concord.internal',
       timeoutMs: 5000,
       sourceUri: 'erp://sandbox-dev',
+      maxConcurrentCalls: 5,
     },
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.TWO_WEEKS,
@@ -131,6 +142,7 @@ const stages: Record<StageName, StageConfig> = {
       baseUrl: 'https://erp-sandbox.staging.concord.internal',
       timeoutMs: 5000,
       sourceUri: 'erp://sandbox-staging',
+      maxConcurrentCalls: 10,
     },
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.ONE_MONTH,
@@ -144,6 +156,7 @@ const stages: Record<StageName, StageConfig> = {
       baseUrl: 'https://erp-sandbox.prod.concord.internal',
       timeoutMs: 5000,
       sourceUri: 'erp://sandbox-prod',
+      maxConcurrentCalls: 25,
     },
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.ONE_YEAR,

@@ -24,6 +24,8 @@ export interface ServiceFunctionProps {
   logRetention: RetentionDays;
   /** Plain configuration values (not resources: bind those). */
   environment?: Record<string, string>;
+  /** Reserved concurrency: at most this many invocations at once, to protect what the function calls. */
+  reservedConcurrency?: number;
 }
 
 /** A Node.js 22 arm64 Lambda, esbuild-bundled, with its own log group, X-Ray, Powertools settings and a least-privilege role. */
@@ -49,6 +51,7 @@ export class ServiceFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySizeMiB,
       timeout: Duration.seconds(props.timeoutSec),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       tracing: Tracing.ACTIVE,
       logGroup,
       role: this.role,
