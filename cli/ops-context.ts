@@ -6,8 +6,10 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { ReplayDependencies } from '../functions/replay/replay';
@@ -65,6 +67,9 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   // Path-style: a local endpoint has no per-bucket host names.
   const s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
   const lambda = new LambdaClient(config);
+  // The targets a dead letter may record: a replay delivers to the one that failed.
+  const sfn = new SFNClient(config);
+  const firehose = new FirehoseClient(config);
   const bucketName = async (logicalName: string): Promise<string> => {
     const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
     const found = Buckets.find((candidate) =>
@@ -118,6 +123,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
         events,
         journal: new OpsJournal(dynamodb, auditTable),
         busName: `concord-${stage}`,
+        targets: { sfn, lambda, firehose },
         async appliedVersion(subject: string) {
           const { Item } = await dynamodb.send(
             new GetItemCommand({ TableName: versionTable, Key: { subject: { S: subject } } }),
@@ -133,6 +139,8 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       s3.destroy();
       lambda.destroy();
       athena.destroy();
+      sfn.destroy();
+      firehose.destroy();
     },
   };
 }

@@ -1,4 +1,4 @@
-/** `concord replay`: re-publish dead letters to the bus, filtered, rate-bounded, audited and resumable. */
+/** `concord replay`: deliver dead letters again (to the target that failed, else the bus), filtered, rate-bounded, audited and resumable. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -15,7 +15,9 @@ import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
-export const replayHelp = `Re-publish the events of a dead-letter queue to the bus, after the cause is fixed.
+export const replayHelp = `Deliver the events of a dead-letter queue again, after the cause is fixed: to the target that failed
+when the message records it (an EventBridge rule target, a function's on-failure record, the ERP outbox relay's
+dead letters), otherwise re-published to the bus.
 
 usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--operator NAME] [options]
        concord replay <queue> --resume <replay id> --reason TEXT
@@ -23,8 +25,8 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
        concord replay --from-archive --since T [--until T] [--source S] [--type T] [--sources FILE] --reason TEXT
        concord replay --plan FILE [--dry-run] [--rate N] --reason TEXT
 
-  --dry-run       what would be replayed: counts by type and error, the entities, how many versions the flows
-                  have seen before (their completed steps will be skipped); nothing is changed
+  --dry-run       what would be replayed: counts by type, error and target, the entities, how many versions the
+                  flows have seen before (their completed steps will be skipped); nothing is changed
   --rate N        at most N events per second (default: as fast as the bus takes them)
   --reason TEXT   why (an incident, a ticket); required for a real replay, recorded in the audit
   --operator NAME who (default: the login name)
@@ -41,7 +43,10 @@ usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--
 ${filterOptionsHelp}
 ${opsOptionsHelp}
 
-Each message is deleted only after its event is on the bus; the event keeps its id and carries replayid,
+A message that records its rule and target goes to that target only (a state machine is started, a function
+invoked asynchronously, a record put to the delivery stream, a message sent to the queue, the event put on the
+target bus), shaped by the rule's input settings: replaying the warehouse's DLQ feeds the warehouse and re-runs no
+flow. Each message is deleted only after its delivery succeeded; the event keeps its id and carries replayid,
 replayof (the message id), replayby and replayreason. Ctrl-C stops after the event in hand.`;
 
 /** Opens the event in $EDITOR (or vi) and reads it back. */
@@ -266,6 +271,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
         console.log(`${plan.matching} message(s) in ${plan.queue} would be replayed`);
         printTable(['TYPE', 'COUNT'], Object.entries(plan.byType));
         printTable(['ERROR', 'COUNT'], Object.entries(plan.byError));
+        printTable(['DELIVERED TO', 'COUNT'], Object.entries(plan.byTarget));
         console.log(`entities: ${plan.entities.join(', ') || '-'}`);
         console.log(
           `seen before by the flows (completed steps will be skipped by their idempotency records): ${plan.seenBefore}`,
@@ -302,6 +308,8 @@ export async function runReplayCommand(args: string[]): Promise<number> {
         console.log(
           `replay ${result.replayId}: ${result.published} re-published, ${result.resumedDeletes} already re-published before and deleted`,
         );
+        for (const [target, count] of Object.entries(result.byTarget))
+          console.log(`  to ${target}: ${count}`);
         for (const failure of result.failed) console.log(`failed ${failure.messageId}: ${failure.error}`);
         if (result.notReplayable)
           console.log(`${result.notReplayable} matching message(s) hold no event to re-publish`);

@@ -1,11 +1,21 @@
-/** Lambda entry of the ERP outbox relay, run on a schedule. */
+/** Lambda entry of the ERP outbox relay: run on a schedule, and invoked by a replay to redrive dead-lettered entries. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
-import { DynamoDbOutboxCursor, relayOutbox } from './relay';
+import {
+  DynamoDbOutboxCursor,
+  type OutboxEntry,
+  type RedriveResult,
+  type RelayResult,
+  redriveEntries,
+  relayOutbox,
+} from './relay';
+import { SqsOutboxDeadLetters } from './sqs-outbox-dead-letters';
 
 const env = readEnv([
   'ERP_BASE_URL',
@@ -13,12 +23,14 @@ const env = readEnv([
   'ERP_SOURCE_URI',
   'EVENT_BUS_NAME',
   'VERSION_TABLE_NAME',
+  'OUTBOX_DEAD_LETTER_QUEUE_URL',
 ]);
 const logger = new Logger({ serviceName: 'erp-outbox-relay' });
 const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
   eventBusName: env.EVENT_BUS_NAME,
   busSource: 'concord.erp',
 });
+const sqs = new SQSClient({});
 const dependencies = {
   erp: new SandboxErpConnector({
     baseUrl: env.ERP_BASE_URL,
@@ -29,9 +41,44 @@ const dependencies = {
   erpSourceUri: env.ERP_SOURCE_URI,
 };
 
-/** Scheduled handler: relays what the ERP emitted since the last run. */
-export async function handler(): Promise<{ relayed: number }> {
-  const relayed = await relayOutbox(dependencies);
-  if (relayed > 0) logger.info('erp events relayed', { relayed });
-  return { relayed };
+/** What a replay sends back: the entries of the relay's dead letters, and who replays them. */
+export interface RedriveRequest {
+  redrive: OutboxEntry[];
+  replay?: Record<string, string>;
+}
+
+function isOutboxEntry(value: unknown): value is OutboxEntry {
+  const entry = value as Partial<OutboxEntry> | null;
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.seq === 'number' &&
+    typeof entry.type === 'string' &&
+    typeof entry.at === 'string'
+  );
+}
+
+/** Scheduled: relays what the ERP emitted since the last run. Redrive: relays the entries a replay hands back. */
+export async function handler(
+  event: RedriveRequest | Record<string, unknown>,
+  context: Context,
+): Promise<RelayResult | RedriveResult> {
+  // The relay's own ARN goes with each dead letter: a replay hands the entry back here, not to the bus.
+  const deps = {
+    ...dependencies,
+    deadLetters: new SqsOutboxDeadLetters(sqs, env.OUTBOX_DEAD_LETTER_QUEUE_URL, context.invokedFunctionArn),
+  };
+  if ('redrive' in event) {
+    const { redrive, replay } = event as RedriveRequest;
+    if (!Array.isArray(redrive) || !redrive.every(isOutboxEntry))
+      throw new Error('"redrive" must be a list of outbox entries ({ seq, at, type, payload })');
+    const result = await redriveEntries(deps, redrive);
+    logger.info('outbox entries redriven', { ...result, seqs: redrive.map((entry) => entry.seq), replay });
+    return result;
+  }
+  const result = await relayOutbox(deps);
+  if (result.relayed > 0 || result.deadLettered > 0) logger.info('erp outbox relayed', { ...result });
+  if (result.deadLettered > 0)
+    logger.warn('outbox entries dead-lettered: concord dlq show ErpOutboxEntriesDlq', { ...result });
+  return result;
 }

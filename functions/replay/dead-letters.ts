@@ -1,8 +1,9 @@
 /**
  * What sits in Concord's dead-letter queues, read the same way whichever door failed: an EventBridge rule target's
  * DLQ (the bus event, with ERROR_CODE/ERROR_MESSAGE/RULE_ARN/TARGET_ARN attributes), a Lambda on-failure destination
- * (the invocation record around the bus event) or the exceptions queue (a workflow's case around the canonical
- * event). Each becomes the bus event to re-publish plus what an operator filters and reads on.
+ * (the invocation record around the bus event), the ERP outbox relay's queue (an entry that made no valid event) or
+ * the exceptions queue (a workflow's case around the canonical event). Each becomes what an operator filters and
+ * reads on, plus the target that failed when one is recorded, or else the bus event to re-publish.
  */
 import type { Message } from '@aws-sdk/client-sqs';
 import { parseTimeBound } from '../shared/ops/time-window';
@@ -15,11 +16,31 @@ export interface BusEntry {
   detail: Record<string, unknown>;
 }
 
+/** The one target a dead letter failed at, as recorded with it: a replay delivers there, not to the whole bus. */
+export interface RecordedTarget {
+  /** A state machine, function, delivery stream, queue or event bus. */
+  arn: string;
+  /** The rule that routed the event to it: its Input, InputPath or InputTransformer shape what the target gets. */
+  ruleArn?: string;
+  /**
+   * What the target is given: for a rule target, the bus event before the rule shapes it; for a function, the
+   * payload as it received it.
+   */
+  input: unknown;
+}
+
 /** A dead letter, normalized. */
 export interface DeadLetter {
   messageId: string;
   receiptHandle: string;
-  kind: 'rule-target' | 'lambda-destination' | 'exception' | 'mismatch' | 'parked' | 'unknown';
+  kind:
+    | 'rule-target'
+    | 'lambda-destination'
+    | 'outbox-entry'
+    | 'exception'
+    | 'mismatch'
+    | 'parked'
+    | 'unknown';
   eventType?: string;
   /** The SaaS or ERP source URI of the canonical event. */
   source?: string;
@@ -34,6 +55,8 @@ export interface DeadLetter {
   sentAt: Date;
   /** Absent when the message holds no event that could be re-published. */
   entry?: BusEntry;
+  /** Present when the message names the target that failed (EventBridge and Lambda record it; the relay too). */
+  recordedTarget?: RecordedTarget;
   /** Set on messages moved to the parking queue. */
   parkedReason?: string;
 }
@@ -73,6 +96,17 @@ function lastSegment(arn: string | undefined): string | undefined {
   return arn?.split(/[:/]/).at(-1);
 }
 
+/** The name in a target ARN, without a function's qualifier (`function:WriteBack:$LATEST` is WriteBack). */
+export function targetName(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const [, , service, , , ...resource] = arn.split(':');
+  if (service === 'lambda') return resource[1];
+  return lastSegment(arn);
+}
+
+/** The `kind` the ERP outbox relay gives its dead letters (functions/erp-outbox-relay/sqs-outbox-dead-letters.ts). */
+export const outboxDeadLetterKind = 'erp-outbox-entry';
+
 /** Reads one SQS message of a dead-letter queue. */
 export function readDeadLetter(message: Message): DeadLetter {
   let body: unknown;
@@ -91,26 +125,48 @@ export function readDeadLetter(message: Message): DeadLetter {
   const parkedReason = attribute(message, 'PARKED_REASON');
   let letter: DeadLetter;
   const direct = busEvent(object);
+  const ruleArn = attribute(message, 'RULE_ARN');
+  const targetArn = attribute(message, 'TARGET_ARN');
   if (direct) {
     letter = {
       ...base,
       kind: 'rule-target',
       entry: direct,
+      // Both are needed: the rule says how the target's input was shaped from the event.
+      ...(ruleArn && targetArn ? { recordedTarget: { arn: targetArn, ruleArn, input: object } } : {}),
       errorCode: attribute(message, 'ERROR_CODE'),
       errorMessage: attribute(message, 'ERROR_MESSAGE'),
-      rule: lastSegment(attribute(message, 'RULE_ARN')),
-      target: lastSegment(attribute(message, 'TARGET_ARN')),
+      rule: lastSegment(ruleArn),
+      target: targetName(targetArn),
     };
   } else if (asObject(object.requestContext)) {
     const context = asObject(object.requestContext) ?? {};
     const response = asObject(object.responsePayload) ?? {};
+    const functionArn = typeof context.functionArn === 'string' ? context.functionArn : undefined;
     letter = {
       ...base,
       kind: 'lambda-destination',
       entry: busEvent(object.requestPayload),
+      // The payload is what the function received, already shaped by whatever invoked it.
+      ...(functionArn && object.requestPayload !== undefined
+        ? { recordedTarget: { arn: functionArn, input: object.requestPayload } }
+        : {}),
       errorCode: String(response.errorType ?? context.condition ?? 'Unknown'),
       errorMessage: typeof response.errorMessage === 'string' ? response.errorMessage : undefined,
-      target: lastSegment(typeof context.functionArn === 'string' ? context.functionArn : undefined),
+      target: targetName(functionArn),
+    };
+  } else if (object.kind === outboxDeadLetterKind && asObject(object.entry)) {
+    // Written by the ERP outbox relay: the entry goes back to the relay, which maps it again (after a fix).
+    const entry = asObject(object.entry) ?? {};
+    letter = {
+      ...base,
+      kind: 'outbox-entry',
+      ...(targetArn ? { recordedTarget: { arn: targetArn, input: { redrive: [entry] } } } : {}),
+      eventType: typeof entry.type === 'string' ? entry.type : undefined,
+      entity: `erp-outbox/${String(entry.seq)}`,
+      errorCode: typeof object.errorCode === 'string' ? object.errorCode : attribute(message, 'ERROR_CODE'),
+      errorMessage: typeof object.reason === 'string' ? object.reason : attribute(message, 'ERROR_MESSAGE'),
+      target: targetName(targetArn),
     };
   } else if (typeof object.flow === 'string' && asObject(object.event)) {
     const error = asObject(object.error) ?? {};
@@ -142,7 +198,7 @@ export function readDeadLetter(message: Message): DeadLetter {
   return {
     ...letter,
     ...(parkedReason ? { kind: 'parked' as const, parkedReason } : {}),
-    eventType: letter.entry?.detailType,
+    eventType: letter.entry?.detailType ?? letter.eventType,
     source: typeof detail?.source === 'string' ? detail.source : undefined,
     entity: typeof detail?.subject === 'string' ? detail.subject : letter.entity,
     correlationId: typeof detail?.correlationid === 'string' ? detail.correlationid : letter.correlationId,

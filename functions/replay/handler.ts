@@ -15,7 +15,10 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { parseJsonEnv, readEnv } from '../shared/config';
@@ -51,6 +54,8 @@ const deps: ReplayDependencies = {
   events: new EventBridgeClient({}),
   journal: new OpsJournal(dynamodb, env.OPS_AUDIT_TABLE_NAME),
   busName: env.EVENT_BUS_NAME,
+  // A dead letter that records the target that failed is delivered to it alone.
+  targets: { sfn: new SFNClient({}), lambda: new LambdaClient({}), firehose: new FirehoseClient({}) },
   async appliedVersion(subject) {
     const { Item } = await dynamodb.send(
       new GetItemCommand({ TableName: env.VERSION_TABLE_NAME, Key: { subject: { S: subject } } }),

@@ -105,7 +105,8 @@ export class OpsJournal {
     return Item !== undefined;
   }
 
-  async markPublished(replayId: string, messageId: string, eventId: string): Promise<void> {
+  /** Records that a message was delivered: `eventId` is the delivery's id, `target` where it went (when not the bus). */
+  async markPublished(replayId: string, messageId: string, eventId: string, target?: string): Promise<void> {
     await this.client.send(
       new PutItemCommand({
         TableName: this.tableName,
@@ -113,6 +114,7 @@ export class OpsJournal {
           pk: { S: `replay#${replayId}` },
           sk: { S: `message#${messageId}` },
           eventId: { S: eventId },
+          ...(target ? { target: { S: target } } : {}),
           publishedAt: { S: new Date().toISOString() },
         },
       }),

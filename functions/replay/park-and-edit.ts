@@ -8,8 +8,9 @@ import {
 import { validateCanonicalEvent } from '../shared/events/envelope';
 import { newId } from '../shared/ids';
 import { busSourceOf, readDeadLetter } from './dead-letters';
-import type { ReplayDependencies } from './replay';
+import { deliverToRecordedTarget, type ReplayDependencies } from './replay';
 import { publishReplayed, receiveBatch, releaseMessages } from './replay-io';
+import { describeRecordedTarget, isBusEvent } from './target-delivery';
 
 /** Receives messages (hidden for `visibilitySec`) until every wanted id is found or the queue has no new one. */
 async function takeMessages(
@@ -156,11 +157,20 @@ export async function editAndReplay(
         'the edited event does not match its schema; nothing was published',
         violations,
       );
-    const busEventId = await publishReplayed(
-      deps,
-      { source: busSourceOf(String(event.type)), detailType: String(event.type), detail: event },
-      metadata,
-    );
+    // A message that records the target that failed goes back to that target only, with the edited event.
+    const recorded = letter.recordedTarget;
+    const busEventId =
+      recorded && isBusEvent(recorded.input)
+        ? await deliverToRecordedTarget(
+            deps,
+            { ...recorded, input: { ...recorded.input, detail: event } },
+            metadata,
+          )
+        : await publishReplayed(
+            deps,
+            { source: busSourceOf(String(event.type)), detailType: String(event.type), detail: event },
+            metadata,
+          );
     await deps.sqs.send(
       new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: message.ReceiptHandle }),
     );
@@ -178,6 +188,7 @@ export async function editAndReplay(
         eventId: event.id,
         before: original,
         after: { ...event, ...metadata },
+        ...(recorded && isBusEvent(recorded.input) ? { target: describeRecordedTarget(recorded) } : {}),
       },
     });
     return { eventId: event.id, busEventId };

@@ -1,8 +1,8 @@
 /**
- * Governed replay of dead letters: list the queues, show and plan what a filter selects, and re-publish it to the
- * bus at a bounded rate with replay metadata, deleting each message only after its re-publish succeeded and
- * journaling it, so that a replay interrupted at any point resumes without publishing anything twice.
- * The same use cases serve the `replay` Lambda and the `concord` CLI.
+ * Governed replay of dead letters: list the queues, show and plan what a filter selects, and deliver it at a bounded
+ * rate with replay metadata (to the target that failed when the message records one, else re-published to the bus),
+ * deleting each message only after its delivery succeeded and journaling it, so that a replay interrupted at any
+ * point resumes without delivering anything twice. The same use cases serve the `replay` Lambda and the `concord` CLI.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
@@ -13,10 +13,18 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { newId } from '../shared/ids';
-import { type DeadLetter, type DeadLetterFilter, matchesFilter, readDeadLetter } from './dead-letters';
+import {
+  type BusEntry,
+  type DeadLetter,
+  type DeadLetterFilter,
+  matchesFilter,
+  type RecordedTarget,
+  readDeadLetter,
+} from './dead-letters';
 import type { AuditRecord, OpsJournal } from './ops-journal';
 import { createRateLimiter } from './rate-limiter';
-import { publishReplayed, receiveBatch, releaseMessages } from './replay-io';
+import { publishReplayed, type ReplayMetadata, receiveBatch, releaseMessages } from './replay-io';
+import { deliverToTarget, describeRecordedTarget, type TargetClients } from './target-delivery';
 
 /** What the use cases need. */
 export interface ReplayDependencies {
@@ -24,6 +32,11 @@ export interface ReplayDependencies {
   events: EventBridgeClient;
   journal: OpsJournal;
   busName: string;
+  /**
+   * The clients of the targets a dead letter may record (state machines, functions, delivery streams). Without
+   * them, a message that records its target is not replayed: it stays in its queue and is reported as failed.
+   */
+  targets?: Omit<TargetClients, 'events' | 'sqs'>;
   /** The entity version the version gate last let through (the version table), for the dry run. */
   appliedVersion?(subject: string): Promise<number | undefined>;
 }
@@ -144,6 +157,43 @@ export interface ReplayPlan {
   seenBefore: number;
   /** Matching messages that hold no event to re-publish (they need `concord replay --edit` or parking). */
   notReplayable: number;
+  /** Where the matching messages would go: the target each failed at, or the bus (`bus <name> (re-publish)`). */
+  byTarget: Record<string, number>;
+}
+
+/** A message records the target that failed, and this replayer was given no clients to reach it. */
+export class TargetClientsMissingError extends Error {
+  override readonly name = 'TargetClientsMissingError';
+  constructor(readonly target: string) {
+    super(`This replayer has no clients for targets: ${target} is not reached; the message stays`);
+  }
+}
+
+/** Where a dead letter is replayed to, in words; undefined when it cannot be replayed. */
+export function replayDestination(letter: DeadLetter, busName: string): string | undefined {
+  if (letter.recordedTarget) return describeRecordedTarget(letter.recordedTarget);
+  return letter.entry ? `bus ${busName} (re-publish)` : undefined;
+}
+
+/** Delivers to the target a dead letter recorded, with the dependencies' clients; returns the delivery's id. */
+export function deliverToRecordedTarget(
+  deps: ReplayDependencies,
+  recorded: RecordedTarget,
+  metadata: ReplayMetadata,
+): Promise<string> {
+  if (!deps.targets) throw new TargetClientsMissingError(recorded.arn);
+  return deliverToTarget({ ...deps.targets, events: deps.events, sqs: deps.sqs }, recorded, metadata);
+}
+
+/** Delivers a dead letter where it belongs; returns the delivery's id (event id, execution ARN, record id, …). */
+async function deliver(
+  deps: ReplayDependencies,
+  letter: DeadLetter,
+  metadata: ReplayMetadata,
+): Promise<string> {
+  if (letter.recordedTarget) return deliverToRecordedTarget(deps, letter.recordedTarget, metadata);
+  // The event keeps its id, so the flows' idempotency still recognizes it (runReplay passes only replayable letters).
+  return publishReplayed(deps, letter.entry as BusEntry, metadata);
 }
 
 export async function planReplay(
@@ -169,7 +219,8 @@ export async function planReplay(
     byError: countBy(matching.map((letter) => letter.errorCode)),
     entities: [...new Set(matching.map((letter) => letter.entity ?? 'unknown'))].sort(),
     seenBefore,
-    notReplayable: matching.filter((letter) => !letter.entry).length,
+    notReplayable: matching.filter((letter) => !replayDestination(letter, deps.busName)).length,
+    byTarget: countBy(matching.flatMap((letter) => replayDestination(letter, deps.busName) ?? [])),
   };
 }
 
@@ -199,6 +250,8 @@ export interface ReplayResult {
   interrupted: boolean;
   /** The entities replayed (the first 1,000), so that `concord trace` finds the replay in the audit. */
   entities: string[];
+  /** How many were delivered where: the target each failed at, or the bus. */
+  byTarget: Record<string, number>;
 }
 
 /** A filter as the audit stored it (its times as ISO strings). */
@@ -240,6 +293,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     failed: [],
     interrupted: false,
     entities: [],
+    byTarget: {},
   };
   const save = (status: AuditRecord['status']) =>
     journal[earlier || status !== 'running' ? 'update' : 'record']({
@@ -262,8 +316,9 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         seen.add(message.MessageId ?? '');
         const letter = readDeadLetter(message);
         const selected = matchesFilter(letter, filter) && result.published < max;
-        if (!selected || !letter.entry || request.signal?.aborted) {
-          if (selected && !letter.entry) result.notReplayable += 1;
+        const destination = replayDestination(letter, deps.busName);
+        if (!selected || !destination || request.signal?.aborted) {
+          if (selected && !destination) result.notReplayable += 1;
           held.push(message);
           continue;
         }
@@ -273,6 +328,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
           );
         const replayed = () => {
           if (letter.entity && result.entities.length < 1000) result.entities.push(letter.entity);
+          result.byTarget[destination] = (result.byTarget[destination] ?? 0) + 1;
         };
         if (await journal.wasPublished(audit.id, letter.messageId)) {
           await remove();
@@ -282,14 +338,13 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         }
         await limiter.take();
         try {
-          // The event keeps its id, so the flows' idempotency still recognizes it.
-          const eventId = await publishReplayed(deps, letter.entry, {
+          const deliveryId = await deliver(deps, letter, {
             replayid: audit.id,
             replayof: letter.messageId,
             replayby: request.operator,
             replayreason: request.reason,
           });
-          await journal.markPublished(audit.id, letter.messageId, eventId);
+          await journal.markPublished(audit.id, letter.messageId, deliveryId, destination);
         } catch (error) {
           result.failed.push({ messageId: letter.messageId, error: (error as Error).message });
           held.push(message);

@@ -94,6 +94,13 @@ export class StatelessStack extends Stack {
     });
     outboxRelay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     outboxRelay.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);
+    // Entries that make no valid event wait here (with the cursor past them) instead of stalling the ones behind.
+    const outboxEntriesDlq = this.deadLetterQueue(
+      'ErpOutboxEntriesDlq',
+      'the outbox relay (ERP outbox entries that make no valid event)',
+    );
+    outboxRelay.function.addEnvironment('OUTBOX_DEAD_LETTER_QUEUE_URL', outboxEntriesDlq.queueUrl);
+    outboxRelay.allow(['sqs:SendMessage'], [outboxEntriesDlq.queueArn]);
     const outboxRelayDlq = this.deadLetterQueue('ErpOutboxRelayDlq', 'the outbox relay schedule');
     new Rule(this, 'ErpOutboxRelaySchedule', {
       description: 'Relays the ERP outbox (credit-hold releases, …) onto the bus',
@@ -206,7 +213,7 @@ export class StatelessStack extends Stack {
 
     this.reconcile = this.scheduledReconciliation(config, stateful, erpEnvironment);
     // Last of the functions: it reads every dead-letter queue created before it.
-    this.replay = this.governedReplay(config, stateful);
+    this.replay = this.governedReplay(config, stateful, [outboxRelay, this.writeBack, this.reconcile]);
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
@@ -296,7 +303,11 @@ export class StatelessStack extends Stack {
    * The replay function (console and automation; `concord replay` runs the same use cases from a laptop): reads and
    * deletes dead letters of this stack only, re-publishes to the stage bus, writes the ops audit.
    */
-  private governedReplay(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+  private governedReplay(
+    config: StageConfig,
+    stateful: StatefulStack,
+    targetFunctions: ServiceFunction[],
+  ): ServiceFunction {
     const queues = [...this.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
     const replay = new ServiceFunction(this, 'Replay', {
       functionDir: 'replay',
@@ -315,6 +326,20 @@ export class StatelessStack extends Stack {
       queues.map((queue) => queue.queueArn),
     );
     replay.allow(['sqs:SendMessage'], [stateful.parkingQueue.queueArn]);
+    // A dead letter goes back to the one target that failed it: the rule's input settings are read, then only that
+    // target is started, invoked or written to (the functions that rules and destinations invoke; the warehouse).
+    const rules = this.node.findAll().filter((construct): construct is Rule => construct instanceof Rule);
+    replay.allow(
+      ['events:ListTargetsByRule'],
+      rules.map((rule) => rule.ruleArn),
+    );
+    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync])
+      workflow.stateMachine.grantStartExecution(replay.role);
+    replay.allow(
+      ['lambda:InvokeFunction'],
+      targetFunctions.map((target) => target.function.functionArn),
+    );
+    replay.allow(['firehose:PutRecord'], [stateful.warehouseStream.deliveryStreamArn]);
     return replay;
   }
 

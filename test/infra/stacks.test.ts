@@ -500,6 +500,36 @@ describe('StatelessStack (workflows)', () => {
     );
   });
 
+  it('lets the replay function reach only the targets of this stack that a dead letter can record', () => {
+    // Prepare
+    const replayPolicies = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref.startsWith('ReplayRole')),
+    );
+    const statements = replayPolicies.flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown }[],
+    );
+    const resourcesOf = (action: string) =>
+      statements
+        .filter((candidate) => [candidate.Action].flat().includes(action))
+        .flatMap((candidate) => [candidate.Resource].flat());
+    // Act
+    const started = resourcesOf('states:StartExecution');
+    const invoked = resourcesOf('lambda:InvokeFunction');
+    const listed = resourcesOf('events:ListTargetsByRule');
+    const put = resourcesOf('firehose:PutRecord');
+    // Assess: the routed workflows, the functions rules and destinations invoke, this stack's rules, the warehouse.
+    expect(started).toHaveLength(3);
+    expect(started.every((arn) => JSON.stringify(arn).includes('StateMachine'))).toBe(true);
+    expect(invoked.map((arn) => (arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual([
+      expect.stringMatching(/^ErpOutboxRelay/),
+      expect.stringMatching(/^Reconcile/),
+      expect.stringMatching(/^WriteBack/),
+    ]);
+    expect(listed).toHaveLength(Object.keys(stateless.findResources('AWS::Events::Rule')).length);
+    expect(put).toHaveLength(1);
+    expect(JSON.stringify([...started, ...invoked, ...listed, ...put])).not.toContain('*');
+  });
+
   it('gives every queue a function consumes a redrive policy', () => {
     const queues = stateless.findResources('AWS::SQS::Queue');
     for (const mapping of Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))) {

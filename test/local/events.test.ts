@@ -137,6 +137,58 @@ describe('EventBridge (through the AWS SDK)', () => {
     );
   });
 
+  it('records on a custom bus the rule ARN with its bus, the target ARN and the error message, as a replay reads them', async () => {
+    // Prepare
+    const dlq = await queue('bus-rule-dlq');
+    await local.clients.events.send(new CreateEventBusCommand({ Name: 'concord-dlq-test' }));
+    await local.clients.events.send(
+      new PutRuleCommand({
+        Name: 'warehouse-like',
+        EventBusName: 'concord-dlq-test',
+        EventPattern: JSON.stringify({ source: ['dlq.bus.test'] }),
+      }),
+    );
+    await local.clients.events.send(
+      new PutTargetsCommand({
+        Rule: 'warehouse-like',
+        EventBusName: 'concord-dlq-test',
+        Targets: [
+          {
+            Id: 'stream',
+            Arn: 'arn:aws:firehose:us-east-1:000000000000:deliverystream/does-not-exist',
+            InputPath: '$.detail',
+            DeadLetterConfig: { Arn: dlq.arn },
+            RetryPolicy: { MaximumRetryAttempts: 0 },
+          },
+        ],
+      }),
+    );
+    // Act
+    await local.clients.events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'concord-dlq-test',
+            Source: 'dlq.bus.test',
+            DetailType: 'probe',
+            Detail: '{"n":2}',
+          },
+        ],
+      }),
+    );
+    const dead = await receive(dlq.url);
+    // Assess: the body is the event before the target's InputPath; the attributes name the rule and target.
+    expect(JSON.parse(dead?.Body ?? '{}')).toMatchObject({ source: 'dlq.bus.test', detail: { n: 2 } });
+    expect(dead?.MessageAttributes?.RULE_ARN?.StringValue).toBe(
+      'arn:aws:events:us-east-1:000000000000:rule/concord-dlq-test/warehouse-like',
+    );
+    expect(dead?.MessageAttributes?.TARGET_ARN?.StringValue).toBe(
+      'arn:aws:firehose:us-east-1:000000000000:deliverystream/does-not-exist',
+    );
+    expect(dead?.MessageAttributes?.ERROR_CODE?.StringValue).toEqual(expect.any(String));
+    expect(dead?.MessageAttributes?.ERROR_MESSAGE?.StringValue).toEqual(expect.any(String));
+  });
+
   it('answers TestEventPattern as EventBridge does', async () => {
     const event = {
       id: '1',

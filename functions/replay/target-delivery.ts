@@ -1,0 +1,289 @@
+/**
+ * Delivers a dead letter to the one target that failed it, as EventBridge or Lambda would have: the rule's input
+ * settings applied to the event, then StartExecution, an asynchronous Invoke, PutRecord, SendMessage or PutEvents.
+ * Replaying the warehouse's dead letters thus feeds the warehouse only, and re-runs no business flow.
+ */
+import {
+  type EventBridgeClient,
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  type Target,
+} from '@aws-sdk/client-eventbridge';
+import { type FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type RecordedTarget, targetName } from './dead-letters';
+import type { ReplayMetadata } from './replay-io';
+
+/** The clients that reach each kind of target. */
+export interface TargetClients {
+  events: EventBridgeClient;
+  sfn: SFNClient;
+  lambda: LambdaClient;
+  firehose: FirehoseClient;
+  sqs: SQSClient;
+}
+
+/** The recorded target is of a service the replayer cannot deliver to. */
+export class UnsupportedTargetError extends Error {
+  override readonly name = 'UnsupportedTargetError';
+  constructor(readonly targetArn: string) {
+    super(
+      `Replay cannot deliver to ${targetArn}: only state machines, functions, delivery streams, queues and buses`,
+    );
+  }
+}
+
+/** The rule no longer routes to the recorded target (it was removed or changed since the failure). */
+export class TargetNotFoundError extends Error {
+  override readonly name = 'TargetNotFoundError';
+  constructor(
+    readonly ruleArn: string,
+    readonly targetArn: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Rule ${ruleArn} has no target ${targetArn} any more: the message stays in its queue`, options);
+  }
+}
+
+/** The target refused the delivery. */
+export class TargetRefusedError extends Error {
+  override readonly name = 'TargetRefusedError';
+}
+
+interface ParsedArn {
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+}
+
+function parseArn(arn: string): ParsedArn {
+  const [prefix, , service = '', region = '', account = '', ...resource] = arn.split(':');
+  if (prefix !== 'arn' || !service) throw new UnsupportedTargetError(arn);
+  return { service, region, account, resource: resource.join(':') };
+}
+
+/** The rule's bus and name: `rule/<name>` on the default bus, `rule/<bus>/<name>` on another. */
+export function ruleOf(ruleArn: string): { eventBusName?: string; name: string } {
+  const path = parseArn(ruleArn)
+    .resource.replace(/^rule\//, '')
+    .split('/');
+  const name = path.pop() ?? '';
+  return path.length > 0 ? { eventBusName: path.join('/'), name } : { name };
+}
+
+/** A simple JSON path of EventBridge input settings ($.detail, $.detail.items[0], $['detail-type']) read from the event. */
+export function readPath(value: unknown, path: string): unknown {
+  if (path === '$') return value;
+  const steps = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]|\['([^']+)'\]|\["([^"]+)"\]/g)];
+  let current: unknown = value;
+  for (const [, dotted, index, single, double] of steps) {
+    if (current === null || typeof current !== 'object') return undefined;
+    const key = dotted ?? single ?? double ?? Number(index);
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+// Fills an InputTemplate as EventBridge does: a placeholder inside a JSON string takes the value's text, elsewhere
+// its JSON.
+function fillTemplate(template: string, values: Record<string, unknown>): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < template.length; i += 1) {
+    const char = template.charAt(i);
+    if (char === '"' && template.charAt(i - 1) !== '\\') inString = !inString;
+    const end = char === '<' ? template.indexOf('>', i) : -1;
+    const name = end > i ? template.slice(i + 1, end) : '';
+    if (end > i && Object.hasOwn(values, name)) {
+      const value = values[name];
+      if (inString) {
+        const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
+        out += JSON.stringify(text).slice(1, -1);
+      } else out += value === undefined ? 'null' : JSON.stringify(value);
+      i = end;
+      continue;
+    }
+    out += char;
+  }
+  return out;
+}
+
+/** What the target receives for the event: its Input, InputPath or InputTransformer applied, or the event itself. */
+export function shapeInput(target: Target | undefined, event: unknown, ruleName: string): string {
+  if (target?.Input !== undefined) return target.Input;
+  if (target?.InputPath !== undefined) return JSON.stringify(readPath(event, target.InputPath) ?? null);
+  const transformer = target?.InputTransformer;
+  if (transformer?.InputTemplate !== undefined) {
+    const values: Record<string, unknown> = {
+      'aws.events.rule-name': ruleName,
+      'aws.events.event': event,
+      'aws.events.event.json': event,
+      'aws.events.event.ingestion-time': (event as { time?: unknown } | null)?.time,
+    };
+    for (const [name, path] of Object.entries(transformer.InputPathsMap ?? {}))
+      values[name] = readPath(event, path);
+    return fillTemplate(transformer.InputTemplate, values);
+  }
+  return JSON.stringify(event);
+}
+
+/** The rule's settings for the target, read now: the message recorded only the two ARNs. */
+async function describeTarget(
+  events: EventBridgeClient,
+  ruleArn: string,
+  targetArn: string,
+): Promise<Target> {
+  const rule = ruleOf(ruleArn);
+  let NextToken: string | undefined;
+  try {
+    do {
+      const page = await events.send(
+        new ListTargetsByRuleCommand({ Rule: rule.name, EventBusName: rule.eventBusName, NextToken }),
+      );
+      const found = page.Targets?.find((target) => target.Arn === targetArn);
+      if (found) return found;
+      NextToken = page.NextToken;
+    } while (NextToken);
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException')
+      throw new TargetNotFoundError(ruleArn, targetArn, { cause: error });
+    throw error;
+  }
+  throw new TargetNotFoundError(ruleArn, targetArn);
+}
+
+/** Whether a value is an event as EventBridge delivers it, with a JSON object as its detail. */
+export function isBusEvent(
+  value: unknown,
+): value is Record<string, unknown> & { detail: Record<string, unknown> } {
+  const event = value as Record<string, unknown> | null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event['detail-type'] === 'string' &&
+    typeof event.detail === 'object' &&
+    event.detail !== null &&
+    !Array.isArray(event.detail)
+  );
+}
+
+/**
+ * The input with the replay's metadata: on a bus event, inside its canonical event (the flows and the version gate
+ * read `replayid` there); on a relay redrive, beside the entries.
+ */
+export function withReplayMetadata(input: unknown, metadata: ReplayMetadata): unknown {
+  if (isBusEvent(input)) return { ...input, detail: { ...input.detail, ...metadata } };
+  const request = input as Record<string, unknown> | null;
+  if (typeof request === 'object' && request !== null && Array.isArray(request.redrive))
+    return { ...request, replay: metadata };
+  return input;
+}
+
+/** The delivery's id at the target: the execution ARN, the request id, the record id or the message id. */
+export async function deliverToTarget(
+  clients: TargetClients,
+  recorded: RecordedTarget,
+  metadata: ReplayMetadata,
+): Promise<string> {
+  const { service, resource, account } = parseArn(recorded.arn);
+  const event = withReplayMetadata(recorded.input, metadata);
+  const target = recorded.ruleArn
+    ? await describeTarget(clients.events, recorded.ruleArn, recorded.arn)
+    : undefined;
+  const payload = recorded.ruleArn
+    ? shapeInput(target, event, ruleOf(recorded.ruleArn).name)
+    : JSON.stringify(event);
+  switch (service) {
+    case 'states': {
+      const { executionArn } = await clients.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: recorded.arn, input: payload }),
+      );
+      return executionArn ?? '';
+    }
+    case 'lambda': {
+      // `$LATEST` is what an unqualified ARN runs; the unqualified form is the one the replayer may invoke.
+      const functionName = recorded.arn.replace(/:\$LATEST$/, '');
+      const answer = await clients.lambda.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: Buffer.from(payload),
+        }),
+      );
+      if (answer.StatusCode !== 202)
+        throw new TargetRefusedError(`Invoke of ${functionName} answered ${answer.StatusCode}`);
+      return answer.$metadata?.requestId ?? '';
+    }
+    case 'firehose': {
+      const { RecordId } = await clients.firehose.send(
+        new PutRecordCommand({
+          DeliveryStreamName: resource.replace(/^deliverystream\//, ''),
+          Record: { Data: Buffer.from(payload) },
+        }),
+      );
+      return RecordId ?? '';
+    }
+    case 'sqs': {
+      const { QueueUrl } = await clients.sqs.send(
+        new GetQueueUrlCommand({ QueueName: resource, QueueOwnerAWSAccountId: account }),
+      );
+      const group = target?.SqsParameters?.MessageGroupId;
+      const { MessageId } = await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl,
+          MessageBody: payload,
+          // A FIFO target: EventBridge deduplicates on the event id.
+          ...(group
+            ? {
+                MessageGroupId: group,
+                MessageDeduplicationId: String((event as { id?: unknown }).id ?? metadata.replayof),
+              }
+            : {}),
+        }),
+      );
+      return MessageId ?? '';
+    }
+    case 'events': {
+      // A bus target receives the event itself (EventBridge allows no input settings on one).
+      if (!isBusEvent(event)) throw new TargetRefusedError(`${recorded.arn} takes bus events only`);
+      const { FailedEntryCount, Entries = [] } = await clients.events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: recorded.arn,
+              Source: String(event.source),
+              DetailType: String(event['detail-type']),
+              Detail: JSON.stringify(event.detail),
+              ...(typeof event.time === 'string' ? { Time: new Date(event.time) } : {}),
+              ...(Array.isArray(event.resources) ? { Resources: event.resources as string[] } : {}),
+            },
+          ],
+        }),
+      );
+      if (FailedEntryCount)
+        throw new TargetRefusedError(
+          `PutEvents to ${recorded.arn} refused: ${Entries[0]?.ErrorCode} ${Entries[0]?.ErrorMessage}`,
+        );
+      return Entries[0]?.EventId ?? '';
+    }
+    default:
+      throw new UnsupportedTargetError(recorded.arn);
+  }
+}
+
+const serviceLabels: Record<string, string> = {
+  states: 'state machine',
+  lambda: 'function',
+  firehose: 'delivery stream',
+  sqs: 'queue',
+  events: 'event bus',
+};
+
+/** How a dry run and the audit name a target: its kind and name (`state machine OrderToCash`). */
+export function describeRecordedTarget(recorded: RecordedTarget): string {
+  const service = recorded.arn.split(':')[2] ?? '';
+  return `${serviceLabels[service] ?? service} ${targetName(recorded.arn) ?? recorded.arn}`;
+}

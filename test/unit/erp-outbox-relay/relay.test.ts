@@ -1,0 +1,203 @@
+import { redriveEntries, relayOutbox, toCanonicalEvent } from '../../../functions/erp-outbox-relay/relay';
+import { creditReleased, inMemoryRelay } from './in-memory-relay-ports';
+
+describe('relayOutbox', () => {
+  it('publishes the entries after the cursor in order and moves the cursor past the last', async () => {
+    // Prepare
+    const { erp, bus, cursor, deps } = inMemoryRelay();
+    erp.add('order.credit-released', creditReleased('1001'));
+    erp.add('order.credit-released', creditReleased('1002'));
+    // Act
+    const result = await relayOutbox(deps);
+    // Assess
+    expect(result).toEqual({ relayed: 2, deadLettered: 0, cursor: 2 });
+    expect(bus.published.map((event) => [event.type, event.subject, event.causationid])).toEqual([
+      ['erp.order.credit-released.v1', 'order/1001', 'erp-outbox:1'],
+      ['erp.order.credit-released.v1', 'order/1002', 'erp-outbox:2'],
+    ]);
+    expect(bus.published[0]).toMatchObject({ origin: 'shopify://acme.myshopify.com', entityversion: 3 });
+    expect(cursor.seq).toBe(2);
+  });
+
+  it('dead-letters an entry of an unknown type with its reason and cursor position, and relays the ones behind it', async () => {
+    // Prepare
+    const { erp, bus, cursor, deadLetters, deps } = inMemoryRelay();
+    erp.add('order.credit-released', creditReleased('1001'));
+    const unknown = erp.add('order.teleported', { externalRef: '1002' });
+    erp.add('order.credit-released', creditReleased('1003'));
+    // Act
+    const result = await relayOutbox(deps);
+    // Assess
+    expect(result).toEqual({ relayed: 2, deadLettered: 1, cursor: 3 });
+    expect(bus.published.map((event) => event.subject)).toEqual(['order/1001', 'order/1003']);
+    expect(deadLetters.letters).toEqual([
+      {
+        entry: unknown,
+        errorCode: 'UnknownOutboxEntryTypeError',
+        reason: 'The relay maps no canonical event from outbox entries of type "order.teleported"',
+        cursor: 2,
+      },
+    ]);
+    expect(cursor.seq).toBe(3);
+  });
+
+  it.each([
+    ['a missing field', { ...creditReleased('1002'), customerNumber: undefined }, /payload.customerNumber/],
+    ['a mistyped version', { ...creditReleased('1002'), version: 'three' }, /payload.version/],
+    ['a schema violation', { ...creditReleased('1002'), releasedBy: 'x'.repeat(300) }, /\/data\/releasedBy/],
+  ])(
+    'dead-letters an entry with %s as an InvalidOutboxEntryError and passes it',
+    async (_case, payload, reason) => {
+      // Prepare
+      const { erp, bus, cursor, deadLetters, deps } = inMemoryRelay();
+      erp.add('order.credit-released', payload);
+      erp.add('order.credit-released', creditReleased('1003'));
+      // Act
+      await relayOutbox(deps);
+      // Assess
+      expect(deadLetters.letters).toHaveLength(1);
+      expect(deadLetters.letters[0]).toMatchObject({ errorCode: 'InvalidOutboxEntryError', cursor: 1 });
+      expect(deadLetters.letters[0]?.reason).toMatch(reason);
+      expect(bus.published.map((event) => event.subject)).toEqual(['order/1003']);
+      expect(cursor.seq).toBe(2);
+    },
+  );
+
+  it('dead-letters an entry whose payload is not an object or whose time is not a timestamp', async () => {
+    // Prepare
+    const { erp, deadLetters, cursor, deps } = inMemoryRelay();
+    erp.entries.push({
+      seq: 1,
+      at: '2026-05-04T10:00:00Z',
+      type: 'order.credit-released',
+      payload: null as never,
+    });
+    erp.entries.push({
+      seq: 2,
+      at: 'yesterday',
+      type: 'order.credit-released',
+      payload: creditReleased('1002'),
+    });
+    // Act
+    const result = await relayOutbox(deps);
+    // Assess
+    expect(result).toEqual({ relayed: 0, deadLettered: 2, cursor: 2 });
+    expect(deadLetters.letters.map((letter) => [letter.errorCode, letter.cursor])).toEqual([
+      ['InvalidOutboxEntryError', 1],
+      ['InvalidOutboxEntryError', 2],
+    ]);
+    expect(cursor.seq).toBe(2);
+  });
+
+  it('fails without moving the cursor when the bus is unavailable, then relays the same entries in order', async () => {
+    // Prepare
+    const { erp, bus, cursor, deadLetters, deps } = inMemoryRelay();
+    erp.add('order.credit-released', creditReleased('1001'));
+    erp.add('order.teleported', {});
+    erp.add('order.credit-released', creditReleased('1003'));
+    bus.failing = true;
+    // Act
+    const outage = await relayOutbox(deps).catch((error: Error) => error);
+    bus.failing = false;
+    const recovery = await relayOutbox(deps);
+    // Assess: nothing skipped or dead-lettered during the outage, everything once the bus is back.
+    expect(outage).toMatchObject({ name: 'DownstreamUnavailableError' });
+    expect(recovery).toEqual({ relayed: 2, deadLettered: 1, cursor: 3 });
+    expect(bus.published.map((event) => event.subject)).toEqual(['order/1001', 'order/1003']);
+    expect(deadLetters.letters.map((letter) => letter.cursor)).toEqual([2]);
+    expect(cursor.seq).toBe(3);
+  });
+
+  it('fails without moving the cursor when the dead-letter queue is unavailable, losing no entry', async () => {
+    // Prepare
+    const { erp, cursor, deadLetters, deps } = inMemoryRelay();
+    erp.add('order.teleported', {});
+    erp.add('order.credit-released', creditReleased('1002'));
+    deadLetters.failing = true;
+    // Act
+    const outage = await relayOutbox(deps).catch((error: Error) => error);
+    const cursorDuringOutage = cursor.seq;
+    deadLetters.failing = false;
+    await relayOutbox(deps);
+    // Assess
+    expect(outage).toMatchObject({ name: 'DownstreamUnavailableError' });
+    expect(cursorDuringOutage).toBe(0);
+    expect(deadLetters.letters.map((letter) => letter.entry.seq)).toEqual([1]);
+    expect(cursor.seq).toBe(2);
+  });
+
+  it('fails without moving the cursor when the ERP cannot be read', async () => {
+    // Prepare
+    const { erp, cursor, deps } = inMemoryRelay();
+    erp.add('order.credit-released', creditReleased('1001'));
+    erp.readOutbox = async () => {
+      throw new Error('ERP unavailable');
+    };
+    // Act
+    const outcome = await relayOutbox(deps).catch((error: Error) => error);
+    // Assess
+    expect(outcome).toMatchObject({ message: 'ERP unavailable' });
+    expect(cursor.seq).toBe(0);
+  });
+
+  it('keeps the cursor where it is when the outbox holds nothing new', async () => {
+    // Prepare
+    const { cursor, deps } = inMemoryRelay();
+    cursor.seq = 7;
+    // Act
+    const result = await relayOutbox(deps);
+    // Assess
+    expect(result).toEqual({ relayed: 0, deadLettered: 0, cursor: 7 });
+  });
+});
+
+describe('redriveEntries', () => {
+  it('relays entries handed back by a replay without touching the cursor, and dead-letters again what is still invalid', async () => {
+    // Prepare
+    const { bus, cursor, deadLetters, deps } = inMemoryRelay();
+    cursor.seq = 40;
+    const fixed = {
+      seq: 12,
+      at: '2026-05-04T10:00:00Z',
+      type: 'order.credit-released',
+      payload: creditReleased('1001'),
+    };
+    const stillBroken = { seq: 13, at: '2026-05-04T10:00:00Z', type: 'order.teleported', payload: {} };
+    // Act
+    const result = await redriveEntries(deps, [fixed, stillBroken]);
+    // Assess
+    expect(result).toEqual({ relayed: 1, deadLettered: 1 });
+    expect(bus.published.map((event) => event.causationid)).toEqual(['erp-outbox:12']);
+    expect(deadLetters.letters.map((letter) => [letter.entry.seq, letter.cursor])).toEqual([[13, 13]]);
+    expect(cursor.seq).toBe(40);
+  });
+});
+
+describe('toCanonicalEvent', () => {
+  it('maps a credit release to a valid erp.order.credit-released.v1 event', () => {
+    // Act
+    const event = toCanonicalEvent(
+      {
+        seq: 5,
+        at: '2026-05-04T10:00:00Z',
+        type: 'order.credit-released',
+        payload: creditReleased('1001', 9),
+      },
+      'erp://sandbox',
+    );
+    // Assess
+    expect(event).toMatchObject({
+      type: 'erp.order.credit-released.v1',
+      source: 'erp://sandbox',
+      subject: 'order/1001',
+      entityversion: 9,
+      data: {
+        erpOrderNumber: 'SO-1001',
+        sourceOrderId: '1001',
+        customerNumber: 'C-000042',
+        releasedBy: 'finance@example.com',
+        releasedAt: '2026-05-04T10:00:00.000Z',
+      },
+    });
+  });
+});
