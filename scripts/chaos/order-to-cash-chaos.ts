@@ -11,14 +11,22 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
-import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
-import {
-  drainQueue,
-  observeBus,
-  postShopifyOrder,
-  startPlatformWithErp,
-} from '../../test/e2e/support/deployed-platform';
+import { drainQueue, observeBus, startPlatformWithErp } from '../../test/e2e/support/deployed-platform';
 import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
+import {
+  bookedLines,
+  deliver,
+  documentsByOrder,
+  type ErpEventSeen,
+  type ExceptionSeen,
+  erpAdmin,
+  inParallel,
+  OutcomeTracker,
+  prepareErp,
+  randomBuyer,
+  randomLines,
+  sameQuantities,
+} from './order-traffic';
 
 export interface ChaosOptions {
   orders: number;
@@ -69,101 +77,6 @@ export interface ChaosReport {
   ordersPerSec: number;
 }
 
-interface ErpEventSeen {
-  type: string;
-  subject: string;
-  data: Record<string, unknown>;
-}
-
-const catalogue = [
-  { sku: 'TR-42-SLATE', price: '89.99' },
-  { sku: 'SOCK-MER-M', price: '39.99' },
-  { sku: 'BTL-STEEL-1L', price: '24.50' },
-  { sku: 'CAP-WOOL-OS', price: '19.95' },
-];
-
-/**
- * Who buys: mostly Jane Doe (her limit raised so that her orders invoice), some Globex (250.00 USD limit: held
- * once its first order is booked) and some Initech (an account on credit hold), so that both paths carry load.
- */
-const buyers = [
-  { email: 'jane.doe@example.com', share: 0.85 },
-  { email: 'ap@globex.example', share: 0.1 },
-  { email: 'billing@initech.example', share: 0.05 },
-];
-
-function randomBuyer(): string {
-  let draw = Math.random();
-  for (const buyer of buyers) {
-    draw -= buyer.share;
-    if (draw < 0) return buyer.email;
-  }
-  return buyers[0]?.email as string;
-}
-
-function randomLines() {
-  const count = 1 + Math.floor(Math.random() * 3);
-  return [...catalogue]
-    .sort(() => Math.random() - 0.5)
-    .slice(0, count)
-    .map((item) => ({ ...item, quantity: 1 + Math.floor(Math.random() * 3) }));
-}
-
-/** Delivers one webhook as Shopify would: its own delivery id, retried on 5xx/409/429 like the sender does. */
-async function deliver(
-  apiUrl: string,
-  secret: string,
-  topic: string,
-  body: string,
-  deliveryId: string,
-): Promise<{ status: number; retries: number }> {
-  for (let attempt = 0; ; attempt += 1) {
-    const response = await postShopifyOrder(apiUrl, secret, body, deliveryId, topic);
-    await response.arrayBuffer();
-    const retryable = response.status >= 500 || response.status === 409 || response.status === 429;
-    if (!retryable || attempt === 8) return { status: response.status, retries: attempt };
-    await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** Math.min(attempt, 4)));
-  }
-}
-
-function bookedLines(
-  platform: { erp: ErpSandbox | undefined },
-  externalRef: string,
-): { sku: string; quantity: number }[] | undefined {
-  const row = platform.erp?.ledger.db
-    .prepare('SELECT lines FROM sales_orders WHERE external_ref = ?')
-    .get(externalRef) as { lines: string } | undefined;
-  return row ? (JSON.parse(row.lines) as { sku: string; quantity: number }[]) : undefined;
-}
-
-function sameQuantities(
-  booked: readonly { sku: string; quantity: number }[],
-  wanted: readonly { sku: string; quantity: number }[],
-): boolean {
-  const key = (lines: readonly { sku: string; quantity: number }[]) =>
-    lines
-      .map((line) => `${line.sku}:${line.quantity}`)
-      .sort()
-      .join(',');
-  return key(booked) === key(wanted);
-}
-
-async function inParallel<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
-}
-
 export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosReport> {
   // Real time (clock factor 1): a faster clock would shrink the Express time limit while ERP timeouts and Lambda
   // queues stay real, and executions would time out that AWS would finish.
@@ -179,17 +92,8 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const [exceptionsUrl] = await queueUrl('Concord-local-Stateful-ExceptionsQueue');
     const deadLetterUrls = (await queueUrl('Concord-local-Stateless-')).filter((url) => /Dlq/.test(url));
 
-    const admin = (route: string, method: string, body: object) =>
-      fetch(`${erpUrl}${route}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const setFault = (body: object) => admin('/_admin/faults', 'POST', body);
-    // As finance and the warehouse would before a sales event: credit for the main buyer, stock for every item.
-    await admin('/_admin/customers/C-000001/credit-limit', 'PUT', { creditLimit: '10000000.00' });
-    for (const { sku } of catalogue)
-      await admin(`/_admin/items/${sku}/receipts`, 'POST', { quantity: 10_000 });
+    const setFault = (body: object) => erpAdmin(erpUrl, '/_admin/faults', 'POST', body);
+    await prepareErp(erpUrl);
     await setFault({ route: '/*', kind: '5xx', rate: options.faults.serverError });
     await setFault({ route: '/*', kind: '429', rate: options.faults.throttle, retryAfterSec: 1 });
     await setFault({ route: '/*', kind: 'timeout', rate: options.faults.timeout, latencyMs: 6_000 });
@@ -235,39 +139,22 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     });
 
     // Settle: every acknowledged order reaches an outcome or an exception (amendments likewise).
-    const seen: ErpEventSeen[] = [];
-    const exceptions: { businessKey: string; event?: { type?: string } }[] = [];
-    const outcomeOf = new Map<string, string>();
-    const amendmentOutcome = new Map<string, string>();
+    const tracker = new OutcomeTracker();
+    const { outcomeOf, amendmentOutcome } = tracker;
     const deadline = Date.now() + options.settleTimeoutMs;
     const settled = () =>
       [...acknowledged].every((id) => outcomeOf.has(id)) &&
       [...amended.keys()].every((id) => amendmentOutcome.has(id));
     while (!settled() && Date.now() < deadline) {
-      for (const body of (await drainQueue(sqs, observerUrl)) as {
-        'detail-type': string;
-        detail: ErpEventSeen;
-      }[]) {
-        const event = { type: body['detail-type'], subject: body.detail.subject, data: body.detail.data };
-        seen.push(event);
-        const id = String(event.data.sourceOrderId ?? '');
-        if (event.type === 'erp.invoice.posted.v1') outcomeOf.set(id, 'invoiced');
-        else if (event.type === 'erp.order.credit-held.v1' && outcomeOf.get(id) !== 'invoiced')
-          outcomeOf.set(id, 'creditHeld');
-        else if (event.type === 'erp.order.rejected.v1') outcomeOf.set(id, 'rejected');
-        else if (event.type === 'erp.order.amended.v1') amendmentOutcome.set(id, 'applied');
-      }
-      for (const body of (await drainQueue(sqs, exceptionsUrl as string)) as typeof exceptions) {
-        exceptions.push(body);
-        const id = body.businessKey.replace(/^order\//, '');
-        if (body.event?.type === 'commerce.order.amended.v1') amendmentOutcome.set(id, 'toExceptions');
-        else if (!outcomeOf.has(id)) outcomeOf.set(id, 'exception');
-      }
+      for (const body of await drainQueue(sqs, observerUrl))
+        tracker.observeErpEvent(body as { 'detail-type': string; detail: ErpEventSeen });
+      for (const body of await drainQueue(sqs, exceptionsUrl as string))
+        tracker.observeException(body as ExceptionSeen);
       // An amendment that overtook its order is booked with it and changes nothing afterwards: no event says so,
       // the ERP's lines do (read from its books directly: the HTTP API is under injected faults).
       for (const [id, lines] of amended) {
-        if (amendmentOutcome.has(id) || !outcomeOf.has(id)) continue;
-        const booked = bookedLines(platform, id);
+        if (amendmentOutcome.has(id) || !outcomeOf.has(id) || !platform.erp) continue;
+        const booked = bookedLines(platform.erp.ledger.db, id);
         if (booked && sameQuantities(booked, lines)) amendmentOutcome.set(id, 'bookedWithOrder');
       }
       if (!settled()) await new Promise((resolve) => setTimeout(resolve, 500));
@@ -280,20 +167,13 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
 
     // Audit the ERP's books.
     const documents = await erp.listDocuments({});
-    const byOrder = new Map<string, { salesOrders: string[]; invoices: number }>();
-    for (const document of documents) {
-      if (document.type === 'payment') continue;
-      const entry = byOrder.get(document.externalRef) ?? { salesOrders: [], invoices: 0 };
-      if (document.type === 'sales-order') entry.salesOrders.push(document.status);
-      else entry.invoices += 1;
-      byOrder.set(document.externalRef, entry);
-    }
+    const byOrder = documentsByOrder(documents);
     // A dead letter is the event EventBridge could not start a workflow with: it accounts for its order.
     const deadLettered = new Set<string>();
     for (const url of deadLetterUrls)
       for (const body of (await drainQueue(sqs, url)) as { detail?: { data?: { sourceOrderId?: string } } }[])
         deadLettered.add(String(body.detail?.data?.sourceOrderId));
-    const count = (outcome: string) => [...outcomeOf.values()].filter((value) => value === outcome).length;
+    const count = (outcome: string) => tracker.count(outcome);
     return {
       orders: options.orders,
       acknowledged: acknowledged.size,
@@ -305,12 +185,12 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
         toExceptions: count('exception'),
       },
       amendments: {
-        applied: [...amendmentOutcome.values()].filter((value) => value === 'applied').length,
-        bookedWithOrder: [...amendmentOutcome.values()].filter((value) => value === 'bookedWithOrder').length,
-        toExceptions: [...amendmentOutcome.values()].filter((value) => value === 'toExceptions').length,
+        applied: tracker.countAmendments('applied'),
+        bookedWithOrder: tracker.countAmendments('bookedWithOrder'),
+        toExceptions: tracker.countAmendments('toExceptions'),
       },
       faultsFired: faults.reduce((sum, fault) => sum + fault.fired, 0),
-      exceptions: exceptions.length,
+      exceptions: tracker.exceptions.length,
       deadLetters: deadLettered.size,
       unaccounted: [
         ...[...acknowledged].filter((id) => !outcomeOf.has(id) && !deadLettered.has(id)),
