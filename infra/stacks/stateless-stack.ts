@@ -8,6 +8,7 @@ import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -74,6 +75,8 @@ export class StatelessStack extends Stack {
       timeoutSec: 30,
       logRetention: config.logRetention,
       environment: erpEnvironment,
+      // The bound on traffic to the ERP: a workflow step beyond it is throttled by Lambda and retried.
+      reservedConcurrency: config.erp.maxConcurrentCalls,
     });
     erpAdapter.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     erpAdapter.bindTableItems('IDEMPOTENCY_TABLE_NAME', stateful.idempotencyTable);
@@ -125,7 +128,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetention,
       includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
     });
     this.routeToWorkflow('OrderToCash', this.orderToCash, {
       bus: stateful.bus,
@@ -145,7 +148,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetention,
       includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
     });
     this.routeToWorkflow('PaymentApplication', this.paymentApplication, {
       bus: stateful.bus,
@@ -159,7 +162,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetention,
       includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
     });
     this.routeToWorkflow('CustomerSync', this.customerSync, {
       bus: stateful.bus,
@@ -167,6 +170,21 @@ export class StatelessStack extends Stack {
       sources: ['concord.ingest'],
       detailTypes: ['crm.customer.upserted.v1'],
     });
+
+    const redrive = new ServiceFunction(this, 'WorkflowRedrive', {
+      functionDir: 'workflow-redrive',
+      memorySizeMiB: 128,
+      timeoutSec: 30,
+      logRetention: config.logRetention,
+    });
+    const redriven = [this.orderToCash, this.paymentApplication, this.customerSync].map(
+      (workflow) => workflow.stateMachine.stateMachineArn,
+    );
+    redrive.function.addEnvironment('STATE_MACHINE_ARNS', redriven.join(','));
+    redrive.allow(['states:StartExecution'], redriven);
+    redrive.function.addEventSource(
+      new SqsEventSource(stateful.redriveQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
 
     this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
 

@@ -42,15 +42,15 @@ describe('dead letters and governed replay (the concord CLI against the embedded
   }
 
   beforeAll(async () => {
-    // Ten times faster local time: the workflows' retries through the outage take seconds.
+    // Ten times faster local time: the workflows' back-offs and the relay's schedule take seconds.
     running = await startPlatformWithErp({ clockFactor: 10 });
     env = { AWS_ENDPOINT_URL: running.platform.runtime.endpoint };
     erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
-    // An ERP outage on reservations: every order fails through its retries into the exceptions queue.
+    // The ERP refuses every reservation (a rule since fixed): every order is rejected into the exceptions queue.
     await fetch(`${running.erpUrl}/_admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/reservations', kind: '5xx', rate: 1 }),
+      body: JSON.stringify({ route: '/reservations', kind: 'refuse', rate: 1 }),
     });
     const secret = running.secrets.shopify?.[0] as string;
     for (const order of orders)
@@ -77,7 +77,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     ).toBeGreaterThanOrEqual(5);
     expect(queues.find((queue) => queue.name.includes('ExceptionsQueue'))).toMatchObject({
       depth: 6,
-      topErrors: [{ code: 'ErpUnavailableError', count: 6 }],
+      topErrors: [{ code: 'ErpRefusedError', count: 6 }],
     });
     const table = await ops(['dlq', 'list']);
     expect(table.stdout).toMatch(/^QUEUE\s+DEPTH\s+IN FLIGHT\s+OLDEST\s+TOP ERRORS$/m);
@@ -89,7 +89,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     expect(json[0]).toMatchObject({
       kind: 'exception',
       eventType: 'commerce.order.placed.v1',
-      errorCode: 'ErpUnavailableError',
+      errorCode: 'ErpRefusedError',
       target: 'order-to-cash',
       failedStep: 'Reserve',
       correlationId: expect.any(String),
@@ -104,14 +104,14 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       'replay',
       'Exceptions',
       '--error',
-      'ErpUnavailableError',
+      'ErpRefusedError',
       '--dry-run',
       '--json',
     ]);
     expect(json).toMatchObject({
       matching: 6,
       byType: { 'commerce.order.placed.v1': 6 },
-      byError: { ErpUnavailableError: 6 },
+      byError: { ErpRefusedError: 6 },
       seenBefore: 6,
       notReplayable: 0,
     });
@@ -207,7 +207,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     await fetch(`${running.erpUrl}/_admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/reservations', kind: '5xx', rate: 1 }),
+      body: JSON.stringify({ route: '/reservations', kind: 'refuse', rate: 1 }),
     });
     const secret = running.secrets.shopify?.[0] as string;
     for (const order of [parked, broken])

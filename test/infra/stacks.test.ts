@@ -176,6 +176,8 @@ describe('StatefulStack', () => {
       'AWS::S3::Bucket WarehouseBucket0E783396',
       'AWS::SQS::Queue ExceptionsQueue11F5B242',
       'AWS::SQS::Queue ParkingQueue949A420A',
+      'AWS::SQS::Queue WorkflowRedriveDlq39AAD871',
+      'AWS::SQS::Queue WorkflowRedriveQueue0567B2D7',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
       'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',
@@ -297,7 +299,7 @@ describe('StatelessStack', () => {
 });
 
 describe('StatelessStack (workflows)', () => {
-  const { stateless } = synthesize('prod');
+  const { stateful, stateless } = synthesize('prod');
 
   it('runs order-to-cash as an Express workflow with logs and tracing, invoking exactly its two functions', () => {
     stateless.hasResourceProperties('AWS::StepFunctions::StateMachine', {
@@ -489,8 +491,11 @@ describe('StatelessStack (workflows)', () => {
     const statements = Object.values(stateless.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown[] }[],
     );
-    const deleting = statements.filter((candidate) =>
-      [candidate.Action].flat().includes('sqs:DeleteMessage'),
+    // The workflow redrive consumes its own queue (from the stateful stack); every other delete is the replay's.
+    const deleting = statements.filter(
+      (candidate) =>
+        [candidate.Action].flat().includes('sqs:DeleteMessage') &&
+        !JSON.stringify(candidate.Resource).includes('WorkflowRedriveQueue'),
     );
     const [statement] = deleting;
     expect(deleting).toHaveLength(1);
@@ -530,13 +535,48 @@ describe('StatelessStack (workflows)', () => {
     expect(JSON.stringify([...started, ...invoked, ...listed, ...put])).not.toContain('*');
   });
 
+  it('bounds the calls in flight to the ERP by the stage config, and redrives deferred transactions from their queue', () => {
+    // Assess: the ERP adapter's reserved concurrency, and the redrive function starting exactly the three workflows
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 25,
+    });
+    const redrivePolicies = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.Roles as { Ref: string }[]).some((role) =>
+        role.Ref.startsWith('WorkflowRedriveRole'),
+      ),
+    );
+    const started = redrivePolicies
+      .flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[],
+      )
+      .filter((statement) => [statement.Action].flat().includes('states:StartExecution'))
+      .flatMap((statement) => [statement.Resource].flat());
+    expect(started).toHaveLength(3);
+    expect(JSON.stringify(started)).not.toContain('*');
+    stateful.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 60,
+      RedrivePolicy: { maxReceiveCount: 5 },
+    });
+  });
+
   it('gives every queue a function consumes a redrive policy', () => {
-    const queues = stateless.findResources('AWS::SQS::Queue');
-    for (const mapping of Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))) {
-      const queueId = (mapping.Properties.EventSourceArn as { 'Fn::GetAtt': string[] })[
-        'Fn::GetAtt'
-      ][0] as string;
-      expect(queues[queueId]?.Properties.RedrivePolicy).toBeDefined();
+    const queues = {
+      ...stateful.findResources('AWS::SQS::Queue'),
+      ...stateless.findResources('AWS::SQS::Queue'),
+    };
+    const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const mapping of mappings) {
+      // A queue of this stack by GetAtt, one of the stateful stack's through its export's name.
+      const source = mapping.Properties.EventSourceArn as {
+        'Fn::GetAtt'?: string[];
+        'Fn::ImportValue'?: string;
+      };
+      const queueId =
+        source['Fn::GetAtt']?.[0] ??
+        Object.keys(queues).find((id) => source['Fn::ImportValue']?.includes(`FnGetAtt${id}Arn`));
+      expect(queues[queueId as string]?.Properties.RedrivePolicy).toBeDefined();
     }
   });
 
