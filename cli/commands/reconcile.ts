@@ -37,8 +37,10 @@ usage: concord reconcile --date YYYY-MM-DD [options]
 ${opsOptionsHelp}
 
 Per business key: orders (shop order id), invoices (ERP number), payments (billing payment id). Mismatch classes:
-missing_in_erp, missing_in_warehouse, amount_differs, status_differs, stale. Exit code 0 when all three agree,
-2 when there are mismatches, 1 on an error. The scheduled Reconcile function of each stage runs the same
+missing_in_erp, missing_in_warehouse, amount_differs, status_differs, stale, and unreadable for a row of any
+side that cannot be read or compared (reported with its identifiers and why; every other row is still
+reconciled). Exit code 0 when all three agree, 2 when there are mismatches (unreadable rows included), 1 when
+the reconciliation itself fails. The scheduled Reconcile function of each stage runs the same
 comparison daily and also emits governance.reconciliation.completed and sends each mismatch to the exceptions
 queue (docs/runbooks/reconcile.md).`;
 

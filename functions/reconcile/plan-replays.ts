@@ -2,10 +2,11 @@
  * What replaying can mend of a reconciliation's mismatches, as a plan `concord replay --plan` carries out:
  * - a transaction the ERP never booked: its SaaS events again, through the flows (the version gate lets a
  *   replay re-run the version it carries; the ERP's idempotency keys keep what was done done);
- * - a document the warehouse lacks or shows in an older state: the bus archive's window around the ERP's
- *   changes, replayed to the warehouse rule only (the models keep each event once, so overlap is harmless).
- * Whatever no replay can mend (the ERP changed without announcing it, the shop and the ERP disagree) is listed
- * for review instead.
+ * - a document the warehouse lacks, shows in an older state, or shows with a value missing (an unreadable row):
+ *   the bus archive's window around the ERP's changes, replayed to the warehouse rule only (the models keep each
+ *   event once, so overlap is harmless).
+ * Whatever no replay can mend (the ERP changed without announcing it, the shop and the ERP disagree, an event or
+ * ERP document that cannot be read) is listed for review instead.
  */
 
 import {
@@ -27,7 +28,11 @@ export type EventsOfKey = (mismatch: Mismatch) => Record<string, unknown>[];
 function warehouseBehind(mismatch: Mismatch): { from: number; to: number } | undefined {
   if (!mismatch.erp) return undefined;
   const erpChanged = Date.parse(mismatch.erp.updatedAt);
-  if (mismatch.class === 'missing_in_warehouse')
+  // A warehouse row missing a value (an order's total) lacks some event of the document: replay all its changes.
+  if (
+    mismatch.class === 'missing_in_warehouse' ||
+    (mismatch.class === 'unreadable' && mismatch.unreadable?.side === 'warehouse')
+  )
     return { from: Date.parse(mismatch.erp.createdAt ?? mismatch.erp.updatedAt), to: erpChanged };
   if (
     (mismatch.class === 'status_differs' || mismatch.class === 'amount_differs') &&

@@ -35,11 +35,12 @@ export async function runReconciliation(
     from: new Date(window.from.getTime() - lookAroundMs),
     to: new Date(window.to.getTime() + lookAroundMs),
   };
-  const [saas, erp, warehouse] = await Promise.all([
+  const [saasRead, erp, warehouseRead] = await Promise.all([
     readSaasFacts(deps.warehouse, range),
     readErpFacts(deps.erp, range),
     readWarehouseFacts(deps.warehouse, range),
   ]);
+  const saas = saasRead.facts;
   const ranAt = deps.now();
   const report = reconcile({
     id: deps.newId(),
@@ -48,7 +49,8 @@ export async function runReconciliation(
     allowedLagMs: deps.allowedLagMs,
     saas,
     erp,
-    warehouse,
+    warehouse: warehouseRead.facts,
+    unreadable: [...saasRead.unreadable, ...warehouseRead.unreadable],
   });
   const saasByKey = new Map<string, SaasFact>(saas.map((fact) => [`${fact.entity}:${fact.key}`, fact]));
   const unbooked = report.mismatches.filter(

@@ -157,7 +157,7 @@ export const canonicalCatalog = {
   'governance.reconciliation.completed.v1': {
     type: 'governance.reconciliation.completed.v1',
     schemaId: 'https://schemas.concord.dev/events/governance.reconciliation.completed.v1.json',
-    revision: '1.0',
+    revision: '1.1',
     domain: 'governance',
     entity: 'reconciliation',
     piiPaths: [],

@@ -595,6 +595,10 @@ export interface GovernanceReconciliationCompletedV1 {
     amount_differs: number;
     status_differs: number;
     stale: number;
+    /**
+     * Rows of any side the reconciliation could not read or compare (since 1.1).
+     */
+    unreadable?: number;
   };
   /**
    * Per entity (order, invoice, payment) and side (saas, erp, warehouse): count and sums per currency.

@@ -8,8 +8,13 @@ export const mismatchClasses = [
   'amount_differs',
   'status_differs',
   'stale',
+  // A row of one side the reconciliation cannot read or compare (a value it needs is missing or malformed).
+  'unreadable',
 ] as const;
 export type MismatchClass = (typeof mismatchClasses)[number];
+
+/** The system a row was read from. */
+export type ReconciledSide = 'saas' | 'erp' | 'warehouse';
 
 export interface Mismatch {
   class: MismatchClass;
@@ -23,6 +28,8 @@ export interface Mismatch {
   saas?: { status: string; amount?: string; currency?: string; time: string };
   erp?: { status: string; amount: string; currency: string; createdAt: string; updatedAt: string };
   warehouse?: { status: string; amount: string; currency: string; updatedAt: string };
+  /** An unreadable row (or an incomplete warehouse row still `stale`): its side, the row as read, what is wrong. */
+  unreadable?: { side: ReconciledSide; row: Record<string, string | null>; reason: string };
 }
 
 /** Count and sums per currency of one entity on one side. */

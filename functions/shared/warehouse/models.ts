@@ -99,6 +99,12 @@ FROM (
 WHERE copy = 1`,
 };
 
+// A rejection whose compensation cancelled the sales order left it CANCELLED (the cancellation's own event says
+// so too, but may be lost or still in the stream); any other rejection leaves the order REJECTED: announced as
+// refused, whatever the ERP holds, which the reconciliation then names against the ERP's status.
+const rejectionStatus = `CASE WHEN json_format(json_extract(data, '$.compensated')) LIKE '%"CancelSalesOrder"%'
+      THEN 'CANCELLED' ELSE 'REJECTED' END`;
+
 export const orderStatusHistory: WarehouseModel = {
   name: 'order_status_history',
   description: 'Every change of a sales order the ERP announced, in entity-version order.',
@@ -113,7 +119,7 @@ export const orderStatusHistory: WarehouseModel = {
     {
       name: 'status',
       type: 'string',
-      comment: 'the status the change left the order in; null for amendments',
+      comment: 'the status the change left the order in; null for amendments, which change no status',
     },
     {
       name: 'total',
@@ -133,7 +139,7 @@ export const orderStatusHistory: WarehouseModel = {
     WHEN 'erp.order.credit-held.v1' THEN 'CREDIT_HOLD'
     WHEN 'erp.order.credit-released.v1' THEN 'ACCEPTED'
     WHEN 'erp.order.cancelled.v1' THEN 'CANCELLED'
-    WHEN 'erp.order.rejected.v1' THEN 'REJECTED'
+    WHEN 'erp.order.rejected.v1' THEN ${rejectionStatus}
     WHEN 'erp.invoice.posted.v1' THEN 'INVOICED'
   END AS status,
   CASE WHEN event_type = 'erp.invoice.posted.v1' THEN NULL ELSE ${money('total')} END AS total,
@@ -145,31 +151,55 @@ FROM erp_events
 WHERE event_type LIKE 'erp.order.%' OR event_type = 'erp.invoice.posted.v1'`,
 };
 
+/**
+ * How an order's status is derived when its events disagree (they arrive in any order, some are lost, and a flow
+ * may have announced a rejection of an order the ERP did book):
+ * - the status of the latest status-bearing change by entity version wins: every change of the history but an
+ *   amendment bears one (a rejection REJECTED, or CANCELLED when its compensation cancelled the sales order);
+ * - an amendment bears none, so it never erases the status before it: an order announced as rejected and then
+ *   amended stays REJECTED, the contradiction the reconciliation reports against the ERP's ACCEPTED, where taking
+ *   the amendment as an acceptance would hide it;
+ * - an order the warehouse knows only through amendments is ACCEPTED: the ERP amends only an order it booked and
+ *   has neither cancelled nor invoiced (an unseen credit hold shows against the ERP as a status difference).
+ * Every order any ERP event names by its document number has a row, whatever events are missing (an invoice whose
+ * order's events are not in the warehouse gives an INVOICED row with no total); one rejected before the ERP
+ * booked it, which no event numbers, has only its history.
+ */
 export const orders: WarehouseModel = {
   name: 'orders',
   description:
-    "Each booked sales order in its latest state: the latest entity version wins, whatever order the events arrived in. An order rejected after booking is CANCELLED, as the ERP's compensation left it.",
+    'Each booked sales order in its latest state: the latest entity version that states a status wins, whatever order the events arrived in; an amendment changes the total, never the status.',
   columns: [
     { name: 'source_order_id', type: 'string', comment: "the order's id in the shop" },
     { name: 'erp_order_number', type: 'string', comment: 'ERP document id' },
     { name: 'customer_number', type: 'string', comment: "the ERP's customer" },
-    { name: 'status', type: 'string', comment: 'CREDIT_HOLD, ACCEPTED, INVOICED or CANCELLED' },
-    { name: 'total', type: 'decimal(19,4)', comment: 'the latest total the ERP stated' },
+    {
+      name: 'status',
+      type: 'string',
+      comment:
+        'CREDIT_HOLD, ACCEPTED, INVOICED, CANCELLED, or REJECTED when announced as refused; never null',
+    },
+    {
+      name: 'total',
+      type: 'decimal(19,4)',
+      comment: 'the latest total the ERP stated; null when no event in the warehouse states one',
+    },
     { name: 'currency', type: 'string', comment: 'ISO 4217' },
     { name: 'booked_at', type: 'timestamp', comment: 'the first change the ERP announced' },
     { name: 'updated_at', type: 'timestamp', comment: 'the latest change the ERP announced' },
     ...lineage,
   ],
+  // A rejection that names no document still takes part: grouping rows, not filtering them, keeps its status.
   sql: `SELECT source_order_id, max(erp_order_number) AS erp_order_number,
   max_by(customer_number, entity_version) FILTER (WHERE customer_number IS NOT NULL) AS customer_number,
-  max_by(status, entity_version) FILTER (WHERE status IS NOT NULL AND status <> 'REJECTED') AS status,
+  coalesce(max_by(status, entity_version) FILTER (WHERE status IS NOT NULL), 'ACCEPTED') AS status,
   max_by(total, entity_version) FILTER (WHERE total IS NOT NULL) AS total,
   max_by(currency, entity_version) FILTER (WHERE currency IS NOT NULL) AS currency,
   min(event_time) AS booked_at, max(event_time) AS updated_at,
   ${latestLineage}
 FROM order_status_history
-WHERE erp_order_number IS NOT NULL
-GROUP BY source_order_id`,
+GROUP BY source_order_id
+HAVING max(erp_order_number) IS NOT NULL`,
 };
 
 export const payments: WarehouseModel = {

@@ -4,6 +4,7 @@ import {
   type ReconcileInput,
   reconcile,
   type SaasFact,
+  type UnreadableRow,
   type WarehouseFact,
 } from '../../../functions/reconcile/reconciliation';
 import { parseReplayPlan } from '../../../functions/shared/reconciliation/replay-plan';
@@ -181,6 +182,116 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile with rows it cannot read', () => {
+  it('reports a malformed fact of each side as unreadable and reconciles every other row', () => {
+    // Prepare
+    const sides = {
+      saas: [saasOrder('1'), saasOrder('2', { time: 'yesterday' })],
+      erp: [
+        erpOrder('1'),
+        erpOrder('3', { amount: null as unknown as string }),
+        erpOrder('4', { status: 'CANCELLED' }),
+      ],
+      warehouse: [warehouseOrder('1'), warehouseOrder('4'), warehouseOrder('5', { amount: 'n/a' })],
+    };
+
+    // Act
+    const report = run(sides);
+
+    // Assess
+    expect(classes(report)).toEqual([
+      'unreadable order 2',
+      'unreadable order 3',
+      'status_differs order 4',
+      'unreadable order SO-5',
+    ]);
+    expect(report.byClass).toMatchObject({ unreadable: 3, status_differs: 1 });
+    expect(report.mismatches.find((mismatch) => mismatch.key === '3')).toMatchObject({
+      erpDocument: 'SO-3',
+      unreadable: { side: 'erp', reason: 'it has no amount', row: { number: 'SO-3', amount: null } },
+      detail: "the ERP's document for order SO-3 cannot be compared: it has no amount",
+    });
+    expect(report.mismatches.find((mismatch) => mismatch.key === '2')?.unreadable).toMatchObject({
+      side: 'saas',
+      reason: 'its time "yesterday" is not a time',
+    });
+    // The unreadable rows are in no side's totals.
+    expect(report.totals.order.erp.count).toBe(2);
+    expect(report.totals.order.warehouse.count).toBe(2);
+  });
+
+  it('names an incomplete warehouse row beside the ERP document, instead of calling the document missing', () => {
+    // Prepare
+    const unreadable: UnreadableRow = {
+      side: 'warehouse',
+      entity: 'order',
+      key: 'SO-1',
+      erpDocument: 'SO-1',
+      correlationId: 'corr-1',
+      time: '2026-11-27T10:00:01.000Z',
+      updatedAt: '2026-11-27T10:00:02.000Z',
+      row: { entity: 'order', number: 'SO-1', status: 'INVOICED', amount: null, currency: 'USD' },
+      reason: 'it has no amount',
+    };
+
+    // Act
+    const report = reconcile({
+      id: 'rec-1',
+      window,
+      ranAt,
+      allowedLagMs: 120_000,
+      saas: [saasOrder('1')],
+      erp: [erpOrder('1')],
+      warehouse: [],
+      unreadable: [unreadable],
+    });
+
+    // Assess
+    expect(report.mismatches).toEqual([
+      {
+        class: 'unreadable',
+        entity: 'order',
+        key: '1',
+        erpDocument: 'SO-1',
+        correlationId: 'corr-1',
+        erp: expect.objectContaining({ status: 'INVOICED', amount: '100.00' }),
+        unreadable: { side: 'warehouse', row: unreadable.row, reason: 'it has no amount' },
+        detail: "the warehouse's row for order SO-1 cannot be compared: it has no amount",
+      },
+    ]);
+  });
+
+  it('calls an incomplete warehouse row younger than the allowed lag stale: its events may still be arriving', () => {
+    // Prepare
+    const fresh = new Date(ranAt.getTime() - 30_000).toISOString();
+    const unreadable: UnreadableRow = {
+      side: 'warehouse',
+      entity: 'order',
+      key: 'SO-1',
+      erpDocument: 'SO-1',
+      time: '2026-11-27T10:00:01.000Z',
+      updatedAt: fresh,
+      row: { number: 'SO-1', amount: null },
+      reason: 'it has no amount',
+    };
+
+    // Act
+    const report = reconcile({
+      id: 'rec-1',
+      window,
+      ranAt,
+      allowedLagMs: 120_000,
+      saas: [],
+      erp: [erpOrder('1', { updatedAt: fresh })],
+      warehouse: [],
+      unreadable: [unreadable],
+    });
+
+    // Assess
+    expect(classes(report)).toEqual(['stale order 1']);
+  });
+});
+
 describe('buildReplayPlan', () => {
   it('re-publishes what the ERP never booked, replays the archive for what the warehouse lacks, and lists the rest for review', () => {
     const fresh = new Date(ranAt.getTime() - 30_000).toISOString();
@@ -231,6 +342,57 @@ describe('buildReplayPlan', () => {
       'stale 6',
     ]);
     expect(parseReplayPlan(JSON.stringify(plan))).toEqual(plan);
+  });
+
+  it('replays the archive for an incomplete warehouse row the ERP holds, and lists other unreadable rows for review', () => {
+    // Prepare
+    const incomplete: UnreadableRow = {
+      side: 'warehouse',
+      entity: 'order',
+      key: 'SO-1',
+      erpDocument: 'SO-1',
+      time: '2026-11-27T10:00:01.000Z',
+      row: { number: 'SO-1', amount: null },
+      reason: 'it has no amount',
+    };
+    const keyless: UnreadableRow = {
+      side: 'saas',
+      entity: 'order',
+      key: 'ev-9',
+      row: { id: 'ev-9', source_order_id: null },
+      reason: 'it has no source_order_id',
+    };
+    const report = reconcile({
+      id: 'rec-1',
+      window,
+      ranAt,
+      allowedLagMs: 120_000,
+      saas: [],
+      erp: [erpOrder('1', { createdAt: '2026-11-27T10:00:00.000Z', updatedAt: '2026-11-27T10:05:00.000Z' })],
+      warehouse: [],
+      unreadable: [incomplete, keyless],
+    });
+
+    // Act
+    const plan = buildReplayPlan(report, () => [], ranAt);
+
+    // Assess
+    expect(plan.archiveReplays).toEqual([
+      {
+        target: 'warehouse',
+        from: '2026-11-27T09:58:00.000Z',
+        to: '2026-11-27T10:07:00.000Z',
+        documents: ['order:SO-1'],
+      },
+    ]);
+    expect(plan.review).toEqual([
+      {
+        class: 'unreadable',
+        entity: 'order',
+        key: 'ev-9',
+        detail: 'the SaaS event for order ev-9 cannot be compared: it has no source_order_id',
+      },
+    ]);
   });
 
   it('refuses a file that is not a replay plan, naming what is wrong', () => {

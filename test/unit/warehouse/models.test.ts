@@ -356,3 +356,153 @@ describe('one SQL for Athena and DuckDB', () => {
     ]);
   });
 });
+
+describe('the orders model when the events disagree', () => {
+  let oddDir: string;
+  let odd: DuckDBConnection;
+  const accepted = (order: string, minute: number, total: string | null = '100.00') =>
+    erpEvent('erp.order.accepted.v1', `order/${order}`, t(minute), {
+      erpOrderNumber: `SO-${order}`,
+      sourceOrderId: order,
+      customerNumber: 'C-1',
+      currency: total === null ? null : 'USD',
+      lines: [],
+      subtotal: total,
+      tax: '0.00',
+      total,
+      acceptedAt: '2026-11-27T10:00:00Z',
+    });
+  const rejected = (order: string, minute: number, extra: Record<string, unknown> = {}) =>
+    erpEvent('erp.order.rejected.v1', `order/${order}`, t(minute), {
+      sourceOrderId: order,
+      reasonCode: 'ErpUnavailableError',
+      reason: 'HTTP 504',
+      compensated: ['ReleaseInventory'],
+      rejectedAt: '2026-11-27T10:00:00Z',
+      ...extra,
+    });
+  const amended = (order: string, minute: number) =>
+    erpEvent('erp.order.amended.v1', `order/${order}`, t(minute), {
+      erpOrderNumber: `SO-${order}`,
+      sourceOrderId: order,
+      erpVersion: 2,
+      total: '55.00',
+      currency: 'EUR',
+      amendedAt: '2026-11-27T10:00:00Z',
+    });
+  const cancelled = (order: string, minute: number) =>
+    erpEvent('erp.order.cancelled.v1', `order/${order}`, t(minute), {
+      erpOrderNumber: `SO-${order}`,
+      sourceOrderId: order,
+      reason: 'other',
+      cancelledAt: '2026-11-27T10:00:00Z',
+    });
+
+  beforeAll(async () => {
+    // Prepare
+    oddDir = mkdtempSync(path.join(tmpdir(), 'concord-warehouse-odd-'));
+    deliver(oddDir, '2026-11-27T10:05:00Z', [
+      // Announced as rejected after an HTML 504, while the ERP had booked it; then amended.
+      rejected('R', 1),
+      amended('R', 2),
+      // Rejected after booking, its compensation cancelled the order; the cancellation's event is lost.
+      accepted('X', 1),
+      rejected('X', 3, { erpOrderNumber: 'SO-X', compensated: ['CancelSalesOrder', 'ReleaseInventory'] }),
+      // Rejected, then a re-run of the flow booked it.
+      rejected('B', 1),
+      accepted('B', 2),
+      // Only the amendment, the cancellation or the invoice reached the warehouse.
+      amended('M', 2),
+      cancelled('K', 2),
+      erpEvent('erp.invoice.posted.v1', 'invoice/INV-9', t(3), {
+        invoiceNumber: 'INV-9',
+        erpOrderNumber: 'SO-I',
+        sourceOrderId: 'I',
+        customerNumber: 'C-1',
+        amount: '9.00',
+        tax: '0.00',
+        currency: 'USD',
+        dueDate: '2026-12-27',
+        postedAt: '2026-11-27T10:03:00Z',
+      }),
+      // An acceptance that states no total and no currency.
+      accepted('N', 1, null),
+      // Rejected before the ERP booked anything: no event numbers a document.
+      rejected('C', 1),
+    ]);
+    odd = await openLocalWarehouse(oddDir);
+  });
+
+  afterAll(() => {
+    odd?.closeSync();
+    rmSync(oddDir, { recursive: true, force: true });
+  });
+
+  it('gives every order an ERP event numbers a status, from its latest status-bearing change', async () => {
+    // Act
+    const orders = await queryObjects(
+      odd,
+      'select source_order_id, erp_order_number, status, total, currency from orders order by 1',
+    );
+
+    // Assess
+    expect(orders).toEqual([
+      {
+        source_order_id: 'B',
+        erp_order_number: 'SO-B',
+        status: 'ACCEPTED',
+        total: '100.0000',
+        currency: 'USD',
+      },
+      { source_order_id: 'I', erp_order_number: 'SO-I', status: 'INVOICED', total: null, currency: 'USD' },
+      { source_order_id: 'K', erp_order_number: 'SO-K', status: 'CANCELLED', total: null, currency: null },
+      {
+        source_order_id: 'M',
+        erp_order_number: 'SO-M',
+        status: 'ACCEPTED',
+        total: '55.0000',
+        currency: 'EUR',
+      },
+      { source_order_id: 'N', erp_order_number: 'SO-N', status: 'ACCEPTED', total: null, currency: null },
+      {
+        source_order_id: 'R',
+        erp_order_number: 'SO-R',
+        status: 'REJECTED',
+        total: '55.0000',
+        currency: 'EUR',
+      },
+      {
+        source_order_id: 'X',
+        erp_order_number: 'SO-X',
+        status: 'CANCELLED',
+        total: '100.0000',
+        currency: 'USD',
+      },
+    ]);
+  });
+
+  it('keeps a rejection in the history beside the amendment that followed it, which changes no status', async () => {
+    // Act
+    const history = await queryObjects(
+      odd,
+      "select event_type, erp_order_number, status from order_status_history where source_order_id = 'R' order by entity_version",
+    );
+
+    // Assess
+    expect(history).toEqual([
+      { event_type: 'erp.order.rejected.v1', erp_order_number: null, status: 'REJECTED' },
+      { event_type: 'erp.order.amended.v1', erp_order_number: 'SO-R', status: null },
+    ]);
+  });
+
+  it('answers the same orders when read over the partitions since a day', async () => {
+    // Act
+    const since = await queryObjects(
+      odd,
+      `${modelsSince('2026-11-27')}select count(*) as n, count(status) as with_status from orders`,
+    );
+
+    // Assess
+    expect(since).toEqual([{ n: '7', with_status: '7' }]);
+  });
+});
