@@ -100,14 +100,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
   });
 
   it('dry-runs a replay: what it would publish, changing nothing', async () => {
-    const { json } = await ops([
-      'replay',
-      'Exceptions',
-      '--error',
-      'ErpRefusedError',
-      '--dry-run',
-      '--json',
-    ]);
+    const { json } = await ops(['replay', 'Exceptions', '--error', 'ErpRefusedError', '--dry-run', '--json']);
     expect(json).toMatchObject({
       matching: 6,
       byType: { 'commerce.order.placed.v1': 6 },
