@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Violation } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
-import { newId } from '../shared/ids';
+import { idOf } from '../shared/ids';
 
 /** One entry of the ERP's outbox, as GET /outbox lists it. */
 export interface OutboxEntry {
@@ -159,8 +159,10 @@ const mappers: Record<string, Mapper> = {
         },
       },
       {
-        id: newId(),
-        correlationId: newId(),
+        // The entry's own id, so that a relay re-run after a crash (before its cursor moved) announces the same
+        // event, which every consumer deduplicates; it starts a transaction of its own, so it is the correlation too.
+        id: idOf(`${erpSourceUri}/outbox/${entry.seq}`, Date.parse(at)),
+        correlationId: idOf(`${erpSourceUri}/outbox/${entry.seq}`, Date.parse(at)),
         causationId: `erp-outbox:${entry.seq}`,
         // The order's channel: the continuation's answers are written back to the platform the order came from.
         ...(channel ? { origin: channel } : {}),

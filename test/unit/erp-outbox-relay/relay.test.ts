@@ -108,6 +108,20 @@ describe('relayOutbox', () => {
     expect(cursor.seq).toBe(3);
   });
 
+  it('announces an entry relayed twice (a re-run after a crash before the cursor moved) with the same event id', async () => {
+    // Prepare
+    const { erp, bus, cursor, deps } = inMemoryRelay();
+    erp.add('order.credit-released', creditReleased('1001'));
+    // Act
+    await relayOutbox(deps);
+    cursor.seq = 0;
+    await relayOutbox(deps);
+    // Assess
+    const [first, second] = bus.published;
+    expect(first?.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect([second?.id, second?.correlationid]).toEqual([first?.id, first?.id]);
+  });
+
   it('fails without moving the cursor when the dead-letter queue is unavailable, losing no entry', async () => {
     // Prepare
     const { erp, cursor, deadLetters, deps } = inMemoryRelay();
