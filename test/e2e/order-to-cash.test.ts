@@ -6,6 +6,7 @@ import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
@@ -629,4 +630,92 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect(JSON.parse(deferred.input ?? '{}').redrive).toMatchObject({ attempt: 1, resumeAt: 'PostInvoice' });
     expect(await announcedAbout(order)).toEqual(['erp.order.accepted.v1']);
   }, 120_000);
+
+  it('LostAnswerAfterCommit on /payments: the payment is applied once and announced once', async () => {
+    // Prepare
+    const order = shopifyOrder();
+    await send(order);
+    const invoice = await invoicePostedFor(order);
+    const payment = stripePayment(Math.round(Number(invoice.data.amount) * 100), String(order.id));
+    await fault({ route: '/payments', kind: '5xx-after-commit', rate: 1, times: 1 });
+    // Act
+    await pay(payment);
+    const applied = await erpEvent('erp.payment.applied.v1', `payment/${payment.data.object.id}`);
+    // Assess
+    expect((await firedFaults())[0]?.fired).toBe(1);
+    expect(applied.data).toMatchObject({ kind: 'APPLIED', invoiceStatus: 'PAID' });
+    const payments = await erp.listDocuments({ type: 'payment', externalRef: payment.data.object.id });
+    expect(payments).toHaveLength(1);
+    expect(seen.filter((event) => event.subject === `payment/${payment.data.object.id}`)).toHaveLength(1);
+  });
+
+  it('LostAnswerAfterCommit on /customers: the CRM change reaches the ERP and is announced', async () => {
+    // Prepare
+    const phone = `+1 416 555 ${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    await drainObserver();
+    const syncedBefore = seen.filter((event) => event.type === 'erp.customer.synced.v1').length;
+    await fault({ route: '/customers', kind: 'reset-after-commit', rate: 1, times: 1 });
+    // Act
+    await changeContact('phone', phone);
+    await eventually(async () => {
+      await drainObserver();
+      return (
+        seen.filter((event) => event.type === 'erp.customer.synced.v1').length > syncedBefore || undefined
+      );
+    });
+    // Assess
+    expect((await firedFaults())[0]?.fired).toBe(1);
+    expect(await erp.findCustomer({ crmId: '98134501' })).toMatchObject({ phone });
+  });
+
+  it('UnknownOutcomeAfterBudget: nothing compensated, nothing refused; the case waits in the exceptions queue', async () => {
+    // Prepare: every answer to the order's creation is lost after the ERP booked it, and the ERP cannot be read
+    await fault({ route: '/sales-orders', kind: '5xx-after-commit', rate: 1 });
+    await fault({ route: '/idempotency-keys/*', kind: '5xx', rate: 1 });
+    const order = shopifyOrder();
+    await send(order);
+    const firstRedrive = await executionInputWith(String(order.id), '"attempt":1');
+    const lastAttempt = JSON.parse(firstRedrive);
+    lastAttempt.redrive.attempt = 8;
+    // Act: the last redrive the budget allows
+    await clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: await stateMachineArn('OrderToCash'),
+        name: `last-redrive-${order.id}`,
+        input: JSON.stringify(lastAttempt),
+      }),
+    );
+    const exception = await eventually(async () => {
+      const found = await exceptionFor(`order/${order.id}`);
+      return found.outcome === 'unknown-outcome' ? found : undefined;
+    }, 60_000);
+    // Assess: the ERP holds the order it booked; nothing undid it or announced it refused
+    expect(exception).toMatchObject({
+      outcome: 'unknown-outcome',
+      failedStep: 'CreateSalesOrder',
+      compensated: [],
+    });
+    // Unknown either way: the answer was lost, or the redrive still running for the same order holds the step.
+    expect(['ErpOutcomeUnknownError', 'IdempotencyAlreadyInProgressError']).toContain(
+      (exception.error as { Error: string }).Error,
+    );
+    const [salesOrder] = await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) });
+    expect(salesOrder?.status).toBe('ACCEPTED');
+    expect(await announcedAbout(order)).not.toContain('erp.order.rejected.v1');
+  }, 120_000);
+
+  /** The input of an execution (of any status) whose input holds both parts. */
+  async function executionInputWith(part: string, other: string): Promise<string> {
+    const stateMachine = await stateMachineArn('OrderToCash');
+    return eventually(async () => {
+      const { executions = [] } = await clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: stateMachine }),
+      );
+      for (const { executionArn } of executions) {
+        const { input = '' } = await clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (input.includes(part) && input.includes(other)) return input;
+      }
+      return undefined;
+    }, 60_000);
+  }
 });
