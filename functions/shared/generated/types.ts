@@ -35,7 +35,7 @@ export interface CanonicalEnvelope {
    */
   origin?: string;
   /**
-   * Monotonic per entity (provider time in ms); the version gate orders updates by it.
+   * Monotonic per entity and unique per change: the provider's time in ms × 1000 plus a tie-break from what identifies the change (docs/architecture.md, Entity versions); the version gate orders updates by it.
    */
   entityversion: number;
   data: {};
