@@ -13,6 +13,7 @@ import { type FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose'
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { targetInput } from '../shared/bus/target-input';
 import { type RecordedTarget, targetName } from './dead-letters';
 import type { ReplayMetadata } from './replay-io';
 
@@ -74,60 +75,21 @@ export function ruleOf(ruleArn: string): { eventBusName?: string; name: string }
   return path.length > 0 ? { eventBusName: path.join('/'), name } : { name };
 }
 
-/** A simple JSON path of EventBridge input settings ($.detail, $.detail.items[0], $['detail-type']) read from the event. */
-export function readPath(value: unknown, path: string): unknown {
-  if (path === '$') return value;
-  const steps = [...path.slice(1).matchAll(/\.([^.[\]]+)|\[(\d+)\]|\['([^']+)'\]|\["([^"]+)"\]/g)];
-  let current: unknown = value;
-  for (const [, dotted, index, single, double] of steps) {
-    if (current === null || typeof current !== 'object') return undefined;
-    const key = dotted ?? single ?? double ?? Number(index);
-    current = (current as Record<string | number, unknown>)[key];
-  }
-  return current;
-}
-
-// Fills an InputTemplate as EventBridge does: a placeholder inside a JSON string takes the value's text, elsewhere
-// its JSON.
-function fillTemplate(template: string, values: Record<string, unknown>): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < template.length; i += 1) {
-    const char = template.charAt(i);
-    if (char === '"' && template.charAt(i - 1) !== '\\') inString = !inString;
-    const end = char === '<' ? template.indexOf('>', i) : -1;
-    const name = end > i ? template.slice(i + 1, end) : '';
-    if (end > i && Object.hasOwn(values, name)) {
-      const value = values[name];
-      if (inString) {
-        const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-        out += JSON.stringify(text).slice(1, -1);
-      } else out += value === undefined ? 'null' : JSON.stringify(value);
-      i = end;
-      continue;
-    }
-    out += char;
-  }
-  return out;
-}
-
 /** What the target receives for the event: its Input, InputPath or InputTransformer applied, or the event itself. */
 export function shapeInput(target: Target | undefined, event: unknown, ruleName: string): string {
-  if (target?.Input !== undefined) return target.Input;
-  if (target?.InputPath !== undefined) return JSON.stringify(readPath(event, target.InputPath) ?? null);
   const transformer = target?.InputTransformer;
-  if (transformer?.InputTemplate !== undefined) {
-    const values: Record<string, unknown> = {
-      'aws.events.rule-name': ruleName,
-      'aws.events.event': event,
-      'aws.events.event.json': event,
-      'aws.events.event.ingestion-time': (event as { time?: unknown } | null)?.time,
-    };
-    for (const [name, path] of Object.entries(transformer.InputPathsMap ?? {}))
-      values[name] = readPath(event, path);
-    return fillTemplate(transformer.InputTemplate, values);
-  }
-  return JSON.stringify(event);
+  return targetInput(
+    {
+      Input: target?.Input,
+      InputPath: target?.InputPath,
+      InputTransformer:
+        transformer?.InputTemplate !== undefined
+          ? { InputPathsMap: transformer.InputPathsMap, InputTemplate: transformer.InputTemplate }
+          : undefined,
+    },
+    event as Record<string, unknown>,
+    ruleName,
+  );
 }
 
 /** The rule's settings for the target, read now: the message recorded only the two ARNs. */

@@ -1,4 +1,4 @@
-import { targetInput } from '../../local/services/events/input-transformer';
+import { targetInput } from '../../functions/shared/bus/target-input';
 import { nextScheduleTime, parseScheduleExpression } from '../../local/services/events/schedule';
 import { compileJqQuery } from '../../local/services/firehose/jq-subset';
 

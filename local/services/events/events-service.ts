@@ -1,5 +1,6 @@
 /** EventBridge: buses, rules with the full pattern language, durable at-least-once delivery with retries and DLQs, schedules, archive. */
 import { randomUUID } from 'node:crypto';
+import { type TargetInputSpec, targetInput } from '../../../functions/shared/bus/target-input';
 import type { ClockTimer, LocalClock } from '../../clock';
 import { AwsError, notFound, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
@@ -13,7 +14,6 @@ import {
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
 import { ArchiveReplays } from './archive-replays';
-import { type TargetInputSpec, targetInput } from './input-transformer';
 import { nextScheduleTime, parseScheduleExpression, type Schedule } from './schedule';
 
 /** A rule target as PutTargets declares it. */

@@ -1,4 +1,7 @@
-/** EventBridge target input: Input, InputPath and InputTransformer, applied to the event as AWS does. */
+/**
+ * EventBridge target input: Input, InputPath and InputTransformer, applied to the event as AWS does. The embedded
+ * runtime's EventBridge delivers with it, and the replayer shapes a dead letter for the target that failed with it.
+ */
 import { JSONPath } from 'jsonpath-plus';
 
 /** How a target shapes what it receives. */
