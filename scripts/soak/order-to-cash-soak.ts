@@ -146,6 +146,16 @@ export interface SoakReport {
   amendments: { sent: number; applied: number; bookedWithOrder: number; toExceptions: number };
   deliveries: { placed: number; duplicates: number; amendments: number; retriedByTheSender: number };
   exceptionsByOutcome: Record<string, number>;
+  /** Every message of the exceptions queue, in short: what a person would have to look at. */
+  exceptionCases: {
+    businessKey: string;
+    outcome?: string;
+    failedStep?: string;
+    eventType?: string;
+    error?: string;
+  }[];
+  /** Every message of a dead-letter queue, in short (queue: event type and subject). */
+  deadLetters: string[];
   faultsFired: Record<string, number>;
   /** The most transactions seen waiting in the redrive queue at once (deferred by a long Retry-After or the outage). */
   redriveQueuePeak: number;
@@ -346,6 +356,7 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
     // Settle: every acknowledged order and amendment reaches an outcome, and nothing waits in the redrive queue.
     const tracker = new OutcomeTracker();
     const deadLettered = new Set<string>();
+    const deadLetters: string[] = [];
     const settleStarted = Date.now();
     const deadline = settleStarted + options.settleTimeoutMs;
     const amendmentSettled = (id: string) => {
@@ -366,9 +377,15 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
         tracker.observeException(body as ExceptionSeen);
       for (const url of deadLetterUrls)
         for (const body of (await drainQueue(clients.sqs, url)) as {
-          detail?: { data?: { sourceOrderId?: string } };
-        }[])
-          deadLettered.add(String(body.detail?.data?.sourceOrderId));
+          'detail-type'?: string;
+          detail?: { subject?: string; data?: { sourceOrderId?: string } };
+        }[]) {
+          const id = body?.detail?.data?.sourceOrderId;
+          if (id !== undefined) deadLettered.add(String(id));
+          deadLetters.push(
+            `${url.split('/').pop()}: ${body?.['detail-type'] ?? 'not an event'} ${body?.detail?.subject ?? JSON.stringify(body).slice(0, 200)}`,
+          );
+        }
       const waiting = [...acknowledged].filter((id) => !tracker.outcomeOf.has(id) && !deadLettered.has(id));
       const amendmentsWaiting = [...amended.keys()].filter((id) => !amendmentSettled(id));
       const redrive = await redriveDepth();
@@ -502,6 +519,14 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
       },
       deliveries,
       exceptionsByOutcome,
+      exceptionCases: tracker.exceptions.map((exception) => ({
+        businessKey: exception.businessKey,
+        outcome: exception.outcome,
+        failedStep: exception.failedStep,
+        eventType: exception.event?.type,
+        error: (exception as { error?: { Error?: string } }).error?.Error,
+      })),
+      deadLetters,
       faultsFired,
       redriveQueuePeak,
       kill: { afterOrders: killIndex, restartSec },
@@ -574,6 +599,11 @@ export function soakTable(report: SoakReport): string {
     '',
     `outcomes: ${o.invoiced} invoiced, ${o.creditHeld} credit-held, ${o.rejected} rejected, ${o.toExceptions} exceptions, ${o.deadLettered} dead-lettered`,
     `exceptions by outcome: ${JSON.stringify(report.exceptionsByOutcome)}`,
+    ...report.exceptionCases
+      .slice(0, 10)
+      .map((c) => `  ${c.businessKey} ${c.outcome} at ${c.failedStep} (${c.eventType}): ${c.error}`),
+    `dead letters: ${report.deadLetters.length}`,
+    ...report.deadLetters.slice(0, 10).map((letter) => `  ${letter}`),
     `faults fired: ${JSON.stringify(report.faultsFired)}; redrive queue peak ${report.redriveQueuePeak}`,
     `kill -9 after ${report.kill.afterOrders} orders (restart ${report.kill.restartSec.toFixed(1)} s); ` +
       `outage ${report.outage.sec} s after ${report.outage.afterOrders} orders`,
