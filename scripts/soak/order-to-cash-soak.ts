@@ -182,6 +182,31 @@ function baseFaults(options: SoakOptions): object[] {
   ];
 }
 
+/** A dead letter: an event EventBridge could not deliver, or Lambda's record of an asynchronous invocation that failed. */
+interface DeadLetterBody {
+  'detail-type'?: string;
+  detail?: { subject?: string; data?: { sourceOrderId?: string } };
+  requestContext?: { condition?: string };
+  requestPayload?: {
+    'detail-type'?: string;
+    detail?: { subject?: string; data?: { sourceOrderId?: string } };
+  };
+  responsePayload?: { errorType?: string; errorMessage?: string };
+}
+
+/** The order a dead letter stands for (when it names one) and one line saying what it is and why it failed. */
+function deadLetterOf(body: DeadLetterBody): { orderId?: string; summary: string } {
+  const event = body?.requestPayload ?? body;
+  const id = event?.detail?.data?.sourceOrderId;
+  const failure = body?.responsePayload
+    ? ` — ${body.requestContext?.condition}: ${body.responsePayload.errorType}: ${String(body.responsePayload.errorMessage).slice(0, 200)}`
+    : '';
+  return {
+    orderId: id === undefined ? undefined : String(id),
+    summary: `${event?.['detail-type'] ?? 'not an event'} ${event?.detail?.subject ?? ''}${failure}`,
+  };
+}
+
 /** Runs the soak and audits it. */
 export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakReport> {
   const { log } = options;
@@ -376,15 +401,10 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
       for (const body of await drainQueue(clients.sqs, exceptionsUrl))
         tracker.observeException(body as ExceptionSeen);
       for (const url of deadLetterUrls)
-        for (const body of (await drainQueue(clients.sqs, url)) as {
-          'detail-type'?: string;
-          detail?: { subject?: string; data?: { sourceOrderId?: string } };
-        }[]) {
-          const id = body?.detail?.data?.sourceOrderId;
-          if (id !== undefined) deadLettered.add(String(id));
-          deadLetters.push(
-            `${url.split('/').pop()}: ${body?.['detail-type'] ?? 'not an event'} ${body?.detail?.subject ?? JSON.stringify(body).slice(0, 200)}`,
-          );
+        for (const body of await drainQueue(clients.sqs, url)) {
+          const letter = deadLetterOf(body as DeadLetterBody);
+          if (letter.orderId !== undefined) deadLettered.add(letter.orderId);
+          deadLetters.push(`${url.split('/').pop()}: ${letter.summary}`);
         }
       const waiting = [...acknowledged].filter((id) => !tracker.outcomeOf.has(id) && !deadLettered.has(id));
       const amendmentsWaiting = [...amended.keys()].filter((id) => !amendmentSettled(id));
