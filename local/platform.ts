@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { erpCredentialsSecretTag } from '../functions/shared/erp/erp-credentials';
 import { webhookSourceTag } from '../functions/shared/sources/source-registry';
 import { HttpApiRegistry } from './apigw/http-api-registry';
 import { startHttpApiServer } from './apigw/http-api-server';
@@ -63,11 +64,29 @@ export class LocalPlatform {
     return platform;
   }
 
-  /** Deploys a cloud assembly; then loads the local webhook secrets (when given) into the tagged secrets. */
+  /**
+   * Deploys a cloud assembly; then loads the local webhook secrets (when given) into the tagged secrets, and the ERP
+   * sandbox's API key into the ERP credentials secret.
+   */
   async deploy(assemblyDir: string, webhookSecrets?: Record<string, string[]>): Promise<DeployReport> {
     const report = await this.deployer.deploy(assemblyDir);
     if (webhookSecrets) this.applyWebhookSecrets(assemblyDir, webhookSecrets);
+    this.applyErpCredentials(assemblyDir);
     return report;
+  }
+
+  private applyErpCredentials(assemblyDir: string): void {
+    const apiKey = this.erp?.credentials.apiKeys[0];
+    if (!apiKey) return;
+    const wanted = JSON.stringify({ apiKey });
+    for (const stack of stacksInOrder(assemblyDir)) {
+      for (const resource of Object.values(this.deployer.deployedResources(stack.name))) {
+        const tags = resource.attributes.Tags as Record<string, string> | undefined;
+        if (tags?.[erpCredentialsSecretTag] === undefined) continue;
+        if (this.runtime.secrets.secret(resource.physicalId).current.secretString !== wanted)
+          this.runtime.secrets.putSecretValue(resource.physicalId, wanted);
+      }
+    }
   }
 
   private applyWebhookSecrets(assemblyDir: string, webhookSecrets: Record<string, string[]>): void {

@@ -146,20 +146,10 @@ function perOrder(counts: UsageCounts, orders: number): Record<string, number> {
 async function main(): Promise<void> {
   const running = await startPlatformWithErp();
   try {
-    const erpUrl = running.erpUrl;
     const secret = running.secrets.shopify?.[0] as string;
     // A customer and stock that a thousand orders cannot exhaust: the bench measures booking, not credit holds.
-    await fetch(`${erpUrl}/_admin/customers/C-000001/credit-limit`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ creditLimit: '100000000.00' }),
-    });
-    for (const sku of ['TR-42-SLATE', 'SOCK-MER-M'])
-      await fetch(`${erpUrl}/_admin/items/${sku}/receipts`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ quantity: 1_000_000 }),
-      });
+    await running.erpAdmin.setCreditLimit('C-000001', '100000000.00');
+    for (const sku of ['TR-42-SLATE', 'SOCK-MER-M']) await running.erpAdmin.receiveStock(sku, 1_000_000);
     const erp = running.platform.erp as ErpSandbox;
 
     // Warm-up: every function has started its execution environments.

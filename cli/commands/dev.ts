@@ -91,7 +91,7 @@ function printReport(
     `  Webhooks:      ${platform.apiUrl}/webhooks/{source}   (${platform.apis.routeKeys().join(', ')})`,
     `  AWS endpoint:  ${platform.runtime.endpoint}   (AWS_ENDPOINT_URL for any SDK or the AWS CLI)`,
     `  Health:        ${platform.runtime.endpoint}/_concord/health`,
-    `  ERP sandbox:   ${platform.erp?.url}   (docs/erp-sandbox.openapi.yaml; faults: POST /_admin/faults)`,
+    `  ERP sandbox:   ${platform.erp?.url}   (docs/erp-sandbox.openapi.yaml; its API key and admin token: ${path.join(dataDir, 'erp', 'credentials.json')})`,
     `  Data:          ${dataDir}   logs in ${path.join(dataDir, 'logs')}`,
     `  Secrets:       ${secretsFile}${createdSecrets ? ' (generated now)' : ''}`,
     '',

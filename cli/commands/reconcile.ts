@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runReconciliation } from '../../functions/reconcile/run-reconciliation';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { newId } from '../../functions/shared/ids';
 import { durationMs, namedWindow } from '../../functions/shared/ops/time-window';
 import type { ReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
@@ -16,6 +15,7 @@ import {
   localWarehouseBucketDir,
   openLocalWarehouse,
 } from '../../local/warehouse/duckdb-warehouse';
+import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
@@ -168,8 +168,9 @@ export async function runReconcile(args: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   const connection = await openLocalWarehouse(localWarehouseBucketDir(dataDir));
   try {
-    const erp = new SandboxErpConnector({
-      baseUrl: values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? 'http://127.0.0.1:4100',
+    const erp = localErpConnector({
+      erpUrl: values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? 'http://127.0.0.1:4100',
+      dataDir,
     });
     const { report, plan } = await runReconciliation(
       {

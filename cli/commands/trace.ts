@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { athenaWarehouseQuery } from '../../functions/reconcile/athena-warehouse';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 import { traceSubject, traceTimeline } from '../trace-timeline';
@@ -44,7 +44,7 @@ export async function runTrace(args: string[]): Promise<number> {
       dynamodb: context.dynamodb,
       versionTable: await context.tableName('VersionTable'),
       journal: (await context.deps()).journal,
-      erp: erpUrl ? new SandboxErpConnector({ baseUrl: erpUrl }) : undefined,
+      erp: erpUrl && dataDir ? localErpConnector({ erpUrl, dataDir: path.resolve(dataDir) }) : undefined,
       warehouse: athenaWarehouseQuery(context.athena, {
         workGroup: `concord-${context.stage}`,
         database: `concord_${context.stage}`,

@@ -5,6 +5,8 @@ import { parsePositiveIntEnv, readEnv } from '../shared/config';
 export interface ErpAdapterConfig {
   erpBaseUrl: string;
   erpTimeoutMs: number;
+  /** The secret holding Concord's ERP API key. */
+  erpCredentialsSecretId: string;
   erpSourceUri: string;
   eventBusName: string;
   idempotencyTableName: string;
@@ -13,12 +15,20 @@ export interface ErpAdapterConfig {
 /** Reads the configuration, failing fast with the names of every missing variable. */
 export function loadErpAdapterConfig(env: NodeJS.ProcessEnv = process.env): ErpAdapterConfig {
   const values = readEnv(
-    ['ERP_BASE_URL', 'ERP_TIMEOUT_MS', 'ERP_SOURCE_URI', 'EVENT_BUS_NAME', 'IDEMPOTENCY_TABLE_NAME'],
+    [
+      'ERP_BASE_URL',
+      'ERP_TIMEOUT_MS',
+      'ERP_CREDENTIALS_SECRET_ID',
+      'ERP_SOURCE_URI',
+      'EVENT_BUS_NAME',
+      'IDEMPOTENCY_TABLE_NAME',
+    ],
     env,
   );
   return {
     erpBaseUrl: values.ERP_BASE_URL,
     erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
+    erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
     erpSourceUri: values.ERP_SOURCE_URI,
     eventBusName: values.EVENT_BUS_NAME,
     idempotencyTableName: values.IDEMPOTENCY_TABLE_NAME,

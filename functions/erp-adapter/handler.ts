@@ -7,7 +7,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
+import { HttpErpConnector } from '../shared/erp/http-erp-connector';
+import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { loadErpAdapterConfig } from './config';
 import {
   type ErpStep,
@@ -23,7 +24,11 @@ const config = loadErpAdapterConfig();
 const logger = new Logger({ serviceName: 'erp-adapter' });
 
 const dependencies: ErpStepDependencies = {
-  erp: new SandboxErpConnector({ baseUrl: config.erpBaseUrl, timeoutMs: config.erpTimeoutMs }),
+  erp: new HttpErpConnector({
+    baseUrl: config.erpBaseUrl,
+    timeoutMs: config.erpTimeoutMs,
+    credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+  }),
   publish: (events) => publisher.publish(events),
   erpSourceUri: config.erpSourceUri,
   now: () => new Date(),

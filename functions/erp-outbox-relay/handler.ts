@@ -6,7 +6,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
-import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
+import { HttpErpConnector } from '../shared/erp/http-erp-connector';
+import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import {
   DynamoDbOutboxCursor,
   type OutboxEntry,
@@ -20,6 +21,7 @@ import { SqsOutboxDeadLetters } from './sqs-outbox-dead-letters';
 const env = readEnv([
   'ERP_BASE_URL',
   'ERP_TIMEOUT_MS',
+  'ERP_CREDENTIALS_SECRET_ID',
   'ERP_SOURCE_URI',
   'EVENT_BUS_NAME',
   'VERSION_TABLE_NAME',
@@ -32,9 +34,10 @@ const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
 });
 const sqs = new SQSClient({});
 const dependencies = {
-  erp: new SandboxErpConnector({
+  erp: new HttpErpConnector({
     baseUrl: env.ERP_BASE_URL,
     timeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', env.ERP_TIMEOUT_MS),
+    credentials: secretsManagerErpCredentials(env.ERP_CREDENTIALS_SECRET_ID),
   }),
   publish: (events: Parameters<EventBridgePublisher['publish']>[0]) => publisher.publish(events),
   cursor: new DynamoDbOutboxCursor(new DynamoDBClient({}), env.VERSION_TABLE_NAME),

@@ -4,6 +4,7 @@ import { parsePositiveIntEnv, readEnv } from '../shared/config';
 export interface ReconcileConfig {
   erpBaseUrl: string;
   erpTimeoutMs: number;
+  erpCredentialsSecretId: string;
   eventBusName: string;
   exceptionsQueueUrl: string;
   resultsBucket: string;
@@ -18,6 +19,7 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     [
       'ERP_BASE_URL',
       'ERP_TIMEOUT_MS',
+      'ERP_CREDENTIALS_SECRET_ID',
       'EVENT_BUS_NAME',
       'EXCEPTIONS_QUEUE_URL',
       'RESULTS_BUCKET_NAME',
@@ -31,6 +33,7 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
   return {
     erpBaseUrl: values.ERP_BASE_URL,
     erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
+    erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
     eventBusName: values.EVENT_BUS_NAME,
     exceptionsQueueUrl: values.EXCEPTIONS_QUEUE_URL,
     resultsBucket: values.RESULTS_BUCKET_NAME,

@@ -9,7 +9,8 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
-import { SandboxErpConnector } from '../shared/erp/sandbox-erp-connector';
+import { HttpErpConnector } from '../shared/erp/http-erp-connector';
+import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { newId } from '../shared/ids';
 import { announceOutcome } from './announce-outcome';
 import { athenaWarehouseQuery } from './athena-warehouse';
@@ -26,7 +27,11 @@ const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
   busSource: 'concord.governance',
 });
 const metrics = new Metrics({ namespace: 'Concord', serviceName: 'reconcile' });
-const erp = new SandboxErpConnector({ baseUrl: config.erpBaseUrl, timeoutMs: config.erpTimeoutMs });
+const erp = new HttpErpConnector({
+  baseUrl: config.erpBaseUrl,
+  timeoutMs: config.erpTimeoutMs,
+  credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+});
 
 export const handler = async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());

@@ -120,6 +120,12 @@ export class ServiceFunction extends Construct {
   }
 
   /** Read a set of secrets, passed as a JSON object of key → secret ARN. */
+  /** Sets `envName` to the secret's ARN and lets the function read it. */
+  bindSecret(envName: string, secret: ISecret): void {
+    this.function.addEnvironment(envName, secret.secretArn);
+    this.allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [secret.secretArn]);
+  }
+
   bindSecrets(envName: string, secrets: Readonly<Record<string, ISecret>>): void {
     const ids = Object.fromEntries(Object.entries(secrets).map(([key, secret]) => [key, secret.secretArn]));
     this.function.addEnvironment(envName, Stack.of(this).toJsonString(ids));

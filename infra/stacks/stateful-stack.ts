@@ -22,6 +22,7 @@ import {
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { erpCredentialsSecretTag } from '../../functions/shared/erp/erp-credentials';
 import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
@@ -40,6 +41,8 @@ export class StatefulStack extends Stack {
   readonly archiveBucket: Bucket;
   readonly quarantineBucket: Bucket;
   readonly webhookSecrets: Record<string, Secret>;
+  /** Concord's API key at the ERP (`{ "apiKey": "…" }`), read by every function that calls the ERP. */
+  readonly erpCredentials: Secret;
   /** Delivers the raw archive into the archive bucket, in batches; what the ingest edge writes to. */
   readonly rawArchiveStream: DeliveryStream;
   /** PutObject under raw/ of the archive: for webhooks too large for a Firehose record. */
@@ -292,6 +295,7 @@ export class StatefulStack extends Stack {
       'quarantine',
     );
 
+    this.erpCredentials = this.erpCredentialsSecret(config);
     // One secret per webhook source. The initial value is random: ops replace it with the vendor's signing
     // secret(s), as a JSON array during a rotation (docs/runbooks/rotate-webhook-secret.md).
     this.webhookSecrets = Object.fromEntries(
@@ -312,6 +316,24 @@ export class StatefulStack extends Stack {
           'Webhook signing secrets are issued by the SaaS vendor; they are rotated there, with both values active here meanwhile',
       });
     }
+  }
+
+  /**
+   * The ERP credentials: a random placeholder at first, which ops replace with the key the ERP issued
+   * (docs/runbooks/rotate-erp-credentials.md); locally `npm start` loads the sandbox's own key.
+   */
+  private erpCredentialsSecret(config: StageConfig): Secret {
+    const secret = new Secret(this, 'ErpCredentials', {
+      description: `Concord ${config.stage}'s API key at the ERP: { "apiKey": "<key>" }`,
+      removalPolicy: config.removalPolicy,
+    });
+    Tags.of(secret).add(erpCredentialsSecretTag, 'api-key');
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The ERP issues the key; it is rotated there, and a 401 makes the connector read the secret again',
+    });
+    return secret;
   }
 
   /** What Firehose needs to deliver the raw archive: write under raw/ and raw-errors/, and nothing else. */

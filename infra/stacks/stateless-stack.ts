@@ -78,6 +78,7 @@ export class StatelessStack extends Stack {
       // The bound on traffic to the ERP: a workflow step beyond it is throttled by Lambda and retried.
       reservedConcurrency: config.erp.maxConcurrentCalls,
     });
+    erpAdapter.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     erpAdapter.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     erpAdapter.bindTableItems('IDEMPOTENCY_TABLE_NAME', stateful.idempotencyTable);
     const versionGate = new ServiceFunction(this, 'VersionGate', {
@@ -95,6 +96,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetention,
       environment: erpEnvironment,
     });
+    outboxRelay.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     outboxRelay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     outboxRelay.bindTableItems('VERSION_TABLE_NAME', stateful.versionTable);
     // Entries that make no valid event wait here (with the cursor past them) instead of stalling the ones behind.
@@ -288,6 +290,7 @@ export class StatelessStack extends Stack {
         EXCEPTIONS_QUEUE_URL: stateful.exceptionsQueue.queueUrl,
       },
     });
+    reconcile.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     reconcile.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     reconcile.bindBucketWriter('RESULTS_BUCKET_NAME', stateful.reconciliationWriter);
     reconcile.allow(['sqs:SendMessage'], [stateful.exceptionsQueue.queueArn]);

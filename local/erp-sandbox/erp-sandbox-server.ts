@@ -2,12 +2,13 @@
  * The ERP sandbox's HTTP API (docs/erp-sandbox.openapi.yaml): business operations with honoured Idempotency-Key,
  * problem+json refusals, an admin API (faults, credit-hold release, audit) and an outbox of business events.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { PlatformOutbox } from './platform-outbox';
+import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
 
 const faultKinds = [
   '5xx',
@@ -19,7 +20,8 @@ const faultKinds = [
   'timeout-after-commit',
   'reset-after-commit',
 ] as const;
-type FaultKind = (typeof faultKinds)[number];
+/** What a fault does, and when: before the ERP acts or after it committed. */
+export type FaultKind = (typeof faultKinds)[number];
 
 /** An injected fault, as set through POST /_admin/faults. */
 export interface Fault {
@@ -125,9 +127,60 @@ function validateFault(body: Record<string, unknown>): Fault {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Routes anyone may call: the liveness probe, and the platforms' stand-in that the write-back writes to. */
+const openRoutes = /^\/(health|platform-outbox)$/;
+
+function sameSecret(presented: string, expected: string): boolean {
+  // Digests of equal length, so the comparison takes the same time whatever was presented.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** Why a request may not proceed, as a problem answer; undefined when it may. */
+function refusalOf(
+  request: IncomingMessage,
+  pathname: string,
+  credentials: SandboxCredentials,
+): { status: number; code: string; detail: string } | undefined {
+  if (openRoutes.test(pathname)) return undefined;
+  const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim();
+  if (pathname.startsWith('/_admin')) {
+    // The admin API is for scripts and people at a terminal: a browser page must not reach it, not even with a
+    // simple (text/plain, no preflight) cross-origin POST.
+    if (request.headers.origin !== undefined)
+      return {
+        status: 403,
+        code: 'browser_request_refused',
+        detail: 'The admin API takes no browser requests',
+      };
+    if (
+      request.method !== 'GET' &&
+      request.method !== 'DELETE' &&
+      !/^application\/json\b/i.test(request.headers['content-type'] ?? '')
+    )
+      return {
+        status: 415,
+        code: 'unsupported_media_type',
+        detail: 'The admin API takes application/json only',
+      };
+    if (!bearer || !sameSecret(bearer, credentials.adminToken))
+      return {
+        status: 401,
+        code: 'unauthorized',
+        detail: 'The admin API needs the admin token (Authorization: Bearer)',
+      };
+    return undefined;
+  }
+  if (!bearer || !credentials.apiKeys.some((key) => sameSecret(bearer, key)))
+    return { status: 401, code: 'unauthorized', detail: 'The ERP needs an API key (Authorization: Bearer)' };
+  return undefined;
+}
+
 /** A running sandbox. */
 export interface ErpSandbox {
   url: string;
+  /** What its clients present: kept under its data directory (sandbox-credentials.ts). */
+  credentials: SandboxCredentials;
   ledger: ErpLedger;
   faults: Fault[];
   close(): Promise<void>;
@@ -136,6 +189,7 @@ export interface ErpSandbox {
 /** Starts the sandbox on 127.0.0.1 (port 0 picks a free one), with its books under `dataDir`. */
 export async function startErpSandbox(options: { dataDir: string; port: number }): Promise<ErpSandbox> {
   const ledger = new ErpLedger(options.dataDir);
+  const credentials = sandboxCredentials(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
@@ -507,6 +561,20 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     );
     if (!route)
       return problem(response, 404, 'Not Found', `${request.method} ${url.pathname} is not an ERP operation`);
+    const refusal = refusalOf(request, url.pathname, credentials);
+    if (refusal)
+      return problem(
+        response,
+        refusal.status,
+        refusal.status === 401
+          ? 'Unauthorized'
+          : refusal.status === 403
+            ? 'Forbidden'
+            : 'Unsupported Media Type',
+        refusal.detail,
+        { code: refusal.code },
+        refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="erp"' } : {},
+      );
     const header = request.headers['idempotency-key'];
     const key = route.mutation && typeof header === 'string' ? header : undefined;
     // Counted until the request's work is over, not until the caller hangs up: a caller that gave up does not
@@ -535,6 +603,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    credentials,
     ledger,
     faults,
     async close() {

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import type { FaultRequest } from '../../local/erp-sandbox/sandbox-admin';
 import { drainQueue, observeBus, startPlatformWithErp } from '../../test/e2e/support/deployed-platform';
 import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
 import {
@@ -19,7 +19,6 @@ import {
   documentsByOrder,
   type ErpEventSeen,
   type ExceptionSeen,
-  erpAdmin,
   inParallel,
   OutcomeTracker,
   prepareErp,
@@ -81,10 +80,9 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
   // Real time (clock factor 1): a faster clock would shrink the Express time limit while ERP timeouts and Lambda
   // queues stay real, and executions would time out that AWS would finish.
   const running = await startPlatformWithErp();
-  const { platform, secrets, clients, erpUrl } = running;
+  const { platform, secrets, clients, erp, erpAdmin } = running;
   const { sqs } = clients;
   try {
-    const erp = new SandboxErpConnector({ baseUrl: erpUrl });
     const secret = secrets.shopify?.[0] as string;
     const observerUrl = await observeBus(clients, 'chaos-observe-erp', { source: ['concord.erp'] });
     const queueUrl = async (prefix: string) =>
@@ -92,8 +90,8 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     const [exceptionsUrl] = await queueUrl('Concord-local-Stateful-ExceptionsQueue');
     const deadLetterUrls = (await queueUrl('Concord-local-Stateless-')).filter((url) => /Dlq/.test(url));
 
-    const setFault = (body: object) => erpAdmin(erpUrl, '/_admin/faults', 'POST', body);
-    await prepareErp(erpUrl);
+    const setFault = (fault: FaultRequest) => erpAdmin.addFault(fault);
+    await prepareErp(erpAdmin);
     await setFault({ route: '/*', kind: '5xx', rate: options.faults.serverError });
     await setFault({ route: '/*', kind: '429', rate: options.faults.throttle, retryAfterSec: 1 });
     await setFault({ route: '/*', kind: 'timeout', rate: options.faults.timeout, latencyMs: 6_000 });
@@ -160,10 +158,8 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       if (!settled()) await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const elapsedSec = (Date.now() - started) / 1000;
-    const { faults } = (await (await fetch(`${erpUrl}/_admin/faults`)).json()) as {
-      faults: { fired: number }[];
-    };
-    await fetch(`${erpUrl}/_admin/faults`, { method: 'DELETE' });
+    const faults = await erpAdmin.faults();
+    await erpAdmin.clearFaults();
 
     // Audit the ERP's books.
     const documents = await erp.listDocuments({});

@@ -1,5 +1,6 @@
 /** The parts the chaos run and the soak share: the orders they send, how they deliver them, and how they read outcomes. */
 import type { ErpDocument } from '../../functions/shared/erp/erp-port';
+import type { ErpSandboxAdmin } from '../../local/erp-sandbox/sandbox-admin';
 import { postShopifyOrder } from '../../test/e2e/support/deployed-platform';
 
 /** A source of numbers in [0, 1): `Math.random`, or a seeded generator for a run that can be repeated. */
@@ -124,20 +125,10 @@ export async function inParallel<T>(
   );
 }
 
-/** Calls the ERP sandbox's admin API (never faulted). */
-export function erpAdmin(erpUrl: string, route: string, method: string, body?: object): Promise<Response> {
-  return fetch(`${erpUrl}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
 /** As finance and the warehouse would before a sales event: credit for the main buyer, stock for every item. */
-export async function prepareErp(erpUrl: string): Promise<void> {
-  await erpAdmin(erpUrl, '/_admin/customers/C-000001/credit-limit', 'PUT', { creditLimit: '10000000.00' });
-  for (const { sku } of catalogue)
-    await erpAdmin(erpUrl, `/_admin/items/${sku}/receipts`, 'POST', { quantity: 100_000 });
+export async function prepareErp(admin: ErpSandboxAdmin): Promise<void> {
+  await admin.setCreditLimit('C-000001', '10000000.00');
+  for (const { sku } of catalogue) await admin.receiveStock(sku, 100_000);
 }
 
 /** The ERP's sales orders (their statuses) and invoice count per order (external reference). */

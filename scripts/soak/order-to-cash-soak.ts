@@ -19,8 +19,11 @@ import { parseArgs } from 'node:util';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import Database from 'better-sqlite3';
 import { localWebhookSecrets, synthesizeLocalStage } from '../../cli/commands/dev';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
+import { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
 import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
+import { ErpSandboxAdmin, type FaultRequest } from '../../local/erp-sandbox/sandbox-admin';
+import { readSandboxCredentials } from '../../local/erp-sandbox/sandbox-credentials';
 import { concord } from '../../test/e2e/support/concord-cli';
 import { drainQueue, observeBus } from '../../test/e2e/support/deployed-platform';
 import { startDevProcess, stopDevProcess } from '../../test/e2e/support/dev-process';
@@ -33,7 +36,6 @@ import {
   documentsByOrder,
   type ErpEventSeen,
   type ExceptionSeen,
-  erpAdmin,
   inParallel,
   OutcomeTracker,
   prepareErp,
@@ -170,7 +172,7 @@ export interface SoakReport {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The base faults, always on (re-set after the kill: the sandbox keeps them in memory). */
-function baseFaults(options: SoakOptions): object[] {
+function baseFaults(options: SoakOptions): FaultRequest[] {
   const { faults } = options;
   return [
     { route: '/*', kind: '429', rate: faults.throttle, retryAfterSec: options.retryAfterSec },
@@ -235,7 +237,16 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
     ) as string;
     const redriveUrl = (await queueUrls('Concord-local-Stateful-WorkflowRedriveQueue'))[0] as string;
     const deadLetterUrls = (await queueUrls('Concord-local-')).filter((url) => /Dlq/.test(url));
-    await prepareErp(erpUrl);
+    // The sandbox made its credentials in the data directory on first start; a restart keeps them.
+    const erpCredentials = readSandboxCredentials(path.join(dataDir, 'erp'));
+    if (!erpCredentials)
+      throw new Error(`the ERP sandbox left no credentials in ${path.join(dataDir, 'erp')}`);
+    const erpAdmin = new ErpSandboxAdmin(erpUrl, erpCredentials.adminToken);
+    const erp = new HttpErpConnector({
+      baseUrl: erpUrl,
+      credentials: staticErpCredentials(erpCredentials.apiKeys[0] as string),
+    });
+    await prepareErp(erpAdmin);
 
     // Faults: the sandbox keeps them (and their counts) in memory and can only clear them all, so every change
     // re-sets the whole list after adding up what fired.
@@ -244,9 +255,7 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
     let outageUntil = 0;
     const readFired = async () => {
       try {
-        const { faults } = (await (await erpAdmin(erpUrl, '/_admin/faults', 'GET')).json()) as {
-          faults: { kind: string; rate: number; fired: number }[];
-        };
+        const faults = await erpAdmin.faults();
         firedNow = {};
         for (const fault of faults) {
           const kind = fault.rate === 1 ? 'outage' : fault.kind;
@@ -261,10 +270,9 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
       for (const [kind, fired] of Object.entries(firedNow))
         firedBefore[kind] = (firedBefore[kind] ?? 0) + fired;
       firedNow = {};
-      await erpAdmin(erpUrl, '/_admin/faults', 'DELETE');
-      for (const fault of baseFaults(options)) await erpAdmin(erpUrl, '/_admin/faults', 'POST', fault);
-      if (Date.now() < outageUntil)
-        await erpAdmin(erpUrl, '/_admin/faults', 'POST', { route: '/*', kind: '5xx', rate: 1 });
+      await erpAdmin.clearFaults();
+      for (const fault of baseFaults(options)) await erpAdmin.addFault(fault);
+      if (Date.now() < outageUntil) await erpAdmin.addFault({ route: '/*', kind: '5xx', rate: 1 });
     };
     await applyFaults();
 
@@ -428,11 +436,11 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
     watching = false;
     await watcher;
     await applyFaults();
-    await erpAdmin(erpUrl, '/_admin/faults', 'DELETE');
+    await erpAdmin.clearFaults();
     const faultsFired = { ...firedBefore };
 
     // Audit the ERP's books against the bus and the exceptions queue.
-    const documents = await new SandboxErpConnector({ baseUrl: erpUrl }).listDocuments({});
+    const documents = await erp.listDocuments({});
     const byOrder = documentsByOrder(documents);
     const live = (id: string) =>
       (byOrder.get(id)?.salesOrders ?? []).filter((status) => status !== 'CANCELLED');

@@ -9,7 +9,9 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import type { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
+import type { FaultKind } from '../../local/erp-sandbox/erp-sandbox-server';
+import type { FaultRequest } from '../../local/erp-sandbox/sandbox-admin';
 import type { LocalPlatform } from '../../local/platform';
 import type { sdkClients } from '../local/support/local-runtime';
 import { concord } from './support/concord-cli';
@@ -51,7 +53,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let platform: LocalPlatform;
   let clients: ReturnType<typeof sdkClients>;
-  let erp: SandboxErpConnector;
+  let erp: HttpErpConnector;
   let secret: string;
   let stripeSecret: string;
   let hubspotSecret: string;
@@ -172,7 +174,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     // Ten times faster local time: back-offs and the outbox relay's schedule take seconds, not minutes.
     running = await startPlatformWithErp({ clockFactor: 10 });
     ({ platform, clients } = running);
-    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    erp = running.erp;
     secret = running.secrets.shopify?.[0] as string;
     stripeSecret = running.secrets.stripe?.[0] as string;
     hubspotSecret = running.secrets.hubspot?.[0] as string;
@@ -184,7 +186,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
   });
 
   afterEach(async () => {
-    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    await running.erpAdmin.clearFaults();
   });
 
   it('HappyPath: books the order, invoices it and publishes the authoritative events', async () => {
@@ -270,10 +272,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await send(order);
     const held = await erpEvent('erp.order.credit-held.v1', `order/${order.id}`);
     // Act
-    const release = await fetch(
-      `${platform.erp?.url}/_admin/credit-holds/${held.data.erpOrderNumber}/release`,
-      { method: 'POST' },
-    );
+    await running.erpAdmin.releaseCreditHold(String(held.data.erpOrderNumber));
     const released = await erpEvent('erp.order.credit-released.v1', `order/${order.id}`);
     const invoice = await eventually(
       async () => (await erp.listDocuments({ type: 'invoice', externalRef: String(order.id) }))[0],
@@ -284,7 +283,6 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       total: '473.04',
       reason: 'credit limit exceeded',
     });
-    expect(release.status).toBe(200);
     expect(released.data).toMatchObject({ erpOrderNumber: held.data.erpOrderNumber, releasedBy: 'finance' });
     expect(invoice).toMatchObject({ amount: '473.04', status: 'OPEN' });
     // The continuation started by the ERP's release still writes back to the shop the order came from.
@@ -314,20 +312,14 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
 
   it('ErpDownThenRecovers: retries through an ERP outage and books the order once', async () => {
     // Prepare
-    await fetch(`${platform.erp?.url}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/sales-orders', kind: '5xx', rate: 1, times: 3 }),
-    });
+    await running.erpAdmin.addFault({ route: '/sales-orders', kind: '5xx', rate: 1, times: 3 });
     const order = shopifyOrder();
     // Act
     await send(order);
     await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
     // Assess
-    const { faults } = (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
-      faults: object[];
-    };
-    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    const faults = await running.erpAdmin.faults();
+    await running.erpAdmin.clearFaults();
     expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
   });
@@ -514,10 +506,12 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
 
   it('RetryOnThrottle: waits out the ERP throttling, honouring Retry-After, and books the order once', async () => {
     // Prepare: three throttled answers, more than the adapter's own pauses, so the workflow's Retry takes over too.
-    await fetch(`${platform.erp?.url}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/sales-orders', kind: '429', rate: 1, retryAfterSec: 1, times: 3 }),
+    await running.erpAdmin.addFault({
+      route: '/sales-orders',
+      kind: '429',
+      rate: 1,
+      retryAfterSec: 1,
+      times: 3,
     });
     const order = shopifyOrder();
     // Act
@@ -525,29 +519,19 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     await send(order);
     await erpEvent('erp.order.accepted.v1', `order/${order.id}`);
     // Assess
-    const { faults } = (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
-      faults: object[];
-    };
-    await fetch(`${platform.erp?.url}/_admin/faults`, { method: 'DELETE' });
+    const faults = await running.erpAdmin.faults();
+    await running.erpAdmin.clearFaults();
     expect(faults).toEqual([expect.objectContaining({ fired: 3 })]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // two in-invocation pauses of Retry-After: 1
     expect((await erp.listDocuments({ type: 'sales-order', externalRef: String(order.id) })).length).toBe(1);
   });
 
-  async function fault(body: object): Promise<void> {
-    await fetch(`${platform.erp?.url}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  async function fault(body: FaultRequest): Promise<void> {
+    await running.erpAdmin.addFault(body);
   }
 
   async function firedFaults(): Promise<{ route: string; fired: number }[]> {
-    return (
-      (await (await fetch(`${platform.erp?.url}/_admin/faults`)).json()) as {
-        faults: { route: string; fired: number }[];
-      }
-    ).faults;
+    return running.erpAdmin.faults();
   }
 
   /** What the bus carried about an order, by type, after its invoice was announced. */
@@ -576,7 +560,7 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     ).toBe(true);
   });
 
-  it.each([
+  it.each<[string, FaultKind]>([
     ['/sales-orders', '5xx-after-commit'],
     ['/reservations', 'reset-after-commit'],
     ['/invoices', 'timeout-after-commit'],

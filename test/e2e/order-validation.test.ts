@@ -1,4 +1,3 @@
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
 import { startPlatformWithErp } from './support/deployed-platform';
 
 interface Decision {
@@ -22,7 +21,7 @@ describe('POST /orders/validate on the embedded runtime against the ERP sandbox'
   });
 
   afterEach(async () => {
-    await fetch(`${running.erpUrl}/_admin/faults`, { method: 'DELETE' });
+    await running.erpAdmin.clearFaults();
   });
 
   async function validate(body: unknown, headers: Record<string, string> = {}) {
@@ -46,7 +45,7 @@ describe('POST /orders/validate on the embedded runtime against the ERP sandbox'
 
   it('approves an order the ERP would book, with its prices and tax, and books nothing', async () => {
     // Prepare
-    const erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    const erp = running.erp;
     const stockBefore = await erp.quote({
       customerNumber: 'C-000001',
       currency: 'USD',
@@ -130,11 +129,7 @@ describe('POST /orders/validate on the embedded runtime against the ERP sandbox'
 
   it('answers 503 with Retry-After when the ERP is down, within the time budget', async () => {
     // Prepare
-    await fetch(`${running.erpUrl}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/quotes', kind: '5xx', rate: 1 }),
-    });
+    await running.erpAdmin.addFault({ route: '/quotes', kind: '5xx', rate: 1 });
     // Act
     const { response, elapsedMs } = await validate(janesOrder);
     // Assess

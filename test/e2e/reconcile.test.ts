@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import type { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
 import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
 import {
   localWarehouseBucketDir,
@@ -20,7 +20,7 @@ import { shopifyOrder } from './support/shopify-orders';
  */
 describe('three-way reconciliation on the embedded runtime', () => {
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
-  let erp: SandboxErpConnector;
+  let erp: HttpErpConnector;
   let dataDir: string;
   const planFile = path.join(tmpdir(), `concord-plan-${process.pid}.json`);
   const booked = shopifyOrder({ lines: [{ sku: 'TR-42-SLATE', quantity: 1, price: '89.99' }] });
@@ -84,7 +84,7 @@ describe('three-way reconciliation on the embedded runtime', () => {
   beforeAll(async () => {
     running = await startPlatformWithErp();
     dataDir = running.platform.runtime.options.dataDir;
-    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    erp = running.erp;
     const secret = running.secrets.shopify?.[0] as string;
     for (const order of [booked, outOfStock, adjusted])
       expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order))).status).toBe(
@@ -161,12 +161,7 @@ describe('three-way reconciliation on the embedded runtime', () => {
       type: 'sales-order',
       externalRef: String(adjusted.id),
     });
-    const response = await fetch(`${running.erpUrl}/_admin/sales-orders/${adjustedOrder?.number}/total`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ total: '1.00' }),
-    });
-    expect(response.status).toBe(200);
+    await running.erpAdmin.adjustOrderTotal(String(adjustedOrder?.number), '1.00');
     const invoices = [(await invoiceOf(booked)).number, (await invoiceOf(adjusted)).number];
 
     // Act
@@ -242,11 +237,7 @@ describe('three-way reconciliation on the embedded runtime', () => {
 
   it('is clean once the replay plan ran and finance reverted its adjustment', async () => {
     // Prepare: the stock the third order lacked arrives.
-    await fetch(`${running.erpUrl}/_admin/items/TENT-2P/receipts`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ quantity: 10 }),
-    });
+    await running.erpAdmin.receiveStock('TENT-2P', 10);
 
     // Act
     const replay = await concord(
@@ -272,11 +263,7 @@ describe('three-way reconciliation on the embedded runtime', () => {
       externalRef: String(adjusted.id),
     });
     const [adjustedInvoice] = await erp.listDocuments({ type: 'invoice', externalRef: String(adjusted.id) });
-    await fetch(`${running.erpUrl}/_admin/sales-orders/${adjustedOrder?.number}/total`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ total: adjustedInvoice?.amount }),
-    });
+    await running.erpAdmin.adjustOrderTotal(String(adjustedOrder?.number), String(adjustedInvoice?.amount));
     const clean = await reconcile();
     expect(clean.report.mismatches).toEqual([]);
     expect(clean.code).toBe(0);

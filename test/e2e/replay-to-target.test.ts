@@ -1,7 +1,7 @@
 import { ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
 import { ListExecutionsCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import type { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
 import { concord } from './support/concord-cli';
 import { drainQueue, observeBus, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
@@ -16,7 +16,7 @@ interface QueueSummary {
 describe('replay to the target that failed (the concord CLI against the embedded runtime)', () => {
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let env: NodeJS.ProcessEnv;
-  let erp: SandboxErpConnector;
+  let erp: HttpErpConnector;
 
   async function ops(args: string[]) {
     const result = await concord(args, env);
@@ -39,7 +39,7 @@ describe('replay to the target that failed (the concord CLI against the embedded
   beforeAll(async () => {
     running = await startPlatformWithErp({ clockFactor: 10 });
     env = { AWS_ENDPOINT_URL: running.platform.runtime.endpoint };
-    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    erp = running.erp;
   }, 180_000);
 
   afterAll(async () => {

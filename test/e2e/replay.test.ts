@@ -10,7 +10,7 @@ import {
 import { opsContext } from '../../cli/ops-context';
 import { signWebhook } from '../../cli/webhook-signing';
 import { runReplay } from '../../functions/replay/replay';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import type { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
 import { concord } from './support/concord-cli';
 import { drainQueue, observeBus, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
@@ -25,7 +25,7 @@ interface QueueSummary {
 describe('dead letters and governed replay (the concord CLI against the embedded runtime)', () => {
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let env: NodeJS.ProcessEnv;
-  let erp: SandboxErpConnector;
+  let erp: HttpErpConnector;
   const orders = Array.from({ length: 6 }, () => shopifyOrder());
 
   async function ops(args: string[]) {
@@ -45,13 +45,9 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     // Ten times faster local time: the workflows' back-offs and the relay's schedule take seconds.
     running = await startPlatformWithErp({ clockFactor: 10 });
     env = { AWS_ENDPOINT_URL: running.platform.runtime.endpoint };
-    erp = new SandboxErpConnector({ baseUrl: running.erpUrl });
+    erp = running.erp;
     // The ERP refuses every reservation (a rule since fixed): every order is rejected into the exceptions queue.
-    await fetch(`${running.erpUrl}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/reservations', kind: 'refuse', rate: 1 }),
-    });
+    await running.erpAdmin.addFault({ route: '/reservations', kind: 'refuse', rate: 1 });
     const secret = running.secrets.shopify?.[0] as string;
     for (const order of orders)
       expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order))).status).toBe(
@@ -62,7 +58,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       if (Date.now() > deadline) throw new Error('the orders did not reach the exceptions queue');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    await fetch(`${running.erpUrl}/_admin/faults`, { method: 'DELETE' });
+    await running.erpAdmin.clearFaults();
   }, 180_000);
 
   afterAll(async () => {
@@ -197,18 +193,14 @@ describe('dead letters and governed replay (the concord CLI against the embedded
     // Prepare: two more orders fail; the second one's dead letter is replaced by a copy whose event breaks its
     // schema (no currency), as a mapping bug would leave it.
     const [parked, broken] = [shopifyOrder(), shopifyOrder()];
-    await fetch(`${running.erpUrl}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/reservations', kind: 'refuse', rate: 1 }),
-    });
+    await running.erpAdmin.addFault({ route: '/reservations', kind: 'refuse', rate: 1 });
     const secret = running.secrets.shopify?.[0] as string;
     for (const order of [parked, broken])
       await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order));
     const deadline = Date.now() + 60_000;
     while ((await exceptionsDepth()) < 2 && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 500));
-    await fetch(`${running.erpUrl}/_admin/faults`, { method: 'DELETE' });
+    await running.erpAdmin.clearFaults();
     const letters = (await ops(['dlq', 'show', 'Exceptions', '--json'])).json as {
       messageId: string;
       entity: string;

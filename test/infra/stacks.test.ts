@@ -72,8 +72,27 @@ describe('StatefulStack', () => {
     ]);
   });
 
-  it('creates one webhook secret per registered source', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 4);
+  it('creates one webhook secret per registered source, and the ERP credentials secret', () => {
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 5);
+  });
+
+  it('lets exactly the functions that call the ERP read its credentials', () => {
+    // Prepare
+    const { stateless } = synthesize('prod');
+    const readers = Object.values(stateless.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).some(
+          (statement) =>
+            [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
+            JSON.stringify(statement.Resource).includes('ErpCredentials'),
+        ),
+      )
+      .flatMap((policy) =>
+        (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref.replace(/Role.*$/, '')),
+      )
+      .sort();
+    // Assess
+    expect(readers).toEqual(['ErpAdapter', 'ErpOutboxRelay', 'Reconcile']);
   });
 
   it('archives raw webhooks through an encrypted Firehose stream, gzipped, with a role that can only add objects', () => {
@@ -178,6 +197,7 @@ describe('StatefulStack', () => {
       'AWS::SQS::Queue ParkingQueue949A420A',
       'AWS::SQS::Queue WorkflowRedriveDlq39AAD871',
       'AWS::SQS::Queue WorkflowRedriveQueue0567B2D7',
+      'AWS::SecretsManager::Secret ErpCredentialsB14F9BB9',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
       'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',

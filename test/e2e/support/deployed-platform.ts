@@ -14,6 +14,10 @@ import {
 import { Signature } from '@hubspot/api-client';
 import Stripe from 'stripe';
 import { localWebhookSecrets, synthesizeLocalStage } from '../../../cli/commands/dev';
+import { staticErpCredentials } from '../../../functions/shared/erp/erp-credentials';
+import { HttpErpConnector } from '../../../functions/shared/erp/http-erp-connector';
+import type { ErpSandbox } from '../../../local/erp-sandbox/erp-sandbox-server';
+import { ErpSandboxAdmin } from '../../../local/erp-sandbox/sandbox-admin';
 import { LocalPlatform } from '../../../local/platform';
 import { sdkClients } from '../../local/support/local-runtime';
 import { freePort } from '../../local/support/runtime-process';
@@ -62,11 +66,19 @@ export async function startPlatformWithErp(options: { clockFactor?: number } = {
   });
   await platform.deploy(assembly, secrets);
   const clients = sdkClients(platform.runtime.endpoint);
+  const erp = platform.erp as ErpSandbox;
   return {
     platform,
     secrets,
     clients,
-    erpUrl: platform.erp?.url as string,
+    erpUrl: erp.url,
+    /** The ERP as Concord's connector reaches it, with the sandbox's API key. */
+    erp: new HttpErpConnector({
+      baseUrl: erp.url,
+      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
+    }),
+    /** The sandbox's admin API: faults, releases and corrections by hand. */
+    erpAdmin: new ErpSandboxAdmin(erp.url, erp.credentials.adminToken),
     async stop(): Promise<void> {
       for (const client of Object.values(clients)) client.destroy();
       await platform.stop();

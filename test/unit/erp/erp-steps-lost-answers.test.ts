@@ -2,17 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type ErpStep, runErpStep, stepIdempotencyKey } from '../../../functions/erp-adapter/erp-steps';
+import { staticErpCredentials } from '../../../functions/shared/erp/erp-credentials';
 import { ErpOutcomeUnknownError, ErpUnavailableError } from '../../../functions/shared/erp/erp-errors';
-import { SandboxErpConnector } from '../../../functions/shared/erp/sandbox-erp-connector';
+import { HttpErpConnector } from '../../../functions/shared/erp/http-erp-connector';
 import type { CanonicalEvent } from '../../../functions/shared/events/envelope';
 import { newId } from '../../../functions/shared/ids';
 import { type ErpSandbox, startErpSandbox } from '../../../local/erp-sandbox/erp-sandbox-server';
+import { ErpSandboxAdmin, type FaultRequest } from '../../../local/erp-sandbox/sandbox-admin';
 
 /** ERP steps whose answer is lost after the ERP committed them, against the real sandbox and its after-commit faults. */
 describe('runErpStep with lost answers', () => {
   let erp: ErpSandbox;
   let dir: string;
-  let connector: SandboxErpConnector;
+  let connector: HttpErpConnector;
+  let admin: ErpSandboxAdmin;
   let published: CanonicalEvent[];
   const deps = () => ({
     erp: connector,
@@ -27,7 +30,12 @@ describe('runErpStep with lost answers', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'concord-erp-steps-'));
     erp = await startErpSandbox({ dataDir: dir, port: 0 });
-    connector = new SandboxErpConnector({ baseUrl: erp.url, timeoutMs: 300 });
+    connector = new HttpErpConnector({
+      baseUrl: erp.url,
+      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
+      timeoutMs: 300,
+    });
+    admin = new ErpSandboxAdmin(erp.url, erp.credentials.adminToken);
   });
 
   afterAll(async () => {
@@ -40,15 +48,11 @@ describe('runErpStep with lost answers', () => {
   });
 
   afterEach(async () => {
-    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+    await admin.clearFaults();
   });
 
-  async function fault(body: object): Promise<void> {
-    await fetch(`${erp.url}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  async function fault(body: FaultRequest): Promise<void> {
+    await admin.addFault(body);
   }
 
   function step(

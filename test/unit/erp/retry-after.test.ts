@@ -1,6 +1,6 @@
 import { callHonouringRetryAfter } from '../../../functions/erp-adapter/retry-after';
 import { ErpThrottledError, ErpUnavailableError } from '../../../functions/shared/erp/erp-errors';
-import { retryAfterSeconds } from '../../../functions/shared/erp/sandbox-erp-connector';
+import { retryAfterSeconds } from '../../../functions/shared/erp/http-erp-connector';
 
 describe('callHonouringRetryAfter', () => {
   const budget = { remainingMs: () => 30_000, callReserveMs: 6_000, maxPauses: 2, maxPauseMs: 5_000 };

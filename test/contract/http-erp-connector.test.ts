@@ -1,26 +1,32 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type ErpCredentials, staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
 import { ErpOutcomeUnknownError, ErpUnavailableError } from '../../functions/shared/erp/erp-errors';
-import { SandboxErpConnector } from '../../functions/shared/erp/sandbox-erp-connector';
+import { HttpErpConnector } from '../../functions/shared/erp/http-erp-connector';
 import {
   PlatformRefusedError,
   type PlatformStatusUpdate,
   PlatformUnavailableError,
 } from '../../functions/shared/write-back/platform-status-port';
 import { SandboxPlatformOutbox } from '../../functions/shared/write-back/sandbox-platform-outbox';
-import { type ErpSandbox, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
+import { type ErpSandbox, type FaultKind, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
+import { ErpSandboxAdmin, type FaultRequest } from '../../local/erp-sandbox/sandbox-admin';
 import { describeErpPortContract } from './erp-port-contract';
+
+function apiKeyOf(erp: ErpSandbox): ErpCredentials {
+  return staticErpCredentials(erp.credentials.apiKeys[0] as string);
+}
 
 async function sandbox(): Promise<{ erp: ErpSandbox; dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'concord-erp-'));
   return { erp: await startErpSandbox({ dataDir: dir, port: 0 }), dir };
 }
 
-describeErpPortContract('SandboxErpConnector over the ERP sandbox', async () => {
+describeErpPortContract('HttpErpConnector over the ERP sandbox', async () => {
   const { erp, dir } = await sandbox();
   return {
-    port: new SandboxErpConnector({ baseUrl: erp.url }),
+    port: new HttpErpConnector({ baseUrl: erp.url, credentials: apiKeyOf(erp) }),
     close: async () => {
       await erp.close();
       rmSync(dir, { recursive: true, force: true });
@@ -31,11 +37,13 @@ describeErpPortContract('SandboxErpConnector over the ERP sandbox', async () => 
 describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
   let erp: ErpSandbox;
   let dir: string;
-  let connector: SandboxErpConnector;
+  let connector: HttpErpConnector;
+  let admin: ErpSandboxAdmin;
 
   beforeAll(async () => {
     ({ erp, dir } = await sandbox());
-    connector = new SandboxErpConnector({ baseUrl: erp.url, timeoutMs: 300 });
+    connector = new HttpErpConnector({ baseUrl: erp.url, credentials: apiKeyOf(erp), timeoutMs: 300 });
+    admin = new ErpSandboxAdmin(erp.url, erp.credentials.adminToken);
   });
 
   afterAll(async () => {
@@ -44,17 +52,11 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
   });
 
   afterEach(async () => {
-    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+    await admin.clearFaults();
   });
 
-  async function fault(body: object): Promise<number> {
-    return (
-      await fetch(`${erp.url}/_admin/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      })
-    ).status;
+  async function fault(body: FaultRequest): Promise<void> {
+    await admin.addFault(body);
   }
 
   it('maps injected 5xx to ErpUnavailableError and 429 to ErpThrottledError with Retry-After', async () => {
@@ -62,7 +64,7 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
     await expect(
       connector.checkCredit({ customerNumber: 'C-000001', amount: '1.00', currency: 'USD' }),
     ).rejects.toBeInstanceOf(ErpUnavailableError);
-    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+    await admin.clearFaults();
     await fault({ route: '/quotes', kind: '429', rate: 1, retryAfterSec: 7 });
     await expect(
       connector.quote({
@@ -80,9 +82,8 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
     await expect(check()).rejects.toBeInstanceOf(ErpUnavailableError);
     await expect(check()).rejects.toBeInstanceOf(ErpUnavailableError);
     await expect(check()).resolves.toMatchObject({ decision: 'approved' });
-    const { faults } = (await (await fetch(`${erp.url}/_admin/faults`)).json()) as { faults: object[] };
-    expect(faults).toEqual([expect.objectContaining({ times: 2, fired: 2 })]);
-    expect(await fault({ route: '/x', kind: '5xx', times: 0 })).toBe(400);
+    expect(await admin.faults()).toEqual([expect.objectContaining({ times: 2, fired: 2 })]);
+    await expect(fault({ route: '/x', kind: '5xx', times: 0 })).rejects.toThrow(/answered 400/);
   });
 
   it('turns a timeout into ErpUnavailableError at the connector deadline', async () => {
@@ -97,15 +98,17 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
   it('adds latency without failing', async () => {
     await fault({ route: '/credit-checks', kind: 'latency', rate: 1, latencyMs: 150 });
     const started = Date.now();
-    const decision = await new SandboxErpConnector({ baseUrl: erp.url }).checkCredit({
-      customerNumber: 'C-000001',
-      amount: '1.00',
-      currency: 'USD',
-    });
+    const decision = await new HttpErpConnector({ baseUrl: erp.url, credentials: apiKeyOf(erp) }).checkCredit(
+      {
+        customerNumber: 'C-000001',
+        amount: '1.00',
+        currency: 'USD',
+      },
+    );
     expect([decision.decision, Date.now() - started >= 150]).toEqual(['approved', true]);
   });
 
-  describe.each([
+  describe.each<[FaultKind, string]>([
     ['5xx-after-commit', 'a gateway answers 504 with an HTML page'],
     ['reset-after-commit', 'the connection is reset'],
     ['timeout-after-commit', 'the answer is held past the deadline'],
@@ -174,7 +177,11 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
     const closed = await sandbox();
     await closed.erp.close();
     rmSync(closed.dir, { recursive: true, force: true });
-    const unreachable = new SandboxErpConnector({ baseUrl: closed.erp.url, timeoutMs: 300 });
+    const unreachable = new HttpErpConnector({
+      baseUrl: closed.erp.url,
+      credentials: apiKeyOf(closed.erp),
+      timeoutMs: 300,
+    });
     // Act
     const failure = await unreachable.postInvoice('SO-1', 'k-unreachable').catch((error: unknown) => error);
     // Assess
@@ -182,19 +189,20 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
   });
 
   it('rejects an invalid fault', async () => {
-    expect(await fault({ route: '/x', kind: 'explode', rate: 1 })).toBe(400);
+    await expect(fault({ route: '/x', kind: 'explode' as never, rate: 1 })).rejects.toThrow(/answered 400/);
   });
 
   it('requires an Idempotency-Key on changes and refuses one reused for another request', async () => {
+    const authorization = `Bearer ${erp.credentials.apiKeys[0]}`;
     const withoutKey = await fetch(`${erp.url}/invoices`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: '{"orderNumber":"SO-1"}',
     });
     const post = (body: object) =>
       fetch(`${erp.url}/customers`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1' },
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', authorization },
         body: JSON.stringify(body),
       });
     const first = await post({ crmId: 'crm-k1', fields: { name: 'A' } });
@@ -223,22 +231,120 @@ describe('ERP sandbox (faults, idempotency, audit, outbox)', () => {
       'k-hold-1',
     );
     // Act
-    const released = await fetch(`${erp.url}/_admin/credit-holds/${order.number}/release`, {
-      method: 'POST',
-    });
-    const outbox = (await (await fetch(`${erp.url}/outbox?after=0`)).json()) as {
-      events: { type: string; payload: { orderNumber: string; releasedBy: string } }[];
-    };
-    const audit = (await (await fetch(`${erp.url}/_admin/audit?limit=5`)).json()) as {
-      entries: { action: string; actor: string }[];
-    };
+    await admin.releaseCreditHold(order.number);
+    const outbox = await connector.readOutbox(0);
+    const audit = await admin.audit(5);
     // Assess
-    expect(released.status).toBe(200);
-    expect(outbox.events.at(-1)).toMatchObject({
+    expect(outbox.at(-1)).toMatchObject({
       type: 'order.credit-released',
       payload: { orderNumber: order.number, releasedBy: 'finance' },
     });
     expect(audit.entries[0]).toMatchObject({ action: 'release-credit-hold', actor: 'finance' });
+  });
+});
+
+describe('ERP sandbox credentials (the connector authenticates, the sandbox enforces it)', () => {
+  let erp: ErpSandbox;
+  let dir: string;
+
+  beforeAll(async () => {
+    ({ erp, dir } = await sandbox());
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const order = (externalRef: string) => ({
+    externalRef,
+    customerNumber: 'C-000001',
+    currency: 'USD',
+    lines: [{ sku: 'CAP-WOOL-OS', quantity: 1 }],
+  });
+
+  it('refuses a change without an API key, or with another one, with 401 problem+json, and books nothing', async () => {
+    // Prepare
+    const post = (authorization?: string) =>
+      fetch(`${erp.url}/sales-orders`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': `k-${authorization ?? 'none'}`,
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify(order('shop-unauthorized')),
+      });
+    // Act
+    const answers = [
+      await post(),
+      await post('Bearer not-the-key'),
+      await post(`Basic ${erp.credentials.apiKeys[0]}`),
+    ];
+    // Assess
+    expect(answers.map((answer) => [answer.status, answer.headers.get('content-type')])).toEqual(
+      answers.map(() => [401, 'application/problem+json']),
+    );
+    const connector = new HttpErpConnector({ baseUrl: erp.url, credentials: apiKeyOf(erp) });
+    expect(await connector.findSalesOrder('shop-unauthorized')).toBeUndefined();
+  });
+
+  it('reads the API key again after a 401 (rotated since it was read) and succeeds', async () => {
+    // Prepare: a source whose cached key is stale until it is read again
+    const reads: boolean[] = [];
+    const rotating: ErpCredentials = {
+      apiKey: async (options) => {
+        reads.push(options?.refresh ?? false);
+        return options?.refresh ? (erp.credentials.apiKeys[0] as string) : 'the-key-before-rotation';
+      },
+    };
+    // Act
+    const created = await new HttpErpConnector({ baseUrl: erp.url, credentials: rotating }).createSalesOrder(
+      order('shop-rotated'),
+      'k-rotated',
+    );
+    // Assess
+    expect(created.status).toBe('ACCEPTED');
+    expect(reads).toEqual([false, true]);
+  });
+
+  it('fails as ErpUnavailableError when the ERP refuses the key read again too', async () => {
+    // Act
+    const failure = await new HttpErpConnector({
+      baseUrl: erp.url,
+      credentials: staticErpCredentials('wrong-key-0123456789'),
+    })
+      .createSalesOrder(order('shop-wrong-key'), 'k-wrong-key')
+      .catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(ErpUnavailableError);
+    expect((failure as Error).message).toContain("refused Concord's API key");
+  });
+
+  it('keeps its admin API to its token, refusing browsers and text/plain posts', async () => {
+    // Prepare
+    const token = `Bearer ${erp.credentials.adminToken}`;
+    const faults = (headers: Record<string, string>, body = '{"route":"/x","kind":"5xx"}') =>
+      fetch(`${erp.url}/_admin/faults`, { method: 'POST', headers, body });
+    // Act
+    const answers = await Promise.all([
+      faults({ 'content-type': 'application/json' }),
+      faults({ 'content-type': 'application/json', authorization: `Bearer ${erp.credentials.apiKeys[0]}` }),
+      faults({ 'content-type': 'text/plain', authorization: token }),
+      faults({ 'content-type': 'application/json', authorization: token, origin: 'https://evil.example' }),
+    ]);
+    const active = await new ErpSandboxAdmin(erp.url, erp.credentials.adminToken).faults();
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([401, 401, 415, 403]);
+    expect(active).toEqual([]);
+  });
+
+  it('keeps the same credentials across a restart on the same data directory', async () => {
+    // Act
+    const again = await startErpSandbox({ dataDir: dir, port: 0 });
+    await again.close();
+    // Assess
+    expect(again.credentials).toEqual(erp.credentials);
   });
 });
 
@@ -291,15 +397,12 @@ describe('ERP sandbox platform outbox (what the write-back sends to platforms)',
   });
 
   it('reports an outage as retryable', async () => {
-    await fetch(`${erp.url}/_admin/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: '/platform-outbox', kind: '5xx', rate: 1 }),
-    });
+    const admin = new ErpSandboxAdmin(erp.url, erp.credentials.adminToken);
+    await admin.addFault({ route: '/platform-outbox', kind: '5xx', rate: 1 });
     const outbox = new SandboxPlatformOutbox({ baseUrl: erp.url });
     await expect(outbox.send({ ...update, externalRef: '7003' }, 'k-7003')).rejects.toBeInstanceOf(
       PlatformUnavailableError,
     );
-    await fetch(`${erp.url}/_admin/faults`, { method: 'DELETE' });
+    await admin.clearFaults();
   });
 });

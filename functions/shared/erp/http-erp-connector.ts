@@ -1,5 +1,11 @@
-/** The ERP port over the ERP sandbox's HTTP API: timeouts, idempotency keys, and HTTP answers mapped to ERP errors. */
+/**
+ * The ERP port over HTTP (the ERP sandbox's API, docs/erp-sandbox.openapi.yaml): the production connector. It
+ * authenticates with an API key, sends idempotency keys, keeps to a deadline, and maps each answer to done, refused or
+ * unknown (ErpOutcomeUnknownError) by what the ERP may have done.
+ */
 
+import { ConfigurationError, DownstreamUnavailableError } from '../errors';
+import type { ErpCredentials } from './erp-credentials';
 import {
   ErpNotFoundError,
   ErpOutcomeUnknownError,
@@ -20,18 +26,49 @@ import type {
   SalesOrder,
 } from './erp-port';
 
-/** Where the sandbox is and how long to wait for it. */
-export interface SandboxConnectorOptions {
+/** Where the ERP is, who Concord is to it, and how long to wait for it. */
+export interface HttpErpConnectorOptions {
   baseUrl: string;
+  credentials: ErpCredentials;
   timeoutMs?: number;
 }
 
-/** An ErpPort for the ERP sandbox. */
-export class SandboxErpConnector implements ErpPort {
+/** An ErpPort over the ERP's HTTP API. */
+export class HttpErpConnector implements ErpPort {
   private readonly timeoutMs: number;
 
-  constructor(private readonly options: SandboxConnectorOptions) {
+  constructor(private readonly options: HttpErpConnectorOptions) {
     this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /**
+   * Sends with the current API key; a 401 is answered before the ERP acts, so the request is sent once more with the
+   * key read again (it may have been rotated since). A second 401 means the credentials are wrong: unavailable, not
+   * a refusal of the business request, so the workflow retries and defers until someone fixes them.
+   */
+  private async send(
+    method: string,
+    path: string,
+    body: string | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<Response> {
+    for (const refresh of [false, true]) {
+      const response = await fetch(`${this.options.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await this.options.credentials.apiKey({ refresh })}`,
+          'content-type': 'application/json',
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      if (response.status !== 401) return response;
+      await response.body?.cancel();
+    }
+    throw new ErpUnavailableError(
+      `ERP ${method} ${path}: the ERP refused Concord's API key (401), read twice`,
+    );
   }
 
   /**
@@ -49,17 +86,21 @@ export class SandboxErpConnector implements ErpPort {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.options.baseUrl}${path}`, {
+      response = await this.send(
         method,
-        headers: {
-          'content-type': 'application/json',
-          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        path,
+        body === undefined ? undefined : JSON.stringify(body),
+        idempotencyKey,
+      );
       text = await response.text();
     } catch (error) {
+      // Failures before anything was sent: the credentials could not be read, or were refused twice.
+      if (
+        error instanceof ErpUnavailableError ||
+        error instanceof DownstreamUnavailableError ||
+        error instanceof ConfigurationError
+      )
+        throw error;
       if (neverSent(error))
         throw new ErpUnavailableError(`${what} did not connect: ${describe(error)}`, { cause: error });
       throw lost(`no answer (${describe(error)})`, error);

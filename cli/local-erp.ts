@@ -1,0 +1,16 @@
+/** The ERP connector the CLI uses beside a local platform: the sandbox's URL and its API key from the data directory. */
+import path from 'node:path';
+import { staticErpCredentials } from '../functions/shared/erp/erp-credentials';
+import { HttpErpConnector } from '../functions/shared/erp/http-erp-connector';
+import { readSandboxCredentials } from '../local/erp-sandbox/sandbox-credentials';
+
+/** Where the ERP is, and where `npm start` keeps its data (the sandbox's credentials are under `<dataDir>/erp`). */
+export function localErpConnector(options: { erpUrl: string; dataDir: string }): HttpErpConnector {
+  const apiKey =
+    process.env.CONCORD_ERP_API_KEY ?? readSandboxCredentials(path.join(options.dataDir, 'erp'))?.apiKeys[0];
+  if (!apiKey)
+    throw new Error(
+      `No ERP API key: none in ${path.join(options.dataDir, 'erp', 'credentials.json')} (pass --data-dir of npm start) and CONCORD_ERP_API_KEY is not set`,
+    );
+  return new HttpErpConnector({ baseUrl: options.erpUrl, credentials: staticErpCredentials(apiKey) });
+}

@@ -1,0 +1,61 @@
+/**
+ * The ERP sandbox's credentials: the API keys its clients (the HTTP ERP connector) present, and the token of its
+ * admin API. Made on first start under the sandbox's data directory and kept there, with curl header files beside
+ * them so that a person can call the sandbox as the README shows (`curl -H @.concord/erp/api.header …`).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Who may call the sandbox. */
+export interface SandboxCredentials {
+  /** Keys accepted on the ERP's business routes, several at once during a rotation. */
+  apiKeys: string[];
+  /** The one token of the admin API (`/_admin/*`): faults, releases by hand, audit. */
+  adminToken: string;
+}
+
+const credentialsFile = 'credentials.json';
+
+function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function isCredentials(value: unknown): value is SandboxCredentials {
+  const candidate = value as Partial<SandboxCredentials> | null;
+  return (
+    Array.isArray(candidate?.apiKeys) &&
+    candidate.apiKeys.length > 0 &&
+    candidate.apiKeys.every((key) => typeof key === 'string' && key.length >= 16) &&
+    typeof candidate.adminToken === 'string' &&
+    candidate.adminToken.length >= 16
+  );
+}
+
+/** The credentials kept in `dataDir`, made (and written, readable by the owner only) when there are none. */
+export function sandboxCredentials(dataDir: string): SandboxCredentials {
+  const file = path.join(dataDir, credentialsFile);
+  if (existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!isCredentials(stored))
+      throw new Error(
+        `${file} must be { "apiKeys": ["<key of 16+ characters>", …], "adminToken": "<16+ characters>" }`,
+      );
+    return stored;
+  }
+  const made: SandboxCredentials = { apiKeys: [newSecret()], adminToken: newSecret() };
+  writeFileSync(file, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(path.join(dataDir, 'api.header'), `Authorization: Bearer ${made.apiKeys[0]}\n`, {
+    mode: 0o600,
+  });
+  writeFileSync(path.join(dataDir, 'admin.header'), `Authorization: Bearer ${made.adminToken}\n`, {
+    mode: 0o600,
+  });
+  return made;
+}
+
+/** Reads the credentials of a sandbox that runs elsewhere (the CLI beside `npm start`), from its data directory. */
+export function readSandboxCredentials(dataDir: string): SandboxCredentials | undefined {
+  const file = path.join(dataDir, credentialsFile);
+  return existsSync(file) ? sandboxCredentials(dataDir) : undefined;
+}
