@@ -19,6 +19,7 @@ import {
   documentsByOrder,
   type ErpEventSeen,
   type ExceptionSeen,
+  earlyAmendment,
   inParallel,
   OutcomeTracker,
   prepareErp,
@@ -113,12 +114,7 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, order.dueAt - Date.now())));
       const placed = JSON.stringify(shopifyOrder({ id: order.id, email: order.email, lines: order.lines }));
       if (order.amendBefore) {
-        const lines = order.lines.map((line, index) =>
-          index === 0 ? { ...line, quantity: line.quantity + 1 } : line,
-        );
-        const amendment = JSON.stringify(
-          shopifyOrder({ id: order.id, email: order.email, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
-        );
+        const { lines, body: amendment } = earlyAmendment(order);
         const result = await deliver(platform.apiUrl, secret, 'orders/updated', amendment, randomUUID());
         deliveries.amendments += 1;
         deliveries.retriedByTheSender += result.retries;

@@ -2,6 +2,7 @@
 import type { ErpDocument } from '../../functions/shared/erp/erp-port';
 import type { ErpSandboxAdmin } from '../../local/erp-sandbox/sandbox-admin';
 import { postShopifyOrder } from '../../test/e2e/support/deployed-platform';
+import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
 
 /** A source of numbers in [0, 1): `Math.random`, or a seeded generator for a run that can be repeated. */
 export type Random = () => number;
@@ -123,6 +124,24 @@ export async function inParallel<T>(
       }
     }),
   );
+}
+
+/**
+ * The Shopify orders/updated that amends an order before it is placed: one more of its first line, at a later
+ * `updated_at`. Returns the amended lines (what the ERP must end up holding) and the webhook body.
+ */
+export function earlyAmendment(order: {
+  id: number;
+  email: string;
+  lines: { sku: string; quantity: number; price: string }[];
+}) {
+  const lines = order.lines.map((line, index) =>
+    index === 0 ? { ...line, quantity: line.quantity + 1 } : line,
+  );
+  const body = JSON.stringify(
+    shopifyOrder({ id: order.id, email: order.email, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
+  );
+  return { lines, body };
 }
 
 /** As finance and the warehouse would before a sales event: credit for the main buyer, stock for every item. */

@@ -36,6 +36,7 @@ import {
   documentsByOrder,
   type ErpEventSeen,
   type ExceptionSeen,
+  earlyAmendment,
   inParallel,
   OutcomeTracker,
   prepareErp,
@@ -360,12 +361,7 @@ export async function runOrderToCashSoak(options: SoakOptions): Promise<SoakRepo
       }
       const placed = JSON.stringify(shopifyOrder({ id: order.id, email: order.email, lines: order.lines }));
       if (order.amendBefore) {
-        const lines = order.lines.map((line, index) =>
-          index === 0 ? { ...line, quantity: line.quantity + 1 } : line,
-        );
-        const amendment = JSON.stringify(
-          shopifyOrder({ id: order.id, email: order.email, lines, updatedAt: '2026-11-20T09:40:00-05:00' }),
-        );
+        const { lines, body: amendment } = earlyAmendment(order);
         const result = await deliver(apiUrl, secret, 'orders/updated', amendment, randomUUID(), 40);
         deliveries.amendments += 1;
         deliveries.retriedByTheSender += result.retries;
