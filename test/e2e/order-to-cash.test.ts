@@ -26,6 +26,37 @@ import {
 import { eventually } from './support/eventually';
 import { shopifyOrder } from './support/shopify-orders';
 
+const refundTemplate = JSON.parse(
+  readFileSync(path.join(__dirname, '../fixtures/stripe/charge-refunded.json'), 'utf8'),
+);
+
+/** A Stripe charge.refunded: `refundedMinor` more refunded on the charge of `paymentIntentId`. */
+function stripeRefund(
+  paymentIntentId: string,
+  capturedMinor: number,
+  refundedMinor: number,
+  sourceOrderId: string,
+) {
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 16);
+  return {
+    ...refundTemplate,
+    id: `evt_${suffix}`,
+    data: {
+      object: {
+        ...refundTemplate.data.object,
+        id: `ch_${suffix}`,
+        payment_intent: paymentIntentId,
+        amount: capturedMinor,
+        amount_captured: capturedMinor,
+        amount_refunded: refundedMinor,
+        refunded: refundedMinor >= capturedMinor,
+        metadata: { order_id: sourceOrderId },
+      },
+      previous_attributes: { amount_refunded: 0, refunded: false },
+    },
+  };
+}
+
 const paymentTemplate = JSON.parse(
   readFileSync(path.join(__dirname, '../fixtures/stripe/payment-intent-succeeded.json'), 'utf8'),
 );
@@ -632,6 +663,30 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
     expect(payments).toHaveLength(1);
     expect(seen.filter((event) => event.subject === `payment/${payment.data.object.id}`)).toHaveLength(1);
   });
+
+  it('LostAnswerAfterCommit on /refunds: the refund is booked once and announced once', async () => {
+    // Prepare: an invoiced, paid order
+    const order = shopifyOrder();
+    await send(order);
+    const invoice = await invoicePostedFor(order);
+    const capturedMinor = Math.round(Number(invoice.data.amount) * 100);
+    const payment = stripePayment(capturedMinor, String(order.id));
+    await pay(payment);
+    await erpEvent('erp.payment.applied.v1', `payment/${payment.data.object.id}`);
+    await fault({ route: '/refunds', kind: 'timeout-after-commit', rate: 1, times: 1, latencyMs: 6000 });
+    // Act
+    await pay(stripeRefund(payment.data.object.id, capturedMinor, 1000, String(order.id)));
+    const refunded = await eventually(async () => {
+      await drainObserver();
+      return seen.find(
+        (event) => event.subject === `payment/${payment.data.object.id}` && event.data.kind === 'REFUND',
+      );
+    });
+    // Assess
+    expect((await firedFaults())[0]?.fired).toBe(1);
+    expect(refunded.data).toMatchObject({ amount: '10.00', invoiceStatus: 'PARTIALLY_PAID' });
+    expect(seen.filter((event) => event.subject === `payment/${payment.data.object.id}`)).toHaveLength(2);
+  }, 60_000);
 
   it('LostAnswerAfterCommit on /customers: the CRM change reaches the ERP and is announced', async () => {
     // Prepare
