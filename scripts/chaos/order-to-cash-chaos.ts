@@ -34,8 +34,11 @@ export interface ChaosOptions {
   duplicateRate: number;
   /** Share of orders amended, the amendment delivered before the order itself. */
   reorderedAmendmentRate: number;
-  /** ERP faults on every business route: 5xx, 429 (Retry-After 1 s) and timeouts. */
-  faults: { serverError: number; throttle: number; timeout: number };
+  /**
+   * ERP faults on every business route: before the ERP acts, 5xx, 429 (Retry-After 1 s) and timeouts; after it
+   * committed, the answer lost (`lostAnswer`, spread over an HTML 504, a reset and an answer held past the deadline).
+   */
+  faults: { serverError: number; throttle: number; timeout: number; lostAnswer: number };
   /** Webhooks in flight at once. */
   concurrency: number;
   /**
@@ -51,7 +54,7 @@ export const defaultChaosOptions: ChaosOptions = {
   orders: 1000,
   duplicateRate: 0.2,
   reorderedAmendmentRate: 0.1,
-  faults: { serverError: 0.1, throttle: 0.05, timeout: 0.02 },
+  faults: { serverError: 0.1, throttle: 0.05, timeout: 0.02, lostAnswer: 0.06 },
   concurrency: 4,
   ordersPerSec: 2,
   settleTimeoutMs: 15 * 60_000,
@@ -96,6 +99,8 @@ export async function runOrderToCashChaos(options: ChaosOptions): Promise<ChaosR
     await setFault({ route: '/*', kind: '5xx', rate: options.faults.serverError });
     await setFault({ route: '/*', kind: '429', rate: options.faults.throttle, retryAfterSec: 1 });
     await setFault({ route: '/*', kind: 'timeout', rate: options.faults.timeout, latencyMs: 6_000 });
+    for (const kind of ['5xx-after-commit', 'reset-after-commit', 'timeout-after-commit'] as const)
+      await setFault({ route: '/*', kind, rate: options.faults.lostAnswer / 3, latencyMs: 6_000 });
 
     const started = Date.now();
     const base = Date.now() * 100;
