@@ -1,5 +1,6 @@
 /** The ERP adapter's runtime configuration, read once from the environment the stack sets. */
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import { readStage } from '../shared/observability/business-metrics';
 
 /** Where the ERP and the bus are, and where idempotency records live. */
 export interface ErpAdapterConfig {
@@ -10,6 +11,8 @@ export interface ErpAdapterConfig {
   erpSourceUri: string;
   eventBusName: string;
   idempotencyTableName: string;
+  /** The stage the stack runs in (CONCORD_STAGE), the `stage` dimension of its metrics; `unknown` when unset. */
+  stage: string;
 }
 
 /** Reads the configuration, failing fast with the names of every missing variable. */
@@ -32,5 +35,6 @@ export function loadErpAdapterConfig(env: NodeJS.ProcessEnv = process.env): ErpA
     erpSourceUri: values.ERP_SOURCE_URI,
     eventBusName: values.EVENT_BUS_NAME,
     idempotencyTableName: values.IDEMPOTENCY_TABLE_NAME,
+    stage: readStage(env),
   };
 }

@@ -3,7 +3,7 @@
  * makes true. Steps are idempotent: the ERP receives a key that identifies the change (stepIdempotencyKey), a lost
  * answer is resolved by reading the ERP under that key, and the event has the same id on every path.
  */
-import { ErpRefusedError } from '../shared/erp/erp-errors';
+import { ErpOutcomeUnknownError, ErpRefusedError } from '../shared/erp/erp-errors';
 import type { ErpPort, LineRequest, SalesOrder } from '../shared/erp/erp-port';
 import {
   buildCanonicalEvent,
@@ -12,6 +12,13 @@ import {
   validateCanonicalEvent,
 } from '../shared/events/envelope';
 import { idOf, timeOfId } from '../shared/ids';
+import {
+  type BusinessMetrics,
+  latencyPoint,
+  type MetricPoint,
+  metricPoint,
+  orderRefusalReason,
+} from '../shared/observability/business-metrics';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
 import { changeResolvingLostAnswers, type ResolutionBudget } from './resolve-outcome';
 
@@ -80,6 +87,8 @@ export interface ErpStepDependencies {
   now(): Date;
   /** How long a lost answer is looked for before the unknown outcome goes back to the workflow. */
   resolution?: ResolutionBudget;
+  /** Where the business outcomes (orders booked, invoices posted, lost answers resolved, …) are counted. */
+  metrics?: BusinessMetrics;
 }
 
 /**
@@ -132,7 +141,37 @@ async function emit<T extends CanonicalTypeName>(
   if (violations.length > 0)
     throw new Error(`${type} would violate its schema: ${JSON.stringify(violations)}`);
   await deps.publish([event]);
+  deps.metrics?.record(...outcomeMetrics(step, event, now));
   return event;
+}
+
+/**
+ * What an announced fact counts for. Latencies run from the causing event's id time (its ingest: ids are ULIDs) to
+ * now; a fact announced again (a re-run after a crash) is counted again, so the counts are at least once.
+ */
+function outcomeMetrics(step: ErpStep, event: CanonicalEvent, now: Date): MetricPoint[] {
+  const flow = { flow: step.flow };
+  const since = timeOfId(step.causationId);
+  switch (event.type) {
+    case 'erp.order.accepted.v1':
+      return [metricPoint('OrdersBooked', flow), ...latencyPoint('OrderAcceptedLatency', flow, since, now)];
+    case 'erp.order.credit-held.v1':
+      return [metricPoint('OrdersCreditHeld', flow)];
+    case 'erp.order.rejected.v1': {
+      const { reasonCode } = event.data as CanonicalEvent<'erp.order.rejected.v1'>['data'];
+      return [metricPoint('OrdersRefused', { ...flow, reason: orderRefusalReason(reasonCode) })];
+    }
+    case 'erp.invoice.posted.v1':
+      return [metricPoint('InvoicesPosted', flow), ...latencyPoint('InvoicePostedLatency', flow, since, now)];
+    case 'erp.payment.applied.v1':
+      return step.operation === 'refund'
+        ? [metricPoint('RefundsBooked', flow)]
+        : [metricPoint('PaymentsApplied', flow), ...latencyPoint('PaymentAppliedLatency', flow, since, now)];
+    case 'erp.customer.synced.v1':
+      return [metricPoint('CustomersSynced', flow)];
+    default:
+      return [];
+  }
 }
 
 function orderSubject(sourceOrderId: string): string {
@@ -151,10 +190,22 @@ function sameLines(current: readonly LineRequest[], requested: readonly LineRequ
 
 /** Runs one step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
 export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Promise<Record<string, unknown>> {
+  try {
+    return await performStep(step, deps);
+  } catch (error) {
+    if (error instanceof ErpOutcomeUnknownError)
+      deps.metrics?.record(metricPoint('UnknownOutcomes', { flow: step.flow }));
+    throw error;
+  }
+}
+
+async function performStep(step: ErpStep, deps: ErpStepDependencies): Promise<Record<string, unknown>> {
   const key = stepIdempotencyKey(step);
   const input = step.input;
+  const lostAnswerResolved = (outcome: 'committed' | 'absent') =>
+    deps.metrics?.record(metricPoint('LostAnswersResolved', { flow: step.flow, outcome }));
   const commit = <T>(change: () => Promise<T>): Promise<T> =>
-    changeResolvingLostAnswers(deps.erp, key, change, deps.resolution);
+    changeResolvingLostAnswers(deps.erp, key, change, deps.resolution, lostAnswerResolved);
   switch (step.operation) {
     case 'resolveCustomer': {
       const email = typeof input.email === 'string' ? input.email : undefined;
@@ -289,6 +340,7 @@ export async function runErpStep(step: ErpStep, deps: ErpStepDependencies): Prom
         const earlier = await deps.erp.lookupChange(key);
         if (earlier.state !== 'committed')
           return { erpOrderNumber: existing.number, status: existing.status, unchanged: true };
+        lostAnswerResolved('committed');
         order = earlier.result as SalesOrder;
       } else {
         order = await commit(() =>

@@ -9,6 +9,7 @@ import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
+import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { loadErpAdapterConfig } from './config';
 import {
   type ErpStep,
@@ -22,6 +23,7 @@ import { callHonouringRetryAfter } from './retry-after';
 
 const config = loadErpAdapterConfig();
 const logger = new Logger({ serviceName: 'erp-adapter' });
+const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'erp-adapter' });
 
 const dependencies: ErpStepDependencies = {
   erp: new HttpErpConnector({
@@ -32,6 +34,7 @@ const dependencies: ErpStepDependencies = {
   publish: (events) => publisher.publish(events),
   erpSourceUri: config.erpSourceUri,
   now: () => new Date(),
+  metrics,
 };
 const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
   eventBusName: config.eventBusName,
@@ -97,6 +100,7 @@ export async function handler(step: ErpStep, context: Context): Promise<Record<s
     });
     throw error;
   } finally {
+    metrics.flush();
     logger.removeKeys(['requestId', 'correlationId', 'flow', 'operation']);
   }
 }

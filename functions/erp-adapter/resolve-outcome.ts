@@ -15,6 +15,9 @@ export interface ResolutionBudget {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Told what a lost answer turned out to be (the LostAnswersResolved metric); not told when it stays unknown. */
+export type LostAnswerObserver = (outcome: 'committed' | 'absent') => void;
+
 /** The adapter's default: three reads over about a second. */
 export const defaultResolutionBudget: ResolutionBudget = { lookups: 3, pauseMs: 500 };
 
@@ -30,12 +33,13 @@ export async function changeResolvingLostAnswers<T>(
   key: string,
   change: () => Promise<T>,
   budget: ResolutionBudget = defaultResolutionBudget,
+  onResolved: LostAnswerObserver = () => {},
 ): Promise<T> {
   try {
     return await change();
   } catch (error) {
     if (!(error instanceof ErpOutcomeUnknownError)) throw error;
-    return resolveLostAnswer<T>(erp, key, error, budget);
+    return resolveLostAnswer<T>(erp, key, error, budget, onResolved);
   }
 }
 
@@ -44,6 +48,7 @@ async function resolveLostAnswer<T>(
   key: string,
   lost: ErpOutcomeUnknownError,
   budget: ResolutionBudget,
+  onResolved: LostAnswerObserver,
 ): Promise<T> {
   const sleep = budget.sleep ?? defaultSleep;
   let lastReason = 'not read';
@@ -51,12 +56,17 @@ async function resolveLostAnswer<T>(
     if (lookup > 0) await sleep(budget.pauseMs);
     try {
       const found = await erp.lookupChange(key);
-      if (found.state === 'committed') return found.result as T;
-      if (found.state === 'absent')
+      if (found.state === 'committed') {
+        onResolved('committed');
+        return found.result as T;
+      }
+      if (found.state === 'absent') {
+        onResolved('absent');
         throw new ErpUnavailableError(
           `${lost.message}; the ERP confirms it holds no change under ${key}: safe to retry`,
           { cause: lost },
         );
+      }
       lastReason = 'a change under this key is still in progress';
     } catch (error) {
       if (error instanceof ErpUnavailableError && error.cause === lost) throw error;

@@ -2,6 +2,7 @@
 
 import { parseJsonEnv, parsePositiveIntEnv, readEnv } from '../shared/config';
 import { ConfigurationError } from '../shared/errors';
+import { readStage } from '../shared/observability/business-metrics';
 
 /** Everything the ingest function needs to know about its deployment. */
 export interface IngestConfig {
@@ -18,6 +19,8 @@ export interface IngestConfig {
   inProgressSec: number;
   /** Whether a flat Shopify secret list (any shop) is accepted; only the local stage, where no real shop posts. */
   acceptUnboundSenderSecrets: boolean;
+  /** The stage the stack runs in (CONCORD_STAGE), the `stage` dimension of its metrics; `unknown` when unset. */
+  stage: string;
 }
 
 /** Reads the configuration, failing fast with the names of every missing variable. */
@@ -59,5 +62,6 @@ export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
     maxBodyBytes: parsePositiveIntEnv('MAX_BODY_BYTES', values.MAX_BODY_BYTES),
     inProgressSec: parsePositiveIntEnv('IN_PROGRESS_SEC', values.IN_PROGRESS_SEC),
     acceptUnboundSenderSecrets: acceptUnbound === 'true',
+    stage: readStage(env),
   };
 }

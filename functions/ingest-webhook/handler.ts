@@ -9,6 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ingestBusSource } from '../shared/events/envelope';
+import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { SecretsManagerWebhookSecrets } from '../shared/secrets/webhook-secrets';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
 import { DynamoDbDedupeStore } from './adapters/dynamodb-dedupe-store';
@@ -20,6 +21,7 @@ import { type IngestDependencies, receiveWebhook } from './receive-webhook';
 
 const config = loadIngestConfig();
 const logger = new Logger({ serviceName: 'ingest-webhook' });
+const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'ingest-webhook' });
 
 const dependencies: IngestDependencies = {
   sources: loadSourceRegistry(),
@@ -46,7 +48,12 @@ const dependencies: IngestDependencies = {
   acceptUnboundSenderSecrets: config.acceptUnboundSenderSecrets,
 };
 
-const handleWebhook = createWebhookHandler((request) => receiveWebhook(request, dependencies), logger);
+const handleWebhook = createWebhookHandler(
+  (request) => receiveWebhook(request, dependencies),
+  logger,
+  () => new Date(),
+  { metrics, knownSources: dependencies.sources },
+);
 
 /** API Gateway HTTP API (payload format 2.0) handler. */
 export async function handler(event: APIGatewayProxyEventV2, context: Context) {
@@ -57,6 +64,7 @@ export async function handler(event: APIGatewayProxyEventV2, context: Context) {
   try {
     return await handleWebhook(event);
   } finally {
+    metrics.flush();
     logger.removeKeys(['requestId', 'correlationId']);
   }
 }

@@ -12,6 +12,13 @@ import {
   UnsupportedMediaTypeError,
 } from '../shared/errors';
 import { type HttpResult, jsonResult, type ProblemMapping, problemResult } from '../shared/http/problem';
+import {
+  type BusinessMetrics,
+  type MetricPoint,
+  metricPoint,
+  noBusinessMetrics,
+  webhookRefusalReason,
+} from '../shared/observability/business-metrics';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
 import type { IngestLogger } from './ports';
 import type { IngestOutcome } from './receive-webhook';
@@ -99,17 +106,46 @@ function outcomeResult(outcome: IngestOutcome): HttpResult {
   }
 }
 
+/** The outcome metric of an answer; an ignored webhook (nothing to publish) is not counted. */
+function outcomeMetric(source: string, outcome: IngestOutcome | number): MetricPoint | undefined {
+  if (typeof outcome !== 'number') {
+    if (outcome.kind === 'accepted') return metricPoint('WebhooksAccepted', { source });
+    if (outcome.kind === 'duplicate') return metricPoint('WebhooksDuplicate', { source });
+    return undefined;
+  }
+  if (outcome === 503) return metricPoint('WebhooksUnavailable', { source });
+  if (outcome >= 500) return metricPoint('WebhooksFailed', { source });
+  return metricPoint('WebhooksRefused', { source, reason: webhookRefusalReason(outcome) });
+}
+
+/** Where the edge reports each answer: the metrics port, and the registered sources (any other name is counted as `unknown`). */
+export interface WebhookMetricsOptions {
+  metrics: BusinessMetrics;
+  knownSources: { has(name: string): boolean };
+}
+
 /** Builds the Lambda handler around the use case; the use case and clock are injected so tests run it without AWS. */
 export function createWebhookHandler(
   receive: (request: WebhookRequest) => Promise<IngestOutcome>,
   logger: IngestLogger,
   clock: () => Date = () => new Date(),
+  { metrics, knownSources }: WebhookMetricsOptions = { metrics: noBusinessMetrics, knownSources: new Set() },
 ) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    // The path names the source: a stranger's path must not become a metric of its own.
+    const named = event.pathParameters?.source ?? '';
+    const source = knownSources.has(named) ? named : 'unknown';
+    const count = (outcome: IngestOutcome | number) => {
+      const point = outcomeMetric(source, outcome);
+      if (point) metrics.record(point);
+    };
     try {
-      return outcomeResult(await receive(toWebhookRequest(event, clock())));
+      const outcome = await receive(toWebhookRequest(event, clock()));
+      count(outcome);
+      return outcomeResult(outcome);
     } catch (error) {
       const mapping = mappingFor(error);
+      count(mapping.status);
       const failure = error instanceof Error ? error : new Error(String(error));
       if (mapping.status >= 500) logger.error('webhook failed', { error: failure, cause: failure.cause });
       else logger.warn('webhook refused', { status: mapping.status, reason: failure.message });

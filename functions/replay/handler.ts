@@ -22,6 +22,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { parseJsonEnv, readEnv } from '../shared/config';
+import { readStage } from '../shared/observability/business-metrics';
+import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { parseTimeBound } from '../shared/ops/time-window';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
 import { type FilterInput, parseFilter } from './dead-letters';
@@ -36,6 +38,7 @@ import {
   type ReplayDependencies,
   runReplay,
 } from './replay';
+import { editedReplayMetrics, parkedMetrics, replayRunMetrics } from './replay-metrics';
 
 const env = readEnv([
   'EVENT_BUS_NAME',
@@ -49,6 +52,7 @@ const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_U
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
 const s3 = new S3Client({});
+const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'replay' });
 const deps: ReplayDependencies = {
   sqs,
   events: new EventBridgeClient({}),
@@ -90,6 +94,14 @@ function queueUrl(designation: string | undefined): string {
 }
 
 export async function handler(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
+  try {
+    return await dispatch(request, context);
+  } finally {
+    metrics.flush();
+  }
+}
+
+async function dispatch(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
   switch (request?.action) {
     case 'list':
       // The queues of this stack, by their URLs (no ListQueues: the function may read only its DLQs).
@@ -105,7 +117,7 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
         throw new Error('a replay needs "operator" and "reason": they go into the audit');
       // Stop a minute before Lambda would kill the invocation: the journal then says where to resume.
       const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 60_000));
-      return runReplay(deps, {
+      const result = await runReplay(deps, {
         queueUrl: url,
         filter: parseFilter(request.filter),
         operator: request.operator,
@@ -115,6 +127,8 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
         replayId: request.resume,
         signal,
       });
+      metrics.record(...replayRunMetrics(result));
+      return result;
     }
     case 'replayArchive': {
       if (!request.since) throw new Error('"since" is required: a duration such as 2h, or an ISO timestamp');
@@ -144,23 +158,30 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
       if (!request.operator || !request.reason)
         throw new Error(`${request.action} needs "operator" and "reason": they go into the audit`);
       const { operator, reason } = request;
-      if (request.action === 'park')
-        return parkMessages(deps, {
-          queueUrl: queueUrl(request.queue),
+      if (request.action === 'park') {
+        const from = queueUrl(request.queue);
+        const result = await parkMessages(deps, {
+          queueUrl: from,
           parkingQueueUrl: queueUrl('ParkingQueue'),
           messageIds: request.messageIds ?? [],
           operator,
           reason,
         });
+        metrics.record(...parkedMetrics(from, result.parked.length));
+        return result;
+      }
       if (!request.messageId || request.patch === undefined)
         throw new Error('an edit needs "messageId" and "patch" (a JSON merge patch of the event)');
-      return editAndReplay(deps, {
-        queueUrl: queueUrl(request.queue),
+      const from = queueUrl(request.queue);
+      const result = await editAndReplay(deps, {
+        queueUrl: from,
         messageId: request.messageId,
         operator,
         reason,
         edit: async (original) => mergePatch(original, request.patch),
       });
+      metrics.record(...editedReplayMetrics(from));
+      return result;
     }
     default:
       throw new Error('"action" must be list, show, replay, park or edit');

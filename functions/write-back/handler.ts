@@ -5,11 +5,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
+import { readStage } from '../shared/observability/business-metrics';
+import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { SandboxPlatformOutbox } from '../shared/write-back/sandbox-platform-outbox';
-import { statusUpdateFor, writeBackKey } from './status-update';
+import { statusUpdateFor, writeBackKey, writtenBackMetrics } from './status-update';
 
 const env = readEnv(['PLATFORM_OUTBOX_URL', 'PLATFORM_TIMEOUT_MS']);
 const logger = new Logger({ serviceName: 'write-back' });
+const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'write-back' });
 const platforms = new SandboxPlatformOutbox({
   baseUrl: env.PLATFORM_OUTBOX_URL,
   timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
@@ -35,6 +38,8 @@ export async function handler(event: BusEvent): Promise<{ written: boolean; key?
   }
   const key = writeBackKey(update);
   await platforms.send(update, key);
+  metrics.record(...writtenBackMetrics(update, new Date()));
+  metrics.flush();
   logger.info('status written back', {
     platform: update.platform,
     externalRef: update.externalRef,

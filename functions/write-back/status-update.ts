@@ -3,6 +3,7 @@
  * answer a platform's own record (they carry the `origin` extension) are written back, to that platform.
  */
 import type { CanonicalEvent } from '../shared/events/envelope';
+import { latencyPoint, type MetricPoint, metricPoint } from '../shared/observability/business-metrics';
 import type { PlatformStatusUpdate } from '../shared/write-back/platform-status-port';
 
 type Answer = Pick<PlatformStatusUpdate, 'entity' | 'externalRef' | 'status' | 'erpReference' | 'fields'>;
@@ -86,4 +87,13 @@ export function statusUpdateFor(event: CanonicalEvent): PlatformStatusUpdate | u
  */
 export function writeBackKey(update: PlatformStatusUpdate): string {
   return `write-back:${update.platform}:${update.entity}/${update.externalRef}:${update.status}:${update.erpReference}`;
+}
+
+/** What a written-back update counts for: the status per platform, and the time from the ERP's event to written. */
+export function writtenBackMetrics(update: PlatformStatusUpdate, writtenAt: Date): MetricPoint[] {
+  const source = update.platform;
+  return [
+    metricPoint('StatusWrittenBack', { source, status: update.status }),
+    ...latencyPoint('WriteBackLatency', { source }, Date.parse(update.occurredAt), writtenAt),
+  ];
 }

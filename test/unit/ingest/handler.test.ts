@@ -7,6 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { apiGatewayEvent } from '../../support/api-gateway-event';
+import { captureEmf } from '../../support/emf';
 import { signedStripe } from '../../support/signers';
 
 const ebMock = mockClient(EventBridgeClient);
@@ -43,6 +44,7 @@ describe('ingest-webhook handler', () => {
       MAX_BODY_BYTES: '1048576',
       IN_PROGRESS_SEC: '60',
       ACCEPT_UNBOUND_SENDER_SECRETS: 'false',
+      CONCORD_STAGE: 'test',
     };
   });
 
@@ -59,10 +61,15 @@ describe('ingest-webhook handler', () => {
     ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-1' }] });
     const { handler } =
       require('../../../functions/ingest-webhook/handler') as typeof import('../../../functions/ingest-webhook/handler');
+    const emf = captureEmf();
     // Act
     const result = await handler(apiGatewayEvent(signedStripe(body, 'whsec_live_1')), context);
     // Assess
+    emf.restore();
     expect(result.statusCode).toBe(202);
+    expect(emf.metrics()).toEqual([
+      expect.objectContaining({ name: 'WebhooksAccepted', dimensions: { stage: 'test', source: 'stripe' } }),
+    ]);
     expect(smMock.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(
       'arn:aws:secretsmanager:us-east-1:123456789012:secret:stripe',
     );
@@ -87,6 +94,16 @@ describe('ingest-webhook handler', () => {
     expect(() => loadIngestConfig({ ...process.env, ACCEPT_UNBOUND_SENDER_SECRETS: 'yes' })).toThrow(
       'ACCEPT_UNBOUND_SENDER_SECRETS must be true or false, got "yes"',
     );
+  });
+
+  it('counts under stage unknown when the stack sets no CONCORD_STAGE, rather than failing', () => {
+    // Prepare
+    const { loadIngestConfig } =
+      require('../../../functions/ingest-webhook/config') as typeof import('../../../functions/ingest-webhook/config');
+    const { CONCORD_STAGE: _stage, ...withoutStage } = process.env;
+    // Act & Assess
+    expect(loadIngestConfig(process.env).stage).toBe('test');
+    expect(loadIngestConfig(withoutStage).stage).toBe('unknown');
   });
 
   it('fails at start naming every missing environment variable', () => {

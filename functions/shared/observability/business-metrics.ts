@@ -1,0 +1,152 @@
+/** Concord's business-outcome metrics: every name, unit and dimension set in one place, and the port that records them. */
+
+/** The CloudWatch namespace of every Concord metric. */
+export const metricsNamespace = 'Concord';
+
+/**
+ * The catalogue: each metric's unit and the dimensions it carries besides `stage` (which every metric has). Every
+ * dimension takes its values from a small fixed set; a correlation id, an order id or a subject never becomes a
+ * dimension (each value would be a metric of its own, billed and unalarmable): those go in the log lines.
+ */
+export const businessMetricCatalogue = {
+  /** A webhook verified, archived and published (HTTP 202). Count, per `source`. */
+  WebhooksAccepted: { unit: 'Count', dimensions: ['source'] },
+  /** A provider's retry of a delivery already published, answered 200 without publishing again. Count, per `source`. */
+  WebhooksDuplicate: { unit: 'Count', dimensions: ['source'] },
+  /**
+   * A webhook refused as bad input, `reason` being the HTTP status answered (400, 401, 404, 409, 413, 415, 422).
+   * Count, per `source` and `reason`.
+   */
+  WebhooksRefused: { unit: 'Count', dimensions: ['source', 'reason'] },
+  /** A webhook answered 503 because the bus, the archive or the dedupe table failed: the provider retries. Count, per `source`. */
+  WebhooksUnavailable: { unit: 'Count', dimensions: ['source'] },
+  /** A webhook answered 500: a bug or a misconfiguration, never bad input. Count, per `source`. */
+  WebhooksFailed: { unit: 'Count', dimensions: ['source'] },
+  /** An order the ERP accepted (erp.order.accepted). Count, per `flow`. */
+  OrdersBooked: { unit: 'Count', dimensions: ['flow'] },
+  /** An order the ERP booked on credit hold (erp.order.credit-held). Count, per `flow`. */
+  OrdersCreditHeld: { unit: 'Count', dimensions: ['flow'] },
+  /** An order refused and compensated (erp.order.rejected), `reason` being its reason code or `other`. Count, per `flow` and `reason`. */
+  OrdersRefused: { unit: 'Count', dimensions: ['flow', 'reason'] },
+  /** An invoice the ERP posted (erp.invoice.posted). Count, per `flow`. */
+  InvoicesPosted: { unit: 'Count', dimensions: ['flow'] },
+  /** A payment the ERP applied to an invoice (erp.payment.applied, kind payment). Count, per `flow`. */
+  PaymentsApplied: { unit: 'Count', dimensions: ['flow'] },
+  /** A refund the ERP booked (erp.payment.applied, kind refund). Count, per `flow`. */
+  RefundsBooked: { unit: 'Count', dimensions: ['flow'] },
+  /** A CRM contact's change applied to its ERP account (erp.customer.synced). Count, per `flow`. */
+  CustomersSynced: { unit: 'Count', dimensions: ['flow'] },
+  /**
+   * A change whose answer was lost, then learnt by reading the ERP under its idempotency key: `outcome` is
+   * `committed` (its answer is used as if it had arrived) or `absent` (safe to retry). Count, per `flow` and `outcome`.
+   */
+  LostAnswersResolved: { unit: 'Count', dimensions: ['flow', 'outcome'] },
+  /** A change whose outcome could not be learnt (ErpOutcomeUnknownError): nothing may be compensated. Count, per `flow`. */
+  UnknownOutcomes: { unit: 'Count', dimensions: ['flow'] },
+  /** From the webhook's ingest (the causing event's id time) to the ERP's acceptance of the order. Milliseconds, per `flow`. */
+  OrderAcceptedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** From the causing event's ingest to the ERP posting the invoice. Milliseconds, per `flow`. */
+  InvoicePostedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** From the payment's ingest to the ERP applying it. Milliseconds, per `flow`. */
+  PaymentAppliedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** An ERP answer written back to the platform the record came from. Count, per `source` (platform) and `status`. */
+  StatusWrittenBack: { unit: 'Count', dimensions: ['source', 'status'] },
+  /** From the ERP event's time to the platform acknowledging the write-back. Milliseconds, per `source` (platform). */
+  WriteBackLatency: { unit: 'Milliseconds', dimensions: ['source'] },
+  /** A dead letter replayed (delivered again, then deleted from its queue). Count, per `queue`. */
+  MessagesReplayed: { unit: 'Count', dimensions: ['queue'] },
+  /** A dead letter a replay selected but could not deliver (no recorded target, or the delivery failed); it stays queued. Count, per `queue`. */
+  MessagesRefused: { unit: 'Count', dimensions: ['queue'] },
+  /** A dead letter an operator parked. Count, per `queue` (the queue it was taken from). */
+  MessagesParked: { unit: 'Count', dimensions: ['queue'] },
+} as const satisfies Record<string, { unit: 'Count' | 'Milliseconds'; dimensions: readonly string[] }>;
+
+type Catalogue = typeof businessMetricCatalogue;
+
+/** A metric's name, as CloudWatch shows it. */
+export type BusinessMetricName = keyof Catalogue;
+
+/** The dimensions (besides `stage`) a metric carries. */
+export type DimensionsOf<N extends BusinessMetricName> = Record<Catalogue[N]['dimensions'][number], string>;
+
+/** One data point of a business metric (a union over the names, so each carries its own dimensions). */
+export type MetricPoint<N extends BusinessMetricName = BusinessMetricName> = N extends BusinessMetricName
+  ? { name: N; unit: Catalogue[N]['unit']; value: number; dimensions: DimensionsOf<N> }
+  : never;
+
+/** A data point of `name`; counts default to one. */
+export function metricPoint<N extends BusinessMetricName>(
+  name: N,
+  dimensions: DimensionsOf<N>,
+  value = 1,
+): MetricPoint<N> {
+  return { name, unit: businessMetricCatalogue[name].unit, value, dimensions } as MetricPoint<N>;
+}
+
+/** A latency point from `startMs` to `end`, or none when the start is unknown or after the end (clock skew). */
+export function latencyPoint<N extends BusinessMetricName>(
+  name: N,
+  dimensions: DimensionsOf<N>,
+  startMs: number | undefined,
+  end: Date,
+): MetricPoint<N>[] {
+  if (startMs === undefined || !Number.isFinite(startMs)) return [];
+  const elapsedMs = end.getTime() - startMs;
+  return elapsedMs >= 0 ? [metricPoint(name, dimensions, elapsedMs)] : [];
+}
+
+/** The port: where a use case or an edge reports a business outcome. The Powertools adapter publishes them as EMF. */
+export interface BusinessMetrics {
+  record(...points: readonly MetricPoint[]): void;
+}
+
+/** Records nothing: for callers (the CLI, tests) that measure nothing. */
+export const noBusinessMetrics: BusinessMetrics = { record() {} };
+
+/** The HTTP statuses a refused webhook is counted under; any other 4xx is counted as `other`. */
+const refusalStatuses = new Set([400, 401, 404, 409, 413, 415, 422]);
+
+/** The `reason` dimension of a refused webhook: its HTTP status, from a fixed set. */
+export function webhookRefusalReason(status: number): string {
+  return refusalStatuses.has(status) ? String(status) : 'other';
+}
+
+/**
+ * The reason codes an order refusal is counted under: the error classes the order-to-cash workflow catches
+ * ($failure.Error). Anything else (a free-text code) is counted as `other`.
+ */
+const orderRefusalReasons = new Set([
+  'ErpRefusedError',
+  'ErpUnavailableError',
+  'ErpOutcomeUnknownError',
+  'ErpThrottledError',
+  'ErpNotFoundError',
+  'States.Timeout',
+  'States.TaskFailed',
+]);
+
+/** The `reason` dimension of a refused order: its reason code when it is one of a fixed set, else `other`. */
+export function orderRefusalReason(reasonCode: string): string {
+  return orderRefusalReasons.has(reasonCode) ? reasonCode : 'other';
+}
+
+/**
+ * A queue's logical name, the construct id a person knows: `Concord-prod-Stateless-WarehouseDlq1A2B3C4D-Xy12…`
+ * (or its URL) → `WarehouseDlq`. Anything not shaped like a construct id is `other`, so that a name never becomes
+ * an unbounded dimension.
+ */
+export function queueShortName(nameOrUrl: string): string {
+  const name = nameOrUrl.split('/').at(-1) ?? nameOrUrl;
+  const short = name
+    .replace(/\.fifo$/, '')
+    .replace(/^Concord-[A-Za-z0-9]+-(?:Stateless|Stateful)-/, '')
+    // CloudFormation's random suffix, then the construct path hash CDK appends to the logical id.
+    .replace(/-[A-Za-z0-9]{8,13}$/, '')
+    .replace(/[0-9A-F]{8}$/, '');
+  return /^[A-Za-z][A-Za-z0-9]{0,63}$/.test(short) ? short : 'other';
+}
+
+/** The `stage` dimension: the stage the stack runs in, or `unknown` when the stack did not say (never fatal). */
+export function readStage(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CONCORD_STAGE || 'unknown';
+}
