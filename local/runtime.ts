@@ -6,6 +6,8 @@ import { AwsError } from './edge/aws-error';
 import { startEdgeServer } from './edge/edge-server';
 import { closeGracefully } from './edge/graceful-close';
 import { AthenaService } from './services/athena/athena-service';
+import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
+import { emfDatapoints } from './services/cloudwatch/embedded-metric-format';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
@@ -13,6 +15,7 @@ import { LambdaService } from './services/lambda/lambda-service';
 import { type LocalEnvironment, parseArn } from './services/local-environment';
 import { S3Service } from './services/s3/s3-service';
 import { SecretsService } from './services/secrets/secrets-service';
+import { SnsService } from './services/sns/sns-service';
 import { SqsService } from './services/sqs/sqs-service';
 import { StatesService } from './services/states/states-service';
 import { LocalTaskIntegrations } from './services/states/task-integrations';
@@ -57,6 +60,8 @@ export class LocalRuntime {
   readonly lambda: LambdaService;
   readonly states: StatesService;
   readonly athena: AthenaService;
+  readonly cloudwatch: CloudWatchService;
+  readonly sns: SnsService;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
   private server: Server | undefined;
@@ -85,6 +90,8 @@ export class LocalRuntime {
     this.lambda = new LambdaService(this.store, this.clock, env);
     this.states = new StatesService(this.store, this.clock, env);
     this.athena = new AthenaService(this.store, this.clock);
+    this.cloudwatch = new CloudWatchService(this.store, this.clock, env);
+    this.sns = new SnsService(this.store, this.clock, env);
     this.wire();
   }
 
@@ -103,9 +110,10 @@ export class LocalRuntime {
             runtime.firehose,
             runtime.secrets,
             runtime.athena,
+            runtime.cloudwatch,
           ],
           rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
-          rawByScope: { s3: runtime.s3, lambda: runtime.lambda },
+          rawByScope: { s3: runtime.s3, lambda: runtime.lambda, sns: runtime.sns },
           health: () => runtime.health(),
         },
         options.edgePort,
@@ -121,6 +129,7 @@ export class LocalRuntime {
     runtime.events.start();
     runtime.lambda.start();
     runtime.states.start();
+    runtime.cloudwatch.start();
     return runtime;
   }
 
@@ -154,6 +163,8 @@ export class LocalRuntime {
         'lambda',
         'secretsmanager',
         'athena',
+        'monitoring',
+        'sns',
       ],
       pendingEventDeliveries: this.events.pendingDeliveries(),
       ...this.healthDetails(),
@@ -161,6 +172,37 @@ export class LocalRuntime {
   }
 
   private wire(): void {
+    // CloudWatch extracts EMF documents from Lambda logs into metrics.
+    this.lambda.onLogLine = (_functionName, line) => this.cloudwatch.recordEmf(emfDatapoints(line));
+    this.cloudwatch.publishToTopic = (topicArn, subject, message) => {
+      try {
+        this.sns.publish(topicArn, { subject, message });
+      } catch (error) {
+        console.warn(`[cloudwatch] alarm action ${topicArn} failed: ${(error as Error).message}`);
+      }
+    };
+    this.cloudwatch.collectServiceMetrics = () => this.publishQueueMetrics();
+    this.sns.deliverToService = async (subscription, envelope) => {
+      const raw = subscription.attributes.RawMessageDelivery === 'true';
+      if (subscription.protocol === 'sqs')
+        this.sqs.sendMessage(this.sqs.queueByArn(subscription.endpoint), {
+          MessageBody: raw ? String(envelope.Message) : JSON.stringify(envelope),
+        });
+      else if (subscription.protocol === 'lambda')
+        this.lambda.invokeAsync(
+          subscription.endpoint,
+          JSON.stringify({
+            Records: [
+              {
+                EventSource: 'aws:sns',
+                EventVersion: '1.0',
+                EventSubscriptionArn: subscription.arn,
+                Sns: { ...envelope, MessageAttributes: envelope.MessageAttributes ?? {} },
+              },
+            ],
+          }),
+        );
+    };
     this.events.dispatch = (target, payload, event) => this.deliver(target, payload, event);
     this.states.onExecutionEnd = ({ type, transitions, durationMs, logBytes }) => {
       this.usage.execution(type, transitions, durationMs);
@@ -247,6 +289,31 @@ export class LocalRuntime {
     }
   }
 
+  /** The AWS/SQS metrics CloudWatch keeps for queues, so that queue-depth and DLQ alarms work locally. */
+  private publishQueueMetrics(): void {
+    const nowMs = this.clock.now();
+    // Only watched queues: a row per queue per local minute would grow the store fast under a fast clock.
+    const watched = this.cloudwatch.watchedQueues();
+    if (watched.size === 0) return;
+    const queues = this.store.listResources<{ name: string }>('sqs-queue');
+    this.store.transaction(() => {
+      for (const { name } of queues) {
+        if (!watched.has(name)) continue;
+        const counts = this.sqs.queueCounts(name);
+        const dimensions = [{ Name: 'QueueName', Value: name }];
+        const ageSec =
+          counts.oldestSentAt === undefined ? 0 : Math.max(0, (nowMs - counts.oldestSentAt) / 1000);
+        for (const [metric, value] of [
+          ['ApproximateNumberOfMessagesVisible', counts.visible],
+          ['ApproximateNumberOfMessagesNotVisible', counts.inFlight],
+          ['ApproximateNumberOfMessagesDelayed', counts.delayed],
+          ['ApproximateAgeOfOldestMessage', Math.floor(ageSec)],
+        ] as const)
+          this.cloudwatch.record('AWS/SQS', metric, dimensions, nowMs, aggregateOf([value]));
+      }
+    });
+  }
+
   /** One DynamoDB JSON call against the local DynamoDB (for Step Functions integrations). */
   callDynamoDb(operation: string, input: unknown): Promise<unknown> {
     const body = JSON.stringify(input ?? {});
@@ -298,6 +365,7 @@ export class LocalRuntime {
     await closeGracefully(this.server, 2000);
     this.events.close();
     this.states.close();
+    this.cloudwatch.close();
     this.sqs.close();
     this.firehose.flushAll();
     this.firehose.close();

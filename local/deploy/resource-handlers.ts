@@ -622,6 +622,70 @@ const httpStage: ResourceHandler = {
   },
 };
 
+const snsTopic: ResourceHandler = {
+  async deploy(properties, context) {
+    const name = String(
+      properties.TopicName ?? context.previous?.attributes.TopicName ?? context.generatedName(256),
+    );
+    const topic = context.runtime.sns.createTopic(name);
+    for (const inline of (properties.Subscription as { Endpoint: string; Protocol: string }[] | undefined) ??
+      [])
+      context.runtime.sns.subscribe(topic.arn, String(inline.Protocol), String(inline.Endpoint));
+    return { physicalId: topic.arn, attributes: { TopicArn: topic.arn, TopicName: name } };
+  },
+  async remove(resource, context) {
+    context.runtime.sns.deleteTopic(resource.physicalId);
+  },
+};
+
+const snsSubscription: ResourceHandler = {
+  async deploy(properties, context) {
+    if (context.previous) context.runtime.sns.unsubscribe(context.previous.physicalId);
+    const attributes: Record<string, string> = {};
+    if (properties.RawMessageDelivery !== undefined)
+      attributes.RawMessageDelivery = String(properties.RawMessageDelivery);
+    const subscription = context.runtime.sns.subscribe(
+      String(properties.TopicArn),
+      String(properties.Protocol),
+      String(properties.Endpoint ?? ''),
+      attributes,
+    );
+    return { physicalId: subscription.arn, attributes: {} };
+  },
+  async remove(resource, context) {
+    context.runtime.sns.unsubscribe(resource.physicalId);
+  },
+};
+
+const cloudWatchAlarm: ResourceHandler = {
+  async deploy(properties, context) {
+    const name = String(properties.AlarmName ?? context.previous?.physicalId ?? context.generatedName(255));
+    const alarm = context.runtime.cloudwatch.putMetricAlarm({ ...properties, AlarmName: name });
+    return { physicalId: name, attributes: { Arn: alarm.AlarmArn } };
+  },
+  async remove(resource, context) {
+    context.runtime.cloudwatch.deleteAlarm(resource.physicalId);
+  },
+};
+
+const cloudWatchDashboard: ResourceHandler = {
+  async deploy(properties, context) {
+    const name = String(
+      properties.DashboardName ?? context.previous?.physicalId ?? context.generatedName(255),
+    );
+    // The body is usually an Fn::Join already resolved to a string; an object is accepted as CloudFormation's is not.
+    const body = properties.DashboardBody;
+    context.runtime.cloudwatch.putDashboard(
+      name,
+      typeof body === 'string' ? body : JSON.stringify(body ?? {}),
+    );
+    return { physicalId: name, attributes: {} };
+  },
+  async remove(resource, context) {
+    context.runtime.cloudwatch.deleteDashboard(resource.physicalId);
+  },
+};
+
 /** Every resource type the runtime deploys. Others are skipped and reported. */
 export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::SQS::Queue': sqsQueue,
@@ -644,6 +708,10 @@ export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::ApiGatewayV2::Integration': httpIntegration,
   'AWS::ApiGatewayV2::Route': httpRoute,
   'AWS::ApiGatewayV2::Stage': httpStage,
+  'AWS::SNS::Topic': snsTopic,
+  'AWS::SNS::Subscription': snsSubscription,
+  'AWS::CloudWatch::Alarm': cloudWatchAlarm,
+  'AWS::CloudWatch::Dashboard': cloudWatchDashboard,
 };
 
 /** Ref and Fn::GetAtt values of skipped resources (roles, log groups, policies): references to them must still resolve. */

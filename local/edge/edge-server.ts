@@ -1,6 +1,7 @@
 /** The edge endpoint: one HTTP server that AWS SDK clients and the AWS CLI talk to, dispatching to the local services. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { AwsError } from './aws-error';
 
 /** A service spoken in AWS JSON 1.0/1.1, selected by the X-Amz-Target prefix. */
@@ -28,7 +29,9 @@ export interface EdgeRoutes {
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  // The CloudWatch client gzips large PutMetricData requests (request compression).
+  return request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
 }
 
 /** The service name in a SigV4 Authorization header's credential scope. */

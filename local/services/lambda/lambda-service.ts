@@ -58,6 +58,8 @@ export class LambdaService implements RawService {
   };
   /** Where function log lines also go (the console, in `concord dev`). */
   onLog: (functionName: string, line: string) => void = () => {};
+  /** Every log line of every function, for the runtime's own consumers (CloudWatch's EMF extraction). */
+  onLogLine: (functionName: string, line: string) => void = () => {};
 
   constructor(
     private readonly store: DurableStore,
@@ -127,6 +129,7 @@ export class LambdaService implements RawService {
           logFile.write(`${line}\n`);
           this.env.usage.logBytes(Buffer.byteLength(line) + 1);
           this.onLog(definition.name, line);
+          this.onLogLine(definition.name, line);
         },
         {
           AWS_ENDPOINT_URL: this.env.edgeUrl(),
