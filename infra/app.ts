@@ -1,7 +1,8 @@
 /** The CDK app: the only place that reads the stage (-c stage=…) and the deployment environment. */
-import { App, Tags, Validations } from 'aws-cdk-lib';
+import { App, Aspects, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stageConfig } from './config/stage-config';
+import { AlarmActions } from './constructs/alarm-topic';
 import { StatefulStack } from './stacks/stateful-stack';
 import { StatelessStack } from './stacks/stateless-stack';
 
@@ -25,6 +26,8 @@ export function buildApp(
     terminationProtection: config.stage === 'prod',
   });
   const stateless = new StatelessStack(app, `Concord-${config.stage}-Stateless`, { env, config, stateful });
+  // Every alarm of the stage, in either stack, announces its firing and its recovery on the stage's topic.
+  Aspects.of(app).add(new AlarmActions(stateful.alarmTopic.topic));
   Tags.of(app).add('project', 'concord');
   Tags.of(app).add('stage', config.stage);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -66,6 +66,20 @@ export interface StageConfig {
     /** Athena cancels a query that would scan more (the workgroup's cutoff). */
     queryScanLimitGiB: number;
   };
+  /**
+   * Who hears the stage's alarms: the alarm topic's subscriptions (an email must be confirmed from the message SNS
+   * sends it; an HTTPS endpoint, a chat tool's webhook for instance, must confirm the subscription it is sent).
+   */
+  alerting: { emails: readonly string[]; httpsEndpoints: readonly string[] };
+  /** The business-outcome SLOs, per flow: the SLO alarms and the dashboard read their thresholds from here. */
+  slos: {
+    /** A `target` share (0–1) of orders is accepted by the ERP within `withinSec` of its webhook. */
+    orderAccepted: { target: number; withinSec: number };
+    /** An invoice the ERP posted is queryable in the warehouse within `withinMin` (alarmed on the stream's freshness). */
+    invoiceVisibleInWarehouse: { withinMin: number };
+    /** No failed transaction or reconciliation mismatch waits in the exceptions queue longer than this. */
+    reconciliationClean: { maxMismatchAgeHours: number };
+  };
 }
 
 const base = {
@@ -101,6 +115,13 @@ const base = {
     expireAfterDays: 730,
     firstEventDate: '2026-01-01',
     queryScanLimitGiB: 10,
+  },
+  // Nobody is paged outside prod and staging unless a stage names someone.
+  alerting: { emails: [], httpsEndpoints: [] },
+  slos: {
+    orderAccepted: { target: 0.99, withinSec: 60 },
+    invoiceVisibleInWarehouse: { withinMin: 15 },
+    reconciliationClean: { maxMismatchAgeHours: 24 },
   },
 } as const;
 
@@ -147,6 +168,8 @@ const stages: Record<StageName, StageConfig> = {
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.ONE_MONTH,
     busArchiveRetention: Duration.days(30),
+    // Placeholder: ops put the team's address here before the first deploy (docs/observability.md).
+    alerting: { emails: ['concord-staging-alerts@example.com'], httpsEndpoints: [] },
   },
   prod: {
     ...base,
@@ -169,6 +192,11 @@ const stages: Record<StageName, StageConfig> = {
       expireAfterDays: 2555,
       firstEventDate: '2026-01-01',
       queryScanLimitGiB: 100,
+    },
+    // Placeholders: ops put the on-call address and the chat tool's webhook here (docs/observability.md).
+    alerting: {
+      emails: ['concord-oncall@example.com'],
+      httpsEndpoints: ['https://chat.example.com/hooks/concord-prod'],
     },
   },
 };

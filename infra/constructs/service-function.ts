@@ -1,6 +1,7 @@
 /** ServiceFunction: a Lambda with the house defaults, and bindXxx() intent methods that set the env var and the grant together. */
 import path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -19,6 +20,8 @@ export const functionsDir = path.join(__dirname, '../../functions');
 export interface ServiceFunctionProps {
   /** Folder under functions/ holding handler.ts. */
   functionDir: string;
+  /** The stage name, as CONCORD_STAGE: the `stage` dimension of every metric the function emits. */
+  stage: string;
   memorySizeMiB: number;
   timeoutSec: number;
   logRetention: RetentionDays;
@@ -28,10 +31,15 @@ export interface ServiceFunctionProps {
   reservedConcurrency?: number;
 }
 
-/** A Node.js 22 arm64 Lambda, esbuild-bundled, with its own log group, X-Ray, Powertools settings and a least-privilege role. */
+/**
+ * A Node.js 22 arm64 Lambda, esbuild-bundled, with its own log group, X-Ray, Powertools settings, a least-privilege
+ * role and an alarm on its errors.
+ */
 export class ServiceFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
+  /** Any invocation error in five minutes: an unhandled failure, a timeout or a crash. */
+  readonly errorsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
@@ -59,6 +67,7 @@ export class ServiceFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.functionDir,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
+        CONCORD_STAGE: props.stage,
         ...props.environment,
       },
       bundling: {
@@ -71,6 +80,14 @@ export class ServiceFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
       },
+    });
+    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: `${props.functionDir} failed (errors, timeouts or crashes): read its log group, or concord trace <id>; docs/observability.md#function-errors`,
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

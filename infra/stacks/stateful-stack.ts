@@ -25,8 +25,10 @@ import type { Construct } from 'constructs';
 import { erpCredentialsSecretTag } from '../../functions/shared/erp/erp-credentials';
 import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
+import { AlarmTopic } from '../constructs/alarm-topic';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
 import { alarmOnFailures } from '../constructs/failure-alarms';
+import { alarmOnMismatchAge, alarmOnWarehouseFreshness } from '../constructs/slo-alarms';
 import { WarehouseCatalog } from '../constructs/warehouse-catalog';
 
 /** Props of the stateful stack. */
@@ -55,6 +57,10 @@ export class StatefulStack extends Stack {
   readonly versionTable: Table;
   /** Failed business transactions with the context to replay them. */
   readonly exceptionsQueue: Queue;
+  /** Requests to start a deferred transaction's execution that failed five times. */
+  readonly redriveDeadLetterQueue: Queue;
+  /** Every alarm of the stage notifies it, on alarm and on recovery; the stage config names its subscribers. */
+  readonly alarmTopic: AlarmTopic;
   /** Transactions a workflow deferred (a long Retry-After, an ERP outage), delayed until their next execution. */
   readonly redriveQueue: Queue;
   /** Canonical and ERP events as the warehouse reads them: `events/event_type=<type>/event_date=<yyyy-MM-dd>/`. */
@@ -72,6 +78,12 @@ export class StatefulStack extends Stack {
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const { config } = props;
+
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      stage: config.stage,
+      alerting: config.alerting,
+      removalPolicy: config.removalPolicy,
+    });
 
     this.bus = new EventBus(this, 'Bus', { eventBusName: `concord-${config.stage}` });
     new Archive(this, 'BusArchive', {
@@ -176,6 +188,7 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
     alarmOnFailures(this, 'ExceptionsQueue', this.exceptionsQueue, 'A workflow');
+    alarmOnMismatchAge(this, this.exceptionsQueue, config.slos.reconciliationClean);
     // A deferred transaction waits here, delayed, and comes back as a new execution that resumes it
     // (functions/workflow-redrive). A request that cannot start one after five tries waits in the DLQ, alarmed,
     // for an operator to move back with SQS's own redrive once the cause is fixed.
@@ -199,6 +212,7 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
       deadLetterQueue: { queue: redriveDlq, maxReceiveCount: 5 },
     });
+    this.redriveDeadLetterQueue = redriveDlq;
     // Dead letters an operator set aside with a reason (`concord dlq park`), to replay once the cause is fixed.
     this.parkingQueue = new Queue(this, 'ParkingQueue', {
       retentionPeriod: Duration.days(14),
@@ -272,6 +286,7 @@ export class StatefulStack extends Stack {
       }),
       role: warehouseRole.withoutPolicyUpdates(),
     });
+    alarmOnWarehouseFreshness(this, this.warehouseStream, config.slos.invoiceVisibleInWarehouse);
     const deliveryRole = this.rawArchiveDeliveryRole();
     this.rawArchiveStream = new DeliveryStream(this, 'RawArchiveStream', {
       encryption: StreamEncryption.awsOwnedKey(),

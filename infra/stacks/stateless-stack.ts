@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aw
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, AlarmBase, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -13,9 +13,12 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { allowedWarehouseLagMs, type StageConfig } from '../config/stage-config';
+import { concordFlows, concordMetric, reconciliationMismatches } from '../constructs/concord-metrics';
 import { alarmOnFailures } from '../constructs/failure-alarms';
 import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ServiceFunction } from '../constructs/service-function';
+import { alarmOnOrderAcceptedSlo } from '../constructs/slo-alarms';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
 
@@ -38,8 +41,12 @@ export class StatelessStack extends Stack {
   readonly replay: ServiceFunction;
   /** The scheduled three-way reconciliation. */
   readonly reconcile: ServiceFunction;
+  /** Concord-<stage>: alarms, orders, the SLO, failures waiting. */
+  readonly dashboard: OperationsDashboard;
   /** Every queue failures end in, for governed replay. */
   private readonly deadLetterQueues: Queue[] = [];
+  /** The same queues by construct id, as the dashboard names them. */
+  private readonly deadLetterQueuesById: Record<string, Queue> = {};
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -47,6 +54,7 @@ export class StatelessStack extends Stack {
 
     this.ingest = new ServiceFunction(this, 'IngestWebhook', {
       functionDir: 'ingest-webhook',
+      stage: config.stage,
       memorySizeMiB: config.ingest.memorySizeMiB,
       timeoutSec: config.ingest.timeoutSec,
       logRetention: config.logRetention,
@@ -71,6 +79,7 @@ export class StatelessStack extends Stack {
     };
     const erpAdapter = new ServiceFunction(this, 'ErpAdapter', {
       functionDir: 'erp-adapter',
+      stage: config.stage,
       memorySizeMiB: 256,
       timeoutSec: 30,
       logRetention: config.logRetention,
@@ -83,6 +92,7 @@ export class StatelessStack extends Stack {
     erpAdapter.bindTableItems('IDEMPOTENCY_TABLE_NAME', stateful.idempotencyTable);
     const versionGate = new ServiceFunction(this, 'VersionGate', {
       functionDir: 'version-gate',
+      stage: config.stage,
       memorySizeMiB: 128,
       timeoutSec: 10,
       logRetention: config.logRetention,
@@ -91,6 +101,7 @@ export class StatelessStack extends Stack {
 
     const outboxRelay = new ServiceFunction(this, 'ErpOutboxRelay', {
       functionDir: 'erp-outbox-relay',
+      stage: config.stage,
       memorySizeMiB: 128,
       timeoutSec: 30,
       logRetention: config.logRetention,
@@ -175,6 +186,7 @@ export class StatelessStack extends Stack {
 
     const redrive = new ServiceFunction(this, 'WorkflowRedrive', {
       functionDir: 'workflow-redrive',
+      stage: config.stage,
       memorySizeMiB: 128,
       timeoutSec: 30,
       logRetention: config.logRetention,
@@ -200,6 +212,7 @@ export class StatelessStack extends Stack {
     });
     this.orderValidationApi = new ServiceFunction(this, 'OrderValidationApi', {
       functionDir: 'order-validation-api',
+      stage: config.stage,
       memorySizeMiB: 256,
       timeoutSec: 15,
       logRetention: config.logRetention,
@@ -263,6 +276,49 @@ export class StatelessStack extends Stack {
       reason:
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
+
+    this.businessAlarms(config);
+    // Last: the alarm grid shows every alarm of both stacks created before it.
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      slo: config.slos.orderAccepted,
+      exceptionsQueue: stateful.exceptionsQueue,
+      deadLetterQueues: {
+        ...this.deadLetterQueuesById,
+        WorkflowRedriveDlq: stateful.redriveDeadLetterQueue,
+      },
+      warehouseStream: stateful.warehouseStream,
+      erpAdapter: erpAdapter.function,
+      alarms: [stateful, this].flatMap((stack) =>
+        stack.node.findAll().filter((construct): construct is AlarmBase => construct instanceof AlarmBase),
+      ),
+    });
+  }
+
+  /**
+   * The alarms on outcomes rather than on resources: the order-accepted SLO (the stateful stack alarms the other two,
+   * beside their queue and stream), an ERP answer that is unknown in any flow, and the API answering 5xx.
+   */
+  private businessAlarms(config: StageConfig): void {
+    alarmOnOrderAcceptedSlo(this, config.stage, config.slos.orderAccepted);
+    for (const [name, flow] of Object.entries(concordFlows))
+      new Alarm(this, `UnknownOutcomes${name[0]?.toUpperCase()}${name.slice(1)}Alarm`, {
+        alarmDescription: `The ERP's answer to a ${flow} call is unknown (timeout or reset after sending): the transaction waits to be checked against the ERP. docs/observability.md#unknown-outcomes`,
+        metric: concordMetric(config.stage, 'UnknownOutcomes', { flow }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    new Alarm(this, 'Api5xxAlarm', {
+      alarmDescription:
+        'The HTTP API answered 5xx (ingest unavailable: senders retry; or a function failed). docs/observability.md#api-5xx',
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
   /**
    * The Reconcile function: daily at 03:00 UTC it compares the previous day's SaaS events, ERP documents and
@@ -277,6 +333,7 @@ export class StatelessStack extends Stack {
     const catalog = stateful.warehouseCatalog;
     const reconcile = new ServiceFunction(this, 'Reconcile', {
       functionDir: 'reconcile',
+      stage: config.stage,
       memorySizeMiB: 1024,
       timeoutSec: 900,
       logRetention: config.logRetention,
@@ -305,13 +362,7 @@ export class StatelessStack extends Stack {
     new Alarm(this, 'ReconciliationMismatchesAlarm', {
       alarmDescription:
         'SaaS, ERP and warehouse disagree: see the exceptions queue and docs/runbooks/reconcile.md',
-      metric: new Metric({
-        namespace: 'Concord',
-        metricName: 'ReconciliationMismatches',
-        dimensionsMap: { service: 'reconcile' },
-        statistic: 'Sum',
-        period: Duration.hours(1),
-      }),
+      metric: reconciliationMismatches(),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -332,6 +383,7 @@ export class StatelessStack extends Stack {
     const queues = [...this.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
     const replay = new ServiceFunction(this, 'Replay', {
       functionDir: 'replay',
+      stage: config.stage,
       memorySizeMiB: 256,
       timeoutSec: 900,
       logRetention: config.logRetention,
@@ -381,6 +433,7 @@ export class StatelessStack extends Stack {
     });
     alarmOnFailures(this, id, queue, protects);
     this.deadLetterQueues.push(queue);
+    this.deadLetterQueuesById[id] = queue;
     return queue;
   }
 
@@ -393,6 +446,7 @@ export class StatelessStack extends Stack {
     const deadLetters = this.deadLetterQueue('WriteBackDlq', 'the write-back function and its rule');
     const writeBack = new ServiceFunction(this, 'WriteBack', {
       functionDir: 'write-back',
+      stage: config.stage,
       memorySizeMiB: 128,
       timeoutSec: 15,
       logRetention: config.logRetention,

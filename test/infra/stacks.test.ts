@@ -175,6 +175,8 @@ describe('StatefulStack', () => {
       'AWS::SecretsManager::Secret',
       // Holds records it has not delivered yet.
       'AWS::KinesisFirehose::DeliveryStream',
+      // Its subscribers confirmed it: a new topic would need every email and endpoint to confirm again.
+      'AWS::SNS::Topic',
     ];
     const ids = Object.entries(stateful.toJSON().Resources as Record<string, { Type: string }>)
       .filter(([, resource]) => statefulTypes.includes(resource.Type))
@@ -193,6 +195,7 @@ describe('StatefulStack', () => {
       'AWS::S3::Bucket QuarantineBucketFDBDA180',
       'AWS::S3::Bucket RawArchiveBucket5791F78D',
       'AWS::S3::Bucket WarehouseBucket0E783396',
+      'AWS::SNS::Topic AlarmTopicB56431CA',
       'AWS::SQS::Queue ExceptionsQueue11F5B242',
       'AWS::SQS::Queue ParkingQueue949A420A',
       'AWS::SQS::Queue WorkflowRedriveDlq39AAD871',

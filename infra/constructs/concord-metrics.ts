@@ -1,0 +1,45 @@
+/** The business metrics the functions emit (EMF, namespace Concord), as CloudWatch metrics the alarms and the dashboard read. */
+import { Duration } from 'aws-cdk-lib';
+import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { metricsNamespace } from '../../functions/shared/observability/business-metrics';
+
+/** The namespace of every metric Concord's functions emit (their catalogue's). */
+export const concordNamespace = metricsNamespace;
+
+/**
+ * The `flow` dimension's values: one per workflow that calls the ERP. A CloudWatch metric is identified by its full
+ * dimension set, so these must be the values the functions write (functions/shared/observability).
+ */
+export const concordFlows = {
+  orderToCash: 'order-to-cash',
+  paymentApplication: 'payment-application',
+  customerSync: 'customer-sync',
+} as const;
+
+/** A Concord metric of one stage, with its low-cardinality dimension (`source`, `flow`, `outcome` or `queue`). */
+export function concordMetric(
+  stage: string,
+  metricName: string,
+  dimensions: Record<string, string>,
+  options: MetricOptions = {},
+): Metric {
+  return new Metric({
+    namespace: concordNamespace,
+    metricName,
+    dimensionsMap: { stage, ...dimensions },
+    period: Duration.minutes(5),
+    statistic: 'Sum',
+    ...options,
+  });
+}
+
+/** Mismatches the reconciliation found, summed per hour (emitted by functions/reconcile with its service dimension). */
+export function reconciliationMismatches(): Metric {
+  return new Metric({
+    namespace: concordNamespace,
+    metricName: 'ReconciliationMismatches',
+    dimensionsMap: { service: 'reconcile' },
+    statistic: 'Sum',
+    period: Duration.hours(1),
+  });
+}
