@@ -13,6 +13,7 @@ import { EventsService, type TargetDefinition, TargetDeliveryError } from './ser
 import { FirehoseService } from './services/firehose/firehose-service';
 import { LambdaService } from './services/lambda/lambda-service';
 import { type LocalEnvironment, parseArn } from './services/local-environment';
+import { LogsService } from './services/logs/logs-service';
 import { S3Service } from './services/s3/s3-service';
 import { SecretsService } from './services/secrets/secrets-service';
 import { SnsService } from './services/sns/sns-service';
@@ -62,6 +63,7 @@ export class LocalRuntime {
   readonly athena: AthenaService;
   readonly cloudwatch: CloudWatchService;
   readonly sns: SnsService;
+  readonly logs: LogsService;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
   private server: Server | undefined;
@@ -92,6 +94,7 @@ export class LocalRuntime {
     this.athena = new AthenaService(this.store, this.clock);
     this.cloudwatch = new CloudWatchService(this.store, this.clock, env);
     this.sns = new SnsService(this.store, this.clock, env);
+    this.logs = new LogsService(this.store, this.clock, env);
     this.wire();
   }
 
@@ -111,6 +114,7 @@ export class LocalRuntime {
             runtime.secrets,
             runtime.athena,
             runtime.cloudwatch,
+            runtime.logs,
           ],
           rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
           rawByScope: { s3: runtime.s3, lambda: runtime.lambda, sns: runtime.sns },
@@ -165,6 +169,7 @@ export class LocalRuntime {
         'athena',
         'monitoring',
         'sns',
+        'logs',
       ],
       pendingEventDeliveries: this.events.pendingDeliveries(),
       ...this.healthDetails(),
@@ -172,8 +177,11 @@ export class LocalRuntime {
   }
 
   private wire(): void {
-    // CloudWatch extracts EMF documents from Lambda logs into metrics.
-    this.lambda.onLogLine = (_functionName, line) => this.cloudwatch.recordEmf(emfDatapoints(line));
+    // Function lines go to their log group; CloudWatch extracts EMF documents from them into metrics.
+    this.lambda.onLogLine = (functionName, line) => {
+      this.logs.recordFunctionLine(functionName, line);
+      this.cloudwatch.recordEmf(emfDatapoints(line));
+    };
     this.cloudwatch.publishToTopic = (topicArn, subject, message) => {
       try {
         this.sns.publish(topicArn, { subject, message });
@@ -370,6 +378,7 @@ export class LocalRuntime {
     this.firehose.flushAll();
     this.firehose.close();
     await this.lambda.close();
+    this.logs.close();
     await this.dynamodb.close();
     clearInterval(this.clockSaver);
     this.saveClock();

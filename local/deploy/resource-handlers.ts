@@ -435,10 +435,27 @@ const lambdaFunction: ResourceHandler = {
           : Number(properties.ReservedConcurrentExecutions),
       async: existing?.async,
     });
+    const logging = properties.LoggingConfig as { LogGroup?: string } | undefined;
+    context.runtime.logs.routeFunction(name, logging?.LogGroup);
     return { physicalId: name, attributes: { Arn: functionArn } };
   },
   async remove(resource, context) {
     await context.runtime.lambda.removeFunction(resource.physicalId);
+    context.runtime.logs.routeFunction(resource.physicalId, undefined);
+  },
+};
+
+const logGroup: ResourceHandler = {
+  async deploy(properties, context) {
+    const name = String(properties.LogGroupName ?? context.previous?.physicalId ?? context.generatedName(512));
+    context.runtime.logs.createLogGroup(
+      name,
+      properties.RetentionInDays === undefined ? undefined : Number(properties.RetentionInDays),
+    );
+    return { physicalId: name, attributes: { Arn: arn('logs', context, `log-group:${name}:*`) } };
+  },
+  async remove(resource, context) {
+    context.runtime.logs.deleteLogGroup(resource.physicalId);
   },
 };
 
@@ -712,6 +729,7 @@ export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::SNS::Subscription': snsSubscription,
   'AWS::CloudWatch::Alarm': cloudWatchAlarm,
   'AWS::CloudWatch::Dashboard': cloudWatchDashboard,
+  'AWS::Logs::LogGroup': logGroup,
 };
 
 /** Ref and Fn::GetAtt values of skipped resources (roles, log groups, policies): references to them must still resolve. */

@@ -1,0 +1,303 @@
+/** CloudWatch Logs (AWS JSON 1.1): durable log groups holding every function's lines, DescribeLogGroups and FilterLogEvents. */
+import type { LocalClock } from '../../clock';
+import { AwsError } from '../../edge/aws-error';
+import type { JsonService } from '../../edge/edge-server';
+import type { DurableStore } from '../../store/durable-store';
+import type { LocalEnvironment } from '../local-environment';
+import { messageFilter } from './filter-pattern';
+
+/** A log group as the runtime keeps it. */
+export interface LogGroup {
+  logGroupName: string;
+  creationTime: number;
+  retentionInDays?: number;
+}
+
+interface EventRow {
+  seq: number;
+  log_stream: string;
+  timestamp_ms: number;
+  ingestion_ms: number;
+  message: string;
+}
+
+const groupType = 'logs-group';
+/** Which log group a function writes to (its LoggingConfig), by function name. */
+const functionGroupType = 'logs-function-group';
+// Lines are written in batches: one SQLite insert per line would stall the event loop under load.
+const flushDelayRealMs = 200;
+const maxFilterLimit = 10_000;
+const maxDescribeLimit = 50;
+const dayMs = 86_400_000;
+
+function invalidParameter(message: string): AwsError {
+  return new AwsError('InvalidParameterException', message);
+}
+
+function missingGroup(): AwsError {
+  return new AwsError('ResourceNotFoundException', 'The specified log group does not exist.');
+}
+
+/** A FilterLogEvents page position: after this event (timestamp, then arrival order). */
+function pageToken(row: EventRow): string {
+  return Buffer.from(JSON.stringify([row.timestamp_ms, row.seq])).toString('base64url');
+}
+
+function pagePosition(token: unknown): [number, number] {
+  try {
+    const [timestampMs, seq] = JSON.parse(
+      Buffer.from(String(token), 'base64url').toString('utf8'),
+    ) as number[];
+    if (typeof timestampMs === 'number' && typeof seq === 'number') return [timestampMs, seq];
+  } catch {
+    // Falls through to the error AWS answers for a token it did not issue.
+  }
+  throw invalidParameter('The specified nextToken is invalid.');
+}
+
+/** The log stream a local function writes to: AWS's `<date>/[$LATEST]<environment>` form, one environment. */
+function functionStream(timestampMs: number): string {
+  return `${new Date(timestampMs).toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]local`;
+}
+
+/** The CloudWatch Logs service of the local runtime. */
+export class LogsService implements JsonService {
+  readonly targetPrefix = 'Logs_20140328';
+  private pending: { group: string; stream: string; timestampMs: number; message: string }[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastPruneMs = 0;
+
+  constructor(
+    private readonly store: DurableStore,
+    private readonly clock: LocalClock,
+    private readonly env: LocalEnvironment,
+  ) {
+    store.db.exec(`CREATE TABLE IF NOT EXISTS logs_events (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, log_group TEXT NOT NULL, log_stream TEXT NOT NULL,
+      timestamp_ms INTEGER NOT NULL, ingestion_ms INTEGER NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS logs_events_group_time ON logs_events (log_group, timestamp_ms, seq);`);
+  }
+
+  /** Creates a log group (a template's AWS::Logs::LogGroup, or CreateLogGroup); an existing one keeps its events. */
+  createLogGroup(name: string, retentionInDays?: number): LogGroup {
+    const existing = this.store.getResource<LogGroup>(groupType, name);
+    const group: LogGroup = {
+      logGroupName: name,
+      creationTime: existing?.creationTime ?? this.clock.now(),
+      ...(retentionInDays === undefined ? {} : { retentionInDays }),
+    };
+    this.store.putResource(groupType, name, group);
+    return group;
+  }
+
+  /** Deletes a log group and its events. */
+  deleteLogGroup(name: string): void {
+    this.flush();
+    this.store.transaction(() => {
+      this.store.deleteResource(groupType, name);
+      this.store.db.prepare('DELETE FROM logs_events WHERE log_group = ?').run(name);
+    });
+  }
+
+  /** Sends a function's lines to its log group (its LoggingConfig); without one, to `/aws/lambda/<function>`. */
+  routeFunction(functionName: string, logGroupName: string | undefined): void {
+    if (logGroupName) this.store.putResource(functionGroupType, functionName, logGroupName);
+    else this.store.deleteResource(functionGroupType, functionName);
+  }
+
+  /** Keeps one line a function wrote, stamped with the local time it arrived. */
+  recordFunctionLine(functionName: string, message: string): void {
+    const group =
+      this.store.getResource<string>(functionGroupType, functionName) ?? `/aws/lambda/${functionName}`;
+    const timestampMs = this.clock.now();
+    this.pending.push({ group, stream: functionStream(timestampMs), timestampMs, message });
+    this.flushTimer ??= setTimeout(() => this.flush(), flushDelayRealMs);
+  }
+
+  /** Writes the buffered lines (before every read, so that a query sees every line written before it). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    const now = this.clock.now();
+    const insert = this.store.db.prepare(
+      'INSERT INTO logs_events (log_group, log_stream, timestamp_ms, ingestion_ms, message) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.store.transaction(() => {
+      for (const line of lines) {
+        // Lambda creates its default log group on the first line, as AWS does when the role may.
+        if (!this.store.getResource(groupType, line.group)) this.createLogGroup(line.group);
+        insert.run(line.group, line.stream, line.timestampMs, now, line.message);
+      }
+    });
+    this.pruneExpired(now);
+  }
+
+  /** Drops events past their group's retention, at most once a local hour. */
+  private pruneExpired(nowMs: number): void {
+    if (nowMs - this.lastPruneMs < dayMs / 24) return;
+    this.lastPruneMs = nowMs;
+    const remove = this.store.db.prepare('DELETE FROM logs_events WHERE log_group = ? AND timestamp_ms < ?');
+    for (const { value } of this.store.listResources<LogGroup>(groupType))
+      if (value.retentionInDays) remove.run(value.logGroupName, nowMs - value.retentionInDays * dayMs);
+  }
+
+  /** Flushes what is buffered; the store is closed by the runtime. */
+  close(): void {
+    this.flush();
+  }
+
+  async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    switch (operation) {
+      case 'CreateLogGroup': {
+        const name = String(input.logGroupName ?? '');
+        if (!name) throw invalidParameter('logGroupName is required');
+        if (this.store.getResource(groupType, name))
+          throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+        this.createLogGroup(name);
+        return {};
+      }
+      case 'DeleteLogGroup': {
+        const name = String(input.logGroupName ?? '');
+        if (!this.store.getResource(groupType, name)) throw missingGroup();
+        this.deleteLogGroup(name);
+        return {};
+      }
+      case 'PutRetentionPolicy': {
+        const group = this.store.getResource<LogGroup>(groupType, String(input.logGroupName ?? ''));
+        if (!group) throw missingGroup();
+        this.createLogGroup(group.logGroupName, Number(input.retentionInDays));
+        return {};
+      }
+      case 'DescribeLogGroups':
+        return this.describeLogGroups(input);
+      case 'FilterLogEvents':
+        return this.filterLogEvents(input);
+      default:
+        throw new AwsError(
+          'UnknownOperationException',
+          `Logs operation ${operation} is not supported locally`,
+        );
+    }
+  }
+
+  private groupArn(name: string): string {
+    return `arn:aws:logs:${this.env.region}:${this.env.accountId}:log-group:${name}`;
+  }
+
+  private describeLogGroups(input: Record<string, unknown>): unknown {
+    const prefix = input.logGroupNamePrefix === undefined ? undefined : String(input.logGroupNamePrefix);
+    const pattern =
+      input.logGroupNamePattern === undefined ? undefined : String(input.logGroupNamePattern).toLowerCase();
+    if (prefix !== undefined && pattern !== undefined)
+      throw invalidParameter('logGroupNamePrefix and logGroupNamePattern are mutually exclusive');
+    const limit = Number(input.limit ?? maxDescribeLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxDescribeLimit)
+      throw invalidParameter(`limit must be between 1 and ${maxDescribeLimit}`);
+    const after =
+      input.nextToken === undefined
+        ? undefined
+        : Buffer.from(String(input.nextToken), 'base64url').toString();
+    this.flush();
+    const groups = this.store
+      .listResources<LogGroup>(groupType)
+      .map(({ value }) => value)
+      .filter(
+        (group) =>
+          (prefix === undefined || group.logGroupName.startsWith(prefix)) &&
+          (pattern === undefined || group.logGroupName.toLowerCase().includes(pattern)) &&
+          (after === undefined || group.logGroupName > after),
+      )
+      .sort((left, right) => (left.logGroupName < right.logGroupName ? -1 : 1));
+    const page = groups.slice(0, limit);
+    const storedBytes = this.store.db.prepare(
+      'SELECT COALESCE(SUM(LENGTH(CAST(message AS BLOB))), 0) AS bytes FROM logs_events WHERE log_group = ?',
+    );
+    return {
+      logGroups: page.map((group) => ({
+        logGroupName: group.logGroupName,
+        creationTime: group.creationTime,
+        ...(group.retentionInDays === undefined ? {} : { retentionInDays: group.retentionInDays }),
+        metricFilterCount: 0,
+        arn: `${this.groupArn(group.logGroupName)}:*`,
+        logGroupArn: this.groupArn(group.logGroupName),
+        storedBytes: (storedBytes.get(group.logGroupName) as { bytes: number }).bytes,
+        logGroupClass: 'STANDARD',
+      })),
+      ...(groups.length > limit
+        ? { nextToken: Buffer.from(page.at(-1)?.logGroupName ?? '').toString('base64url') }
+        : {}),
+    };
+  }
+
+  /** The group a FilterLogEvents call names: logGroupName, or logGroupIdentifier (a name or an ARN), not both. */
+  private filteredGroup(input: Record<string, unknown>): string {
+    if (input.logGroupName !== undefined && input.logGroupIdentifier !== undefined)
+      throw invalidParameter('LogGroup name and identifier are mutually exclusive');
+    const name =
+      input.logGroupIdentifier === undefined
+        ? String(input.logGroupName ?? '')
+        : String(input.logGroupIdentifier)
+            .replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:/, '')
+            .replace(/:\*$/, '');
+    if (!name) throw invalidParameter('Either logGroupName or logGroupIdentifier is required');
+    if (!this.store.getResource(groupType, name)) throw missingGroup();
+    return name;
+  }
+
+  private filterLogEvents(input: Record<string, unknown>): unknown {
+    const group = this.filteredGroup(input);
+    const limit = Number(input.limit ?? maxFilterLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxFilterLimit)
+      throw invalidParameter(`limit must be between 1 and ${maxFilterLimit}`);
+    const matches = messageFilter(
+      input.filterPattern === undefined ? undefined : String(input.filterPattern),
+    );
+    const streams = input.logStreamNames as string[] | undefined;
+    const streamPrefix =
+      input.logStreamNamePrefix === undefined ? undefined : String(input.logStreamNamePrefix);
+    const [afterMs, afterSeq] = input.nextToken === undefined ? [-1, -1] : pagePosition(input.nextToken);
+    this.flush();
+    const rows = this.store.db
+      .prepare(
+        `SELECT seq, log_group, log_stream, timestamp_ms, ingestion_ms, message FROM logs_events
+         WHERE log_group = ? AND timestamp_ms >= ? AND timestamp_ms <= ?
+           AND (timestamp_ms > ? OR (timestamp_ms = ? AND seq > ?))
+         ORDER BY timestamp_ms, seq`,
+      )
+      .iterate(
+        group,
+        Number(input.startTime ?? 0),
+        Number(input.endTime ?? Number.MAX_SAFE_INTEGER),
+        afterMs,
+        afterMs,
+        afterSeq,
+      ) as IterableIterator<EventRow>;
+    const found: EventRow[] = [];
+    let more = false;
+    for (const row of rows) {
+      if (streams && !streams.includes(row.log_stream)) continue;
+      if (streamPrefix !== undefined && !row.log_stream.startsWith(streamPrefix)) continue;
+      if (!matches(row.message)) continue;
+      if (found.length === limit) {
+        more = true;
+        break;
+      }
+      found.push(row);
+    }
+    const last = found.at(-1);
+    return {
+      events: found.map((row) => ({
+        logStreamName: row.log_stream,
+        timestamp: row.timestamp_ms,
+        message: row.message,
+        ingestionTime: row.ingestion_ms,
+        eventId: String(row.seq).padStart(20, '0'),
+      })),
+      searchedLogStreams: [],
+      ...(more && last ? { nextToken: pageToken(last) } : {}),
+    };
+  }
+}
