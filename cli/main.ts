@@ -7,6 +7,7 @@ import { replayHelp, runReplayCommand } from './commands/replay';
 import { runSchemas, schemasHelp } from './commands/schemas';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
+import { runStatus, statusHelp } from './commands/status';
 import { runTrace, traceHelp } from './commands/trace';
 import { runWarehouse, warehouseHelp } from './commands/warehouse';
 
@@ -21,6 +22,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   warehouse: { run: runWarehouse, help: warehouseHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
+  status: { run: runStatus, help: statusHelp },
 };
 
 function usage(): string {

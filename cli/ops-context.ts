@@ -4,6 +4,7 @@
  */
 
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -35,6 +36,8 @@ export interface OpsContext {
   s3: S3Client;
   lambda: LambdaClient;
   athena: AthenaClient;
+  /** Metrics and alarms (`concord status`). */
+  cloudwatch: CloudWatchClient;
   /** The physical name of a stateful bucket, by its lower-cased logical id (warehousebucket, rawarchivebucket, …). */
   bucketName(logicalName: string): Promise<string>;
   /** The physical name of a stateless function (Reconcile, Replay, …). */
@@ -79,6 +82,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     return found;
   };
   const athena = new AthenaClient(config);
+  const cloudwatch = new CloudWatchClient(config);
   const functionName = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateless-${logicalName}`;
     let Marker: string | undefined;
@@ -113,6 +117,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     s3,
     lambda,
     athena,
+    cloudwatch,
     bucketName,
     functionName,
     tableName: table,
@@ -139,6 +144,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       s3.destroy();
       lambda.destroy();
       athena.destroy();
+      cloudwatch.destroy();
       sfn.destroy();
       firehose.destroy();
     },

@@ -94,6 +94,7 @@ function printReport(
     `  ERP sandbox:   ${platform.erp?.url}   (docs/erp-sandbox.openapi.yaml; its API key and admin token: ${path.join(dataDir, 'erp', 'credentials.json')})`,
     `  Data:          ${dataDir}   logs in ${path.join(dataDir, 'logs')}`,
     `  Secrets:       ${secretsFile}${createdSecrets ? ' (generated now)' : ''}`,
+    `  Alerts:        alarm emails in ${path.join(platform.runtime.sns.mailboxDir, 'Concord-local-Stateful-AlarmTopic*.jsonl')}   (npx concord status: SLOs, backlog, firing alarms)`,
     '',
     '  Try it:        npx concord send shopify test/fixtures/shopify/orders-create.json',
     '  A minute later: npx concord warehouse sql "select * from orders"; npx concord reconcile --since 1h',

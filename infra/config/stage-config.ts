@@ -135,6 +135,8 @@ const stages: Record<StageName, StageConfig> = {
     ingest: { ...base.ingest, acceptUnboundSenderSecrets: true },
     // Test data only: a failed step's input in its log is what a developer reads first.
     workflowLogs: { includeExecutionData: true },
+    // Sent nowhere: the embedded runtime appends each alarm email to <data-dir>/mailbox/<topic>.jsonl (the banner says so).
+    alerting: { emails: ['alerts@concord.local'], httpsEndpoints: [] },
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.ONE_WEEK,
     busArchiveRetention: Duration.days(7),

@@ -1,0 +1,422 @@
+/** `concord status`: a stage's SLO attainment, throughput, backlog and firing alarms on one screen; non-zero while an alarm fires. */
+import { parseArgs } from 'node:util';
+import {
+  type CloudWatchClient,
+  DescribeAlarmsCommand,
+  type Dimension,
+  GetMetricDataCommand,
+  ListMetricsCommand,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
+import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { deadLetterQueueUrls, listDeadLetterQueues } from '../../functions/replay/replay';
+import {
+  type BusinessMetricName,
+  metricsNamespace,
+} from '../../functions/shared/observability/business-metrics';
+import { type StageConfig, stageConfig } from '../../infra/config/stage-config';
+import { concordFlows } from '../../infra/constructs/concord-metrics';
+import { type OpsContext, opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
+import { formatAge, printJson, printTable } from '../table-output';
+
+/** The exit code while at least one of the stage's alarms is in ALARM: distinct from 1 (the command failed). */
+export const alarmFiringExitCode = 3;
+
+export const statusHelp = `Is the stage healthy? SLO attainment, throughput, backlog and firing alarms on one screen.
+
+usage: concord status [options]
+
+  SLOs        each SLO of the stage config: order-accepted (p99 of webhook → ERP accepted over the last hour
+              against its bound, and its burn-rate alarms), invoice-visible (its alarm), reconciliation-clean
+              (the oldest exception's age against its limit)
+  throughput  the last hour: webhooks accepted and refused, orders booked, credit-held, refused, unknown outcomes
+  backlog     the exceptions and redrive queues and every DLQ: depth, in flight, age of the oldest message
+  alarms      the stage's alarms in ALARM
+
+exit code: 0 when no alarm fires, ${alarmFiringExitCode} while one does (a deploy gate), 1 when the status could not be read
+${opsOptionsHelp}`;
+
+/** The throughput counters shown, by the key `--json` uses. */
+const throughputMetrics = {
+  webhooksAccepted: 'WebhooksAccepted',
+  webhooksRefused: 'WebhooksRefused',
+  ordersBooked: 'OrdersBooked',
+  ordersCreditHeld: 'OrdersCreditHeld',
+  ordersRefused: 'OrdersRefused',
+  unknownOutcomes: 'UnknownOutcomes',
+} as const satisfies Record<string, BusinessMetricName>;
+
+type ThroughputKey = keyof typeof throughputMetrics;
+
+/** One counter over the window: its total and its split by the dimension that varies (source, flow, reason). */
+export interface Throughput {
+  total: number;
+  by: Record<string, number>;
+}
+
+/** One alarm of the stage as the status shows it. */
+export interface AlarmStatus {
+  name: string;
+  state: string;
+  since?: string;
+  reason?: string;
+}
+
+/** One queue of the backlog. */
+export interface BacklogQueue {
+  name: string;
+  depth: number;
+  inFlight: number;
+  oldestAgeSec?: number;
+  topErrors: { code: string; count: number }[];
+}
+
+/** Everything `concord status` reports; `--json` prints it as is. */
+export interface StatusReport {
+  stage: string;
+  at: string;
+  windowSec: number;
+  slos: {
+    orderAccepted: {
+      target: number;
+      withinSec: number;
+      percentile: string;
+      observedMs?: number;
+      orders: number;
+      /** Undefined when no order was accepted in the window: no orders is no breach, and no evidence either. */
+      met?: boolean;
+      alarms: AlarmStatus[];
+    };
+    invoiceVisibleInWarehouse: { withinMin: number; met?: boolean; alarms: AlarmStatus[] };
+    reconciliationClean: { maxMismatchAgeHours: number; oldestExceptionAgeSec?: number; met: boolean };
+  };
+  throughput: Record<ThroughputKey, Throughput>;
+  backlog: BacklogQueue[];
+  firing: AlarmStatus[];
+}
+
+const windowSec = 3600;
+
+/** The statistic a target bounds: 0.99 → p99, 0.995 → p99.5 (as the SLO alarms compute it). */
+function percentileOf(target: number): string {
+  return `p${Math.round(target * 10_000) / 100}`;
+}
+
+/** Every series of a Concord metric in the stage (one per value of its other dimensions). */
+async function seriesOf(
+  cloudwatch: CloudWatchClient,
+  metricName: string,
+  dimensions: Dimension[],
+): Promise<Dimension[][]> {
+  const series: Dimension[][] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new ListMetricsCommand({
+        Namespace: metricsNamespace,
+        MetricName: metricName,
+        Dimensions: dimensions.map(({ Name, Value }) => ({ Name, Value })),
+        NextToken,
+      }),
+    );
+    series.push(...(page.Metrics ?? []).map((metric) => metric.Dimensions ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return series;
+}
+
+/** The values of each query over the window, by query id (GetMetricData takes 500 queries a call, and pages). */
+async function metricValues(
+  cloudwatch: CloudWatchClient,
+  queries: MetricDataQuery[],
+  now: Date,
+): Promise<Map<string, number[]>> {
+  const values = new Map<string, number[]>();
+  for (let index = 0; index < queries.length; index += 500) {
+    let NextToken: string | undefined;
+    do {
+      const page = await cloudwatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: queries.slice(index, index + 500),
+          StartTime: new Date(now.getTime() - windowSec * 1000),
+          EndTime: now,
+          NextToken,
+        }),
+      );
+      for (const result of page.MetricDataResults ?? [])
+        values.set(result.Id ?? '', [...(values.get(result.Id ?? '') ?? []), ...(result.Values ?? [])]);
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return values;
+}
+
+/** Every alarm of the stage: CloudFormation names them `Concord-<stage>-<stack>-<logical id>-<suffix>`. */
+async function stageAlarms(cloudwatch: CloudWatchClient, stage: string): Promise<AlarmStatus[]> {
+  const alarms: AlarmStatus[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: `Concord-${stage}-`,
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken,
+      }),
+    );
+    for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])])
+      alarms.push({
+        name: alarm.AlarmName ?? '',
+        state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+        ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
+        ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+      });
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return alarms.sort((left, right) => left.name.localeCompare(right.name));
+}
+
+/**
+ * The workflow redrive queue: live work, not failures, so it is never peeked (a receive would count towards its
+ * DLQ); its oldest message's age comes from CloudWatch's AWS/SQS metric instead.
+ */
+async function redriveQueue(
+  sqs: SQSClient,
+  stage: string,
+): Promise<{ name: string; url: string } | undefined> {
+  const { QueueUrls = [] } = await sqs.send(
+    new ListQueuesCommand({ QueueNamePrefix: `Concord-${stage}-Stateful-WorkflowRedriveQueue` }),
+  );
+  const url = QueueUrls[0];
+  return url ? { name: url.split('/').at(-1) ?? url, url } : undefined;
+}
+
+/** Reads the stage's status: metrics and alarms from CloudWatch, the backlog from SQS. */
+export async function readStatus(
+  context: Pick<OpsContext, 'stage' | 'sqs' | 'cloudwatch'>,
+  config: Pick<StageConfig, 'slos'>,
+  now: Date = new Date(),
+): Promise<StatusReport> {
+  const { stage, sqs, cloudwatch } = context;
+  const stageDimension = { Name: 'stage', Value: stage };
+  const slo = config.slos.orderAccepted;
+  const percentile = percentileOf(slo.target);
+  const [throughputSeries, latencySeries, alarms, deadLetters, redrive] = await Promise.all([
+    Promise.all(Object.values(throughputMetrics).map((name) => seriesOf(cloudwatch, name, [stageDimension]))),
+    seriesOf(cloudwatch, 'OrderAcceptedLatency', [
+      stageDimension,
+      { Name: 'flow', Value: concordFlows.orderToCash },
+    ]),
+    stageAlarms(cloudwatch, stage),
+    deadLetterQueueUrls(sqs, stage).then((urls) => listDeadLetterQueues(sqs, urls, now)),
+    redriveQueue(sqs, stage),
+  ]);
+
+  // Counts per minute, summed: the window is the last hour to the minute, whatever the hour's boundaries.
+  const queries: MetricDataQuery[] = [];
+  const throughputKeys = Object.keys(throughputMetrics) as ThroughputKey[];
+  throughputKeys.forEach((key, metricIndex) => {
+    (throughputSeries[metricIndex] ?? []).forEach((dimensions, seriesIndex) => {
+      queries.push({
+        Id: `t${metricIndex}_${seriesIndex}`,
+        MetricStat: {
+          Metric: { Namespace: metricsNamespace, MetricName: throughputMetrics[key], Dimensions: dimensions },
+          Period: 60,
+          Stat: 'Sum',
+        },
+      });
+    });
+  });
+  latencySeries.forEach((dimensions, index) => {
+    const metric = {
+      Namespace: metricsNamespace,
+      MetricName: 'OrderAcceptedLatency',
+      Dimensions: dimensions,
+    };
+    queries.push({ Id: `n${index}`, MetricStat: { Metric: metric, Period: 60, Stat: 'SampleCount' } });
+    // A percentile cannot be summed across minutes: one hour-long period (two when the hour straddles one).
+    queries.push({ Id: `p${index}`, MetricStat: { Metric: metric, Period: windowSec, Stat: percentile } });
+  });
+  if (redrive)
+    queries.push({
+      Id: 'redriveAge',
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateAgeOfOldestMessage',
+          Dimensions: [{ Name: 'QueueName', Value: redrive.name }],
+        },
+        Period: 60,
+        Stat: 'Maximum',
+      },
+    });
+  const values = queries.length > 0 ? await metricValues(cloudwatch, queries, now) : new Map();
+  const sum = (id: string) =>
+    (values.get(id) ?? []).reduce((total: number, value: number) => total + value, 0);
+
+  const throughput = {} as Record<ThroughputKey, Throughput>;
+  throughputKeys.forEach((key, metricIndex) => {
+    const entry: Throughput = { total: 0, by: {} };
+    (throughputSeries[metricIndex] ?? []).forEach((dimensions, seriesIndex) => {
+      const count = sum(`t${metricIndex}_${seriesIndex}`);
+      if (count === 0) return;
+      const label =
+        dimensions
+          .filter((dimension) => dimension.Name !== 'stage')
+          .map((dimension) => dimension.Value)
+          .join('/') || stage;
+      entry.total += count;
+      entry.by[label] = (entry.by[label] ?? 0) + count;
+    });
+    throughput[key] = entry;
+  });
+
+  const orders = latencySeries.reduce((total, _dimensions, index) => total + sum(`n${index}`), 0);
+  const percentiles = latencySeries.flatMap((_dimensions, index) => values.get(`p${index}`) ?? []);
+  // The worse of the periods: a conservative reading of the hour.
+  const observedMs = percentiles.length > 0 ? Math.max(...percentiles) : undefined;
+  const alarmsMatching = (logicalId: string) => alarms.filter((alarm) => alarm.name.includes(logicalId));
+  const invoiceAlarms = alarmsMatching('InvoiceVisibleSloAlarm');
+
+  let redriveBacklog: BacklogQueue | undefined;
+  if (redrive) {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: redrive.url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const depth = Number(Attributes.ApproximateNumberOfMessages ?? 0);
+    const ages = values.get('redriveAge') ?? [];
+    redriveBacklog = {
+      name: redrive.name,
+      depth,
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      // Results come newest first: the latest minute's age, and none for an empty queue.
+      ...(depth > 0 && ages.length > 0 ? { oldestAgeSec: Math.round(ages[0] as number) } : {}),
+      topErrors: [],
+    };
+  }
+  const backlog: BacklogQueue[] = [
+    ...deadLetters.map(({ url: _url, ...queue }) => queue),
+    ...(redriveBacklog ? [redriveBacklog] : []),
+  ];
+  const oldestExceptionAgeSec = backlog.find((queue) => queue.name.includes('ExceptionsQueue'))?.oldestAgeSec;
+  const { maxMismatchAgeHours } = config.slos.reconciliationClean;
+
+  return {
+    stage,
+    at: now.toISOString(),
+    windowSec,
+    slos: {
+      orderAccepted: {
+        target: slo.target,
+        withinSec: slo.withinSec,
+        percentile,
+        ...(observedMs !== undefined ? { observedMs } : {}),
+        orders,
+        ...(observedMs !== undefined && orders > 0 ? { met: observedMs <= slo.withinSec * 1000 } : {}),
+        alarms: alarmsMatching('OrderAcceptedSlo'),
+      },
+      invoiceVisibleInWarehouse: {
+        withinMin: config.slos.invoiceVisibleInWarehouse.withinMin,
+        ...(invoiceAlarms.length > 0 ? { met: invoiceAlarms.every((alarm) => alarm.state !== 'ALARM') } : {}),
+        alarms: invoiceAlarms,
+      },
+      reconciliationClean: {
+        maxMismatchAgeHours,
+        ...(oldestExceptionAgeSec !== undefined ? { oldestExceptionAgeSec } : {}),
+        met: (oldestExceptionAgeSec ?? 0) <= maxMismatchAgeHours * 3600,
+      },
+    },
+    throughput,
+    backlog,
+    firing: alarms.filter((alarm) => alarm.state === 'ALARM'),
+  };
+}
+
+function verdict(met: boolean | undefined): string {
+  return met === undefined ? 'no data' : met ? 'met' : 'BREACHED';
+}
+
+function alarmStates(alarms: AlarmStatus[]): string | undefined {
+  return alarms.map((alarm) => alarm.state).join(', ') || undefined;
+}
+
+function formatMs(ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined;
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function printStatus(report: StatusReport): void {
+  const { orderAccepted, invoiceVisibleInWarehouse, reconciliationClean } = report.slos;
+  console.log(`Concord ${report.stage} at ${report.at} (last hour)\n`);
+  printTable(
+    ['SLO', 'STATUS', 'OBSERVED', 'ALARMS'],
+    [
+      [
+        `${orderAccepted.target * 100} % of orders accepted within ${orderAccepted.withinSec} s`,
+        verdict(orderAccepted.met),
+        orderAccepted.observedMs === undefined
+          ? `${orderAccepted.orders} orders`
+          : `${orderAccepted.percentile} ${formatMs(orderAccepted.observedMs)} over ${orderAccepted.orders} orders`,
+        alarmStates(orderAccepted.alarms),
+      ],
+      [
+        `invoices visible in the warehouse within ${invoiceVisibleInWarehouse.withinMin} min`,
+        verdict(invoiceVisibleInWarehouse.met),
+        undefined,
+        alarmStates(invoiceVisibleInWarehouse.alarms),
+      ],
+      [
+        `no exception older than ${reconciliationClean.maxMismatchAgeHours} h`,
+        verdict(reconciliationClean.met),
+        reconciliationClean.oldestExceptionAgeSec === undefined
+          ? 'none waiting'
+          : `oldest ${formatAge(reconciliationClean.oldestExceptionAgeSec)}`,
+        undefined,
+      ],
+    ],
+  );
+  console.log('');
+  printTable(
+    ['THROUGHPUT', 'COUNT', 'BY'],
+    (Object.keys(throughputMetrics) as ThroughputKey[]).map((key) => [
+      throughputMetrics[key],
+      report.throughput[key].total,
+      Object.entries(report.throughput[key].by)
+        .map(([label, count]) => `${label} ${count}`)
+        .join(', ') || undefined,
+    ]),
+  );
+  console.log('');
+  printTable(
+    ['QUEUE', 'DEPTH', 'IN FLIGHT', 'OLDEST', 'TOP ERRORS'],
+    report.backlog.map((queue) => [
+      queue.name,
+      queue.depth,
+      queue.inFlight,
+      formatAge(queue.oldestAgeSec),
+      queue.topErrors.map((error) => `${error.code} (${error.count})`).join(', ') || undefined,
+    ]),
+  );
+  console.log('');
+  if (report.firing.length === 0) console.log('Alarms: none firing.');
+  else
+    printTable(
+      ['ALARM FIRING', 'SINCE', 'REASON'],
+      report.firing.map((alarm) => [alarm.name, alarm.since, alarm.reason]),
+    );
+}
+
+export async function runStatus(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: opsOptions, strict: true });
+  const context = opsContext(values);
+  try {
+    const report = await readStatus(context, stageConfig(context.stage));
+    if (values.json) printJson(report);
+    else printStatus(report);
+    return report.firing.length > 0 ? alarmFiringExitCode : 0;
+  } finally {
+    context.close();
+  }
+}
