@@ -103,6 +103,21 @@ function notificationTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
+/** SNS refuses a Subject over 100 characters (InvalidParameter), and a CloudFormation-named alarm is often longer. */
+const maxSubjectLength = 100;
+
+/**
+ * The Subject CloudWatch gives an alarm notification, `ALARM: "<name>" in <region>`, with the alarm's name
+ * shortened (ending in `...`) when the whole would exceed SNS's limit: the full name is in the message's AlarmName.
+ */
+export function alarmNotificationSubject(state: AlarmState, alarmName: string, region: string): string {
+  const prefix = `${state}: "`;
+  const suffix = `" in ${region}`;
+  const room = maxSubjectLength - prefix.length - suffix.length;
+  const name = alarmName.length <= room ? alarmName : `${alarmName.slice(0, Math.max(0, room - 3))}...`;
+  return `${prefix}${name}${suffix}`;
+}
+
 /** The CloudWatch metrics and alarms service. */
 export class CloudWatchService implements JsonService {
   readonly targetPrefix = 'GraniteServiceVersion20100801';
@@ -614,7 +629,7 @@ export class CloudWatchService implements JsonService {
         console.warn(`[cloudwatch] alarm action ${action} is not supported locally; only SNS topics are`);
         continue;
       }
-      this.publishToTopic(action, `${state}: "${alarm.AlarmName}" in ${region}`, message);
+      this.publishToTopic(action, alarmNotificationSubject(state, alarm.AlarmName, region), message);
     }
   }
 
