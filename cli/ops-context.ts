@@ -5,6 +5,7 @@
 
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -38,6 +39,8 @@ export interface OpsContext {
   athena: AthenaClient;
   /** Metrics and alarms (`concord status`). */
   cloudwatch: CloudWatchClient;
+  /** The functions' log groups (`concord trace`). */
+  logs: CloudWatchLogsClient;
   /** The physical name of a stateful bucket, by its lower-cased logical id (warehousebucket, rawarchivebucket, …). */
   bucketName(logicalName: string): Promise<string>;
   /** The physical name of a stateless function (Reconcile, Replay, …). */
@@ -83,6 +86,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   };
   const athena = new AthenaClient(config);
   const cloudwatch = new CloudWatchClient(config);
+  const logs = new CloudWatchLogsClient(config);
   const functionName = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateless-${logicalName}`;
     let Marker: string | undefined;
@@ -118,6 +122,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     lambda,
     athena,
     cloudwatch,
+    logs,
     bucketName,
     functionName,
     tableName: table,
@@ -145,6 +150,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       lambda.destroy();
       athena.destroy();
       cloudwatch.destroy();
+      logs.destroy();
       sfn.destroy();
       firehose.destroy();
     },

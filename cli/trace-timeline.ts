@@ -3,8 +3,11 @@
  * lines that name it (ingest, every workflow step, write-back), its version record, the ERP documents, every dead
  * letter about it, every ops action that touched it and when each of its events reached the warehouse, in time order.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import {
+  type CloudWatchLogsClient,
+  paginateDescribeLogGroups,
+  paginateFilterLogEvents,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { isoFromWarehouse, sqlText, type WarehouseQuery } from '../functions/reconcile/reconcile-sources';
@@ -13,9 +16,14 @@ import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
 import { loadedAt } from '../functions/shared/warehouse/models';
 
-/** `Concord-local-Stateless-ErpAdapterFunction39B3…` → `ErpAdapter`: the construct id a person knows. */
+/**
+ * `Concord-local-Stateless-ErpAdapterFunction39B3…` (a function) or `Concord-local-Stateless-ErpAdapterLogs5A1C…` (its
+ * log group) → `ErpAdapter`: the construct id a person knows.
+ */
 export function shortFunctionName(physicalName: string): string {
-  return physicalName.replace(/^Concord-[a-z]+-Stateless-/, '').replace(/Function[A-Z0-9]+.*$/, '');
+  return physicalName
+    .replace(/^(\/aws\/lambda\/)?Concord-[a-z]+-Stateless-/, '')
+    .replace(/(Function|Logs)[A-Z0-9]+.*$/, '');
 }
 
 /** One thing that happened. */
@@ -62,45 +70,70 @@ function mentions(line: LogLine, subject: TraceSubject): boolean {
   );
 }
 
-/** Lines of the local runtime's function logs (`<data-dir>/logs/<function>.log`) about the transaction. */
-export function localLogEntries(logDir: string, subject: TraceSubject): TimelineEntry[] {
-  if (!existsSync(logDir)) return [];
+/**
+ * The stage's log groups: each function's own (named by CloudFormation after the stack), and Lambda's default
+ * `/aws/lambda/<function>` for a function deployed without one.
+ */
+async function stageLogGroups(logs: CloudWatchLogsClient, stage: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const logGroupNamePrefix of [`Concord-${stage}-`, `/aws/lambda/Concord-${stage}-`])
+    for await (const page of paginateDescribeLogGroups({ client: logs }, { logGroupNamePrefix }))
+      names.push(
+        ...(page.logGroups ?? []).flatMap((group) => (group.logGroupName ? [group.logGroupName] : [])),
+      );
+  return names;
+}
+
+/**
+ * The function log lines about the transaction, through CloudWatch Logs (the embedded runtime's or AWS's): each log
+ * group is filtered for any of the ids known, then each JSON line is checked to name one of them.
+ */
+export async function functionLogEntries(
+  logs: CloudWatchLogsClient,
+  stage: string,
+  subject: TraceSubject,
+): Promise<TimelineEntry[]> {
+  const groups = await stageLogGroups(logs, stage);
   const entries: TimelineEntry[] = [];
-  const files = readdirSync(logDir).filter((file) => file.endsWith('.log'));
   // Two passes: a line found by correlation id names the entity (and the reverse), which finds more lines.
   for (let pass = 0; pass < 2; pass += 1) {
     entries.length = 0;
-    for (const file of files) {
-      const where = shortFunctionName(file);
-      for (const text of readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
-        if (!text.startsWith('{')) continue;
-        let line: LogLine;
-        try {
-          line = JSON.parse(text) as LogLine;
-        } catch {
-          continue;
+    const needles = [...subject.correlationIds, ...subject.entities];
+    if (needles.length === 0) return entries;
+    const filterPattern = needles.map((needle) => `?"${needle.replaceAll('"', '\\"')}"`).join(' ');
+    for (const logGroupName of groups) {
+      const where = shortFunctionName(logGroupName);
+      for await (const page of paginateFilterLogEvents({ client: logs }, { logGroupName, filterPattern }))
+        for (const event of page.events ?? []) {
+          const text = (event.message ?? '').trim();
+          if (!text.startsWith('{')) continue;
+          let line: LogLine;
+          try {
+            line = JSON.parse(text) as LogLine;
+          } catch {
+            continue;
+          }
+          if (!mentions(line, subject)) continue;
+          for (const named of line.events ?? []) {
+            if (named.subject) subject.entities.add(named.subject);
+            if (named.correlationId) subject.correlationIds.add(named.correlationId);
+          }
+          if (line.businessKey) subject.entities.add(line.businessKey);
+          if (line.correlationId) subject.correlationIds.add(line.correlationId);
+          const detail = [
+            line.flow,
+            line.operation,
+            line.events?.map((named) => named.type).join(','),
+            line.platform && `${line.platform} ${line.status}`,
+          ]
+            .filter(Boolean)
+            .join(' ');
+          entries.push({
+            at: line.timestamp ?? new Date(event.timestamp ?? 0).toISOString(),
+            where,
+            what: `${line.message ?? ''}${detail ? `: ${detail}` : ''}`,
+          });
         }
-        if (!mentions(line, subject)) continue;
-        for (const event of line.events ?? []) {
-          if (event.subject) subject.entities.add(event.subject);
-          if (event.correlationId) subject.correlationIds.add(event.correlationId);
-        }
-        if (line.businessKey) subject.entities.add(line.businessKey);
-        if (line.correlationId) subject.correlationIds.add(line.correlationId);
-        const detail = [
-          line.flow,
-          line.operation,
-          line.events?.map((event) => event.type).join(','),
-          line.platform && `${line.platform} ${line.status}`,
-        ]
-          .filter(Boolean)
-          .join(' ');
-        entries.push({
-          at: line.timestamp ?? '',
-          where,
-          what: `${line.message ?? ''}${detail ? `: ${detail}` : ''}`,
-        });
-      }
     }
   }
   return entries;
@@ -135,10 +168,11 @@ GROUP BY type, subject, id`);
   }));
 }
 
+/** The transaction's timeline from every source, in time order, with every id found on the way. */
 export async function traceTimeline(
   subject: TraceSubject,
   sources: {
-    logDir?: string;
+    logs: CloudWatchLogsClient;
     sqs: SQSClient;
     stage: string;
     dynamodb: DynamoDBClient;
@@ -148,7 +182,7 @@ export async function traceTimeline(
     warehouse?: WarehouseQuery;
   },
 ): Promise<{ subject: { correlationIds: string[]; entities: string[] }; entries: TimelineEntry[] }> {
-  const entries: TimelineEntry[] = sources.logDir ? localLogEntries(sources.logDir, subject) : [];
+  const entries = await functionLogEntries(sources.logs, sources.stage, subject);
   for (const url of await deadLetterQueueUrls(sources.sqs, sources.stage)) {
     for (const letter of await peekQueue(sources.sqs, url, 1000)) {
       const about =

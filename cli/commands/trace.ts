@@ -12,15 +12,16 @@ export const traceHelp = `The timeline of one business transaction, by correlati
 usage: concord trace <correlation-id | order id | entity> [--data-dir DIR] [--erp-url URL] [options]
 
   <order id>      5820741173332 (the platform's id), or an entity such as order/5820741173332 or payment/pi_…
-  --data-dir DIR  the embedded runtime's data (function logs; env CONCORD_DATA_DIR, default .concord)
+  --data-dir DIR  the embedded runtime's data (the ERP sandbox's credentials; env CONCORD_DATA_DIR, default
+                  .concord on the local stage)
   --erp-url URL   the ERP sandbox, for the order's documents (env CONCORD_ERP_URL; default http://127.0.0.1:4100
                   on the local stage)
 ${opsOptionsHelp}
 
-It joins the function log lines that name the transaction (ingest, each workflow step, write-back), the version
-gate's record, the ERP's documents, every dead letter about it, the ops audit and when each of its events was
-taken into the warehouse stream (an Athena query in the stage's workgroup). On AWS the function logs are in
-CloudWatch Logs: query them with Logs Insights for the correlation id (docs/runbooks/replay.md).`;
+It joins the function log lines that name the transaction (ingest, each workflow step, write-back; CloudWatch Logs
+FilterLogEvents over the stage's log groups, locally and on AWS), the version gate's record, the ERP's documents,
+every dead letter about it, the ops audit and when each of its events was taken into the warehouse stream (an
+Athena query in the stage's workgroup).`;
 
 export async function runTrace(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,7 +39,7 @@ export async function runTrace(args: string[]): Promise<number> {
       values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? (local ? 'http://127.0.0.1:4100' : undefined);
     const dataDir = values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? (local ? '.concord' : undefined);
     const timeline = await traceTimeline(traceSubject(designation), {
-      logDir: dataDir ? path.join(path.resolve(dataDir), 'logs') : undefined,
+      logs: context.logs,
       sqs: context.sqs,
       stage: context.stage,
       dynamodb: context.dynamodb,

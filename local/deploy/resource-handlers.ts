@@ -447,7 +447,9 @@ const lambdaFunction: ResourceHandler = {
 
 const logGroup: ResourceHandler = {
   async deploy(properties, context) {
-    const name = String(properties.LogGroupName ?? context.previous?.physicalId ?? context.generatedName(512));
+    const name = String(
+      properties.LogGroupName ?? context.previous?.physicalId ?? context.generatedName(512),
+    );
     context.runtime.logs.createLogGroup(
       name,
       properties.RetentionInDays === undefined ? undefined : Number(properties.RetentionInDays),
