@@ -8,6 +8,7 @@ import { closeGracefully } from './edge/graceful-close';
 import { AthenaService } from './services/athena/athena-service';
 import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
 import { emfDatapoints } from './services/cloudwatch/embedded-metric-format';
+import { LambdaMetrics } from './services/cloudwatch/lambda-metrics';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
@@ -189,7 +190,11 @@ export class LocalRuntime {
         console.warn(`[cloudwatch] alarm action ${topicArn} failed: ${(error as Error).message}`);
       }
     };
-    this.cloudwatch.collectServiceMetrics = () => this.publishQueueMetrics();
+    this.lambda.onInvocation = (functionName, outcome) => this.lambdaMetrics.count(functionName, outcome);
+    this.cloudwatch.collectServiceMetrics = () => {
+      this.publishQueueMetrics();
+      this.lambdaMetrics.publish(this.cloudwatch, this.clock.now());
+    };
     this.sns.deliverToService = async (subscription, envelope) => {
       const raw = subscription.attributes.RawMessageDelivery === 'true';
       if (subscription.protocol === 'sqs')
@@ -296,6 +301,9 @@ export class LocalRuntime {
         );
     }
   }
+
+  /** Invocations counted since the last evaluation, published as AWS/Lambda metrics once per local minute. */
+  private readonly lambdaMetrics = new LambdaMetrics();
 
   /** The AWS/SQS metrics CloudWatch keeps for queues, so that queue-depth and DLQ alarms work locally. */
   private publishQueueMetrics(): void {

@@ -168,6 +168,51 @@ describe('CloudWatch and SNS (through the AWS SDK)', () => {
     ]);
   });
 
+  it('keeps AWS/Lambda Invocations and Errors per function, so that a function errors alarm fires', async () => {
+    // Prepare: a function that fails on demand, and the errors alarm a ServiceFunction gets
+    await local.deployFunction(
+      'sometimes-fails',
+      `exports.handler = async (event) => { if (event.fail) throw new Error('broken'); return 'ok'; };`,
+    );
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'sometimes-fails-errors',
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: 'sometimes-fails' }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+    // Act
+    for (const fail of [false, false, true])
+      await local.clients.lambda.send(
+        new InvokeCommand({
+          FunctionName: 'sometimes-fails',
+          Payload: Buffer.from(JSON.stringify({ fail })),
+        }),
+      );
+    const state = await waitFor(async () => {
+      const { MetricAlarms = [] } = await cloudwatch.send(
+        new DescribeAlarmsCommand({ AlarmNames: ['sometimes-fails-errors'] }),
+      );
+      return MetricAlarms[0]?.StateValue === 'ALARM' ? MetricAlarms[0].StateValue : undefined;
+    });
+    const { Metrics = [] } = await cloudwatch.send(
+      new ListMetricsCommand({
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: 'sometimes-fails' }],
+      }),
+    );
+    // Assess
+    expect(state).toBe('ALARM');
+    expect(Metrics.map((metric) => metric.MetricName).sort()).toEqual(['Duration', 'Errors', 'Invocations']);
+  });
+
   it('changes an alarm to ALARM and back to OK and announces both to an HTTP subscriber', async () => {
     // Prepare
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'concord-alerts' }));

@@ -13,6 +13,9 @@ import {
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
 
+/** What became of one invocation, for the AWS/Lambda metrics: its duration and whether it failed, or a throttle. */
+export type InvocationOutcome = { durationMs: number; error: boolean } | 'throttled';
+
 /** Sends an async invocation record to a destination ARN (SQS, Lambda, EventBridge). */
 export type DestinationSender = (destinationArn: string, record: Record<string, unknown>) => Promise<void>;
 
@@ -60,6 +63,8 @@ export class LambdaService implements RawService {
   onLog: (functionName: string, line: string) => void = () => {};
   /** Every log line of every function, for the runtime's own consumers (CloudWatch's EMF extraction). */
   onLogLine: (functionName: string, line: string) => void = () => {};
+  /** Called after every invocation (or throttle), so that CloudWatch keeps the AWS/Lambda metrics AWS would. */
+  onInvocation: (functionName: string, outcome: InvocationOutcome) => void = () => {};
 
   constructor(
     private readonly store: DurableStore,
@@ -149,14 +154,28 @@ export class LambdaService implements RawService {
 
   private metered(definition: FunctionDefinition, result: InvocationResult): InvocationResult {
     this.env.usage.lambdaInvocation(definition.name, definition.memoryMiB, result.durationMs);
+    this.onInvocation(definition.name, {
+      durationMs: result.durationMs,
+      error: result.functionError !== undefined,
+    });
     return result;
+  }
+
+  /** Runs an invocation on the function's host, reporting a throttle before it is thrown. */
+  private async run(definition: FunctionDefinition, payload: string): Promise<InvocationResult> {
+    try {
+      return this.metered(definition, await this.host(definition).invoke(payload));
+    } catch (error) {
+      if (error instanceof ThrottledError) this.onInvocation(definition.name, 'throttled');
+      throw error;
+    }
   }
 
   /** Invokes a function synchronously; throws ThrottledError at its concurrency limit, or when it does not exist. */
   async invoke(nameOrArn: string, payload: string): Promise<InvocationResult> {
     const definition = this.functionDefinition(nameOrArn);
     if (!definition) throw new FunctionNotFoundError(nameOrArn, this.functionArn(nameOrArn));
-    return this.metered(definition, await this.host(definition).invoke(payload));
+    return this.run(definition, payload);
   }
 
   /** Accepts an async (Event) invocation durably; it runs with Lambda's retries and destinations. */
@@ -218,7 +237,7 @@ export class LambdaService implements RawService {
     }
     let result: InvocationResult;
     try {
-      result = this.metered(definition, await this.host(definition).invoke(row.payload));
+      result = await this.run(definition, row.payload);
     } catch (error) {
       if (!(error instanceof ThrottledError)) throw error;
       // Throttles are retried for up to six hours without counting as attempts.
