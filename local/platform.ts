@@ -49,7 +49,13 @@ export class LocalPlatform {
       deployer: new Deployer(runtime, apis, eventSourceMappings),
     });
     try {
-      const { server, url } = await startHttpApiServer(apis, runtime.lambda, options.apiPort, runtime.usage);
+      const { server, url } = await startHttpApiServer(
+        apis,
+        runtime.lambda,
+        options.apiPort,
+        runtime.usage,
+        (apiId, status, latencyMs) => runtime.apiMetrics.count(apiId, status, latencyMs),
+      );
       platform.apiServer = server;
       platform.apiUrl = url;
       platform.erp = await startErpSandbox({

@@ -6,6 +6,7 @@ import { AwsError } from './edge/aws-error';
 import { startEdgeServer } from './edge/edge-server';
 import { closeGracefully } from './edge/graceful-close';
 import { AthenaService } from './services/athena/athena-service';
+import { ApiMetrics } from './services/cloudwatch/api-metrics';
 import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
 import { emfDatapoints } from './services/cloudwatch/embedded-metric-format';
 import { LambdaMetrics } from './services/cloudwatch/lambda-metrics';
@@ -194,6 +195,7 @@ export class LocalRuntime {
     this.cloudwatch.collectServiceMetrics = () => {
       this.publishQueueMetrics();
       this.lambdaMetrics.publish(this.cloudwatch, this.clock.now());
+      this.apiMetrics.publish(this.cloudwatch, this.clock.now());
     };
     this.sns.deliverToService = async (subscription, envelope) => {
       const raw = subscription.attributes.RawMessageDelivery === 'true';
@@ -304,6 +306,8 @@ export class LocalRuntime {
 
   /** Invocations counted since the last evaluation, published as AWS/Lambda metrics once per local minute. */
   private readonly lambdaMetrics = new LambdaMetrics();
+  /** HTTP API answers counted since the last evaluation (the API server reports them), published as AWS/ApiGateway. */
+  readonly apiMetrics = new ApiMetrics();
 
   /** The AWS/SQS metrics CloudWatch keeps for queues, so that queue-depth and DLQ alarms work locally. */
   private publishQueueMetrics(): void {

@@ -121,6 +121,8 @@ export async function startHttpApiServer(
   lambda: LambdaService,
   port: number,
   usage: UsageMeter,
+  /** Told of every answer to a route (its API, status and latency), for the AWS/ApiGateway metrics. */
+  onAnswer: (apiId: string, status: number, latencyMs: number) => void = () => {},
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -130,6 +132,8 @@ export async function startHttpApiServer(
     usage.apiRequest();
     const match = apis.match(request.method ?? 'GET', new URL(request.url ?? '/', 'http://local').pathname);
     if (!match) return send(response, 404, '{"message":"Not Found"}');
+    const started = performance.now();
+    response.once('finish', () => onAnswer(match.apiId, response.statusCode, performance.now() - started));
     const event = proxyEventV2(request, body, match, requestId);
     let timer: NodeJS.Timeout | undefined;
     try {

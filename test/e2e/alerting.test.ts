@@ -1,4 +1,5 @@
 /** Alerting end to end: an ERP refusal fills the exceptions queue, its alarm notifies an HTTP subscriber, then recovers. */
+import { DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { drainQueue, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
@@ -66,5 +67,73 @@ describe('alarm notifications on the embedded runtime', () => {
     });
     expect(ok.envelope.Subject).toMatch(/^OK: ".*ExceptionsQueueMessagesAlarm.*" in /);
     expect(ok.alarm).toMatchObject({ NewStateValue: 'OK', OldStateValue: 'ALARM' });
+  }, 90_000);
+
+  it("keeps the HTTP API's AWS/ApiGateway metrics, so that its 5xx alarm evaluates on real answers", async () => {
+    // Act: a webhook with a bad signature is answered 401
+    const response = await postShopifyOrder(
+      running.platform.apiUrl,
+      'not-the-secret',
+      JSON.stringify(shopifyOrder()),
+    );
+    const apiId = await eventually(
+      async () => {
+        const { Metrics = [] } = await observability.cloudwatch.send(
+          new ListMetricsCommand({ Namespace: 'AWS/ApiGateway', MetricName: '4xx' }),
+        );
+        return Metrics[0]?.Dimensions?.find((dimension) => dimension.Name === 'ApiId')?.Value;
+      },
+      30_000,
+      250,
+    );
+    // Published once a local minute: wait for the minute that holds the 401.
+    const sums = await eventually(
+      async () => {
+        const found = await Promise.all(
+          ['Count', '4xx', '5xx'].map(async (metricName) => {
+            const now = Date.now();
+            const { MetricDataResults = [] } = await observability.cloudwatch.send(
+              new GetMetricDataCommand({
+                StartTime: new Date(now - 24 * 3_600_000),
+                EndTime: new Date(now + 24 * 3_600_000),
+                MetricDataQueries: [
+                  {
+                    Id: 'm',
+                    MetricStat: {
+                      Metric: {
+                        Namespace: 'AWS/ApiGateway',
+                        MetricName: metricName,
+                        Dimensions: [{ Name: 'ApiId', Value: apiId }],
+                      },
+                      Period: 86_400,
+                      Stat: 'Sum',
+                    },
+                  },
+                ],
+              }),
+            );
+            return (MetricDataResults[0]?.Values ?? []).reduce((total, value) => total + value, 0);
+          }),
+        );
+        return (found[1] ?? 0) >= 1 ? found : undefined;
+      },
+      30_000,
+      250,
+    );
+    const api5xxState = await eventually(
+      async () => {
+        const { MetricAlarms = [] } = await observability.cloudwatch.send(new DescribeAlarmsCommand({}));
+        const alarm = MetricAlarms.find((candidate) => candidate.AlarmName?.includes('Api5xxAlarm'));
+        return alarm?.StateValue === 'INSUFFICIENT_DATA' ? undefined : alarm?.StateValue;
+      },
+      30_000,
+      250,
+    );
+    // Assess
+    expect(response.status).toBe(401);
+    expect(sums[0]).toBeGreaterThanOrEqual(1);
+    expect(sums[1]).toBeGreaterThanOrEqual(1);
+    expect(sums[2]).toBe(0);
+    expect(api5xxState).toBe('OK');
   }, 90_000);
 });
