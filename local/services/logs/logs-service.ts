@@ -63,7 +63,7 @@ function functionStream(timestampMs: number): string {
 /** The CloudWatch Logs service of the local runtime. */
 export class LogsService implements JsonService {
   readonly targetPrefix = 'Logs_20140328';
-  private pending: { group: string; stream: string; timestampMs: number; message: string }[] = [];
+  private pending: { functionName: string; stream: string; timestampMs: number; message: string }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private lastPruneMs = 0;
 
@@ -101,16 +101,17 @@ export class LogsService implements JsonService {
 
   /** Sends a function's lines to its log group (its LoggingConfig); without one, to `/aws/lambda/<function>`. */
   routeFunction(functionName: string, logGroupName: string | undefined): void {
+    // Lines already written go where the function logged when it wrote them.
+    this.flush();
     if (logGroupName) this.store.putResource(functionGroupType, functionName, logGroupName);
     else this.store.deleteResource(functionGroupType, functionName);
   }
 
   /** Keeps one line a function wrote, stamped with the local time it arrived. */
   recordFunctionLine(functionName: string, message: string): void {
-    const group =
-      this.store.getResource<string>(functionGroupType, functionName) ?? `/aws/lambda/${functionName}`;
     const timestampMs = this.clock.now();
-    this.pending.push({ group, stream: functionStream(timestampMs), timestampMs, message });
+    // Only buffered here: this runs for every line a function writes, so its group is looked up when the batch is.
+    this.pending.push({ functionName, stream: functionStream(timestampMs), timestampMs, message });
     this.flushTimer ??= setTimeout(() => this.flush(), flushDelayRealMs);
   }
 
@@ -125,12 +126,22 @@ export class LogsService implements JsonService {
     const insert = this.store.db.prepare(
       'INSERT INTO logs_events (log_group, log_stream, timestamp_ms, ingestion_ms, message) VALUES (?, ?, ?, ?, ?)',
     );
-    this.store.transaction(() => {
-      for (const line of lines) {
+    // Each function's group, looked up (and created if it is missing) once per batch, not once per line.
+    const groups = new Map<string, string>();
+    const groupOf = (functionName: string): string => {
+      let group = groups.get(functionName);
+      if (group === undefined) {
+        group =
+          this.store.getResource<string>(functionGroupType, functionName) ?? `/aws/lambda/${functionName}`;
         // Lambda creates its default log group on the first line, as AWS does when the role may.
-        if (!this.store.getResource(groupType, line.group)) this.createLogGroup(line.group);
-        insert.run(line.group, line.stream, line.timestampMs, now, line.message);
+        if (!this.store.getResource(groupType, group)) this.createLogGroup(group);
+        groups.set(functionName, group);
       }
+      return group;
+    };
+    this.store.transaction(() => {
+      for (const line of lines)
+        insert.run(groupOf(line.functionName), line.stream, line.timestampMs, now, line.message);
     });
     this.pruneExpired(now);
   }
