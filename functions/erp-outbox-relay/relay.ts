@@ -142,6 +142,7 @@ const mappers: Record<string, Mapper> = {
       ]);
     const at = isoTime(entry.at);
     const channel = typeof payload.channel === 'string' && payload.channel ? payload.channel : undefined;
+    const entryId = idOf(`${erpSourceUri}/outbox/${entry.seq}`, Date.parse(at));
     return buildCanonicalEvent(
       {
         type: 'erp.order.credit-released.v1',
@@ -161,8 +162,8 @@ const mappers: Record<string, Mapper> = {
       {
         // The entry's own id, so that a relay re-run after a crash (before its cursor moved) announces the same
         // event, which every consumer deduplicates; it starts a transaction of its own, so it is the correlation too.
-        id: idOf(`${erpSourceUri}/outbox/${entry.seq}`, Date.parse(at)),
-        correlationId: idOf(`${erpSourceUri}/outbox/${entry.seq}`, Date.parse(at)),
+        id: entryId,
+        correlationId: entryId,
         causationId: `erp-outbox:${entry.seq}`,
         // The order's channel: the continuation's answers are written back to the platform the order came from.
         ...(channel ? { origin: channel } : {}),
