@@ -650,18 +650,27 @@ if (require.main === module) {
     },
     strict: true,
   });
-  const number = (text: string | undefined, fallback: number) =>
-    text === undefined ? fallback : Number(text);
+  // A typo must stop the run with its flag named, not soak with NaN orders or a rate above one.
+  const number = (flag: string, fallback: number, max = Number.MAX_SAFE_INTEGER) => {
+    const text = values[flag as keyof typeof values];
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || value > max) {
+      console.error(`--${flag} must be a number from 0 to ${max}, got "${text}"`);
+      process.exit(1);
+    }
+    return value;
+  };
   const d = defaultSoakOptions;
   const options: SoakOptions = {
     ...d,
-    orders: number(values.orders, d.orders),
-    duplicateRate: number(values['duplicate-rate'], d.duplicateRate),
-    outageSec: number(values['outage-sec'], d.outageSec),
-    retryAfterSec: number(values['retry-after-sec'], d.retryAfterSec),
-    killAt: number(values['kill-at'], d.killAt),
-    seed: number(values.seed, d.seed),
-    ordersPerSec: number(values['orders-per-sec'], d.ordersPerSec),
+    orders: number('orders', d.orders),
+    duplicateRate: number('duplicate-rate', d.duplicateRate, 1),
+    outageSec: number('outage-sec', d.outageSec),
+    retryAfterSec: number('retry-after-sec', d.retryAfterSec),
+    killAt: number('kill-at', d.killAt, 1),
+    seed: number('seed', d.seed),
+    ordersPerSec: number('orders-per-sec', d.ordersPerSec),
     keep: values.keep ?? false,
   };
   runOrderToCashSoak(options).then(
