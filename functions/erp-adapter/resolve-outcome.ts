@@ -4,7 +4,7 @@
  * retries run out, to compensate); still unknown → the unknown outcome stands, and nothing may be compensated.
  */
 import { ErpOutcomeUnknownError, ErpUnavailableError } from '../shared/erp/erp-errors';
-import type { ErpPort } from '../shared/erp/erp-port';
+import type { ChangeLookup, ErpPort } from '../shared/erp/erp-port';
 
 /** How hard one invocation tries to learn the outcome before leaving it to the workflow's retries. */
 export interface ResolutionBudget {
@@ -54,29 +54,28 @@ async function resolveLostAnswer<T>(
   let lastReason = 'not read';
   for (let lookup = 0; lookup < budget.lookups; lookup += 1) {
     if (lookup > 0) await sleep(budget.pauseMs);
+    let found: ChangeLookup;
     try {
-      const found = await erp.lookupChange(key);
-      if (found.state === 'committed') {
-        onResolved('committed');
-        return found.result as T;
-      }
-      if (found.state === 'absent') {
-        onResolved('absent');
-        throw new ErpUnavailableError(
-          `${lost.message}; the ERP confirms it holds no change under ${key}: safe to retry`,
-          { cause: lost },
-        );
-      }
-      lastReason = 'a change under this key is still in progress';
+      found = await erp.lookupChange(key);
     } catch (error) {
-      if (error instanceof ErpUnavailableError && error.cause === lost) throw error;
       lastReason = `the ERP could not be read (${(error as Error).message})`;
+      continue;
     }
+    if (found.state === 'committed') {
+      onResolved('committed');
+      return found.result as T;
+    }
+    if (found.state === 'absent') {
+      onResolved('absent');
+      throw new ErpUnavailableError(
+        `${lost.message}; the ERP confirms it holds no change under ${key}: safe to retry`,
+        { cause: lost },
+      );
+    }
+    lastReason = 'a change under this key is still in progress';
   }
   throw new ErpOutcomeUnknownError(
     `${lost.message}; still unknown after ${budget.lookups} reads: ${lastReason}`,
-    {
-      cause: lost,
-    },
+    { cause: lost },
   );
 }
