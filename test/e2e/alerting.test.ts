@@ -1,9 +1,14 @@
 /** Alerting end to end: an ERP refusal fills the exceptions queue, its alarm notifies an HTTP subscriber, then recovers. */
-import { DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { drainQueue, postShopifyOrder, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
-import { alarmTopicArn, observabilityClients, startAlarmSubscriber } from './support/observability';
+import {
+  alarmTopicArn,
+  metricValues,
+  observabilityClients,
+  startAlarmSubscriber,
+} from './support/observability';
 import { shopifyOrder } from './support/shopify-orders';
 
 // Thirty times faster local time: the alarm's 5-minute period passes in 10 s, an evaluation every 2 s.
@@ -90,30 +95,17 @@ describe('alarm notifications on the embedded runtime', () => {
     const sums = await eventually(
       async () => {
         const found = await Promise.all(
-          ['Count', '4xx', '5xx'].map(async (metricName) => {
-            const now = Date.now();
-            const { MetricDataResults = [] } = await observability.cloudwatch.send(
-              new GetMetricDataCommand({
-                StartTime: new Date(now - 24 * 3_600_000),
-                EndTime: new Date(now + 24 * 3_600_000),
-                MetricDataQueries: [
-                  {
-                    Id: 'm',
-                    MetricStat: {
-                      Metric: {
-                        Namespace: 'AWS/ApiGateway',
-                        MetricName: metricName,
-                        Dimensions: [{ Name: 'ApiId', Value: apiId }],
-                      },
-                      Period: 86_400,
-                      Stat: 'Sum',
-                    },
-                  },
-                ],
-              }),
-            );
-            return (MetricDataResults[0]?.Values ?? []).reduce((total, value) => total + value, 0);
-          }),
+          ['Count', '4xx', '5xx'].map(async (metricName) =>
+            (
+              await metricValues(
+                observability.cloudwatch,
+                metricName,
+                { ApiId: apiId },
+                'Sum',
+                'AWS/ApiGateway',
+              )
+            ).reduce((total, value) => total + value, 0),
+          ),
         );
         return (found[1] ?? 0) >= 1 ? found : undefined;
       },

@@ -30,6 +30,7 @@ export async function metricValues(
   metricName: string,
   dimensions: Record<string, string>,
   stat = 'Sum',
+  namespace = metricsNamespace,
 ): Promise<number[]> {
   const now = Date.now();
   const { MetricDataResults = [] } = await cloudwatch.send(
@@ -42,7 +43,7 @@ export async function metricValues(
           Id: 'm',
           MetricStat: {
             Metric: {
-              Namespace: metricsNamespace,
+              Namespace: namespace,
               MetricName: metricName,
               Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })),
             },
