@@ -13,6 +13,7 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { ReplayDependencies } from '../functions/replay/replay';
 
@@ -20,12 +21,16 @@ import type { ReplayDependencies } from '../functions/replay/replay';
 export const opsOptions = {
   endpoint: { type: 'string' },
   stage: { type: 'string' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 export const opsOptionsHelp = `  --endpoint URL  an AWS-compatible endpoint (env AWS_ENDPOINT_URL; default: the embedded runtime on
                   127.0.0.1:$CONCORD_EDGE_PORT or 4566, when the stage is local)
   --stage NAME    local (default), dev, staging, prod: a real account through the AWS credential chain
+  --profile NAME  the AWS shared-config profile to take credentials from (env AWS_PROFILE)
+  --region NAME   the AWS region (env AWS_REGION)
   --json          JSON for scripts instead of a table`;
 
 /** The clients and names of one stage. */
@@ -47,11 +52,32 @@ export interface OpsContext {
   functionName(logicalName: string): Promise<string>;
   /** The physical name of a stateful table (OpsAuditTable, VersionTable, …). */
   tableName(logicalName: string): Promise<string>;
+  /**
+   * Who is acting, as the credentials say (STS GetCallerIdentity): the name an audit entry records. Never taken
+   * from a flag, so that the audit names the person the account knows, not the one they typed.
+   */
+  operator(): Promise<string>;
   deps(): Promise<ReplayDependencies>;
   close(): void;
 }
 
-export function opsContext(values: { endpoint?: string; stage?: string }): OpsContext {
+/**
+ * The operator's name from a caller identity ARN: the session name of an assumed role (the person behind SSO), the
+ * user name of an IAM user, else the whole ARN.
+ */
+export function operatorOf(arn: string): string {
+  const assumed = /^arn:[^:]+:sts::\d*:assumed-role\/[^/]+\/(.+)$/.exec(arn);
+  if (assumed?.[1]) return assumed[1];
+  const user = /^arn:[^:]+:iam::\d*:user\/(?:.*\/)?([^/]+)$/.exec(arn);
+  return user?.[1] ?? arn;
+}
+
+export function opsContext(values: {
+  endpoint?: string;
+  stage?: string;
+  profile?: string;
+  region?: string;
+}): OpsContext {
   const stage = values.stage ?? 'local';
   const endpoint =
     values.endpoint ??
@@ -60,13 +86,13 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   const config = endpoint
     ? {
         endpoint,
-        region: process.env.AWS_REGION ?? 'us-east-1',
+        region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
         credentials: {
           accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
           secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
         },
       }
-    : {};
+    : { region: values.region, profile: values.profile };
   const sqs = new SQSClient(config);
   const dynamodb = new DynamoDBClient(config);
   const events = new EventBridgeClient(config);
@@ -87,6 +113,8 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
   const athena = new AthenaClient(config);
   const cloudwatch = new CloudWatchClient(config);
   const logs = new CloudWatchLogsClient(config);
+  const sts = new STSClient(config);
+  let operator: Promise<string> | undefined;
   const functionName = async (logicalName: string): Promise<string> => {
     const prefix = `Concord-${stage}-Stateless-${logicalName}`;
     let Marker: string | undefined;
@@ -126,6 +154,13 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
     bucketName,
     functionName,
     tableName: table,
+    operator() {
+      operator ??= sts.send(new GetCallerIdentityCommand({})).then(({ Arn }) => {
+        if (!Arn) throw new Error('STS GetCallerIdentity named no caller: cannot tell who is acting');
+        return operatorOf(Arn);
+      });
+      return operator;
+    },
     async deps() {
       const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
       return {
@@ -153,6 +188,7 @@ export function opsContext(values: { endpoint?: string; stage?: string }): OpsCo
       logs.destroy();
       sfn.destroy();
       firehose.destroy();
+      sts.destroy();
     },
   };
 }
