@@ -22,6 +22,7 @@ import { SnsService } from './services/sns/sns-service';
 import { SqsService } from './services/sqs/sqs-service';
 import { StatesService } from './services/states/states-service';
 import { LocalTaskIntegrations } from './services/states/task-integrations';
+import { StsService, stsTargetPrefix } from './services/sts/sts-service';
 import { DurableStore } from './store/durable-store';
 import { UsageMeter } from './usage/usage-meter';
 
@@ -66,6 +67,8 @@ export class LocalRuntime {
   readonly cloudwatch: CloudWatchService;
   readonly sns: SnsService;
   readonly logs: LogsService;
+  /** GetCallerIdentity: who a request's access key id says the operator is. */
+  readonly sts: StsService;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
   private server: Server | undefined;
@@ -97,6 +100,7 @@ export class LocalRuntime {
     this.cloudwatch = new CloudWatchService(this.store, this.clock, env);
     this.sns = new SnsService(this.store, this.clock, env);
     this.logs = new LogsService(this.store, this.clock, env);
+    this.sts = new StsService(options.dataDir, env);
     this.wire();
   }
 
@@ -118,8 +122,8 @@ export class LocalRuntime {
             runtime.cloudwatch,
             runtime.logs,
           ],
-          rawByTarget: { DynamoDB_20120810: runtime.dynamodb },
-          rawByScope: { s3: runtime.s3, lambda: runtime.lambda, sns: runtime.sns },
+          rawByTarget: { DynamoDB_20120810: runtime.dynamodb, [stsTargetPrefix]: runtime.sts },
+          rawByScope: { s3: runtime.s3, lambda: runtime.lambda, sns: runtime.sns, sts: runtime.sts },
           health: () => runtime.health(),
         },
         options.edgePort,
