@@ -16,11 +16,11 @@ type NumericOp = '=' | '<' | '<=' | '>' | '>=';
 type Matcher =
   | { kind: 'exact'; leaf: Leaf }
   | { kind: 'prefix' | 'suffix' | 'equals-ignore-case'; value: string; ignoreCase: boolean }
-  | { kind: 'wildcard'; regex: RegExp }
+  | { kind: 'wildcard'; regex: RegExp; wildcards: readonly string[] }
   | { kind: 'numeric'; terms: { op: NumericOp; value: number }[] }
   | { kind: 'exists'; value: boolean }
   | { kind: 'cidr'; range: IpRange }
-  | { kind: 'anything-but'; test: (leaf: Leaf) => boolean };
+  | { kind: 'anything-but'; test: (leaf: Leaf) => boolean; wildcards?: readonly string[] };
 
 /** One `$or` branch: every field must match. */
 type Branch = Map<string, Matcher[]>;
@@ -122,13 +122,21 @@ function anythingButMatcher(operand: unknown): Matcher {
   if (isObject(operand)) {
     const [name, inner] = onlyKey(operand);
     if (name === 'prefix' || name === 'suffix') {
-      const text = stringOperand(inner, 'prefix/suffix');
-      if (text === '') fail('Null prefix/suffix not allowed');
+      // AWS takes one value or, since 2024, a list: the field matches when it starts (ends) with none of them.
+      const values = Array.isArray(inner) ? inner : [inner];
+      if (values.length === 0) fail(`Empty arrays are not allowed in anything-but/${name}`);
+      const affixes = values.map((value) => {
+        const text = stringOperand(value, 'prefix/suffix');
+        if (text === '') fail('Null prefix/suffix not allowed');
+        return text;
+      });
       return {
         kind: 'anything-but',
         test: (leaf) =>
           leaf.kind !== 'string' ||
-          (name === 'prefix' ? !leaf.value.startsWith(text) : !leaf.value.endsWith(text)),
+          !affixes.some((text) =>
+            name === 'prefix' ? leaf.value.startsWith(text) : leaf.value.endsWith(text),
+          ),
       };
     }
     if (name === 'equals-ignore-case') {
@@ -149,6 +157,7 @@ function anythingButMatcher(operand: unknown): Matcher {
       const regexes = values.map((value) => wildcardRegex(String(value)));
       return {
         kind: 'anything-but',
+        wildcards: values as string[],
         test: (leaf) => leaf.kind !== 'string' || !regexes.some((regex) => regex.test(leaf.value)),
       };
     }
@@ -185,8 +194,10 @@ function matchExpression(expression: Record<string, unknown>): Matcher {
         value: stringOperand(operand, name).toLowerCase(),
         ignoreCase: true,
       };
-    case 'wildcard':
-      return { kind: 'wildcard', regex: wildcardRegex(stringOperand(operand, name)) };
+    case 'wildcard': {
+      const text = stringOperand(operand, name);
+      return { kind: 'wildcard', regex: wildcardRegex(text), wildcards: [text] };
+    }
     case 'numeric':
       return numericMatcher(operand);
     case 'anything-but':
@@ -256,6 +267,94 @@ function compileObject(
   return current;
 }
 
+/**
+ * The most wildcard-pattern positions one field may have in play at once. EventBridge (its event-ruler engine)
+ * refuses a rule whose wildcards on a field let a worst-case value keep more than this many partial matches
+ * alive, e.g. `*:*:*:*:*:event-bus/*`, or four `*.ext` patterns on one field.
+ */
+const wildcardComplexityLimit = 10;
+/** Bounds the worst-case search itself: a pattern set with more distinct match states is refused as too complex. */
+const complexityStateBudget = 20_000;
+const tooComplex =
+  'Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character';
+
+/** A wildcard pattern as tokens: `null` for `*`, else one literal character (escapes already resolved). */
+function wildcardTokens(pattern: string): (string | null)[] {
+  const tokens: (string | null)[] = [];
+  for (let i = 0; i < pattern.length; i += 1) {
+    const char = pattern.charAt(i);
+    if (char === '\\') {
+      tokens.push(pattern.charAt(i + 1));
+      i += 1;
+    } else tokens.push(char === '*' ? null : char);
+  }
+  return tokens;
+}
+
+/**
+ * Refuses, as EventBridge does, the wildcard patterns of one field when some value would keep more than
+ * {@link wildcardComplexityLimit} pattern positions matching at once: simulates every pattern as an automaton
+ * (a `*` stays put on any character and may also be skipped) over every reachable set of positions.
+ */
+function checkWildcardComplexity(patterns: readonly string[]): void {
+  const automata = [...new Set(patterns)].map(wildcardTokens);
+  const closure = (positions: Set<string>): Set<string> => {
+    for (const key of positions) {
+      const [index, position] = key.split(':').map(Number) as [number, number];
+      if ((automata[index] as (string | null)[])[position] === null)
+        positions.add(`${index}:${position + 1}`);
+    }
+    return positions;
+  };
+  const alive = (positions: Set<string>): number =>
+    [...positions].filter((key) => {
+      const [index, position] = key.split(':').map(Number) as [number, number];
+      return position < (automata[index] as (string | null)[]).length;
+    }).length;
+  // One symbol stands for every character no pattern names: such characters only move the stars.
+  const alphabet: (string | symbol)[] = [
+    ...new Set(automata.flat().filter((token): token is string => token !== null)),
+    Symbol('other'),
+  ];
+  const start = closure(new Set(automata.map((_, index) => `${index}:0`)));
+  const seen = new Set<string>([[...start].sort().join(',')]);
+  const pending = [start];
+  while (pending.length > 0) {
+    const current = pending.pop() as Set<string>;
+    if (alive(current) > wildcardComplexityLimit) fail(tooComplex);
+    for (const char of alphabet) {
+      const next = new Set<string>();
+      for (const key of current) {
+        const [index, position] = key.split(':').map(Number) as [number, number];
+        const token = (automata[index] as (string | null)[])[position];
+        if (token === null) next.add(key);
+        else if (token === char) next.add(`${index}:${position + 1}`);
+      }
+      const expanded = closure(next);
+      const id = [...expanded].sort().join(',');
+      if (expanded.size === 0 || seen.has(id)) continue;
+      if (seen.size >= complexityStateBudget) fail(tooComplex);
+      seen.add(id);
+      pending.push(expanded);
+    }
+  }
+}
+
+/** Gathers each field's wildcard patterns across all `$or` branches, as EventBridge builds one matcher per field. */
+function checkPatternComplexity(branches: readonly Branch[]): void {
+  const byField = new Map<string, string[]>();
+  for (const branch of branches) {
+    for (const [field, matchers] of branch) {
+      for (const matcher of matchers) {
+        const wildcards =
+          matcher.kind === 'wildcard' || matcher.kind === 'anything-but' ? matcher.wildcards : undefined;
+        if (wildcards) byField.set(field, [...(byField.get(field) ?? []), ...wildcards]);
+      }
+    }
+  }
+  for (const patterns of byField.values()) checkWildcardComplexity(patterns);
+}
+
 /** Parses (when given text) and compiles a pattern; throws InvalidEventPatternError with AWS's reason. */
 export function compileEventPattern(pattern: string | unknown): CompiledPattern {
   let parsed = pattern;
@@ -267,7 +366,9 @@ export function compileEventPattern(pattern: string | unknown): CompiledPattern 
     }
   }
   if (!isObject(parsed)) fail('Filter is not an object');
-  return { branches: compileObject(parsed, [], [new Map()], false) };
+  const branches = compileObject(parsed, [], [new Map()], false);
+  checkPatternComplexity(branches);
+  return { branches };
 }
 
 function flatten(value: unknown, path: string, out: Map<string, Leaf[]>): void {
