@@ -236,7 +236,7 @@ const functions: Record<string, (args: unknown[]) => unknown> = {
   MathRandom: ([start, end, seed]) => {
     const [from, to] = [integer(start, 'States.MathRandom'), integer(end, 'States.MathRandom')];
     if (from >= to) throw intrinsicFailure('States.MathRandom start must be less than end');
-    const random = seed === undefined ? Math.random() : mulberry32(integer(seed, 'States.MathRandom'));
+    const random = seed === undefined ? Math.random() : seededRandom(integer(seed, 'States.MathRandom'));
     return from + Math.floor(random * (to - from));
   },
   MathAdd: ([a, b]) => {
@@ -283,7 +283,8 @@ const arity: Record<string, [number, number]> = {
   UUID: [0, 0],
 };
 
-function mulberry32(seed: number): number {
+/** A number in [0, 1) that depends only on the seed (States.MathRandom's and JSONata $random's seeded form). */
+export function seededRandom(seed: number): number {
   let t = (seed + 0x6d2b79f5) | 0;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

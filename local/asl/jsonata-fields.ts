@@ -1,43 +1,83 @@
 /** JSONata fields of JSONata states: `{% … %}` strings anywhere in a value, evaluated with $states and the variables. */
 import { createHash, randomUUID } from 'node:crypto';
 import jsonata from 'jsonata';
-import { hashAlgorithms } from './intrinsics';
+import { hashAlgorithms, seededRandom } from './intrinsics';
 import { StatesError } from './states-error';
 
 const compiled = new Map<string, jsonata.Expression>();
 
-// Step Functions adds these functions to JSONata.
+/**
+ * Step Functions rounds non-integer arguments of its integer parameters down (the documentation's rule); like
+ * the Java service, toward zero.
+ */
+function integerArgument(value: number): number {
+  return Math.trunc(value);
+}
+
+// A range this long cannot leave a state (256 KiB payloads) and would only exhaust the runtime's memory.
+const maxRangeItems = 10_000_000;
+
+/**
+ * The functions Step Functions adds to JSONata, with its argument rules. A JSONata signature checks types and
+ * arity (a mismatch is a JSONata error, reported as States.QueryEvaluationError like any other); the bodies
+ * check what a signature cannot say.
+ */
 function stepFunctionsExtras(expression: jsonata.Expression): void {
   expression.registerFunction(
     'partition',
-    (array: unknown[], size: number) => {
+    // `j`, not `a`: JSONata would wrap a single value into an array, where AWS refuses anything but an array.
+    (array: unknown, size?: number) => {
+      if (!Array.isArray(array)) throw new Error('$partition: the first argument must be an array');
+      if (size === undefined) return [array];
+      const chunk = integerArgument(size);
+      if (chunk <= 0) throw new Error(`$partition: the chunk size must be greater than 0, got ${size}`);
       const out: unknown[][] = [];
-      for (let i = 0; i < array.length; i += size) out.push(array.slice(i, i + size));
+      for (let i = 0; i < array.length; i += chunk) out.push(array.slice(i, i + chunk));
       return out;
     },
-    '<a<j>n:a>',
+    '<jn?:a>',
   );
   expression.registerFunction(
     'range',
     (start: number, end: number, step: number) => {
-      const out: number[] = [];
-      for (let value = start; step > 0 ? value <= end : value >= end; value += step) out.push(value);
-      return out;
+      const [from, to, by] = [integerArgument(start), integerArgument(end), integerArgument(step)];
+      if (by === 0) throw new Error(`$range: the step must not be 0, got ${step}`);
+      const count = Math.max(0, Math.floor((to - from) / by) + 1);
+      if (count > maxRangeItems)
+        throw new Error(`$range: ${count} items is more than the ${maxRangeItems} the runtime builds`);
+      return Array.from({ length: count }, (_, index) => from + index * by);
     },
     '<nnn:a<n>>',
   );
   expression.registerFunction(
     'hash',
-    (data: string, algorithm = 'SHA-256') => {
+    (data: string, algorithm: string) => {
       const name = hashAlgorithms[algorithm];
-      if (!name) throw new Error(`$hash does not support the algorithm ${algorithm}`);
-      return createHash(name).update(data).digest('hex');
+      if (!name)
+        throw new Error(
+          `$hash: the algorithm must be one of ${Object.keys(hashAlgorithms).join(', ')}, got '${algorithm}'`,
+        );
+      return createHash(name).update(data, 'utf8').digest('hex');
     },
-    '<ss?:s>',
+    '<ss:s>',
   );
-  expression.registerFunction('random', () => Math.random(), '<n?:n>');
+  expression.registerFunction(
+    'random',
+    (seed?: number) => (seed === undefined ? Math.random() : seededRandom(integerArgument(seed))),
+    '<n?:n>',
+  );
   expression.registerFunction('uuid', () => randomUUID(), '<:s>');
-  expression.registerFunction('parse', (text: string) => JSON.parse(text), '<s:x>');
+  expression.registerFunction(
+    'parse',
+    (text: string) => {
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new Error(`$parse: the argument is not valid JSON: ${(error as Error).message}`);
+      }
+    },
+    '<s:j>',
+  );
 }
 
 function expressionOf(text: string): jsonata.Expression {
