@@ -10,6 +10,7 @@ import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
+import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
 import { loadErpAdapterConfig } from './config';
 import {
   type ErpStep,
@@ -23,6 +24,8 @@ import { callHonouringRetryAfter } from './retry-after';
 
 const config = loadErpAdapterConfig();
 const logger = new Logger({ serviceName: 'erp-adapter' });
+// Also traces the ERP's HTTP calls (fetch), each a subsegment named by the ERP's host.
+const tracer = createTracer('erp-adapter');
 const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'erp-adapter' });
 
 const dependencies: ErpStepDependencies = {
@@ -36,7 +39,7 @@ const dependencies: ErpStepDependencies = {
   now: () => new Date(),
   metrics,
 };
-const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
+const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), {
   eventBusName: config.eventBusName,
   busSource: 'concord.erp',
 });
@@ -61,14 +64,28 @@ const idempotentStep = makeIdempotent(
   {
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,
-      awsSdkV3Client: new DynamoDBClient({}),
+      awsSdkV3Client: tracer.captureAWSv3Client(new DynamoDBClient({})),
     }),
     config: idempotencyConfig,
   },
 );
 
-/** Step Functions task handler; errors keep their class names (ErpThrottledError, …) for the workflow's Retry/Catch. */
-export async function handler(step: ErpStep, context: Context): Promise<Record<string, unknown>> {
+/**
+ * Step Functions task handler; errors keep their class names (ErpThrottledError, …) for the workflow's Retry/Catch.
+ * Traced with the step's correlation id, flow, operation, business key and order id.
+ */
+export const handler = tracedHandler(tracer, runWorkflowStep, {
+  fromEvent: (step) => ({
+    correlationId: step?.correlationId,
+    flow: step?.flow,
+    operation: step?.operation,
+    businessKey: step?.businessKey,
+    orderId: orderIdOf(step?.businessKey),
+    source: step?.origin,
+  }),
+});
+
+async function runWorkflowStep(step: ErpStep, context: Context): Promise<Record<string, unknown>> {
   // The request id, not addContext: the log group already names the function, and its ARN, name and memory on
   // every line would be a third of the log bill (bench/order-to-cash).
   logger.appendKeys({

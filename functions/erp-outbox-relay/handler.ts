@@ -8,6 +8,7 @@ import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
+import { createTracer, tracedHandler } from '../shared/observability/tracing';
 import {
   DynamoDbOutboxCursor,
   type OutboxEntry,
@@ -28,11 +29,13 @@ const env = readEnv([
   'OUTBOX_DEAD_LETTER_QUEUE_URL',
 ]);
 const logger = new Logger({ serviceName: 'erp-outbox-relay' });
-const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
+// A run relays many transactions: it is traced as a whole (the ERP reads and the bus puts), without a correlation id.
+const tracer = createTracer('erp-outbox-relay');
+const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), {
   eventBusName: env.EVENT_BUS_NAME,
   busSource: 'concord.erp',
 });
-const sqs = new SQSClient({});
+const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const dependencies = {
   erp: new HttpErpConnector({
     baseUrl: env.ERP_BASE_URL,
@@ -40,7 +43,7 @@ const dependencies = {
     credentials: secretsManagerErpCredentials(env.ERP_CREDENTIALS_SECRET_ID),
   }),
   publish: (events: Parameters<EventBridgePublisher['publish']>[0]) => publisher.publish(events),
-  cursor: new DynamoDbOutboxCursor(new DynamoDBClient({}), env.VERSION_TABLE_NAME),
+  cursor: new DynamoDbOutboxCursor(tracer.captureAWSv3Client(new DynamoDBClient({})), env.VERSION_TABLE_NAME),
   erpSourceUri: env.ERP_SOURCE_URI,
 };
 
@@ -62,7 +65,9 @@ function isOutboxEntry(value: unknown): value is OutboxEntry {
 }
 
 /** Scheduled: relays what the ERP emitted since the last run. Redrive: relays the entries a replay hands back. */
-export async function handler(
+export const handler = tracedHandler(tracer, relay);
+
+async function relay(
   event: RedriveRequest | Record<string, unknown>,
   context: Context,
 ): Promise<RelayResult | RedriveResult> {

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ingestBusSource } from '../shared/events/envelope';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
+import { createTracer, tracedHandler } from '../shared/observability/tracing';
 import { SecretsManagerWebhookSecrets } from '../shared/secrets/webhook-secrets';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
 import { DynamoDbDedupeStore } from './adapters/dynamodb-dedupe-store';
@@ -21,24 +22,25 @@ import { type IngestDependencies, receiveWebhook } from './receive-webhook';
 
 const config = loadIngestConfig();
 const logger = new Logger({ serviceName: 'ingest-webhook' });
+const tracer = createTracer('ingest-webhook');
 const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'ingest-webhook' });
 
 const dependencies: IngestDependencies = {
   sources: loadSourceRegistry(),
   secrets: new SecretsManagerWebhookSecrets(
-    new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) }),
+    new SecretsProvider({ awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})) }),
     config.webhookSecretIds,
   ),
-  dedupe: new DynamoDbDedupeStore(new DynamoDBClient({}), config.dedupeTableName),
+  dedupe: new DynamoDbDedupeStore(tracer.captureAWSv3Client(new DynamoDBClient({})), config.dedupeTableName),
   archive: new FirehoseWebhookArchive(
-    new FirehoseClient({}),
+    tracer.captureAWSv3Client(new FirehoseClient({})),
     config.archiveStreamName,
-    new S3WebhookArchive(new S3Client({}), {
+    new S3WebhookArchive(tracer.captureAWSv3Client(new S3Client({})), {
       archive: config.archiveBucketName,
       quarantine: config.quarantineBucketName,
     }),
   ),
-  publisher: new EventBridgePublisher(new EventBridgeClient({}), {
+  publisher: new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), {
     eventBusName: config.eventBusName,
     busSource: ingestBusSource,
   }),
@@ -55,8 +57,19 @@ const handleWebhook = createWebhookHandler(
   { metrics, knownSources: dependencies.sources },
 );
 
-/** API Gateway HTTP API (payload format 2.0) handler. */
-export async function handler(event: APIGatewayProxyEventV2, context: Context) {
+/**
+ * API Gateway HTTP API (payload format 2.0) handler, traced with the source and the correlation id (the sender's, or
+ * the one ingest minted, read from the answer).
+ */
+export const handler = tracedHandler(tracer, receive, {
+  fromEvent: (event) => ({
+    source: event.pathParameters?.source,
+    correlationId: event.headers?.['x-correlation-id'],
+  }),
+  fromResult: (result) => ({ correlationId: JSON.parse(result.body).correlationId }),
+});
+
+async function receive(event: APIGatewayProxyEventV2, context: Context) {
   // The request id only: the log group names the function (see the ERP adapter's handler).
   logger.appendKeys({ requestId: context.awsRequestId });
   const correlationId = event.headers?.['x-correlation-id'];

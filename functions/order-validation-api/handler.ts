@@ -12,13 +12,17 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { type HttpResult, jsonResult, problemResult } from '../shared/http/problem';
 import { correlationIdFrom } from '../shared/ids';
+import { annotateTransaction, createTracer, tracedHandler } from '../shared/observability/tracing';
 import { parseValidationRequest, type Violation } from './validation-request';
 
 const env = readEnv(['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS']);
 const budgetMs = parsePositiveIntEnv('VALIDATION_BUDGET_MS', env.VALIDATION_BUDGET_MS);
 const logger = new Logger({ serviceName: 'order-validation-api' });
+const tracer = createTracer('order-validation-api');
 // StartSyncExecution is served on the `sync-` host in AWS; an emulated endpoint (AWS_ENDPOINT_URL) has no such host.
-const sfn = new SFNClient({ disableHostPrefix: Boolean(process.env.AWS_ENDPOINT_URL) });
+const sfn = tracer.captureAWSv3Client(
+  new SFNClient({ disableHostPrefix: Boolean(process.env.AWS_ENDPOINT_URL) }),
+);
 
 class InvalidRequestError extends Error {
   override readonly name = 'InvalidRequestError';
@@ -90,8 +94,12 @@ async function validate(event: APIGatewayProxyEventV2, requestId: string): Promi
   throw new Error(`order-validation ended ${execution.status}: ${execution.error} ${execution.cause ?? ''}`);
 }
 
-export async function handler(event: APIGatewayProxyEventV2): Promise<HttpResult> {
+/** POST /orders/validate, traced with the request id its answer quotes (the caller's x-request-id, or one minted). */
+export const handler = tracedHandler(tracer, validateRequest);
+
+async function validateRequest(event: APIGatewayProxyEventV2): Promise<HttpResult> {
   const requestId = correlationIdFrom(event.headers?.['x-request-id']);
+  annotateTransaction(tracer, { correlationId: requestId });
   try {
     const result = await validate(event, requestId);
     logger.info('order validated', { requestId, decision: JSON.parse(result.body).decision });

@@ -12,6 +12,7 @@ import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { newId } from '../shared/ids';
+import { createTracer, tracedHandler } from '../shared/observability/tracing';
 import { announceOutcome } from './announce-outcome';
 import { athenaWarehouseQuery } from './athena-warehouse';
 import { loadReconcileConfig } from './config';
@@ -19,10 +20,12 @@ import { type ReconcileRequest, requestedWindow } from './reconcile-request';
 import { runReconciliation } from './run-reconciliation';
 
 const config = loadReconcileConfig();
-const athena = new AthenaClient({});
-const s3 = new S3Client({});
-const sqs = new SQSClient({});
-const publisher = new EventBridgePublisher(new EventBridgeClient({}), {
+// A run covers a day of transactions: traced as a whole (Athena, the ERP reads, S3, SQS, the bus).
+const tracer = createTracer('reconcile');
+const athena = tracer.captureAWSv3Client(new AthenaClient({}));
+const s3 = tracer.captureAWSv3Client(new S3Client({}));
+const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), {
   eventBusName: config.eventBusName,
   busSource: 'concord.governance',
 });
@@ -33,7 +36,7 @@ const erp = new HttpErpConnector({
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
 });
 
-export const handler = async (request: ReconcileRequest) => {
+export const handler = tracedHandler(tracer, async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());
   const { report, plan } = await runReconciliation(
     {
@@ -67,4 +70,4 @@ export const handler = async (request: ReconcileRequest) => {
     totals: report.totals,
     ...kept,
   };
-};
+});

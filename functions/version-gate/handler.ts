@@ -2,10 +2,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readEnv } from '../shared/config';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
+import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
 import { DynamoDbVersionGate, type GateOutcome } from './version-gate';
 
 const { VERSION_TABLE_NAME } = readEnv(['VERSION_TABLE_NAME']);
-const gate = new DynamoDbVersionGate(new DynamoDBClient({}), VERSION_TABLE_NAME);
+const tracer = createTracer('version-gate');
+const gate = new DynamoDbVersionGate(tracer.captureAWSv3Client(new DynamoDBClient({})), VERSION_TABLE_NAME);
 
 /**
  * `{ subject, entityVersion, eventId?, replay? }` → `{ outcome: "apply" | "stale", newer? }`;
@@ -13,7 +15,16 @@ const gate = new DynamoDbVersionGate(new DynamoDBClient({}), VERSION_TABLE_NAME)
  * `eventId` is the causing canonical event's `id`: with it, that event passes again at the version it applied (a
  * re-run or redelivery); without it (flows deployed before it), an equal version is stale.
  */
-export async function handler(event: {
+export const handler = tracedHandler(tracer, passGate, {
+  // The gate's input names the entity, not the transaction: the workflow's own trace segment links them.
+  fromEvent: (event) => ({
+    businessKey: typeof event?.subject === 'string' ? event.subject : undefined,
+    orderId: orderIdOf(event?.subject),
+    operation: event?.operation === 'announce' ? 'announce' : 'pass',
+  }),
+});
+
+async function passGate(event: {
   operation?: unknown;
   /** The event is a governed replay (it carries `replayid`). */
   replay?: unknown;

@@ -3,12 +3,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { readEnv } from '../shared/config';
+import { createTracer, tracedHandler, tracedWork } from '../shared/observability/tracing';
 import { type ExecutionStarter, InvalidRedriveRequestError, parseRedriveRequest, redrive } from './redrive';
 
 const env = readEnv(['STATE_MACHINE_ARNS']);
 const allowedArns = new Set(env.STATE_MACHINE_ARNS.split(','));
 const logger = new Logger({ serviceName: 'workflow-redrive' });
-const sfn = new SFNClient({});
+const tracer = createTracer('workflow-redrive');
+const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 const starter: ExecutionStarter = {
   async start(stateMachineArn, name, input) {
     await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
@@ -19,12 +21,20 @@ const starter: ExecutionStarter = {
  * A message whose execution could not be started stays in the queue (a batch item failure) and is retried; after
  * the queue's receive limit it moves to the redrive DLQ, whose alarm tells an operator. Nothing is dropped.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export const handler = tracedHandler(tracer, redriveBatch);
+
+async function redriveBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
       const request = parseRedriveRequest(record.body, allowedArns);
-      await redrive(request, starter);
+      // Each message is its own transaction: its own subsegment, found by its correlation id.
+      await tracedWork(
+        tracer,
+        'redrive',
+        { correlationId: request.correlationId, flow: request.flow, businessKey: request.businessKey },
+        () => redrive(request, starter),
+      );
       logger.info('transaction redriven', {
         flow: request.flow,
         businessKey: request.businessKey,

@@ -7,11 +7,14 @@ import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { readStage } from '../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
+import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
 import { SandboxPlatformOutbox } from '../shared/write-back/sandbox-platform-outbox';
 import { statusUpdateFor, writeBackKey, writtenBackMetrics } from './status-update';
 
 const env = readEnv(['PLATFORM_OUTBOX_URL', 'PLATFORM_TIMEOUT_MS']);
 const logger = new Logger({ serviceName: 'write-back' });
+// Also traces the platform's HTTP call (fetch).
+const tracer = createTracer('write-back');
 const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'write-back' });
 const platforms = new SandboxPlatformOutbox({
   baseUrl: env.PLATFORM_OUTBOX_URL,
@@ -25,7 +28,17 @@ interface BusEvent {
   detail: CanonicalEvent;
 }
 
-export async function handler(event: BusEvent): Promise<{ written: boolean; key?: string }> {
+/** Traced with the answer's correlation id, the platform it goes back to (`origin`) and the order id. */
+export const handler = tracedHandler(tracer, writeBack, {
+  fromEvent: (event) => ({
+    correlationId: event.detail?.correlationid,
+    source: event.detail?.origin,
+    businessKey: event.detail?.subject,
+    orderId: orderIdOf(event.detail?.subject),
+  }),
+});
+
+async function writeBack(event: BusEvent): Promise<{ written: boolean; key?: string }> {
   const violations = validateCanonicalEvent(event.detail);
   if (violations.length > 0)
     throw new Error(
