@@ -76,10 +76,10 @@ describe('createTracer', () => {
     Object.assign(process.env, lambdaEnvironment);
     delete process.env.AWS_XRAY_DAEMON_ADDRESS;
     const errors = jest.spyOn(console, 'error').mockImplementation(() => {});
-    const handler = async () => 'answered';
+    const handler = async (_event: unknown) => 'answered';
     // Act
     const tracer = createTracer('erp-adapter');
-    const result = await tracedHandler(tracer, handler)();
+    const result = await tracedHandler(tracer, handler)({});
     // Assess
     expect(tracer.isTracingEnabled()).toBe(false);
     expect(result).toBe('answered');
