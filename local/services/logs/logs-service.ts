@@ -1,10 +1,21 @@
-/** CloudWatch Logs (AWS JSON 1.1): durable log groups holding every function's lines, DescribeLogGroups and FilterLogEvents. */
+/**
+ * CloudWatch Logs (AWS JSON 1.1): durable log groups holding every function's lines, DescribeLogGroups,
+ * FilterLogEvents and Logs Insights queries (StartQuery, GetQueryResults, StopQuery, DescribeQueries).
+ */
+import { randomUUID } from 'node:crypto';
 import type { LocalClock } from '../../clock';
 import { AwsError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
 import { messageFilter } from './filter-pattern';
+import {
+  type InsightsQuery,
+  maxQueryResults,
+  parseInsightsQuery,
+  QueryEvaluation,
+  type ResultRow,
+} from './insights-query';
 
 /** A log group as the runtime keeps it. */
 export interface LogGroup {
@@ -21,6 +32,23 @@ interface EventRow {
   message: string;
 }
 
+/** A Logs Insights query's state, as GetQueryResults and DescribeQueries answer it. */
+type QueryStatus = 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled';
+
+interface QueryRun {
+  queryId: string;
+  queryString: string;
+  query: InsightsQuery;
+  logGroups: string[];
+  startMs: number;
+  endMs: number;
+  limit: number;
+  createTime: number;
+  status: QueryStatus;
+  evaluation: QueryEvaluation;
+  results: ResultRow[];
+}
+
 const groupType = 'logs-group';
 /** Which log group a function writes to (its LoggingConfig), by function name. */
 const functionGroupType = 'logs-function-group';
@@ -29,6 +57,16 @@ const flushDelayRealMs = 200;
 const maxFilterLimit = 10_000;
 const maxDescribeLimit = 50;
 const dayMs = 86_400_000;
+// AWS's Logs Insights quotas: 50 log groups a query, 30 queries at once, 1000 rows unless the caller asks for more.
+const maxQueryGroups = 50;
+const maxConcurrentQueries = 30;
+const defaultQueryLimit = 1000;
+const maxQueryLength = 10_000;
+const maxDescribeQueries = 1000;
+// Queries kept for GetQueryResults and DescribeQueries (in memory, newest kept): AWS keeps results for 7 days.
+const keptQueries = 1000;
+// Events read per turn of the event loop: a query over a large group must not stall the functions' invocations.
+const queryChunkRows = 2000;
 
 function invalidParameter(message: string): AwsError {
   return new AwsError('InvalidParameterException', message);
@@ -66,6 +104,7 @@ export class LogsService implements JsonService {
   private pending: { functionName: string; stream: string; timestampMs: number; message: string }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private lastPruneMs = 0;
+  private readonly queries = new Map<string, QueryRun>();
 
   constructor(
     private readonly store: DurableStore,
@@ -186,6 +225,14 @@ export class LogsService implements JsonService {
         return this.describeLogGroups(input);
       case 'FilterLogEvents':
         return this.filterLogEvents(input);
+      case 'StartQuery':
+        return this.startQuery(input);
+      case 'GetQueryResults':
+        return this.getQueryResults(input);
+      case 'StopQuery':
+        return this.stopQuery(input);
+      case 'DescribeQueries':
+        return this.describeQueries(input);
       default:
         throw new AwsError(
           'UnknownOperationException',
@@ -256,6 +303,200 @@ export class LogsService implements JsonService {
     if (!name) throw invalidParameter('Either logGroupName or logGroupIdentifier is required');
     if (!this.store.getResource(groupType, name)) throw missingGroup();
     return name;
+  }
+
+  /** A log group name from a name or an ARN (`arn:aws:logs:…:log-group:<name>`, with or without `:*`). */
+  private static groupName(identifier: string): string {
+    return identifier.replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:/, '').replace(/:\*$/, '');
+  }
+
+  /** The groups a StartQuery names: exactly one of logGroupName, logGroupNames, logGroupIdentifiers, each existing. */
+  private queriedGroups(input: Record<string, unknown>): string[] {
+    const given = (['logGroupName', 'logGroupNames', 'logGroupIdentifiers'] as const).filter(
+      (key) => input[key] !== undefined,
+    );
+    if (given.length !== 1)
+      throw invalidParameter(
+        'A query must name exactly one of logGroupName, logGroupNames and logGroupIdentifiers',
+      );
+    const [key] = given as [string];
+    const value = input[key];
+    const names = (Array.isArray(value) ? value : [value]).map((name) => LogsService.groupName(String(name)));
+    if (names.length === 0 || names.some((name) => name === ''))
+      throw invalidParameter(`${key} must name at least one log group`);
+    if (names.length > maxQueryGroups)
+      throw invalidParameter(`A query covers at most ${maxQueryGroups} log groups, got ${names.length}`);
+    for (const name of names)
+      if (!this.store.getResource(groupType, name))
+        throw new AwsError('ResourceNotFoundException', `Log group '${name}' does not exist`);
+    return [...new Set(names)];
+  }
+
+  private startQuery(input: Record<string, unknown>): unknown {
+    // A function's default group comes into being with its first line, which may still be buffered.
+    this.flush();
+    const groups = this.queriedGroups(input);
+    const [startTime, endTime] = [input.startTime, input.endTime].map(Number) as [number, number];
+    if (input.startTime === undefined || input.endTime === undefined)
+      throw invalidParameter('startTime and endTime are required (epoch seconds)');
+    if (!Number.isInteger(startTime) || !Number.isInteger(endTime) || startTime < 0)
+      throw invalidParameter('startTime and endTime are whole epoch seconds');
+    if (endTime < startTime) throw invalidParameter('endTime cannot be before startTime');
+    const limit = Number(input.limit ?? defaultQueryLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxQueryResults)
+      throw invalidParameter(`limit must be between 1 and ${maxQueryResults}`);
+    const queryString = String(input.queryString ?? '');
+    if (queryString.length > maxQueryLength)
+      throw invalidParameter(`queryString is at most ${maxQueryLength} characters`);
+    const query = parseInsightsQuery(queryString);
+    const active = [...this.queries.values()].filter(
+      (run) => run.status === 'Scheduled' || run.status === 'Running',
+    );
+    if (active.length >= maxConcurrentQueries)
+      throw new AwsError(
+        'LimitExceededException',
+        `At most ${maxConcurrentQueries} queries run at once; wait for one to complete or stop one`,
+      );
+    const run: QueryRun = {
+      queryId: randomUUID(),
+      queryString,
+      query,
+      logGroups: groups,
+      startMs: startTime * 1000,
+      // Both ends are inclusive: the whole last second is in the range.
+      endMs: endTime * 1000 + 999,
+      limit,
+      createTime: this.clock.now(),
+      status: 'Scheduled',
+      evaluation: new QueryEvaluation(query),
+      results: [],
+    };
+    this.queries.set(run.queryId, run);
+    this.forgetOldQueries();
+    setImmediate(() => this.runQuery(run, [-1, -1]));
+    return { queryId: run.queryId };
+  }
+
+  /**
+   * Reads the query's events a chunk at a time (keyset pages, so no SQLite statement stays open between turns while
+   * functions write), then applies the commands that need every event (sort, stats, limit).
+   */
+  private runQuery(run: QueryRun, after: [number, number]): void {
+    if (run.status === 'Cancelled') return;
+    try {
+      if (run.status === 'Scheduled') {
+        run.status = 'Running';
+        this.flush();
+      }
+      const rows = this.store.db
+        .prepare(
+          `SELECT seq, log_group, log_stream, timestamp_ms, ingestion_ms, message FROM logs_events
+           WHERE log_group IN (${run.logGroups.map(() => '?').join(', ')})
+             AND timestamp_ms >= ? AND timestamp_ms <= ?
+             AND (timestamp_ms > ? OR (timestamp_ms = ? AND seq > ?))
+           ORDER BY timestamp_ms, seq LIMIT ?`,
+        )
+        .all(
+          ...run.logGroups,
+          run.startMs,
+          run.endMs,
+          after[0],
+          after[0],
+          after[1],
+          queryChunkRows,
+        ) as (EventRow & { log_group: string })[];
+      for (const row of rows)
+        run.evaluation.feed({
+          timestampMs: row.timestamp_ms,
+          ingestionMs: row.ingestion_ms,
+          message: row.message,
+          logStream: row.log_stream,
+          log: `${this.env.accountId}:${row.log_group}`,
+          ptr: Buffer.from(JSON.stringify([row.log_group, row.seq])).toString('base64url'),
+        });
+      const last = rows.at(-1);
+      if (rows.length === queryChunkRows && last) {
+        setImmediate(() => this.runQuery(run, [last.timestamp_ms, last.seq]));
+        return;
+      }
+      run.results = run.evaluation.finish(run.limit);
+      run.status = 'Complete';
+    } catch (error) {
+      run.status = 'Failed';
+      console.error(`[logs] query ${run.queryId} failed`, error);
+    }
+  }
+
+  /** Drops the oldest finished queries past the number kept. */
+  private forgetOldQueries(): void {
+    if (this.queries.size <= keptQueries) return;
+    for (const [queryId, run] of this.queries) {
+      if (this.queries.size <= keptQueries) break;
+      if (run.status !== 'Scheduled' && run.status !== 'Running') this.queries.delete(queryId);
+    }
+  }
+
+  private knownQuery(input: Record<string, unknown>): QueryRun {
+    const queryId = String(input.queryId ?? '');
+    if (!queryId) throw invalidParameter('queryId is required');
+    const run = this.queries.get(queryId);
+    if (!run) throw new AwsError('ResourceNotFoundException', `Query ${queryId} does not exist`);
+    return run;
+  }
+
+  private getQueryResults(input: Record<string, unknown>): unknown {
+    const run = this.knownQuery(input);
+    const { recordsMatched, recordsScanned, bytesScanned } = run.evaluation.progress;
+    return {
+      queryLanguage: 'CWLI',
+      // While it runs there are no rows yet: sort, stats and limit need every event.
+      results: run.status === 'Complete' ? run.results : [],
+      statistics: { recordsMatched, recordsScanned, bytesScanned },
+      status: run.status,
+    };
+  }
+
+  private stopQuery(input: Record<string, unknown>): unknown {
+    const run = this.knownQuery(input);
+    if (run.status !== 'Scheduled' && run.status !== 'Running')
+      throw invalidParameter(`Query ${run.queryId} is not running (it is ${run.status})`);
+    run.status = 'Cancelled';
+    return { success: true };
+  }
+
+  private describeQueries(input: Record<string, unknown>): unknown {
+    const group =
+      input.logGroupName === undefined ? undefined : LogsService.groupName(String(input.logGroupName));
+    const status = input.status === undefined ? undefined : String(input.status);
+    const maxResults = Number(input.maxResults ?? maxDescribeQueries);
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > maxDescribeQueries)
+      throw invalidParameter(`maxResults must be between 1 and ${maxDescribeQueries}`);
+    const skip =
+      input.nextToken === undefined
+        ? 0
+        : Number(Buffer.from(String(input.nextToken), 'base64url').toString('utf8'));
+    if (!Number.isInteger(skip) || skip < 0) throw invalidParameter('The specified nextToken is invalid.');
+    const matching = [...this.queries.values()]
+      .filter(
+        (run) =>
+          (group === undefined || run.logGroups.includes(group)) &&
+          (status === undefined || run.status === status),
+      )
+      .reverse();
+    const page = matching.slice(skip, skip + maxResults);
+    return {
+      queries: page.map((run) => ({
+        queryLanguage: 'CWLI',
+        queryId: run.queryId,
+        queryString: run.queryString,
+        status: run.status,
+        createTime: run.createTime,
+        logGroupName: run.logGroups[0],
+      })),
+      ...(skip + maxResults < matching.length
+        ? { nextToken: Buffer.from(String(skip + maxResults)).toString('base64url') }
+        : {}),
+    };
   }
 
   private filterLogEvents(input: Record<string, unknown>): unknown {
