@@ -1,5 +1,6 @@
 /** `concord`: the operations command line. One file per command under cli/commands/. */
 import { auditHelp, runAudit } from './commands/audit';
+import { consoleHelp, runConsole } from './commands/console';
 import { devHelp, runDev } from './commands/dev';
 import { dlqHelp, runDlq } from './commands/dlq';
 import { reconcileHelp, runReconcile } from './commands/reconcile';
@@ -13,6 +14,7 @@ import { runWarehouse, warehouseHelp } from './commands/warehouse';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   audit: { run: runAudit, help: auditHelp },
+  console: { run: runConsole, help: consoleHelp },
   dev: { run: runDev, help: devHelp },
   dlq: { run: runDlq, help: dlqHelp },
   reconcile: { run: runReconcile, help: reconcileHelp },

@@ -1,0 +1,239 @@
+/** The ops console in a real browser (Chromium through playwright-core) on the embedded runtime: dead letters, replay. */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type OpsContext, opsContext } from '../../cli/ops-context';
+import { type RunningConsole, startConsole } from '../../console/server/console-server';
+import { deadLetterQueueUrls, listDeadLetterQueues } from '../../functions/replay/replay';
+import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
+import { shopifyOrder } from '../e2e/support/shopify-orders';
+
+/** Set to write the pages' screenshots into docs/images/ (they are committed; a normal run leaves them alone). */
+const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
+
+describe('the ops console: exceptions and dead letters', () => {
+  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let context: OpsContext;
+  let console_: RunningConsole;
+  let browser: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  let queue: string;
+  const orders = Array.from({ length: 3 }, () => shopifyOrder());
+
+  async function exceptionsDepth(): Promise<number> {
+    const queues = await listDeadLetterQueues(context.sqs, await deadLetterQueueUrls(context.sqs, 'local'));
+    return queues.find((queue) => queue.name.includes('ExceptionsQueue'))?.depth ?? 0;
+  }
+
+  async function shot(name: string): Promise<void> {
+    if (screenshots)
+      await page.screenshot({
+        path: path.join(__dirname, '../../docs/images', `console-${name}.png`),
+        fullPage: true,
+      });
+  }
+
+  beforeAll(async () => {
+    // Ten times faster local time: the workflows' back-offs take seconds.
+    running = await startPlatformWithErp({ clockFactor: 10 });
+    // The operator is who the credentials say: locally, the runtime's operators file names them.
+    writeFileSync(
+      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
+      JSON.stringify({ default: 'ops-jane' }),
+    );
+    context = opsContext({ endpoint: running.platform.runtime.endpoint });
+    // An ERP outage (every reservation refused): every order is rejected into the exceptions queue.
+    await running.erpAdmin.addFault({ route: '/reservations', kind: 'refuse', rate: 1 });
+    const secret = running.secrets.shopify?.[0] as string;
+    for (const order of orders)
+      expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order))).status).toBe(
+        202,
+      );
+    const deadline = Date.now() + 90_000;
+    while ((await exceptionsDepth()) < orders.length) {
+      if (Date.now() > deadline) throw new Error('the orders did not reach the exceptions queue');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await running.erpAdmin.clearFaults();
+    queue = (await deadLetterQueueUrls(context.sqs, 'local'))
+      .map((url) => url.split('/').at(-1) as string)
+      .find((name) => name.includes('ExceptionsQueue')) as string;
+    console_ = await startConsole({ context, port: 0, erp: running.erp });
+    profileDir = mkdtempSync(path.join(tmpdir(), 'concord-console-chromium-'));
+    browser = await chromium.launchPersistentContext(profileDir, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1360, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await console_?.close();
+    context?.close();
+    await running?.stop();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  it('lists every dead-letter queue with its depth, and names the operator the credentials say', async () => {
+    // Act
+    await page.goto(console_.url);
+    // Assess
+    expect(new URL(page.url()).pathname).toBe('/exceptions');
+    const exceptions = page.locator('#queues tr[data-queue*="ExceptionsQueue"]');
+    await expect(exceptions.locator('[data-depth]').textContent()).resolves.toBe('3');
+    await expect(exceptions.textContent()).resolves.toContain('ErpRefusedError (3)');
+    expect(await page.locator('#queues tbody tr').count()).toBeGreaterThanOrEqual(5);
+    await expect(page.locator('[data-operator]').textContent()).resolves.toBe('ops-jane');
+    await shot('queues');
+  });
+
+  it('filters a queue by type and entity and shows a message with its failing step, error and ERP documents', async () => {
+    // Prepare
+    const [first] = orders;
+    await page.locator('#queues tr[data-queue*="ExceptionsQueue"] a').click();
+    // Act
+    await page.fill('input[name="type"]', 'commerce.order.*');
+    await page.click('button[name="filter"]');
+    const byType = await page.locator('#messages tbody tr[data-message-id]').count();
+    await shot('queue');
+    await page.fill('input[name="entity"]', `order/${first?.id}`);
+    await page.click('button[name="filter"]');
+    const byEntity = await page.locator('#messages [data-entity]').allTextContents();
+    await page.fill('input[name="type"]', 'billing.*');
+    await page.fill('input[name="entity"]', '');
+    await page.click('button[name="filter"]');
+    const otherType = await page.locator('#messages tbody tr[data-message-id]').count();
+    await page.fill('input[name="type"]', '');
+    await page.fill('input[name="since"]', 'yesterday');
+    await page.click('button[name="filter"]');
+    const badTime = await page.locator('.error').textContent();
+    await page.fill('input[name="since"]', '1h');
+    await page.fill('input[name="entity"]', `order/${first?.id}`);
+    await page.click('button[name="filter"]');
+    await page.locator('#messages tbody tr[data-message-id] a').click();
+    const facts = await page.locator('#message-facts').textContent();
+    const event = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
+    const erp = await page.locator('#erp-documents').textContent();
+    await shot('message');
+    // Assess
+    expect(byType).toBe(3);
+    expect(byEntity).toEqual([`order/${first?.id}`]);
+    expect(otherType).toBe(0);
+    expect(badTime).toContain('"yesterday" is neither a duration');
+    expect(facts).toContain('ErpRefusedError');
+    expect(facts).toContain('Reserve');
+    expect(facts).toContain('order-to-cash');
+    expect(event).toMatchObject({ type: 'commerce.order.placed.v1', subject: `order/${first?.id}` });
+    expect(erp).toContain(`The ERP holds no document for order ${first?.id}`);
+  });
+
+  it('refuses a cross-site POST, a POST without the session token and a replay without a reason, changing nothing', async () => {
+    // Prepare
+    const replayUrl = `${console_.url}/exceptions/queues/${encodeURIComponent(queue)}/replay`;
+    const form = { reason: 'INC-7', count: '3', confirm: 'yes' };
+    // Act
+    const crossSite = await fetch(replayUrl, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
+    const noToken = await page.request.post(replayUrl, { form });
+    const rebound = await statusWithHost(`evil.example:${console_.port}`);
+    await page.goto(`${console_.url}/exceptions/queues/${encodeURIComponent(queue)}`);
+    await page.fill('input[name="error"]', 'ErpRefusedError');
+    await page.click('button[data-action="preview"]');
+    await page
+      .locator('#replay-form input[name="reason"]')
+      .evaluate((input) => input.removeAttribute('required'));
+    await page.check('#replay-form input[name="confirm"]');
+    await page.click('#replay-form button[type="submit"]');
+    const noReason = await page.locator('.error').textContent();
+    // Assess
+    expect(crossSite.status).toBe(403);
+    expect(noToken.status()).toBe(403);
+    expect(await noToken.text()).toContain('without this session’s CSRF token');
+    expect(rebound).toBe(421);
+    expect(noReason).toContain('A replay needs a reason');
+    expect(await exceptionsDepth()).toBe(3);
+  });
+
+  it('previews a replay, replays it with a reason at a rate, and the ERP books each order once', async () => {
+    // Prepare: the preview of everything the outage refused.
+    await page.goto(
+      `${console_.url}/exceptions/queues/${encodeURIComponent(queue)}/preview?error=ErpRefusedError`,
+    );
+    const plan = page.locator('#plan');
+    const preview = {
+      matching: await plan.getAttribute('data-matching'),
+      seenBefore: await plan.getAttribute('data-seen-before'),
+      types: await page.locator('table.counts').first().textContent(),
+      confirm: await page.locator('#replay-form label.confirm').textContent(),
+    };
+    await shot('preview');
+    // Act
+    await page.fill('#replay-form input[name="reason"]', 'INC-7 ERP outage');
+    await page.fill('#replay-form input[name="rate"]', '5');
+    await page.check('#replay-form input[name="confirm"]');
+    await page.click('#replay-form button[type="submit"]');
+    await page.locator('[data-run-status]', { hasText: /done|failed/ }).waitFor({ timeout: 30_000 });
+    const published = await page.locator('#result').getAttribute('data-published');
+    await shot('replay');
+    const documents = await Promise.all(orders.map((order) => bookedDocuments(String(order.id))));
+    const [audit] = await (await context.deps()).journal.list(1);
+    // Assess
+    expect(preview).toMatchObject({ matching: '3', seenBefore: '3' });
+    expect(preview.types).toContain('commerce.order.placed.v1');
+    expect(preview.confirm?.replace(/\s+/g, ' ').trim()).toBe(`Replay 3 message(s) from ${queue}`);
+    expect(published).toBe('3');
+    for (const booked of documents)
+      expect(booked.map((document) => document.type).sort()).toEqual(['invoice', 'sales-order']);
+    expect(audit).toMatchObject({
+      action: 'replay',
+      operator: 'ops-jane',
+      reason: 'INC-7 ERP outage',
+      status: 'done',
+    });
+    expect(await exceptionsDepth()).toBe(0);
+  }, 90_000);
+
+  /** The status the console answers a GET with another Host header (fetch cannot set Host). */
+  function statusWithHost(host: string): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      const request = get(
+        { host: '127.0.0.1', port: console_.port, path: '/exceptions', headers: { host } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        },
+      );
+      request.on('error', reject);
+    });
+  }
+
+  /** The order's ERP documents once it is invoiced (or after 30 s, whatever it holds then). */
+  async function bookedDocuments(externalRef: string) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const documents = await running.erp.listDocuments({ externalRef });
+      if (documents.some((document) => document.type === 'invoice') || Date.now() > deadline)
+        return documents;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+});
