@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalClock } from '../clock';
 import { type ChoiceRule, evaluateChoiceRule, isTimestamp } from './choice-rules';
-import { applyResultPath, requirePath } from './json-path';
+import { applyResultPath } from './json-path';
 import { evaluateJsonataValue, type JsonataBindings } from './jsonata-fields';
-import { applyPayloadTemplate, evaluatePathExpression, type JsonPathScope } from './payload';
+import { applyPayloadTemplate, evaluatePathExpression, type JsonPathScope, selectPath } from './payload';
 import { errorMatches, runtimeError, StatesError } from './states-error';
 
 /** A state as written in the definition (fields are validated before execution). */
@@ -329,7 +329,7 @@ export class Interpreter {
       state.InputPath === null
         ? {}
         : state.InputPath
-          ? requirePath(state.InputPath as string, rawInput, context, 'InputPath')
+          ? selectPath(state.InputPath as string, { data: rawInput, context, variables }, 'InputPath')
           : rawInput;
     const finish = (result: unknown, assignSource: unknown): StepResult => {
       const selected = state.ResultSelector
@@ -343,7 +343,7 @@ export class Interpreter {
         state.OutputPath === null
           ? {}
           : state.OutputPath
-            ? requirePath(state.OutputPath as string, merged, context, 'OutputPath')
+            ? selectPath(state.OutputPath as string, { data: merged, context, variables }, 'OutputPath')
             : merged;
       if (state.Assign) {
         const source = state.ResultSelector ? selected : assignSource;
@@ -373,18 +373,16 @@ export class Interpreter {
           ? applyPayloadTemplate(state.Parameters, pathScope(effectiveInput))
           : effectiveInput;
         const timeoutSec = state.TimeoutSecondsPath
-          ? (requirePath(
+          ? (selectPath(
               state.TimeoutSecondsPath as string,
-              effectiveInput,
-              context,
+              { data: effectiveInput, context, variables },
               'TimeoutSecondsPath',
             ) as number)
           : (state.TimeoutSeconds as number | undefined);
         const heartbeatSec = state.HeartbeatSecondsPath
-          ? (requirePath(
+          ? (selectPath(
               state.HeartbeatSecondsPath as string,
-              effectiveInput,
-              context,
+              { data: effectiveInput, context, variables },
               'HeartbeatSecondsPath',
             ) as number)
           : (state.HeartbeatSeconds as number | undefined);
@@ -418,7 +416,11 @@ export class Interpreter {
           state.OutputPath === null
             ? {}
             : state.OutputPath
-              ? requirePath(state.OutputPath as string, effectiveInput, context, 'OutputPath')
+              ? selectPath(
+                  state.OutputPath as string,
+                  { data: effectiveInput, context, variables },
+                  'OutputPath',
+                )
               : effectiveInput;
         return { output, next };
       }
@@ -431,7 +433,11 @@ export class Interpreter {
           state.OutputPath === null
             ? {}
             : state.OutputPath
-              ? requirePath(state.OutputPath as string, effectiveInput, context, 'OutputPath')
+              ? selectPath(
+                  state.OutputPath as string,
+                  { data: effectiveInput, context, variables },
+                  'OutputPath',
+                )
               : effectiveInput;
         return { output };
       }
@@ -454,7 +460,7 @@ export class Interpreter {
       }
       case 'Map': {
         const items = state.ItemsPath
-          ? requirePath(state.ItemsPath as string, effectiveInput, context, 'ItemsPath')
+          ? selectPath(state.ItemsPath as string, { data: effectiveInput, context, variables }, 'ItemsPath')
           : effectiveInput;
         if (!Array.isArray(items))
           throw runtimeError(

@@ -120,17 +120,33 @@ function plain(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
-/** Evaluates a value whose strings may be `{% … %}` expressions (recursively through objects and arrays). */
+/**
+ * Evaluates a value whose strings may be `{% … %}` expressions (recursively through objects and arrays). A field
+ * that is one expression and yields nothing is States.QueryEvaluationError, as AWS documents ("JSON cannot
+ * represent an undefined value"); inside an object the key is left out, which workflows use for optional keys.
+ */
 export async function evaluateJsonataValue(
   value: unknown,
   bindings: JsonataBindings,
   field: string,
 ): Promise<unknown> {
+  return evaluateValue(value, bindings, field, false);
+}
+
+async function evaluateValue(
+  value: unknown,
+  bindings: JsonataBindings,
+  field: string,
+  nested: boolean,
+): Promise<unknown> {
   if (typeof value === 'string') {
     const text = jsonataExpressionText(value);
     if (text === undefined) return value;
+    let result: unknown;
     try {
-      return plain(await expressionOf(text).evaluate({}, { ...bindings.variables, states: bindings.states }));
+      result = plain(
+        await expressionOf(text).evaluate({}, { ...bindings.variables, states: bindings.states }),
+      );
     } catch (error) {
       if (error instanceof StatesError) throw error;
       const message = (error as { message?: string }).message ?? String(error);
@@ -139,13 +155,20 @@ export async function evaluateJsonataValue(
         `An error occurred while evaluating the JSONata expression of field '${field}': ${message}`,
       );
     }
+    // JSON has no undefined: a missing field or an unassigned variable fails the field on AWS.
+    if (result === undefined && !nested)
+      throw new StatesError(
+        'States.QueryEvaluationError',
+        `The JSONata expression '${text.trim()}' specified for the field '${field}' returned nothing (undefined)`,
+      );
+    return result;
   }
   if (Array.isArray(value))
-    return Promise.all(value.map((item) => evaluateJsonataValue(item, bindings, field)));
+    return Promise.all(value.map((item) => evaluateValue(item, bindings, field, true)));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
-      const evaluated = await evaluateJsonataValue(item, bindings, `${field}.${key}`);
+      const evaluated = await evaluateValue(item, bindings, `${field}.${key}`, true);
       if (evaluated !== undefined) out[key] = evaluated;
     }
     return out;

@@ -37,6 +37,19 @@ export function evaluatePathExpression(expression: string, scope: JsonPathScope,
   return value;
 }
 
+/**
+ * Reads a JSONPath field of a state (InputPath, OutputPath, ItemsPath, the `…Path` fields): a `$…` data or `$$…`
+ * context path, or, as Step Functions allows in every JSONPath field but ResultPath, a `$variable…` reference.
+ * A path that selects nothing, or an unassigned variable, is a States.Runtime error naming the field.
+ */
+export function selectPath(path: string, scope: JsonPathScope, field: string): unknown {
+  if (isIntrinsicCall(path.trim()))
+    throw runtimeError(
+      `The value '${path}' of field '${field}' must be a JSONPath, not an intrinsic function`,
+    );
+  return evaluatePathExpression(path, scope, field);
+}
+
 /** Applies a payload template: keys ending in `.$` are evaluated, everything else is copied. */
 export function applyPayloadTemplate(template: unknown, scope: JsonPathScope): unknown {
   if (Array.isArray(template)) return template.map((item) => applyPayloadTemplate(item, scope));

@@ -32,6 +32,67 @@ function invalid(code: string, message: string, where: string): AwsError {
   );
 }
 
+/** Fields holding one JSONPath (or, but for ResultPath, a `$variable` reference); the first three may be null. */
+const pathFields = [
+  'InputPath',
+  'OutputPath',
+  'ResultPath',
+  'ItemsPath',
+  'SecondsPath',
+  'TimestampPath',
+  'TimeoutSecondsPath',
+  'HeartbeatSecondsPath',
+] as const;
+const nullablePathFields = new Set(['InputPath', 'OutputPath', 'ResultPath']);
+
+/** Whether brackets and quotes after the root of a path are balanced (what a JSONPath parser needs first). */
+function balanced(rest: string): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < rest.length; i += 1) {
+    const char = rest.charAt(i);
+    if (quote) {
+      if (char === '\\') i += 1;
+      else if (char === quote) quote = undefined;
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === '[') depth += 1;
+    else if (char === ']') {
+      depth -= 1;
+      if (depth < 0) return false;
+    }
+  }
+  return depth === 0 && quote === undefined;
+}
+
+/**
+ * Whether a path field's value is one Step Functions accepts: `$`, a `$.…`/`$[…]` data path, a `$$…` context
+ * path or a `$name…` variable reference; ResultPath (a reference path) takes data paths only.
+ */
+function validPath(value: string, field: string): boolean {
+  const text = value.trim();
+  const root = /^(\$\$|\$[A-Za-z_][A-Za-z0-9_]*|\$)(.*)$/s.exec(text);
+  if (!root) return false;
+  const [, head = '', rest = ''] = root;
+  if (field === 'ResultPath' && head !== '$') return false;
+  if (rest !== '' && !rest.startsWith('.') && !rest.startsWith('[')) return false;
+  if (/\.\./.test(rest) && field === 'ResultPath') return false;
+  return !/\.$/.test(rest) && balanced(rest);
+}
+
+function checkPathFields(state: Record<string, unknown>, at: string): void {
+  for (const field of pathFields) {
+    if (!(field in state)) continue;
+    const value = state[field];
+    if (value === null && nullablePathFields.has(field)) continue;
+    if (typeof value !== 'string' || !validPath(value, field))
+      throw invalid(
+        'SCHEMA_VALIDATION_FAILED',
+        `The value for the field '${field}' must be a valid ${field === 'ResultPath' ? 'ReferencePath' : 'JSONPath'}`,
+        `${at}/${field}`,
+      );
+  }
+}
+
 function checkPayloadTemplate(template: unknown, where: string): void {
   if (Array.isArray(template)) {
     for (const [index, item] of template.entries()) checkPayloadTemplate(item, `${where}[${index}]`);
@@ -219,6 +280,7 @@ function checkFragment(fragment: StatesFragment, where: string, parentLanguage: 
     }
     checkRetryCatch(state, name, states, at);
     if (stateLanguage === 'JSONPath') {
+      checkPathFields(state, at);
       for (const field of ['Parameters', 'ResultSelector', 'ItemSelector', 'Assign'])
         if (state[field] !== undefined) checkPayloadTemplate(state[field], `${at}/${field}`);
     } else {
