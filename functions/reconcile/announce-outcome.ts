@@ -112,12 +112,14 @@ export async function announceOutcome(
       throw new Error(`the exceptions queue refused ${Failed.length} mismatch(es): ${Failed[0]?.Message}`);
   }
 
+  // The total, then one document per class: a document has one dimension set, and the default ones (`stage`) are
+  // kept across publishes, while `class` is cleared by each (singleMetric() would add Powertools' `service` back).
   deps.metrics.addMetric('ReconciliationMismatches', MetricUnit.Count, report.mismatches.length);
-  for (const [name, count] of Object.entries(report.byClass)) {
-    const single = deps.metrics.singleMetric();
-    single.addDimension('class', name);
-    single.addMetric('ReconciliationMismatches', MetricUnit.Count, count);
-  }
   deps.metrics.publishStoredMetrics();
+  for (const [name, count] of Object.entries(report.byClass)) {
+    deps.metrics.addDimension('class', name);
+    deps.metrics.addMetric('ReconciliationMismatches', MetricUnit.Count, count);
+    deps.metrics.publishStoredMetrics();
+  }
   return { ...keys, exceptionsSent: sent.length };
 }

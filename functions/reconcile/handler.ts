@@ -3,7 +3,6 @@
  * `{ "date": "YYYY-MM-DD" }` or `{ "since": T, "until": T }` it reconciles that window. Answers the report's
  * summary and where the report and the replay plan are kept.
  */
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -12,6 +11,8 @@ import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { newId } from '../shared/ids';
+import { readStage } from '../shared/observability/business-metrics';
+import { stageMetrics } from '../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../shared/observability/tracing';
 import { announceOutcome } from './announce-outcome';
 import { athenaWarehouseQuery } from './athena-warehouse';
@@ -29,7 +30,8 @@ const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBr
   eventBusName: config.eventBusName,
   busSource: 'concord.governance',
 });
-const metrics = new Metrics({ namespace: 'Concord', serviceName: 'reconcile' });
+// `stage` is the one dimension (with `class` per mismatch class), as every Concord metric.
+const metrics = stageMetrics({ stage: readStage(), serviceName: 'reconcile' });
 const erp = new HttpErpConnector({
   baseUrl: config.erpBaseUrl,
   timeoutMs: config.erpTimeoutMs,

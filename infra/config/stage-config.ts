@@ -75,6 +75,16 @@ export interface StageConfig {
   slos: {
     /** A `target` share (0–1) of orders is accepted by the ERP within `withinSec` of its webhook. */
     orderAccepted: { target: number; withinSec: number };
+    /**
+     * A `target` share of invoices is posted by the ERP within `withinSec` of the order's webhook (or of the credit
+     * release that resumed it): alarmed on `InvoicePostedLatency` of order-to-cash, as the order-accepted SLO.
+     */
+    invoicePosted: { target: number; withinSec: number };
+    /**
+     * A `target` share of payments is applied to their invoice within `withinSec` of their webhook: alarmed on
+     * `PaymentAppliedLatency` of payment-application. A payment ahead of its invoice is held about two minutes.
+     */
+    paymentApplied: { target: number; withinSec: number };
     /** An invoice the ERP posted is queryable in the warehouse within `withinMin` (alarmed on the stream's freshness). */
     invoiceVisibleInWarehouse: { withinMin: number };
     /** No failed transaction or reconciliation mismatch waits in the exceptions queue longer than this. */
@@ -120,6 +130,10 @@ const base = {
   alerting: { emails: [], httpsEndpoints: [] },
   slos: {
     orderAccepted: { target: 0.99, withinSec: 60 },
+    // The invoice follows the sales order in the same execution: seconds after it, so the order's bound and a margin.
+    invoicePosted: { target: 0.99, withinSec: 90 },
+    // A payment that overtakes its invoice waits up to about two minutes (the workflow's retries) before it applies.
+    paymentApplied: { target: 0.99, withinSec: 180 },
     invoiceVisibleInWarehouse: { withinMin: 15 },
     reconciliationClean: { maxMismatchAgeHours: 24 },
   },

@@ -33,13 +33,7 @@ export function concordMetric(
   });
 }
 
-/** Mismatches the reconciliation found, summed per hour (emitted by functions/reconcile with its service dimension). */
-export function reconciliationMismatches(): Metric {
-  return new Metric({
-    namespace: concordNamespace,
-    metricName: 'ReconciliationMismatches',
-    dimensionsMap: { service: 'reconcile' },
-    statistic: 'Sum',
-    period: Duration.hours(1),
-  });
+/** Mismatches the stage's reconciliations found, in total, summed per hour (functions/reconcile; per class too, with `class`). */
+export function reconciliationMismatches(stage: string): Metric {
+  return concordMetric(stage, 'ReconciliationMismatches', {}, { period: Duration.hours(1) });
 }

@@ -15,12 +15,19 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
 import { concordFlows, concordMetric, concordNamespace, reconciliationMismatches } from './concord-metrics';
-import { orderAcceptedLatency, warehouseFreshness } from './slo-alarms';
+import {
+  latencySlos,
+  orderAcceptedLatency,
+  sloLatency,
+  sloPercentile,
+  warehouseFreshness,
+} from './slo-alarms';
 
 /** What the dashboard shows. */
 export interface OperationsDashboardProps {
   stage: string;
-  slo: StageConfig['slos']['orderAccepted'];
+  /** The stage's SLOs: the order-accepted one has its own row; invoice-posted and payment-applied share a graph. */
+  slos: StageConfig['slos'];
   exceptionsQueue: IQueue;
   /** Every queue failures end in, by the name operators use (`concord dlq show <name>`). */
   deadLetterQueues: Readonly<Record<string, IQueue>>;
@@ -40,7 +47,8 @@ export class OperationsDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
-    const { stage, slo } = props;
+    const { stage, slos } = props;
+    const slo = slos.orderAccepted;
     const thresholdMs = slo.withinSec * 1000;
     const orders = (metricName: string, label: string) =>
       concordMetric(stage, metricName, { flow: concordFlows.orderToCash }, { label });
@@ -140,8 +148,23 @@ export class OperationsDashboard extends Construct {
         width: 8,
       }),
       new GraphWidget({
+        title: `Invoice posted, payment applied: SLO percentile (ms)`,
+        left: (['invoicePosted', 'paymentApplied'] as const).map((name) =>
+          sloLatency(stage, name, sloPercentile(slos[name]), Duration.minutes(5)).with({
+            label: `${latencySlos[name].metricName} ${sloPercentile(slos[name])}`,
+          }),
+        ),
+        leftAnnotations: (['invoicePosted', 'paymentApplied'] as const).map((name) => ({
+          value: slos[name].withinSec * 1000,
+          label: `${latencySlos[name].metricName} SLO ${slos[name].withinSec} s`,
+        })),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
         title: 'Reconciliation mismatches; warehouse freshness (s)',
-        left: [reconciliationMismatches().with({ label: 'Mismatches' })],
+        left: [reconciliationMismatches(stage).with({ label: 'Mismatches' })],
         right: [warehouseFreshness(props.warehouseStream).with({ label: 'Oldest undelivered record (s)' })],
         width: 8,
       }),

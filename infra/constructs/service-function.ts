@@ -29,6 +29,12 @@ export interface ServiceFunctionProps {
   environment?: Record<string, string>;
   /** Reserved concurrency: at most this many invocations at once, to protect what the function calls. */
   reservedConcurrency?: number;
+  /**
+   * Whether any invocation error needs a person (default true: an alarm on the function's Errors). False for a
+   * function whose errors are how it asks its caller to retry (the ERP adapter: throttles, an ERP outage, a lost
+   * answer the next attempt reads back), whose caller alarms once its retries are spent instead.
+   */
+  alarmOnErrors?: boolean;
 }
 
 /**
@@ -38,8 +44,8 @@ export interface ServiceFunctionProps {
 export class ServiceFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
-  /** Any invocation error in five minutes: an unhandled failure, a timeout or a crash. */
-  readonly errorsAlarm: Alarm;
+  /** Any invocation error in five minutes: an unhandled failure, a timeout or a crash (none when `alarmOnErrors` is false). */
+  readonly errorsAlarm?: Alarm;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
@@ -81,14 +87,15 @@ export class ServiceFunction extends Construct {
         sourcesContent: false,
       },
     });
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: `${props.functionDir} failed (errors, timeouts or crashes): read its log group, or concord trace <id>; docs/observability.md#function-errors`,
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    if (props.alarmOnErrors ?? true)
+      this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
+        alarmDescription: `${props.functionDir} failed (errors, timeouts or crashes): read its log group, or concord trace <id>; docs/observability.md#function-errors`,
+        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource scoping',

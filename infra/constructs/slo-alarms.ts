@@ -10,8 +10,11 @@ import { concordFlows, concordMetric } from './concord-metrics';
 /** The two windows of the order-accepted SLO alarm: a sharp outage shows in the fast one, a lasting drift in the slow one. */
 export const burnRateWindows = { fast: Duration.minutes(5), slow: Duration.hours(1) } as const;
 
-/** The percentile the order-accepted SLO bounds: a 0.99 target bounds p99. */
-export function sloPercentile(slo: StageConfig['slos']['orderAccepted']): string {
+/** A latency SLO: a `target` share (0–1) of transactions within `withinSec`. */
+export type LatencySlo = StageConfig['slos']['orderAccepted'];
+
+/** The percentile a latency SLO bounds: a 0.99 target bounds p99. */
+export function sloPercentile(slo: LatencySlo): string {
   return Stats.p(Math.round(slo.target * 10_000) / 100);
 }
 
@@ -26,27 +29,82 @@ export function orderAcceptedLatency(stage: string, statistic: string, period: D
 }
 
 /**
- * The order-accepted SLO as two alarms, one per window, each announcing itself: the latency percentile the target
- * names (p99 for 0.99) over `withinSec` in the last 5 minutes (fast burn: page now), or over the last hour (slow
- * burn: the budget is going, if less visibly). Two alarms rather than a composite, because every alarm notifies.
+ * The business latencies with an SLO: the metric (of the one flow that emits it), and the words of the alarm that
+ * reads it. Each key is the SLO's key in `StageConfig.slos` and the alarms' id prefix (`OrderAcceptedSlo…`).
  */
-export function alarmOnOrderAcceptedSlo(
+export const latencySlos = {
+  orderAccepted: {
+    metricName: 'OrderAcceptedLatency',
+    flow: concordFlows.orderToCash,
+    what: 'orders accepted by the ERP',
+    measured: 'webhook → ERP accepted',
+    lookFirst: 'ERP errors and throttles, then the redrive queue',
+    anchor: 'order-accepted-slo',
+  },
+  invoicePosted: {
+    metricName: 'InvoicePostedLatency',
+    flow: concordFlows.orderToCash,
+    what: 'invoices posted by the ERP',
+    measured: 'order webhook (or credit release) → ERP posted the invoice',
+    lookFirst: 'ERP errors and throttles on postInvoice, then the redrive queue',
+    anchor: 'invoice-posted-and-payment-applied-slos',
+  },
+  paymentApplied: {
+    metricName: 'PaymentAppliedLatency',
+    flow: concordFlows.paymentApplication,
+    what: 'payments applied to their invoice',
+    measured: 'payment webhook → ERP applied it',
+    lookFirst:
+      'payments held for an invoice not posted yet (the invoice-posted SLO), ERP errors, the redrive queue',
+    anchor: 'invoice-posted-and-payment-applied-slos',
+  },
+} as const;
+
+/** A business latency with an SLO, in milliseconds, of the flow that emits it. */
+export function sloLatency(
+  stage: string,
+  name: keyof typeof latencySlos,
+  statistic: string,
+  period: Duration,
+): Metric {
+  const { metricName, flow } = latencySlos[name];
+  return concordMetric(stage, metricName, { flow }, { statistic, period });
+}
+
+/**
+ * A latency SLO as two alarms, one per window, each announcing itself: the latency percentile the target names
+ * (p99 for 0.99) over `withinSec` in the last 5 minutes (fast burn: page now), or over the last hour (slow burn:
+ * the budget is going, if less visibly). Two alarms rather than a composite, because every alarm notifies.
+ */
+export function alarmOnLatencySlo(
   scope: Construct,
   stage: string,
-  slo: StageConfig['slos']['orderAccepted'],
+  name: keyof typeof latencySlos,
+  slo: LatencySlo,
 ): { fast: Alarm; slow: Alarm } {
   const percentile = sloPercentile(slo);
+  const { what, measured, lookFirst, anchor } = latencySlos[name];
+  const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Slo`;
   const alarm = (window: keyof typeof burnRateWindows) =>
-    new Alarm(scope, `OrderAcceptedSlo${window === 'fast' ? 'Fast' : 'Slow'}BurnAlarm`, {
-      alarmDescription: `Order-accepted SLO (${slo.target * 100} % within ${slo.withinSec} s) burning: ${percentile} of webhook → ERP accepted over ${burnRateWindows[window].toHumanString()} exceeds ${slo.withinSec} s. Look at ERP errors and throttles, then the redrive queue; docs/observability.md#order-accepted-slo`,
-      metric: orderAcceptedLatency(stage, percentile, burnRateWindows[window]),
+    new Alarm(scope, `${prefix}${window === 'fast' ? 'Fast' : 'Slow'}BurnAlarm`, {
+      alarmDescription: `SLO (${slo.target * 100} % of ${what} within ${slo.withinSec} s) burning: ${percentile} of ${measured} over ${burnRateWindows[window].toHumanString()} exceeds ${slo.withinSec} s. Look at ${lookFirst}; docs/observability.md#${anchor}`,
+      metric: sloLatency(stage, name, percentile, burnRateWindows[window]),
       threshold: slo.withinSec * 1000,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // No orders is no breach: the ingest and function alarms speak for an outage upstream.
+      // No transactions is no breach: the ingest and function alarms speak for an outage upstream.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   return { fast: alarm('fast'), slow: alarm('slow') };
+}
+
+/** The order-accepted SLO's two burn-rate alarms (see `alarmOnLatencySlo`). */
+export function alarmOnOrderAcceptedSlo(
+  scope: Construct,
+  stage: string,
+  slo: LatencySlo,
+): { fast: Alarm; slow: Alarm } {
+  return alarmOnLatencySlo(scope, stage, 'orderAccepted', slo);
 }
 
 /** Age in seconds of the oldest record the warehouse stream has not delivered yet (Firehose's own metric). */

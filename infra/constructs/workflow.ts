@@ -81,4 +81,21 @@ export class Workflow extends Construct {
       reason: 'CloudWatch Logs delivery and X-Ray actions for Step Functions support no resource scoping',
     });
   }
+
+  /**
+   * An alarm on any failed execution in five minutes: a transaction the workflow gave up on. Its Catch sends it to
+   * the exceptions queue, then fails the execution, so this names the workflow the exception came from; it also
+   * fires when that send itself failed and the transaction is only in the workflow's log. `retried` says which step
+   * errors the workflow retries by design and so alarm nobody until the retries are spent.
+   */
+  alarmOnFailedExecutions(retried: string): Alarm {
+    return new Alarm(this, 'FailedAlarm', {
+      alarmDescription: `${this.node.id}: a transaction failed after its retries and waits for a person. ${retried} Look first at concord dlq show ExceptionsQueue (the failed step and its error), then the workflow's log group; docs/observability.md#failed-executions`,
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
 }

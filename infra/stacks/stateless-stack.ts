@@ -18,7 +18,7 @@ import { alarmOnFailures } from '../constructs/failure-alarms';
 import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ServiceFunction } from '../constructs/service-function';
-import { alarmOnOrderAcceptedSlo } from '../constructs/slo-alarms';
+import { alarmOnLatencySlo } from '../constructs/slo-alarms';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
 
@@ -86,6 +86,10 @@ export class StatelessStack extends Stack {
       environment: erpEnvironment,
       // The bound on traffic to the ERP: a workflow step beyond it is throttled by Lambda and retried.
       reservedConcurrency: config.erp.maxConcurrentCalls,
+      // Its typed errors (ErpThrottledError, ErpUnavailableError, ErpOutcomeUnknownError) are how a step asks the
+      // workflow to retry: a burst during an ERP incident needs nobody. The workflows' failed executions, the
+      // exceptions queue and the unknown-outcome metric alarm on what the retries could not finish.
+      alarmOnErrors: false,
     });
     erpAdapter.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     erpAdapter.bindEventBus('EVENT_BUS_NAME', stateful.bus);
@@ -281,7 +285,7 @@ export class StatelessStack extends Stack {
     // Last: the alarm grid shows every alarm of both stacks created before it.
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {
       stage: config.stage,
-      slo: config.slos.orderAccepted,
+      slos: config.slos,
       exceptionsQueue: stateful.exceptionsQueue,
       deadLetterQueues: {
         ...this.deadLetterQueuesById,
@@ -296,11 +300,18 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * The alarms on outcomes rather than on resources: the order-accepted SLO (the stateful stack alarms the other two,
-   * beside their queue and stream), an ERP answer that is unknown in any flow, and the API answering 5xx.
+   * The alarms on outcomes rather than on resources: the latency SLOs (order accepted, invoice posted, payment
+   * applied; the stateful stack alarms the other two, beside their queue and stream), a transaction an ERP workflow
+   * gave up on, an ERP answer that is unknown in any flow, and the API answering 5xx.
    */
   private businessAlarms(config: StageConfig): void {
-    alarmOnOrderAcceptedSlo(this, config.stage, config.slos.orderAccepted);
+    const retried =
+      'ERP adapter errors the workflow retries by design (throttles, an ERP outage, a lost answer read back from the ERP) alarm nobody; this fires once the retries, the redrive and the compensation are done.';
+    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync])
+      workflow.alarmOnFailedExecutions(retried);
+    alarmOnLatencySlo(this, config.stage, 'orderAccepted', config.slos.orderAccepted);
+    alarmOnLatencySlo(this, config.stage, 'invoicePosted', config.slos.invoicePosted);
+    alarmOnLatencySlo(this, config.stage, 'paymentApplied', config.slos.paymentApplied);
     for (const [name, flow] of Object.entries(concordFlows))
       new Alarm(this, `UnknownOutcomes${name[0]?.toUpperCase()}${name.slice(1)}Alarm`, {
         alarmDescription: `The ERP's answer to a ${flow} call is unknown (timeout or reset after sending): the transaction waits to be checked against the ERP. docs/observability.md#unknown-outcomes`,
@@ -362,7 +373,7 @@ export class StatelessStack extends Stack {
     new Alarm(this, 'ReconciliationMismatchesAlarm', {
       alarmDescription:
         'SaaS, ERP and warehouse disagree: see the exceptions queue and docs/runbooks/reconcile.md',
-      metric: reconciliationMismatches(),
+      metric: reconciliationMismatches(config.stage),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -128,9 +128,20 @@ describe('AlarmActions', () => {
   });
 });
 
+/** The statements of the IAM policies attached to a role (by its logical id) in a template. */
+function statementsOf(template: Template, roleId: string): { Action: string | string[] }[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as { Ref?: string }[]).some((role) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+function actionsOf(template: Template, roleId: string): string[] {
+  return statementsOf(template, roleId).flatMap((statement) => [statement.Action].flat());
+}
+
 describe('ServiceFunction', () => {
   it.each(stageNames)(
-    'tells every function of the %s stage its stage and alarms on any of its errors',
+    'tells every function of the %s stage its stage and alarms on any of its errors, but the ERP adapter’s',
     (stage) => {
       // Prepare
       const { stateless } = of(stage);
@@ -150,7 +161,77 @@ describe('ServiceFunction', () => {
             candidate.Properties.ComparisonOperator === 'GreaterThanThreshold' &&
             candidate.Properties.Period === 300,
         );
-        expect(alarmed).toHaveLength(1);
+        // Its typed errors are retried by the workflows by design; their failed executions alarm instead.
+        expect(alarmed).toHaveLength(id.startsWith('ErpAdapter') ? 0 : 1);
+      }
+      expect(functions.some(([id]) => id.startsWith('ErpAdapter'))).toBe(true);
+    },
+  );
+
+  it.each(stageNames)(
+    'traces every function of the %s stage with X-Ray (active) and lets it send segments',
+    (stage) => {
+      // Prepare
+      const { stateless } = of(stage);
+      // Act
+      const functions = Object.values(stateless.findResources('AWS::Lambda::Function'));
+      // Assess
+      expect(functions.length).toBeGreaterThan(5);
+      for (const resource of functions) {
+        expect(resource.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+        const roleId = resource.Properties.Role['Fn::GetAtt'][0] as string;
+        expect(actionsOf(stateless, roleId)).toEqual(
+          expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+        );
+      }
+    },
+  );
+});
+
+describe('Workflow', () => {
+  it.each(stageNames)(
+    'traces every state machine of the %s stage with X-Ray and lets it send segments',
+    (stage) => {
+      // Prepare
+      const { stateless } = of(stage);
+      // Act
+      const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
+      // Assess
+      expect(machines).toHaveLength(4);
+      for (const machine of machines) {
+        expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+        const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
+        expect(actionsOf(stateless, roleId)).toEqual(
+          expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+        );
+      }
+    },
+  );
+
+  it.each(stageNames)(
+    'alarms on any failed execution of each %s ERP workflow, saying which errors are retried by design',
+    (stage) => {
+      // Act
+      const failed = resources(stage, 'AWS::CloudWatch::Alarm')
+        .map(([, resource]) => resource.Properties)
+        .filter((properties) => properties.MetricName === 'ExecutionsFailed');
+      // Assess
+      expect(failed.map((properties) => String(properties.AlarmDescription).split(':')[0]).sort()).toEqual([
+        'CustomerSync',
+        'OrderToCash',
+        'PaymentApplication',
+      ]);
+      for (const properties of failed) {
+        expect(properties).toMatchObject({
+          Namespace: 'AWS/States',
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+        expect(properties.AlarmDescription).toMatch(/retries by design \(throttles, an ERP outage/);
+        expect(properties.AlarmDescription).toMatch(/docs\/observability\.md#failed-executions/);
       }
     },
   );
@@ -181,6 +262,53 @@ describe('SLO alarms', () => {
         ],
       });
   });
+
+  it.each(stageNames)(
+    'alarms on the %s invoice-posted and payment-applied SLOs over a 5-minute and a 1-hour window, on their flow',
+    (stage) => {
+      // Prepare
+      const { invoicePosted, paymentApplied } = stageConfig(stage).slos;
+      // Act
+      const expected = [
+        ['InvoicePostedSlo', 'InvoicePostedLatency', concordFlows.orderToCash, invoicePosted],
+        ['PaymentAppliedSlo', 'PaymentAppliedLatency', concordFlows.paymentApplication, paymentApplied],
+      ] as const;
+      // Assess
+      for (const [prefix, metricName, flow, slo] of expected)
+        for (const [window, periodSec] of [
+          ['Fast', 300],
+          ['Slow', 3600],
+        ] as const)
+          expect(alarm(stage, `${prefix}${window}BurnAlarm`)).toMatchObject({
+            Namespace: 'Concord',
+            MetricName: metricName,
+            ExtendedStatistic: `p${slo.target * 100}`,
+            Threshold: slo.withinSec * 1000,
+            ComparisonOperator: 'GreaterThanThreshold',
+            TreatMissingData: 'notBreaching',
+            Period: periodSec,
+            Dimensions: [
+              { Name: 'flow', Value: flow },
+              { Name: 'stage', Value: stage },
+            ],
+          });
+    },
+  );
+
+  it.each(stageNames)(
+    'alarms on any %s reconciliation mismatch on the stage’s own metric (the stage dimension, as every Concord metric)',
+    (stage) => {
+      // Assess
+      expect(alarm(stage, 'ReconciliationMismatchesAlarm')).toMatchObject({
+        Namespace: 'Concord',
+        MetricName: 'ReconciliationMismatches',
+        Dimensions: [{ Name: 'stage', Value: stage }],
+        Statistic: 'Sum',
+        Period: 3600,
+        Threshold: 1,
+      });
+    },
+  );
 
   it.each(stageNames)(
     'alarms on the %s invoice-visible and reconciliation-clean SLOs at their thresholds',
@@ -247,6 +375,8 @@ describe('OperationsDashboard', () => {
         `PR(0:${stageConfig(stage).slos.orderAccepted.withinSec * 1000})`,
         'ApproximateNumberOfMessagesVisible',
         'ReconciliationMismatches',
+        'InvoicePostedLatency',
+        'PaymentAppliedLatency',
         'UnknownOutcomes',
         'DeliveryToS3.DataFreshness',
       ])

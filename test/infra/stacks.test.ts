@@ -292,7 +292,7 @@ describe('StatelessStack', () => {
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Concord',
       MetricName: 'ReconciliationMismatches',
-      Dimensions: [{ Name: 'service', Value: 'reconcile' }],
+      Dimensions: [{ Name: 'stage', Value: 'prod' }],
       Threshold: 1,
     });
     const reconcileRole = Object.values(stateless.findResources('AWS::IAM::Role')).find((role) =>

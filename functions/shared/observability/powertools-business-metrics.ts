@@ -3,6 +3,18 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type BusinessMetrics, type MetricPoint, metricsNamespace } from './business-metrics';
 
 /**
+ * Powertools Metrics in namespace Concord whose one default dimension is `stage`: Powertools' own `service` dimension
+ * is dropped, so that a metric has exactly the dimensions its alarms and the dashboard name. For a metric outside the
+ * catalogue (the reconciliation's); the catalogue's go through `PowertoolsBusinessMetrics`.
+ */
+export function stageMetrics(options: { stage: string; serviceName: string }): Metrics {
+  const metrics = new Metrics({ namespace: metricsNamespace, serviceName: options.serviceName });
+  metrics.clearDefaultDimensions();
+  metrics.setDefaultDimensions({ stage: options.stage });
+  return metrics;
+}
+
+/**
  * Keeps the points an invocation records and publishes them in `flush()`, one EMF document per dimension set
  * (Powertools gives one document one dimension set). Create one per container; call `flush()` in the handler's
  * `finally`, so a failed invocation still reports what it did.
@@ -13,9 +25,7 @@ export class PowertoolsBusinessMetrics implements BusinessMetrics {
 
   /** `stage` becomes the one default dimension; Powertools' own `service` dimension is dropped so that every metric has exactly the dimensions the catalogue names, which the alarms match. */
   constructor(options: { stage: string; serviceName: string }) {
-    this.#metrics = new Metrics({ namespace: metricsNamespace, serviceName: options.serviceName });
-    this.#metrics.clearDefaultDimensions();
-    this.#metrics.setDefaultDimensions({ stage: options.stage });
+    this.#metrics = stageMetrics(options);
   }
 
   record(...points: readonly MetricPoint[]): void {

@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,6 +6,8 @@ import { buildReplayPlan } from '../../../functions/reconcile/plan-replays';
 import { requestedWindow } from '../../../functions/reconcile/reconcile-request';
 import { reconcile } from '../../../functions/reconcile/reconciliation';
 import type { CanonicalEvent } from '../../../functions/shared/events/envelope';
+import { stageMetrics } from '../../../functions/shared/observability/powertools-business-metrics';
+import { captureEmf } from '../../support/emf';
 
 const s3 = mockClient(S3Client);
 const sqs = mockClient(SQSClient);
@@ -36,7 +37,7 @@ function dependencies(published: CanonicalEvent[], maxExceptionMessages = 1000) 
   return {
     s3: new S3Client({}),
     sqs: new SQSClient({}),
-    metrics: new Metrics({ namespace: 'Concord', serviceName: 'reconcile' }),
+    metrics: stageMetrics({ stage: 'prod', serviceName: 'reconcile' }),
     publish: async (events: readonly CanonicalEvent[]) => {
       published.push(...events);
     },
@@ -93,6 +94,30 @@ describe('announceOutcome', () => {
       plan: kept.planKey,
       mismatch: { class: 'missing_in_erp', entity: 'order', key: '000' },
     });
+  });
+
+  it('counts the mismatches with the stage dimension, in total and per class, without Powertools’ service', async () => {
+    // Prepare
+    const { report, plan } = reportWithUnbookedOrders(3);
+    const emf = captureEmf();
+    // Act
+    await announceOutcome(dependencies([]), report, plan);
+    // Assess
+    const counted = emf
+      .metrics()
+      .map(({ namespace, name, value, dimensions }) => ({ namespace, name, value, dimensions }));
+    expect(counted.slice(0, 2)).toEqual([
+      { namespace: 'Concord', name: 'ReconciliationMismatches', value: 3, dimensions: { stage: 'prod' } },
+      {
+        namespace: 'Concord',
+        name: 'ReconciliationMismatches',
+        value: 3,
+        dimensions: { stage: 'prod', class: 'missing_in_erp' },
+      },
+    ]);
+    // Every class is counted, zeros too, so that a class's graph shows a clean run as 0 rather than a gap.
+    expect(counted.slice(1).map((metric) => metric.dimensions.class)).toEqual(Object.keys(report.byClass));
+    expect(counted.every((metric) => !('service' in metric.dimensions))).toBe(true);
   });
 
   it('queues at most the configured number of mismatches in a flood; the report keeps them all', async () => {
