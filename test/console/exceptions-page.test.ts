@@ -11,6 +11,8 @@ import { deadLetterQueueUrls, listDeadLetterQueues } from '../../functions/repla
 import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
 
+type Order = ReturnType<typeof shopifyOrder>;
+
 /** Set to write the pages' screenshots into docs/images/ (they are committed; a normal run leaves them alone). */
 const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
 
@@ -22,7 +24,10 @@ describe('the ops console: exceptions and dead letters', () => {
   let page: Page;
   let profileDir: string;
   let queue: string;
-  const orders = Array.from({ length: 3 }, () => shopifyOrder());
+  let parkingQueue: string;
+  const orders = Array.from({ length: 5 }, () => shopifyOrder());
+  // Two are parked and edited by hand; the other three are replayed together.
+  const [parkedOrder, editedOrder, ...replayedOrders] = orders as [Order, Order, ...Order[]];
 
   async function exceptionsDepth(): Promise<number> {
     const queues = await listDeadLetterQueues(context.sqs, await deadLetterQueueUrls(context.sqs, 'local'));
@@ -59,9 +64,11 @@ describe('the ops console: exceptions and dead letters', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     await running.erpAdmin.clearFaults();
-    queue = (await deadLetterQueueUrls(context.sqs, 'local'))
-      .map((url) => url.split('/').at(-1) as string)
-      .find((name) => name.includes('ExceptionsQueue')) as string;
+    const names = (await deadLetterQueueUrls(context.sqs, 'local')).map(
+      (url) => url.split('/').at(-1) as string,
+    );
+    queue = names.find((name) => name.includes('ExceptionsQueue')) as string;
+    parkingQueue = names.find((name) => name.includes('ParkingQueue')) as string;
     console_ = await startConsole({ context, port: 0, erp: running.erp });
     profileDir = mkdtempSync(path.join(tmpdir(), 'concord-console-chromium-'));
     browser = await chromium.launchPersistentContext(profileDir, {
@@ -96,8 +103,8 @@ describe('the ops console: exceptions and dead letters', () => {
     // Assess
     expect(new URL(page.url()).pathname).toBe('/exceptions');
     const exceptions = page.locator('#queues tr[data-queue*="ExceptionsQueue"]');
-    await expect(exceptions.locator('[data-depth]').textContent()).resolves.toBe('3');
-    await expect(exceptions.textContent()).resolves.toContain('ErpRefusedError (3)');
+    await expect(exceptions.locator('[data-depth]').textContent()).resolves.toBe('5');
+    await expect(exceptions.textContent()).resolves.toContain('ErpRefusedError (5)');
     expect(await page.locator('#queues tbody tr').count()).toBeGreaterThanOrEqual(5);
     await expect(page.locator('[data-operator]').textContent()).resolves.toBe('ops-jane');
     await shot('queues');
@@ -132,7 +139,7 @@ describe('the ops console: exceptions and dead letters', () => {
     const erp = await page.locator('#erp-documents').textContent();
     await shot('message');
     // Assess
-    expect(byType).toBe(3);
+    expect(byType).toBe(5);
     expect(byEntity).toEqual([`order/${first?.id}`]);
     expect(otherType).toBe(0);
     expect(badTime).toContain('"yesterday" is neither a duration');
@@ -170,8 +177,61 @@ describe('the ops console: exceptions and dead letters', () => {
     expect(await noToken.text()).toContain('without this session’s CSRF token');
     expect(rebound).toBe(421);
     expect(noReason).toContain('A replay needs a reason');
-    expect(await exceptionsDepth()).toBe(3);
+    expect(await exceptionsDepth()).toBe(5);
   });
+
+  it('parks a message with a reason, refuses an edit its schema rejects and publishes one it accepts', async () => {
+    // Prepare
+    const open = async (order: Order) => {
+      await page.goto(
+        `${console_.url}/exceptions/queues/${encodeURIComponent(queue)}?entity=order/${order.id}`,
+      );
+      await page.locator('#messages tbody tr[data-message-id] a').click();
+    };
+    await open(parkedOrder);
+    // Act: park, first without a reason.
+    await page
+      .locator('#park-form input[name="reason"]')
+      .evaluate((input) => input.removeAttribute('required'));
+    await page.check('#park-form input[name="confirm"]');
+    await page.click('#park-form button[type="submit"]');
+    const parkWithoutReason = await page.locator('.error').textContent();
+    await page.fill('#park-form input[name="reason"]', 'customer asked to wait');
+    await page.check('#park-form input[name="confirm"]');
+    await page.click('#park-form button[type="submit"]');
+    const parkedNotice = await page.locator('.notice').textContent();
+    // Act: edit, first with a patch the event's schema refuses (a lower-case currency), then with one it accepts.
+    await open(editedOrder);
+    await page.fill('#edit-form textarea[name="patch"]', '{ "data": { "currency": "usd" } }');
+    await page.fill('#edit-form input[name="reason"]', 'currency fixed by hand');
+    await page.check('#edit-form input[name="confirm"]');
+    await page.click('#edit-form button[type="submit"]');
+    const refusedEdit = await page.locator('.error').textContent();
+    const depthAfterRefusal = await exceptionsDepth();
+    await shot('edit-refused');
+    await page.fill('#edit-form textarea[name="patch"]', '{ "data": { "currency": "USD" } }');
+    await page.check('#edit-form input[name="confirm"]');
+    await page.click('#edit-form button[type="submit"]');
+    const editedNotice = await page.locator('.notice').textContent();
+    await page.goto(`${console_.url}/exceptions/queues/${encodeURIComponent(parkingQueue)}`);
+    const parkedEntities = await page.locator('#messages [data-entity]').allTextContents();
+    const booked = await bookedDocuments(String(editedOrder.id));
+    const journal = await (await context.deps()).journal.list(2);
+    // Assess
+    expect(parkWithoutReason).toContain('Parking needs a reason');
+    expect(parkedNotice).toContain('customer asked to wait');
+    expect(refusedEdit).toContain('does not match its schema');
+    expect(refusedEdit).toContain('/data/currency');
+    expect(depthAfterRefusal).toBe(4);
+    expect(editedNotice).toContain('Published the edited event');
+    expect(parkedEntities).toEqual([`order/${parkedOrder.id}`]);
+    expect(booked.map((document) => document.type).sort()).toEqual(['invoice', 'sales-order']);
+    expect(journal.map((record) => [record.action, record.operator, record.reason])).toEqual([
+      ['edit', 'ops-jane', 'currency fixed by hand'],
+      ['park', 'ops-jane', 'customer asked to wait'],
+    ]);
+    expect(await exceptionsDepth()).toBe(3);
+  }, 60_000);
 
   it('previews a replay, replays it with a reason at a rate, and the ERP books each order once', async () => {
     // Prepare: the preview of everything the outage refused.
@@ -194,7 +254,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.locator('[data-run-status]', { hasText: /done|failed/ }).waitFor({ timeout: 30_000 });
     const published = await page.locator('#result').getAttribute('data-published');
     await shot('replay');
-    const documents = await Promise.all(orders.map((order) => bookedDocuments(String(order.id))));
+    const documents = await Promise.all(replayedOrders.map((order) => bookedDocuments(String(order.id))));
     const [audit] = await (await context.deps()).journal.list(1);
     // Assess
     expect(preview).toMatchObject({ matching: '3', seenBefore: '3' });
