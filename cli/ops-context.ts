@@ -14,6 +14,7 @@ import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { operatorOf } from '../functions/replay/caller-identity';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { ReplayDependencies } from '../functions/replay/replay';
 
@@ -61,16 +62,8 @@ export interface OpsContext {
   close(): void;
 }
 
-/**
- * The operator's name from a caller identity ARN: the session name of an assumed role (the person behind SSO), the
- * user name of an IAM user, else the whole ARN.
- */
-export function operatorOf(arn: string): string {
-  const assumed = /^arn:[^:]+:sts::\d*:assumed-role\/[^/]+\/(.+)$/.exec(arn);
-  if (assumed?.[1]) return assumed[1];
-  const user = /^arn:[^:]+:iam::\d*:user\/(?:.*\/)?([^/]+)$/.exec(arn);
-  return user?.[1] ?? arn;
-}
+/** The operator's name from a caller identity ARN: one rule for the CLI, the console and the Replay function. */
+export { operatorOf };
 
 export function opsContext(values: {
   endpoint?: string;

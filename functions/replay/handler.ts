@@ -1,17 +1,24 @@
 /**
- * Lambda entry of governed replay, for the AWS console ("Test" with a JSON request) and automation. The same use
- * cases as `concord dlq` and `concord replay`:
+ * Lambda entry of governed replay, for automation and the AWS console ("Test" with a JSON request, for what changes
+ * nothing). The same use cases as `concord dlq` and `concord replay`:
  *
  *   { "action": "list" }
  *   { "action": "show", "queue": "OrderToCashDlq", "filter": { "type": "commerce.order.*" } }
  *   { "action": "replay", "queue": "ExceptionsQueue", "filter": { "error": "ErpUnavailableError",
- *     "since": "2h" }, "dryRun": true, "operator": "jane", "reason": "ERP outage INC-4711", "max": 100,
- *     "ratePerSec": 20 }
- *   { "action": "replay", "resume": "<replay id>", "queue": "ExceptionsQueue", "operator": "jane", "reason": "…" }
+ *     "since": "2h" }, "dryRun": true, "max": 100 }
+ *   { "action": "replay", "queue": "ExceptionsQueue", "reason": "ERP outage INC-4711", "ratePerSec": 20,
+ *     "callerProof": { … } }
+ *   { "action": "replay", "resume": "<replay id>", "queue": "ExceptionsQueue", "reason": "…", "callerProof": { … } }
  *   { "action": "replayArchive", "since": "2h", "filter": { "source": "billing-hub" }, "dryRun": true }
- *   { "action": "park", "queue": "OrderToCashDlq", "messageIds": ["…"], "operator": "jane", "reason": "…" }
- *   { "action": "edit", "queue": "ExceptionsQueue", "messageId": "…", "patch": { "data": { … } },
- *     "operator": "jane", "reason": "…" }
+ *   { "action": "park", "queue": "OrderToCashDlq", "messageIds": ["…"], "reason": "…", "callerProof": { … } }
+ *   { "action": "edit", "queue": "ExceptionsQueue", "messageId": "…", "patch": { "data": { … } }, "reason": "…",
+ *     "callerProof": { … } }
+ *
+ * Who acts is never a typed name. A direct invocation carries nothing AWS vouches for about its invoker (the event
+ * is whatever the invoker wrote, even a Function URL's requestContext), so whatever changes something needs
+ * "callerProof": a GetCallerIdentity request signed by the operator's credentials and bound to this request's hash
+ * (proveCaller), which this function sends to STS itself. STS's answer names the operator the audit records, exactly
+ * as `concord` and the console name it; a request with "operator" is refused.
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -26,6 +33,7 @@ import { readStage } from '../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { parseTimeBound } from '../shared/ops/time-window';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
+import { type CallerProof, OperatorNotAcceptedError, operatorOf, StsCallerVerifier } from './caller-identity';
 import { type FilterInput, parseFilter } from './dead-letters';
 import { readArchive, replayFromArchive } from './from-archive';
 import { OpsJournal } from './ops-journal';
@@ -52,6 +60,10 @@ const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_U
 const dynamodb = new DynamoDBClient({});
 const sqs = new SQSClient({});
 const s3 = new S3Client({});
+// The embedded runtime answers STS at the edge like every other service; on AWS the proof goes to the STS host it was signed for.
+const callers = new StsCallerVerifier({
+  endpointOverride: process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL,
+});
 const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'replay' });
 const deps: ReplayDependencies = {
   sqs,
@@ -81,7 +93,8 @@ export interface ReplayLambdaRequest {
   queue?: string;
   filter?: FilterInput;
   dryRun?: boolean;
-  operator?: string;
+  /** Who asks, for anything that changes something: a signed GetCallerIdentity bound to this request. */
+  callerProof?: CallerProof;
   reason?: string;
   max?: number;
   ratePerSec?: number;
@@ -101,7 +114,13 @@ export async function handler(request: ReplayLambdaRequest, context: Context): P
   }
 }
 
+/** The operator STS says signed the request's proof: the name the audit records. */
+async function operatorFor(request: ReplayLambdaRequest): Promise<string> {
+  return operatorOf(await callers.callerArn(request as unknown as Record<string, unknown>));
+}
+
 async function dispatch(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
+  if (request && typeof request === 'object' && 'operator' in request) throw new OperatorNotAcceptedError();
   switch (request?.action) {
     case 'list':
       // The queues of this stack, by their URLs (no ListQueues: the function may read only its DLQs).
@@ -113,14 +132,14 @@ async function dispatch(request: ReplayLambdaRequest, context: Context): Promise
     case 'replay': {
       const url = queueUrl(request.queue);
       if (request.dryRun) return planReplay(deps, url, parseFilter(request.filter), request.max);
-      if (!request.operator || !request.reason)
-        throw new Error('a replay needs "operator" and "reason": they go into the audit');
+      if (!request.reason) throw new Error('a replay needs "reason": it goes into the audit');
+      const operator = await operatorFor(request);
       // Stop a minute before Lambda would kill the invocation: the journal then says where to resume.
       const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 60_000));
       const result = await runReplay(deps, {
         queueUrl: url,
         filter: parseFilter(request.filter),
-        operator: request.operator,
+        operator,
         reason: request.reason,
         max: request.max,
         ratePerSec: request.ratePerSec,
@@ -132,8 +151,9 @@ async function dispatch(request: ReplayLambdaRequest, context: Context): Promise
     }
     case 'replayArchive': {
       if (!request.since) throw new Error('"since" is required: a duration such as 2h, or an ISO timestamp');
-      if (!request.dryRun && (!request.operator || !request.reason))
-        throw new Error('a replay needs "operator" and "reason": they go into the audit');
+      if (!request.dryRun && !request.reason)
+        throw new Error('a replay needs "reason": it goes into the audit');
+      const operator = request.dryRun ? 'dry run' : await operatorFor(request);
       const sources = loadSourceRegistry();
       const webhooks = await readArchive(
         s3,
@@ -146,7 +166,7 @@ async function dispatch(request: ReplayLambdaRequest, context: Context): Promise
         webhooks,
         sources,
         filter: parseFilter({ ...request.filter, since: undefined, until: undefined }),
-        operator: request.operator ?? 'dry run',
+        operator,
         reason: request.reason ?? 'dry run',
         dryRun: request.dryRun,
         max: request.max,
@@ -155,9 +175,9 @@ async function dispatch(request: ReplayLambdaRequest, context: Context): Promise
     }
     case 'park':
     case 'edit': {
-      if (!request.operator || !request.reason)
-        throw new Error(`${request.action} needs "operator" and "reason": they go into the audit`);
-      const { operator, reason } = request;
+      if (!request.reason) throw new Error(`${request.action} needs "reason": it goes into the audit`);
+      const { reason } = request;
+      const operator = await operatorFor(request);
       if (request.action === 'park') {
         const from = queueUrl(request.queue);
         const result = await parkMessages(deps, {
