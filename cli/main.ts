@@ -1,4 +1,6 @@
 /** `concord`: the operations command line. One file per command under cli/commands/. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { auditHelp, runAudit } from './commands/audit';
 import { consoleHelp, runConsole } from './commands/console';
 import { devHelp, runDev } from './commands/dev';
@@ -11,6 +13,15 @@ import { runServices, servicesHelp } from './commands/services';
 import { runStatus, statusHelp } from './commands/status';
 import { runTrace, traceHelp } from './commands/trace';
 import { runWarehouse, warehouseHelp } from './commands/warehouse';
+import { exitCodeOf, reportError } from './error-output';
+
+/** The version in package.json: what `npm install` put here, so the answer is the code that runs. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? 'unknown';
+}
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; help: string }> = {
   audit: { run: runAudit, help: auditHelp },
@@ -30,6 +41,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
 function usage(): string {
   return [
     'usage: concord <command> [options]',
+    '       concord --version',
     '',
     'commands:',
     ...Object.entries(commands).map(
@@ -43,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -61,8 +77,8 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`concord: ${(error as Error)?.message ?? String(error)}`);
-    // Exit now: a half-started runtime must not keep the process alive.
-    process.exit(1);
+    reportError(error, process.argv.includes('--json'));
+    // Exit once the report is written: a half-started runtime must not keep the process alive.
+    process.stdout.write('', () => process.exit(exitCodeOf(error)));
   },
 );

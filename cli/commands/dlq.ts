@@ -1,5 +1,4 @@
 /** `concord dlq list|show`: what failed, where, and why. */
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { matchesFilter, parseFilter } from '../../functions/replay/dead-letters';
 import { parkMessages } from '../../functions/replay/park-and-edit';
@@ -9,6 +8,7 @@ import {
   peekQueue,
   resolveQueue,
 } from '../../functions/replay/replay';
+import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { formatAge, printJson, printTable } from '../table-output';
@@ -17,19 +17,21 @@ export const dlqHelp = `Dead-letter queues: every queue failures end in, and the
 
 usage: concord dlq list [options]
        concord dlq show <queue> [filters] [options]
-       concord dlq park <queue> <message-id…> --reason TEXT [--operator NAME]
+       concord dlq park <queue> <message-id…> --reason TEXT [--yes]
 
   list            every DLQ and the exceptions queue: depth, messages in flight, oldest message age, top error codes
   show <queue>    the messages of one queue (a name or a unique part of one, e.g. OrderToCashDlq, Exceptions):
                   event type, entity, correlation id, error code and message, rule/target, receive count
-  park            move messages to the parking queue with a reason (list and replay them there: dlq show Parking)
+  park            move messages to the parking queue with a reason (list and replay them there: dlq show Parking);
+                  asks "Park N messages …? [y/N]" first unless --yes (refused, exit 2, when stdin is not a terminal).
+                  The audit names you as your credentials do (STS GetCallerIdentity; locally .concord/operators.json)
 ${filterOptionsHelp}
 ${opsOptionsHelp}`;
 
 export async function runDlq(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...opsOptions, ...filterOptions, reason: { type: 'string' }, operator: { type: 'string' } },
+    options: { ...opsOptions, ...filterOptions, reason: { type: 'string' }, yes: { type: 'boolean' } },
     allowPositionals: true,
     strict: true,
   });
@@ -96,11 +98,17 @@ export async function runDlq(args: string[]): Promise<number> {
         throw new Error('usage: concord dlq park <queue> <message-id…> --reason TEXT (see --help)');
       if (!values.reason)
         throw new Error('parking needs --reason: it stays with the messages and in the audit');
+      const queueUrl = await resolveQueue(context.sqs, context.stage, queue);
+      const parkingQueueUrl = await resolveQueue(context.sqs, context.stage, 'ParkingQueue');
+      await confirmAction(
+        `Park ${countOf(messageIds.length, 'message')} from ${queueUrl.split('/').at(-1)} in ${parkingQueueUrl.split('/').at(-1)}?`,
+        { yes: values.yes },
+      );
       const result = await parkMessages(await context.deps(), {
-        queueUrl: await resolveQueue(context.sqs, context.stage, queue),
-        parkingQueueUrl: await resolveQueue(context.sqs, context.stage, 'ParkingQueue'),
+        queueUrl,
+        parkingQueueUrl,
         messageIds,
-        operator: values.operator ?? userInfo().username,
+        operator: await context.operator(),
         reason: values.reason,
       });
       if (values.json) printJson(result);

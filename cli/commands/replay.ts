@@ -1,16 +1,17 @@
 /** `concord replay`: deliver dead letters again (to the target that failed, else the bus), filtered, rate-bounded, audited and resumable. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseFilter } from '../../functions/replay/dead-letters';
+import { type FilterInput, parseFilter } from '../../functions/replay/dead-letters';
 import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
 import { runReplayPlan } from '../../functions/replay/from-plan';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
-import { planReplay, resolveQueue, runReplay } from '../../functions/replay/replay';
+import { planReplay, type ReplayPlan, resolveQueue, runReplay } from '../../functions/replay/replay';
 import { parseReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
+import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
@@ -19,17 +20,19 @@ export const replayHelp = `Deliver the events of a dead-letter queue again, afte
 when the message records it (an EventBridge rule target, a function's on-failure record, the ERP outbox relay's
 dead letters), otherwise re-published to the bus.
 
-usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--operator NAME] [options]
-       concord replay <queue> --resume <replay id> --reason TEXT
-       concord replay <queue> --edit <message-id> [--patch file.json] --reason TEXT
-       concord replay --from-archive --since T [--until T] [--source S] [--type T] [--sources FILE] --reason TEXT
-       concord replay --plan FILE [--dry-run] [--rate N] --reason TEXT
+usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--yes] [options]
+       concord replay <queue> --resume <replay id> --reason TEXT [--yes]
+       concord replay <queue> --edit <message-id> [--patch file.json] --reason TEXT [--yes]
+       concord replay --from-archive --since T [--until T] [--source S] [--type T] [--sources FILE] --reason TEXT [--yes]
+       concord replay --plan FILE [--dry-run] [--rate N] --reason TEXT [--yes]
 
   --dry-run       what would be replayed: counts by type, error and target, the entities, how many versions the
                   flows have seen before (their completed steps will be skipped); nothing is changed
   --rate N        at most N events per second (default: as fast as the bus takes them)
-  --reason TEXT   why (an incident, a ticket); required for a real replay, recorded in the audit
-  --operator NAME who (default: the login name)
+  --reason TEXT   why (an incident, a ticket); required for a real replay, recorded in the audit with who you
+                  are: the caller your credentials name (STS GetCallerIdentity; locally .concord/operators.json)
+  --yes           do not ask "Replay N messages …? [y/N]" first; without it, a replay refuses to run (exit 2,
+                  nothing changed) when stdin is not a terminal
   --resume ID     finish an interrupted replay: what it already re-published is deleted, not published again
   --from-archive  map the webhooks received between --since and --until (now) again, from the raw archive and
                   the quarantine, through the current mapping (or --sources FILE, a sources.json to try a fix with),
@@ -81,7 +84,7 @@ async function replayArchive(values: {
   rate?: string;
   'dry-run'?: boolean;
   reason?: string;
-  operator?: string;
+  yes?: boolean;
   sources?: string;
 }): Promise<number> {
   if (!values.since)
@@ -107,16 +110,26 @@ async function replayArchive(values: {
       since as Date,
       until as Date,
     );
-    const result = await replayFromArchive(await context.deps(), {
+    const deps = await context.deps();
+    const request = {
       webhooks,
       sources,
       filter: parseFilter({ source: values.source, type: values.type }),
-      operator: values.operator ?? userInfo().username,
+      operator: 'dry run',
       reason: values.reason ?? 'dry run',
-      dryRun: values['dry-run'],
       max: maxFrom(values.max),
       ratePerSec: values.rate === undefined ? undefined : Number(values.rate),
-    });
+    };
+    if (!values['dry-run']) {
+      // The count the question names is the dry run's: what the current mapping makes of the window now.
+      const preview = await replayFromArchive(deps, { ...request, dryRun: true });
+      await confirmAction(
+        `Publish ${countOf(preview.published, 'event')} mapped from ${countOf(preview.webhooks, 'archived webhook')} to the bus concord-${context.stage}?`,
+        { yes: values.yes },
+      );
+      request.operator = await context.operator();
+    }
+    const result = await replayFromArchive(deps, { ...request, dryRun: values['dry-run'] });
     if (values.json) printJson(result);
     else {
       console.log(
@@ -142,7 +155,7 @@ async function replayPlanFile(
     rate?: string;
     'dry-run'?: boolean;
     reason?: string;
-    operator?: string;
+    yes?: boolean;
   },
 ): Promise<number> {
   const plan = parseReplayPlan(readFileSync(file, 'utf8'));
@@ -177,11 +190,16 @@ async function replayPlanFile(
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))
     throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+  // Asked before anything is read: the plan file says what it will do.
+  await confirmAction(
+    `Re-publish ${countOf(events, 'event')} and replay ${countOf(plan.archiveReplays.length, 'archive window')} to the warehouse, from the plan of reconciliation ${plan.reconciliationId}?`,
+    { yes: values.yes },
+  );
   const context = opsContext(values);
   try {
     const result = await runReplayPlan(await context.deps(), {
       plan,
-      operator: values.operator ?? userInfo().username,
+      operator: await context.operator(),
       reason: values.reason,
       ratePerSec: rate,
       onProgress: (line) => process.stderr.write(`${line}\n`),
@@ -210,6 +228,21 @@ function progressBar(published: number, max: number | undefined): string {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${published}/${max}`;
 }
 
+/** "Replay 12 messages from <queue> to their recorded targets?": the count and where they go, from the dry run. */
+export function replayQuestion(plan: ReplayPlan, busName: string, resume?: string): string {
+  const count = plan.matching - plan.notReplayable;
+  const destinations = Object.keys(plan.byTarget);
+  const toBus = destinations.filter((destination) => destination.startsWith(`bus ${busName} `)).length;
+  const where =
+    toBus === 0
+      ? 'to their recorded targets'
+      : toBus === destinations.length
+        ? `to the bus ${busName}`
+        : `to their recorded targets and the bus ${busName}`;
+  const verb = resume ? `Resume replay ${resume}: replay` : 'Replay';
+  return `${verb} ${countOf(count, 'message')} from ${plan.queue} ${where}?`;
+}
+
 export async function runReplayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -219,7 +252,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       rate: { type: 'string' },
       'dry-run': { type: 'boolean' },
       reason: { type: 'string' },
-      operator: { type: 'string' },
+      yes: { type: 'boolean' },
       resume: { type: 'string' },
       edit: { type: 'string' },
       patch: { type: 'string' },
@@ -248,7 +281,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       const result = await editAndReplay(deps, {
         queueUrl,
         messageId: values.edit,
-        operator: values.operator ?? userInfo().username,
+        operator: await context.operator(),
         reason: values.reason,
         edit: (original) =>
           values.patch
@@ -282,6 +315,18 @@ export async function runReplayCommand(args: string[]): Promise<number> {
     }
     if (!values.reason)
       throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+    // The question names what the run will take: a resumed run keeps its selection unless given another one.
+    const earlier = values.resume ? await deps.journal.find(values.resume) : undefined;
+    if (values.resume && !earlier) throw new Error(`no replay ${values.resume} in the audit`);
+    const selection =
+      earlier && Object.keys(filter).length === 0
+        ? parseFilter((earlier.detail.filter ?? {}) as FilterInput)
+        : filter;
+    const preview = await planReplay(deps, queueUrl, selection, max);
+    // Nothing to replay needs no one's yes (the run only records that it found nothing).
+    if (preview.matching - preview.notReplayable > 0)
+      await confirmAction(replayQuestion(preview, deps.busName, values.resume), { yes: values.yes });
+    const operator = await context.operator();
     const controller = new AbortController();
     const stop = () => controller.abort();
     process.once('SIGINT', stop);
@@ -293,7 +338,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
         filter,
         max,
         ratePerSec: rate,
-        operator: values.operator ?? userInfo().username,
+        operator,
         reason: values.reason,
         replayId: values.resume,
         signal: controller.signal,

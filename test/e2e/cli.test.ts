@@ -54,6 +54,101 @@ describe('the concord command', () => {
     rmSync(empty, { recursive: true, force: true });
   });
 
+  it('answers --version with the version in package.json', async () => {
+    // Prepare
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+
+    // Act
+    const result = await concord(['--version']);
+
+    // Assess
+    expect([result.code, result.stdout.trim()]).toEqual([0, manifest.version]);
+  });
+
+  it('hints at npm start when the endpoint refuses the connection, as JSON under --json', async () => {
+    // Prepare: a port nothing listens on.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const endpoint = `http://127.0.0.1:${port}`;
+
+    // Act
+    const json = await concord(['dlq', 'list', '--endpoint', endpoint, '--json']);
+    const text = await concord(['dlq', 'list', '--endpoint', endpoint]);
+
+    // Assess
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: {
+        name: expect.any(String),
+        message: expect.stringMatching(
+          new RegExp(`^connection refused at 127\\.0\\.0\\.1:${port} .*: is \`npm start\` running\\?$`),
+        ),
+      },
+    });
+    expect(text.code).toBe(1);
+    expect(text.stderr.trim()).toMatch(/^concord: connection refused at .*: is `npm start` running\?$/);
+  });
+
+  it('refuses a replay it cannot ask about when stdin is not a terminal, with exit code 2 and nothing done', async () => {
+    // Prepare: a plan, and an endpoint nothing listens on (the refusal comes before any call).
+    const dir = mkdtempSync(path.join(tmpdir(), 'concord-plan-'));
+    const plan = path.join(dir, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        kind: 'concord.replay-plan',
+        version: 1,
+        reconciliationId: 'r-1',
+        createdAt: new Date().toISOString(),
+        republish: [
+          {
+            class: 'missing-in-erp',
+            entity: 'order',
+            key: '1001',
+            events: [{ type: 'commerce.order.placed.v1' }],
+          },
+        ],
+        archiveReplays: [],
+        review: [],
+      }),
+    );
+
+    // Act
+    const result = await concord([
+      'replay',
+      '--plan',
+      plan,
+      '--reason',
+      'INC-1',
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--json',
+    ]);
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        name: 'ConfirmationRequiredError',
+        message:
+          '"Re-publish 1 event and replay 0 archive windows to the warehouse, from the plan of reconciliation r-1?" ' +
+          'needs an answer, but stdin is not a terminal: pass --yes to confirm (nothing was changed)',
+      },
+    });
+  });
+
+  it('rejects --operator: the operator is who the credentials say', async () => {
+    // Act
+    const result = await concord(['dlq', 'park', 'Exceptions', 'm-1', '--reason', 'x', '--operator', 'jane']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--operator'");
+  });
+
   describe('send', () => {
     let assemblyDir: string;
     let local: Awaited<ReturnType<typeof startDeployedPlatform>>;

@@ -241,7 +241,7 @@ describe('three-way reconciliation on the embedded runtime', () => {
 
     // Act
     const replay = await concord(
-      ['replay', '--plan', planFile, '--reason', 'reconciliation test', '--json'],
+      ['replay', '--plan', planFile, '--reason', 'reconciliation test', '--yes', '--json'],
       {
         CONCORD_EDGE_PORT: new URL(running.platform.runtime.endpoint).port,
       },

@@ -99,6 +99,7 @@ describe('replay to the target that failed (the concord CLI against the embedded
       'WarehouseDlq',
       '--reason',
       'INC-9 warehouse stream throttled',
+      '--yes',
       '--json',
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -44,7 +44,16 @@ describe('dead letters and governed replay (the concord CLI against the embedded
   beforeAll(async () => {
     // Ten times faster local time: the workflows' back-offs and the relay's schedule take seconds.
     running = await startPlatformWithErp({ clockFactor: 10 });
-    env = { AWS_ENDPOINT_URL: running.platform.runtime.endpoint };
+    // The operator is who the credentials say: the runtime's STS names the key the CLI signs with "jane".
+    env = {
+      AWS_ENDPOINT_URL: running.platform.runtime.endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIAJANE',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    writeFileSync(
+      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
+      JSON.stringify({ accessKeys: { AKIAJANE: 'jane' } }),
+    );
     erp = running.erp;
     // The ERP refuses every reservation (a rule since fixed): every order is rejected into the exceptions queue.
     await running.erpAdmin.addFault({ route: '/reservations', kind: 'refuse', rate: 1 });
@@ -110,6 +119,16 @@ describe('dead letters and governed replay (the concord CLI against the embedded
   it('refuses a replay without a reason, and an unknown queue, with one line and exit code 1', async () => {
     const noReason = await ops(['replay', 'Exceptions']);
     const unknown = await ops(['dlq', 'show', 'NoSuchQueue']);
+    const unconfirmed = await ops(['replay', 'Exceptions', '--reason', 'INC-42 ERP outage', '--json']);
+    expect(unconfirmed.code).toBe(2);
+    expect(JSON.parse(unconfirmed.stdout)).toEqual({
+      error: {
+        name: 'ConfirmationRequiredError',
+        message: expect.stringMatching(
+          /^"Replay 6 messages from Concord-local-Stateful-ExceptionsQueue\S+ to the bus concord-local\?" needs an answer, but stdin is not a terminal: pass --yes/,
+        ),
+      },
+    });
     expect([noReason.code, noReason.stderr.trim()]).toEqual([
       1,
       'concord: a replay needs --reason (an incident or ticket): it goes into the audit',
@@ -130,8 +149,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       '5',
       '--reason',
       'INC-42 ERP outage',
-      '--operator',
-      'jane',
+      '--yes',
       '--json',
     ]);
     // Act 2: a replay that dies after re-publishing its first event, before deleting the message.
@@ -166,6 +184,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       interrupted?.id as string,
       '--reason',
       'INC-42 ERP outage',
+      '--yes',
       '--json',
     ]);
     // Assess: six orders booked and invoiced exactly once, the queue empty, every replay audited.
@@ -248,6 +267,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       parkedLetter?.messageId as string,
       '--reason',
       'customer asked to wait',
+      '--yes',
       '--json',
     ]);
     const inParking = (await ops(['dlq', 'show', 'Parking', '--json'])).json as {
@@ -276,7 +296,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       'fix currency',
       '--json',
     ]);
-    const fromParking = await ops(['replay', 'Parking', '--reason', 'customer ready', '--json']);
+    const fromParking = await ops(['replay', 'Parking', '--reason', 'customer ready', '--yes', '--json']);
     rmSync(dir, { recursive: true, force: true });
     // Assess
     expect(park.json).toEqual({ parked: [parkedLetter?.messageId], notFound: [] });
@@ -355,6 +375,7 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       path.join(dir, 'sources.json'),
       '--reason',
       'currency mapping fix',
+      '--yes',
       '--json',
     ]);
     rmSync(dir, { recursive: true, force: true });
