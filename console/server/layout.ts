@@ -80,6 +80,8 @@ export async function renderPage(c: Context<ConsoleEnv>, shell: PageShell, statu
 /** "3m 20s ago"-style age of a number of seconds. */
 export function formatAgeSec(seconds: number | undefined): string {
   if (seconds === undefined) return '-';
+  // A message stamped by a faster local clock (npm start --clock-factor) is not older than now.
+  if (seconds < 0) return '0s';
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;

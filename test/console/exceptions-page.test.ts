@@ -110,7 +110,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await shot('queues');
   });
 
-  it('filters a queue by type and entity and shows a message with its failing step, error and ERP documents', async () => {
+  it('filters a queue by type and entity and shows a message with its failing step, error, ERP documents and personal data hashed until revealed', async () => {
     // Prepare
     const [first] = orders;
     await page.locator('#queues tr[data-queue*="ExceptionsQueue"] a').click();
@@ -138,6 +138,10 @@ describe('the ops console: exceptions and dead letters', () => {
     const event = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
     const erp = await page.locator('#erp-documents').textContent();
     await shot('message');
+    await page.fill('#reveal-form input[name="reason"]', 'customer called, TICKET-12');
+    await page.click('#reveal-form button[type="submit"]');
+    const revealed = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
+    const [revealRecord] = await (await context.deps()).journal.list(1);
     // Assess
     expect(byType).toBe(5);
     expect(byEntity).toEqual([`order/${first?.id}`]);
@@ -148,6 +152,15 @@ describe('the ops console: exceptions and dead letters', () => {
     expect(facts).toContain('order-to-cash');
     expect(event).toMatchObject({ type: 'commerce.order.placed.v1', subject: `order/${first?.id}` });
     expect(erp).toContain(`The ERP holds no document for order ${first?.id}`);
+    expect(event.data.customer.email).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(revealed.data.customer.email).toMatch(/@/);
+    expect(revealed.data.customer.email).not.toBe(event.data.customer.email);
+    expect(revealRecord).toMatchObject({
+      action: 'reveal',
+      operator: 'ops-jane',
+      reason: 'customer called, TICKET-12',
+      detail: { entity: `order/${first?.id}` },
+    });
   });
 
   it('refuses a cross-site POST, a POST without the session token and a replay without a reason, changing nothing', async () => {

@@ -24,8 +24,10 @@ import {
   planReplay,
   resolveQueue,
 } from '../../../functions/replay/replay';
+import { newId } from '../../../functions/shared/ids';
 import { type ConsoleEnv, ConsoleInputError, ConsoleNotFoundError, type ConsolePage } from '../console-page';
 import { countsTable, csrfField, formatAgeSec, type Html, renderPage } from '../layout';
+import { withPiiHashed } from '../pii-view';
 import type { ReplayRun } from '../replay-runs';
 
 const base = '/exceptions';
@@ -390,8 +392,15 @@ async function letterOf(c: C): Promise<{ queue: string; url: string; letter: Dea
 /** GET …/messages/:messageId: the message, its event, its error, the ERP's documents; park and edit forms. */
 async function messageView(
   c: C,
-  failure?: { message: string; details?: string[]; reason?: string; patch?: string; form?: 'park' | 'edit' },
+  failure?: {
+    message: string;
+    details?: string[];
+    reason?: string;
+    patch?: string;
+    form?: 'park' | 'edit' | 'reveal';
+  },
   status = 200,
+  revealed = false,
 ): Promise<Response> {
   const { queue, letter } = await letterOf(c);
   const path = messagePath(queue, letter.messageId);
@@ -437,12 +446,52 @@ async function messageView(
         ${letter.errorMessage ? html`<h2>Error and cause</h2><pre class="cause">${letter.errorMessage}</pre>` : ''}
         <h2>What the ERP holds for ${letter.entity ?? 'it'}</h2>
         ${await erpDocuments(c, letter.entity)}
-        <h2>Event</h2>
-        <pre class="json" id="event">${letter.entry ? JSON.stringify(letter.entry.detail, null, 2) : 'none'}</pre>
+        <h2>Event${letter.entry && !revealed ? ' (personal data hashed)' : ''}</h2>
+        <pre class="json" id="event" data-revealed="${revealed ? 'yes' : 'no'}">${
+          letter.entry
+            ? JSON.stringify(revealed ? letter.entry.detail : withPiiHashed(letter.entry.detail), null, 2)
+            : 'none'
+        }</pre>
+        ${
+          letter.entry && !revealed
+            ? html`<form method="post" action="${path}/reveal" class="inline" id="reveal-form">
+                ${csrfField(c)}
+                <label>Why you need to see the personal data
+                  <input name="reason" required value="${failure?.form === 'reveal' ? (failure.reason ?? '') : ''}" placeholder="customer asked, TICKET-12" /></label>
+                <button type="submit">Reveal (audited)</button>
+              </form>`
+            : ''
+        }
         <div class="grid">${park} ${edit}</div>`,
     },
     status,
   );
+}
+
+/** POST …/reveal: shows the event's personal data in this one response, and records who asked and why. */
+async function reveal(c: C): Promise<Response> {
+  const { context } = c.get('services');
+  const form = await c.req.parseBody();
+  const reason = typeof form.reason === 'string' ? form.reason.trim() : '';
+  if (!reason)
+    return messageView(
+      c,
+      { message: 'Revealing personal data needs a reason: it goes into the audit.', form: 'reveal' },
+      400,
+    );
+  const { queue, letter } = await letterOf(c);
+  const deps = await context.deps();
+  await deps.journal.record({
+    id: newId(),
+    action: 'reveal',
+    operator: await context.operator(),
+    reason,
+    queue,
+    at: new Date().toISOString(),
+    status: 'done',
+    detail: { messageId: letter.messageId, entity: letter.entity, eventId: letter.entry?.detail.id },
+  });
+  return messageView(c, undefined, 200, true);
 }
 
 /** POST …/park: moves the message to the parking queue with the reason (parkMessages). */
@@ -537,6 +586,7 @@ export const exceptionsPage: ConsolePage = {
     app.post(`${base}/queues/:queue/replay`, startReplay);
     app.get(`${base}/queues/:queue/messages/:messageId`, (c) => messageView(c));
     app.post(`${base}/queues/:queue/messages/:messageId/park`, park);
+    app.post(`${base}/queues/:queue/messages/:messageId/reveal`, reveal);
     app.post(`${base}/queues/:queue/messages/:messageId/edit`, edit);
     app.get(`${base}/runs/:id`, runView);
     app.get(`${base}/runs/:id/progress`, (c) => {
