@@ -5,34 +5,46 @@ import { athenaWarehouseQuery } from '../../functions/reconcile/athena-warehouse
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
-import { traceSubject, traceTimeline } from '../trace-timeline';
+import { logsServiceTime, sinceMs, traceSubject, traceTimeline } from '../trace-timeline';
 
 export const traceHelp = `The timeline of one business transaction, by correlation id or order id.
 
-usage: concord trace <correlation-id | order id | entity> [--data-dir DIR] [--erp-url URL] [options]
+usage: concord trace <correlation-id | order id | entity> [--since 24h] [--data-dir DIR] [--erp-url URL] [options]
 
   <order id>      5820741173332 (the platform's id), or an entity such as order/5820741173332 or payment/pi_…
+  --since AGE     how far back the function logs are read: 30m, 24h (default), 7d; Logs Insights bills the
+                  bytes it scans, so the narrowest window that holds the transaction is the cheapest
   --data-dir DIR  the embedded runtime's data (the ERP sandbox's credentials; env CONCORD_DATA_DIR, default
                   .concord on the local stage)
   --erp-url URL   the ERP sandbox, for the order's documents (env CONCORD_ERP_URL; default http://127.0.0.1:4100
                   on the local stage)
 ${opsOptionsHelp}
 
-It joins the function log lines that name the transaction (ingest, each workflow step, write-back; CloudWatch Logs
-FilterLogEvents over the stage's log groups, locally and on AWS), the version gate's record, the ERP's documents,
-every dead letter about it, the ops audit and when each of its events was taken into the warehouse stream (an
-Athena query in the stage's workgroup).`;
+It joins the function log lines that name the transaction (ingest, each workflow step, write-back; one CloudWatch
+Logs Insights query over the stage's log groups, StartQuery then GetQueryResults until Complete, locally and on
+AWS; it gives up after 60 s, saying so), the version gate's record, the ERP's documents, every dead letter about it,
+the ops audit and when each of its events was taken into the warehouse stream (an Athena query in the stage's
+workgroup).`;
 
 export async function runTrace(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...opsOptions, 'data-dir': { type: 'string' }, 'erp-url': { type: 'string' } },
+    options: {
+      ...opsOptions,
+      since: { type: 'string', default: '24h' },
+      'data-dir': { type: 'string' },
+      'erp-url': { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
   const [designation] = positionals;
   if (!designation) throw new Error('usage: concord trace <correlation-id | order id> (see --help)');
+  // Refused before anything is read: a typo in the window must not silently trace the wrong day.
+  const since = sinceMs(values.since);
   const context = opsContext(values);
+  // Through an endpoint (the embedded runtime), time is the service's: its clock may run ahead of this machine's.
+  const viaEndpoint = Boolean(values.endpoint ?? process.env.AWS_ENDPOINT_URL) || context.stage === 'local';
   try {
     const local = context.stage === 'local';
     const erpUrl =
@@ -46,11 +58,16 @@ export async function runTrace(args: string[]): Promise<number> {
       versionTable: await context.tableName('VersionTable'),
       journal: (await context.deps()).journal,
       erp: erpUrl && dataDir ? localErpConnector({ erpUrl, dataDir: path.resolve(dataDir) }) : undefined,
+      logsQuery: {
+        sinceMs: since,
+        now: viaEndpoint ? (logGroupName) => logsServiceTime(context.logs, logGroupName) : new Date(),
+      },
       warehouse: athenaWarehouseQuery(context.athena, {
         workGroup: `concord-${context.stage}`,
         database: `concord_${context.stage}`,
       }),
     });
+    for (const warning of timeline.warnings) console.error(`warning: ${warning}`);
     if (values.json) printJson(timeline);
     else {
       console.log(
