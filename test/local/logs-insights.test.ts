@@ -1,6 +1,7 @@
 import {
   CloudWatchLogsClient,
   DescribeQueriesCommand,
+  GetLogRecordCommand,
   GetQueryResultsCommand,
   type GetQueryResultsCommandOutput,
   InvalidParameterException,
@@ -102,6 +103,28 @@ describe('CloudWatch Logs Insights (through the AWS SDK)', () => {
     });
     expect(answer.statistics?.recordsScanned).toBeGreaterThanOrEqual(5);
     expect(answer.seen.at(-1)).toBe('Complete');
+  });
+
+  it('answers every field of the event a @ptr names', async () => {
+    // Prepare
+    const answer = await query({
+      logGroupName: ingestGroup,
+      queryString: 'fields message | filter correlation_id = "01Q-B"',
+    });
+    const pointer = answer.results?.[0]?.find((cell) => cell.field === '@ptr')?.value;
+    // Act
+    const { logRecord } = await logs.send(new GetLogRecordCommand({ logRecordPointer: pointer }));
+    const forged = logs.send(new GetLogRecordCommand({ logRecordPointer: 'not-a-pointer' }));
+    // Assess
+    expect(logRecord).toMatchObject({
+      '@log': `000000000000:${ingestGroup}`,
+      '@timestamp': expect.stringMatching(/^\d{13}$/),
+      message: 'Webhook accepted',
+      correlation_id: '01Q-B',
+      'order.id': '1002',
+      durationMs: '80',
+    });
+    await expect(forged).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
   it('answers stats by a field, by log group identifiers (ARNs)', async () => {

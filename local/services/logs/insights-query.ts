@@ -410,6 +410,26 @@ function flatten(value: unknown, prefix: string, into: Map<string, FieldValue>):
   if (prefix) into.set(prefix, value as FieldValue);
 }
 
+/** Every field of one event, as GetLogRecord answers it: the discovered `@` fields, then a JSON line's fields. */
+export function recordFields(record: LogRecord): Record<string, string> {
+  const fields = new Map<string, FieldValue>();
+  const text = record.message.trim();
+  if (text.startsWith('{'))
+    try {
+      flatten(JSON.parse(text), '', fields);
+    } catch {
+      // A plain line has only the discovered fields.
+    }
+  return {
+    '@timestamp': String(record.timestampMs),
+    '@ingestionTime': String(record.ingestionMs),
+    '@message': record.message,
+    '@logStream': record.logStream,
+    '@log': record.log,
+    ...Object.fromEntries([...fields].map(([name, value]) => [name, String(value)])),
+  };
+}
+
 /** A row the commands read: a log event before `stats`, an aggregate after it. */
 interface Row {
   get(name: string): FieldValue | undefined;

@@ -1,6 +1,6 @@
 /**
  * CloudWatch Logs (AWS JSON 1.1): durable log groups holding every function's lines, DescribeLogGroups,
- * FilterLogEvents and Logs Insights queries (StartQuery, GetQueryResults, StopQuery, DescribeQueries).
+ * FilterLogEvents and Logs Insights queries (StartQuery, GetQueryResults, StopQuery, DescribeQueries, GetLogRecord).
  */
 import { randomUUID } from 'node:crypto';
 import type { LocalClock } from '../../clock';
@@ -15,6 +15,7 @@ import {
   parseInsightsQuery,
   QueryEvaluation,
   type ResultRow,
+  recordFields,
 } from './insights-query';
 
 /** A log group as the runtime keeps it. */
@@ -233,6 +234,8 @@ export class LogsService implements JsonService {
         return this.stopQuery(input);
       case 'DescribeQueries':
         return this.describeQueries(input);
+      case 'GetLogRecord':
+        return this.getLogRecord(input);
       default:
         throw new AwsError(
           'UnknownOperationException',
@@ -412,7 +415,7 @@ export class LogsService implements JsonService {
           message: row.message,
           logStream: row.log_stream,
           log: `${this.env.accountId}:${row.log_group}`,
-          ptr: Buffer.from(JSON.stringify([row.log_group, row.seq])).toString('base64url'),
+          ptr: LogsService.pointer(row.log_group, row.seq),
         });
       const last = rows.at(-1);
       if (rows.length === queryChunkRows && last) {
@@ -425,6 +428,43 @@ export class LogsService implements JsonService {
       run.status = 'Failed';
       console.error(`[logs] query ${run.queryId} failed`, error);
     }
+  }
+
+  /** The `@ptr` of an event: opaque to callers, its group and arrival number here. */
+  private static pointer(logGroup: string, seq: number): string {
+    return Buffer.from(JSON.stringify([logGroup, seq])).toString('base64url');
+  }
+
+  /** Every field of the event a query's `@ptr` names. */
+  private getLogRecord(input: Record<string, unknown>): unknown {
+    let group: unknown;
+    let seq: unknown;
+    try {
+      [group, seq] = JSON.parse(
+        Buffer.from(String(input.logRecordPointer ?? ''), 'base64url').toString('utf8'),
+      );
+    } catch {
+      // Answered below, as for any pointer this service did not issue.
+    }
+    if (typeof group !== 'string' || typeof seq !== 'number')
+      throw invalidParameter('logRecordPointer is not a pointer a query answered');
+    this.flush();
+    const row = this.store.db
+      .prepare(
+        'SELECT seq, log_stream, timestamp_ms, ingestion_ms, message FROM logs_events WHERE log_group = ? AND seq = ?',
+      )
+      .get(group, seq) as EventRow | undefined;
+    if (!row) throw new AwsError('ResourceNotFoundException', 'The log record does not exist (any more)');
+    return {
+      logRecord: recordFields({
+        timestampMs: row.timestamp_ms,
+        ingestionMs: row.ingestion_ms,
+        message: row.message,
+        logStream: row.log_stream,
+        log: `${this.env.accountId}:${group}`,
+        ptr: LogsService.pointer(group, row.seq),
+      }),
+    };
   }
 
   /** Drops the oldest finished queries past the number kept. */
