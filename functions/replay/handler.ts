@@ -30,6 +30,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { parseJsonEnv, readEnv } from '../shared/config';
 import { readStage } from '../shared/observability/business-metrics';
+import { createTracer, tracedHandler } from '../shared/observability/tracing';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { parseTimeBound } from '../shared/ops/time-window';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
@@ -57,9 +58,10 @@ const env = readEnv([
   'QUARANTINE_BUCKET_NAME',
 ]);
 const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_URLS) as string[];
-const dynamodb = new DynamoDBClient({});
-const sqs = new SQSClient({});
-const s3 = new S3Client({});
+const tracer = createTracer('replay');
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+const s3 = tracer.captureAWSv3Client(new S3Client({}));
 // The embedded runtime answers STS at the edge like every other service; on AWS the proof goes to the STS host it was signed for.
 const callers = new StsCallerVerifier({
   endpointOverride: process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL,
@@ -67,11 +69,15 @@ const callers = new StsCallerVerifier({
 const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'replay' });
 const deps: ReplayDependencies = {
   sqs,
-  events: new EventBridgeClient({}),
+  events: tracer.captureAWSv3Client(new EventBridgeClient({})),
   journal: new OpsJournal(dynamodb, env.OPS_AUDIT_TABLE_NAME),
   busName: env.EVENT_BUS_NAME,
   // A dead letter that records the target that failed is delivered to it alone.
-  targets: { sfn: new SFNClient({}), lambda: new LambdaClient({}), firehose: new FirehoseClient({}) },
+  targets: {
+    sfn: tracer.captureAWSv3Client(new SFNClient({})),
+    lambda: tracer.captureAWSv3Client(new LambdaClient({})),
+    firehose: tracer.captureAWSv3Client(new FirehoseClient({})),
+  },
   async appliedVersion(subject) {
     const { Item } = await dynamodb.send(
       new GetItemCommand({ TableName: env.VERSION_TABLE_NAME, Key: { subject: { S: subject } } }),
@@ -106,13 +112,18 @@ function queueUrl(designation: string | undefined): string {
   return pickQueue(queueUrls, designation);
 }
 
-export async function handler(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
-  try {
-    return await dispatch(request, context);
-  } finally {
-    metrics.flush();
-  }
-}
+export const handler = tracedHandler(
+  tracer,
+  async (request: ReplayLambdaRequest, context: Context): Promise<unknown> => {
+    try {
+      return await dispatch(request, context);
+    } finally {
+      metrics.flush();
+    }
+  },
+  // An operator's action is not one transaction: what was done is what a trace search needs.
+  { fromEvent: (request) => ({ flow: 'replay', operation: request.action }) },
+);
 
 /** The operator STS says signed the request's proof: the name the audit records. */
 async function operatorFor(request: ReplayLambdaRequest): Promise<string> {
