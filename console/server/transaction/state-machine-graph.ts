@@ -98,7 +98,9 @@ export function stateEdges(definition: AslDefinition): StateEdge[] {
   }
   for (const edge of edges)
     if (!(edge.to in definition.States))
-      throw new InvalidDefinitionError(`state ${edge.from} goes to ${edge.to}, which the definition does not have`);
+      throw new InvalidDefinitionError(
+        `state ${edge.from} goes to ${edge.to}, which the definition does not have`,
+      );
   return edges;
 }
 
@@ -154,7 +156,9 @@ export function layoutStateMachine(definition: AslDefinition): StateMachineLayou
       height: nodeHeight + (branches.length ? rows * innerRowHeight + 8 : 0),
       branches,
     };
-    (layers[node.layer] ??= []).push(node);
+    const row = layers[node.layer] ?? [];
+    row.push(node);
+    layers[node.layer] = row;
   }
   const rowWidth = (row: StateNode[]) =>
     row.reduce((sum, node) => sum + node.width, 0) + gapX * Math.max(0, row.length - 1);
@@ -197,7 +201,7 @@ function edgePath(from: StateNode, to: StateNode, lane: number): string {
 }
 
 /** The longest name a box shows whole; longer ones are cut (the whole name is the box's tooltip). */
-function fit(name: string, chars: number): string {
+function clipped(name: string, chars: number): string {
   return name.length <= chars ? name : `${name.slice(0, chars - 1)}…`;
 }
 
@@ -241,14 +245,14 @@ export function renderStateMachineSvg(
         const y = node.y + nodeHeight + row * innerRowHeight;
         const text = html`<g class="${stateClass(name, path, 'sm-inner')}" data-state="${name}">
           <rect x="${x}" y="${y}" width="${innerColumnWidth - 6}" height="${innerRowHeight - 2}" rx="3"></rect>
-          <text x="${x + 5}" y="${y + 11}">${fit(name, 20)}</text><title>${name}</title></g>`;
+          <text x="${x + 5}" y="${y + 11}">${clipped(name, 20)}</text><title>${name}</title></g>`;
         const href = path?.visited.has(name) ? link?.(name) : undefined;
         return href ? html`<a href="${href}">${text}</a>` : text;
       }),
     );
     const shape = html`<g class="${stateClass(node.name, path, `sm-state ${node.type.toLowerCase()}`)}" data-state="${node.name}">
       <rect x="${node.x}" y="${node.y}" width="${node.width}" height="${node.height}" rx="${node.type === 'Choice' ? 14 : 5}"></rect>
-      <text class="sm-name" x="${node.x + node.width / 2}" y="${node.y + 17}" text-anchor="middle">${fit(node.name, 24)}</text>
+      <text class="sm-name" x="${node.x + node.width / 2}" y="${node.y + 17}" text-anchor="middle">${clipped(node.name, 24)}</text>
       <text class="sm-type" x="${node.x + node.width / 2}" y="${node.y + 31}" text-anchor="middle">${node.type}${path?.failed.has(node.name) ? ' · failed' : path?.caught.has(node.name) ? ' · caught' : ''}</text>
       <title>${node.name} (${node.type})</title>
     </g>`;
