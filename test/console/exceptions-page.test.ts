@@ -99,9 +99,9 @@ describe('the ops console: exceptions and dead letters', () => {
 
   it('lists every dead-letter queue with its depth, and names the operator the credentials say', async () => {
     // Act
-    await page.goto(console_.url);
+    await page.goto(`${console_.url}/exceptions`);
     // Assess
-    expect(new URL(page.url()).pathname).toBe('/exceptions');
+    await expect(page.locator('header nav a.active').textContent()).resolves.toBe('Exceptions');
     const exceptions = page.locator('#queues tr[data-queue*="ExceptionsQueue"]');
     await expect(exceptions.locator('[data-depth]').textContent()).resolves.toBe('5');
     await expect(exceptions.textContent()).resolves.toContain('ErpRefusedError (5)');
@@ -261,7 +261,13 @@ describe('the ops console: exceptions and dead letters', () => {
     await shot('preview');
     // Act
     await page.fill('#replay-form input[name="reason"]', 'INC-7 ERP outage');
-    await page.fill('#replay-form input[name="rate"]', '5');
+    // Two a second: the replay runs long enough for the page to follow it.
+    await page.fill('#replay-form input[name="rate"]', '2');
+    // The page follows a running replay by polling its progress (the body of the last poll is gone with the reload).
+    const polls: number[] = [];
+    page.on('response', (response) => {
+      if (response.url().endsWith('/progress')) polls.push(response.status());
+    });
     await page.check('#replay-form input[name="confirm"]');
     await page.click('#replay-form button[type="submit"]');
     await page.locator('[data-run-status]', { hasText: /done|failed/ }).waitFor({ timeout: 30_000 });
@@ -274,6 +280,8 @@ describe('the ops console: exceptions and dead letters', () => {
     expect(preview.types).toContain('commerce.order.placed.v1');
     expect(preview.confirm?.replace(/\s+/g, ' ').trim()).toBe(`Replay 3 message(s) from ${queue}`);
     expect(published).toBe('3');
+    expect(polls.length).toBeGreaterThan(0);
+    expect(new Set(polls)).toEqual(new Set([200]));
     for (const booked of documents)
       expect(booked.map((document) => document.type).sort()).toEqual(['invoice', 'sales-order']);
     expect(audit).toMatchObject({
