@@ -8,7 +8,14 @@ import { type ChoiceRule, evaluateChoiceRule, isTimestamp } from './choice-rules
 import { applyResultPath } from './json-path';
 import { evaluateJsonataValue, type JsonataBindings } from './jsonata-fields';
 import { applyPayloadTemplate, evaluatePathExpression, type JsonPathScope, selectPath } from './payload';
-import { errorMatches, runtimeError, StatesError } from './states-error';
+import {
+  errorMatches,
+  locatedInState,
+  noFailCause,
+  noFailError,
+  runtimeError,
+  StatesError,
+} from './states-error';
 
 /** A state as written in the definition (fields are validated before execution). */
 export type StateDefinition = Record<string, unknown> & { Type: string };
@@ -41,7 +48,11 @@ export interface TaskIntegrations {
 
 /** Records the execution history (AWS-shaped events); Express executions may record nothing. */
 export interface HistoryRecorder {
-  record(type: string, details?: Record<string, unknown>): void;
+  /**
+   * Records one event and answers its id in the execution history, if the recorder numbers events: the causes of
+   * the errors the interpreter raises name the id of the event that entered the failing state.
+   */
+  record(type: string, details?: Record<string, unknown>): number | undefined;
 }
 
 /** A top-level position to resume a Standard execution from after a restart. */
@@ -184,12 +195,25 @@ export class Interpreter {
     const language = (state.QueryLanguage as 'JSONPath' | 'JSONata' | undefined) ?? parentLanguage;
     const enteredTime = new Date(this.options.clock.now()).toISOString();
     this.options.meter.transitions += 1;
-    this.options.recorder.record(`${state.Type}StateEntered`, {
+    const enteredEventId = this.options.recorder.record(`${state.Type}StateEntered`, {
       stateEnteredEventDetails: { name, input: JSON.stringify(rawInput) },
     });
     const attempt = async (retryCount: number) => {
       const context = this.context(name, enteredTime, retryCount, extraContext);
-      return this.executeState(name, state, rawInput, scope, language, context, waitingToken, topLevel);
+      try {
+        return await this.executeState(
+          name,
+          state,
+          rawInput,
+          scope,
+          language,
+          context,
+          waitingToken,
+          topLevel,
+        );
+      } catch (error) {
+        throw locatedInState(error, name, enteredEventId);
+      }
     };
     const result = await this.withRetryAndCatch(
       name,
@@ -444,11 +468,10 @@ export class Interpreter {
       case 'Fail': {
         const error = state.ErrorPath
           ? String(evaluatePathExpression(state.ErrorPath as string, pathScope(rawInput), 'ErrorPath'))
-          : ((state.Error as string | undefined) ?? 'States.Fail');
+          : ((state.Error as string | undefined) ?? noFailError);
         const cause = state.CausePath
           ? String(evaluatePathExpression(state.CausePath as string, pathScope(rawInput), 'CausePath'))
-          : ((state.Cause as string | undefined) ?? '');
-        this.options.recorder.record('FailStateEntered', {});
+          : ((state.Cause as string | undefined) ?? noFailCause);
         throw new StatesError(error, cause);
       }
       case 'Parallel': {
@@ -577,13 +600,12 @@ export class Interpreter {
       case 'Fail': {
         const error =
           state.Error === undefined
-            ? 'States.Fail'
+            ? noFailError
             : String(await evaluateJsonataValue(state.Error, bindings(), 'Error'));
         const cause =
           state.Cause === undefined
-            ? ''
+            ? noFailCause
             : String(await evaluateJsonataValue(state.Cause, bindings(), 'Cause'));
-        this.options.recorder.record('FailStateEntered', {});
         throw new StatesError(error, cause);
       }
       case 'Parallel': {

@@ -35,3 +35,42 @@ export function errorMatches(errorEquals: readonly string[], error: string): boo
 export function runtimeError(cause: string): StatesError {
   return new StatesError('States.Runtime', cause);
 }
+
+/** The error name of a Fail state without Error: none (the execution fails with no error name, as on AWS). */
+export const noFailError = '';
+
+/** The cause of a Fail state without Cause: none (AWS omits it from DescribeExecution and the history). */
+export const noFailCause = '';
+
+/** Errors the interpreter raises itself (not a task's, a Fail state's or a timeout): AWS says where they happened. */
+const interpreterErrors = new Set([
+  'States.Runtime',
+  'States.QueryEvaluationError',
+  'States.IntrinsicFailure',
+]);
+
+const locationPrefix = 'An error occurred while executing the state ';
+
+/**
+ * Prefixes the cause of an error the interpreter raised in a state as AWS does ("An error occurred while executing
+ * the state 'S' (entered at the event id #N). …"), once, at the innermost state: a Parallel or Map that passes a
+ * branch's error on keeps the branch state's location. Without an event id (a recorder that numbers nothing),
+ * the error is left as it is.
+ */
+export function locatedInState(
+  error: unknown,
+  stateName: string,
+  enteredEventId: number | undefined,
+): unknown {
+  if (
+    enteredEventId === undefined ||
+    !(error instanceof StatesError) ||
+    !interpreterErrors.has(error.error) ||
+    error.cause.startsWith(locationPrefix)
+  )
+    return error;
+  return new StatesError(
+    error.error,
+    `${locationPrefix}'${stateName}' (entered at the event id #${enteredEventId}). ${error.cause}`,
+  );
+}

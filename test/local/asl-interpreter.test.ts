@@ -24,7 +24,7 @@ async function run(definition: object, input: unknown, tasks: Record<string, Tas
   const interpreter = new Interpreter(parsed, {
     clock: new LocalClock(10_000),
     integrations: integrations(tasks),
-    recorder: { record: () => {} },
+    recorder: { record: () => undefined },
     context: {
       Execution: { Id: 'arn:x', Name: 'run-1', Input: input, StartTime: '2026-11-20T10:00:00.000Z' },
       StateMachine: { Id: 'arn:sm', Name: 'sm' },

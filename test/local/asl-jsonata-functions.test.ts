@@ -22,7 +22,7 @@ async function evaluate(expression: string, input: unknown = {}): Promise<unknow
         throw new Error('no tasks');
       },
     },
-    recorder: { record: () => {} },
+    recorder: { record: () => undefined },
     context: {
       Execution: { Id: 'arn:x', Name: 'run-1', Input: input, StartTime: '2026-11-20T10:00:00.000Z' },
       StateMachine: { Id: 'arn:sm', Name: 'sm' },

@@ -73,21 +73,44 @@ export interface ExecutionUsage {
   logBytes: number;
 }
 
+/** How an execution ended: its usage, and what CloudWatch counts it as (AWS/States metrics). */
+export interface ExecutionEnd extends ExecutionUsage {
+  stateMachineArn: string;
+  status: Exclude<ExecutionStatus, 'RUNNING'>;
+}
+
+/** The history event that closes an execution which did not succeed, and the key of its details. */
+const endEvents: Record<Exclude<ExecutionStatus, 'RUNNING' | 'SUCCEEDED'>, [string, string]> = {
+  FAILED: ['ExecutionFailed', 'executionFailedEventDetails'],
+  ABORTED: ['ExecutionAborted', 'executionAbortedEventDetails'],
+  TIMED_OUT: ['ExecutionTimedOut', 'executionTimedOutEventDetails'],
+};
+
 const expressLimitMs = 5 * 60 * 1000;
 const recentExpressLimit = 5000;
 
+/**
+ * Keeps the events an execution records until they are flushed to the store. Ids are those of the whole history
+ * (a resumed execution continues after the stored events), so that a state's entered event id is known when it is
+ * recorded: AWS names it in the cause of the errors the interpreter raises.
+ */
 class MemoryRecorder implements HistoryRecorder {
+  /** The events not flushed yet. */
   readonly events: HistoryEvent[] = [];
+  private lastId: number;
 
   constructor(
     private readonly clock: LocalClock,
-    private readonly enabled: boolean,
-  ) {}
+    storedEvents = 0,
+  ) {
+    this.lastId = storedEvents;
+  }
 
-  record(type: string, details: Record<string, unknown> = {}): void {
-    if (!this.enabled) return;
-    const id = this.events.length + 1;
+  record(type: string, details: Record<string, unknown> = {}): number {
+    this.lastId += 1;
+    const id = this.lastId;
     this.events.push({ timestamp: this.clock.now(), type, id, previousEventId: id - 1, ...details });
+    return id;
   }
 }
 
@@ -99,8 +122,10 @@ export class StatesService implements JsonService {
   private readonly tokens = new Map<string, TokenWaiter>();
   private readonly recentExpress = new Map<string, ExecutionRow & { history: HistoryEvent[] }>();
   integrations: TaskIntegrations | undefined;
-  /** Called when an execution ends (cost metering, tests). */
-  onExecutionEnd: (usage: ExecutionUsage) => void = () => {};
+  /** Called when a new execution starts (not when one resumes after a restart): AWS/States ExecutionsStarted. */
+  onExecutionStart: (stateMachineArn: string) => void = () => {};
+  /** Called when an execution ends (cost metering, AWS/States metrics, tests). */
+  onExecutionEnd: (end: ExecutionEnd) => void = () => {};
   private closed = false;
 
   constructor(
@@ -321,6 +346,7 @@ export class StatesService implements JsonService {
         'INSERT INTO sfn_executions (arn, machine_arn, name, type, status, input, start_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
       .run(row.arn, row.machine_arn, row.name, row.type, row.status, row.input, row.start_ms);
+    this.onExecutionStart(machine.arn);
     void this.execute(machine, row);
     return { executionArn: row.arn, startDate: row.start_ms / 1000 };
   }
@@ -334,6 +360,7 @@ export class StatesService implements JsonService {
       );
     const row = this.newExecution(machine, input.name, this.parseInput(input.input));
     // Synchronous Express executions are at-most-once: nothing is persisted before the answer.
+    this.onExecutionStart(machine.arn);
     const done = await this.execute(machine, row, undefined, false);
     return {
       executionArn: done.arn,
@@ -366,7 +393,15 @@ export class StatesService implements JsonService {
     const controller = new AbortController();
     this.running.set(row.arn, controller);
     const standard = machine.type === 'STANDARD';
-    const recorder = new MemoryRecorder(this.clock, true);
+    // A resumed Standard execution continues its stored history; anything else starts one.
+    const storedEvents = resume
+      ? (
+          this.store.db
+            .prepare('SELECT COALESCE(MAX(id), 0) AS n FROM sfn_history WHERE arn = ?')
+            .get(row.arn) as { n: number }
+        ).n
+      : 0;
+    const recorder = new MemoryRecorder(this.clock, storedEvents);
     this.recorders.set(row.arn, recorder);
     const definition = JSON.parse(machine.definition) as StateMachineDefinition;
     const meter = { transitions: row.transitions };
@@ -379,17 +414,7 @@ export class StatesService implements JsonService {
       const insert = this.store.db.prepare(
         'INSERT OR REPLACE INTO sfn_history (arn, id, event) VALUES (?, ?, ?)',
       );
-      const base = (
-        this.store.db
-          .prepare('SELECT COALESCE(MAX(id), 0) AS n FROM sfn_history WHERE arn = ?')
-          .get(row.arn) as { n: number }
-      ).n;
-      for (const event of recorder.events.splice(0))
-        insert.run(
-          row.arn,
-          base + event.id,
-          JSON.stringify({ ...event, id: base + event.id, previousEventId: base + event.previousEventId }),
-        );
+      for (const event of recorder.events.splice(0)) insert.run(row.arn, event.id, JSON.stringify(event));
     };
     const interpreter = new Interpreter(definition, {
       clock: this.clock,
@@ -459,18 +484,16 @@ export class StatesService implements JsonService {
       const stopped = this.store.db
         .prepare('SELECT status, error, cause FROM sfn_executions WHERE arn = ?')
         .get(row.arn) as { status: string; error: string | null; cause: string | null } | undefined;
-      const stopError = aborted ? (stopped?.error ?? null) : failure.error;
-      const stopCause = aborted ? (stopped?.cause ?? null) : failure.cause;
-      recorder.record(
-        status === 'ABORTED'
-          ? 'ExecutionAborted'
-          : status === 'TIMED_OUT'
-            ? 'ExecutionTimedOut'
-            : 'ExecutionFailed',
-        {
-          executionFailedEventDetails: { error: stopError ?? undefined, cause: stopCause ?? undefined },
+      // An empty error name or cause is none (a Fail state without Error or Cause): AWS then omits them.
+      const stopError = aborted ? (stopped?.error ?? null) : failure.error || null;
+      const stopCause = aborted ? (stopped?.cause ?? null) : failure.cause || null;
+      const [eventType, detailsKey] = endEvents[status];
+      recorder.record(eventType, {
+        [detailsKey]: {
+          ...(stopError !== null ? { error: stopError } : {}),
+          ...(stopCause !== null ? { cause: stopCause } : {}),
         },
-      );
+      });
       final = {
         ...row,
         status,
@@ -514,6 +537,8 @@ export class StatesService implements JsonService {
       ? 0
       : loggedBytes(recorder.events, machine.loggingConfiguration ?? loggingOff);
     this.onExecutionEnd({
+      stateMachineArn: machine.arn,
+      status: final.status as ExecutionEnd['status'],
       type: machine.type,
       transitions: final.transitions,
       durationMs: (final.stop_ms ?? final.start_ms) - final.start_ms,
@@ -648,16 +673,9 @@ export class StatesService implements JsonService {
         event: string;
       }[]
     ).map((r) => JSON.parse(r.event) as HistoryEvent);
+    // Events not flushed yet already carry their ids in the whole history.
     const live = this.recorders.get(arn)?.events ?? row.history ?? [];
-    const offset = persisted.length;
-    const events = [
-      ...persisted,
-      ...live.map((event) => ({
-        ...event,
-        id: event.id + offset,
-        previousEventId: event.previousEventId + offset,
-      })),
-    ].map((event) => ({
+    const events = [...persisted, ...live].map((event) => ({
       ...event,
       timestamp: event.timestamp / 1000,
     }));
