@@ -10,6 +10,7 @@ import { ApiMetrics } from './services/cloudwatch/api-metrics';
 import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
 import { emfDatapoints } from './services/cloudwatch/embedded-metric-format';
 import { LambdaMetrics } from './services/cloudwatch/lambda-metrics';
+import { StatesMetrics } from './services/cloudwatch/states-metrics';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
@@ -199,6 +200,7 @@ export class LocalRuntime {
     this.cloudwatch.collectServiceMetrics = () => {
       this.publishQueueMetrics();
       this.lambdaMetrics.publish(this.cloudwatch, this.clock.now());
+      this.statesMetrics.publish(this.cloudwatch, this.clock.now());
       this.apiMetrics.publish(this.cloudwatch, this.clock.now());
     };
     this.sns.deliverToService = async (subscription, envelope) => {
@@ -223,9 +225,11 @@ export class LocalRuntime {
         );
     };
     this.events.dispatch = (target, payload, event) => this.deliver(target, payload, event);
-    this.states.onExecutionEnd = ({ type, transitions, durationMs, logBytes }) => {
+    this.states.onExecutionStart = (stateMachineArn) => this.statesMetrics.started(stateMachineArn);
+    this.states.onExecutionEnd = ({ stateMachineArn, status, type, transitions, durationMs, logBytes }) => {
       this.usage.execution(type, transitions, durationMs);
       this.usage.logBytes(logBytes);
+      this.statesMetrics.ended(stateMachineArn, status, durationMs);
     };
     this.events.sendDeadLetter = (queueArn, body, attributes) => {
       this.sqs.sendMessage(this.sqs.queueByArn(queueArn), {
@@ -310,6 +314,8 @@ export class LocalRuntime {
 
   /** Invocations counted since the last evaluation, published as AWS/Lambda metrics once per local minute. */
   private readonly lambdaMetrics = new LambdaMetrics();
+  /** Executions started and closed since the last evaluation, published as AWS/States metrics per state machine. */
+  private readonly statesMetrics = new StatesMetrics();
   /** HTTP API answers counted since the last evaluation (the API server reports them), published as AWS/ApiGateway. */
   readonly apiMetrics = new ApiMetrics();
 
