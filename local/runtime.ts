@@ -72,6 +72,8 @@ export class LocalRuntime {
   readonly sts: StsService;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
+  /** Local time when the meter started counting: what it counted is this run's, from here to now. */
+  private readonly usageSinceMs: number;
   private server: Server | undefined;
   private url = '';
   private readonly clockSaver: NodeJS.Timeout;
@@ -81,6 +83,7 @@ export class LocalRuntime {
     // Local time continues from where the last run left it, even when it ran faster than real time.
     const saved = this.store.getResource<{ nowMs: number }>('runtime', 'clock');
     this.clock = new LocalClock(options.clockFactor ?? 1, saved?.nowMs ?? 0);
+    this.usageSinceMs = this.clock.now();
     this.clockSaver = setInterval(() => this.saveClock(), 1000);
     this.clockSaver.unref();
     const env: LocalEnvironment = {
@@ -179,6 +182,12 @@ export class LocalRuntime {
         'logs',
       ],
       pendingEventDeliveries: this.events.pendingDeliveries(),
+      // The console prices it per order (its Overview): the units since start, in local time.
+      usage: {
+        since: new Date(this.usageSinceMs).toISOString(),
+        at: new Date(this.clock.now()).toISOString(),
+        counts: this.usage.snapshot(),
+      },
       ...this.healthDetails(),
     };
   }

@@ -4,6 +4,7 @@
  */
 import type { ConsolePage } from '../console-page';
 import { exceptionsPage } from './exceptions';
+import { overviewPage } from './overview';
 
 /** Every page of the console, in the order of the navigation. */
-export const consolePages: readonly ConsolePage[] = [exceptionsPage];
+export const consolePages: readonly ConsolePage[] = [overviewPage, exceptionsPage];
