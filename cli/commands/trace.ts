@@ -1,11 +1,11 @@
 /** `concord trace`: the timeline of one business transaction. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { athenaWarehouseQuery } from '../../functions/reconcile/athena-warehouse';
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
-import { logsServiceTime, sinceMs, traceSubject, traceTimeline } from '../trace-timeline';
+import { traceSources } from '../trace-sources';
+import { sinceMs, traceSubject, traceTimeline } from '../trace-timeline';
 
 export const traceHelp = `The timeline of one business transaction, by correlation id or order id.
 
@@ -43,30 +43,18 @@ export async function runTrace(args: string[]): Promise<number> {
   // Refused before anything is read: a typo in the window must not silently trace the wrong day.
   const since = sinceMs(values.since);
   const context = opsContext(values);
-  // Through an endpoint (the embedded runtime), time is the service's: its clock may run ahead of this machine's.
-  const viaEndpoint = Boolean(values.endpoint ?? process.env.AWS_ENDPOINT_URL) || context.stage === 'local';
   try {
     const local = context.stage === 'local';
     const erpUrl =
       values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? (local ? 'http://127.0.0.1:4100' : undefined);
     const dataDir = values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? (local ? '.concord' : undefined);
-    const timeline = await traceTimeline(traceSubject(designation), {
-      logs: context.logs,
-      sqs: context.sqs,
-      stage: context.stage,
-      dynamodb: context.dynamodb,
-      versionTable: await context.tableName('VersionTable'),
-      journal: (await context.deps()).journal,
-      erp: erpUrl && dataDir ? localErpConnector({ erpUrl, dataDir: path.resolve(dataDir) }) : undefined,
-      logsQuery: {
+    const timeline = await traceTimeline(
+      traceSubject(designation),
+      await traceSources(context, {
         sinceMs: since,
-        now: viaEndpoint ? (logGroupName) => logsServiceTime(context.logs, logGroupName) : new Date(),
-      },
-      warehouse: athenaWarehouseQuery(context.athena, {
-        workGroup: `concord-${context.stage}`,
-        database: `concord_${context.stage}`,
+        erp: erpUrl && dataDir ? localErpConnector({ erpUrl, dataDir: path.resolve(dataDir) }) : undefined,
       }),
-    });
+    );
     for (const warning of timeline.warnings) console.error(`warning: ${warning}`);
     if (values.json) printJson(timeline);
     else {

@@ -52,7 +52,7 @@ function event(type: string, details: Partial<HistoryEvent> = {}): HistoryEvent 
 
 describe('layoutStateMachine', () => {
   it.each(definitions)(
-    'places every state of %s once, in layers by BFS depth, without overlaps',
+    'places every state of %s once, in layers by BFS depth, at most five a row, without overlaps',
     (_, definition) => {
       // Act
       const layout = layoutStateMachine(definition);
@@ -68,6 +68,9 @@ describe('layoutStateMachine', () => {
       }
       for (const [index, a] of layout.nodes.entries())
         for (const b of layout.nodes.slice(index + 1)) expect(overlaps(a, b)).toBe(false);
+      const perRow = new Map<number, number>();
+      for (const node of layout.nodes) perRow.set(node.y, (perRow.get(node.y) ?? 0) + 1);
+      expect(Math.max(...perRow.values())).toBeLessThanOrEqual(5);
       for (const node of layout.nodes) {
         expect(node.x + node.width).toBeLessThanOrEqual(layout.width);
         expect(node.y + node.height).toBeLessThanOrEqual(layout.height);
@@ -96,7 +99,13 @@ describe('layoutStateMachine', () => {
       'InitCancel',
       'UnknownEvent',
     ]);
-    expect(layerOne.map((node) => node.x)).toEqual([...layerOne.map((node) => node.x)].sort((a, b) => a - b));
+    const [firstRow, secondRow] = [layerOne.slice(0, 5), layerOne.slice(5)];
+    expect(firstRow.map((node) => node.x)).toEqual(firstRow.map((node) => node.x).sort((a, b) => a - b));
+    expect(new Set(firstRow.map((node) => node.y)).size).toBe(1);
+    // Six are more than a row holds: the sixth wraps below, still above the next layer.
+    expect(secondRow[0]?.y).toBeGreaterThan(firstRow[0]?.y ?? 0);
+    const layerTwo = layout.nodes.filter((node) => node.layer === 2);
+    expect(Math.min(...layerTwo.map((node) => node.y))).toBeGreaterThan(secondRow[0]?.y ?? 0);
     expect(layout.edges).toContainEqual({ from: 'Gate', to: 'ToExceptions', kind: 'catch' });
   });
 
@@ -166,43 +175,50 @@ describe('executionPath', () => {
     expect(path.failed.size + path.caught.size).toBe(0);
   });
 
-  it('marks a step whose error a Catch took elsewhere as caught and the Fail state that ended it as failed', () => {
-    // Prepare
-    const events = [
-      entered('Choice', 'Route'),
-      exited('Choice', 'Route'),
-      entered('Pass', 'Init'),
-      exited('Pass', 'Init'),
-      entered('Task', 'Gate'),
-      event('TaskFailed', {
-        taskFailedEventDetails: {
-          resourceType: 'lambda',
-          resource: 'invoke',
-          error: 'ErpRefusedError',
-          cause: 'no stock',
-        },
-      }),
-      entered('Task', 'ToExceptions'),
-      exited('Task', 'ToExceptions'),
-      entered('Fail', 'Failed'),
-      event('ExecutionFailed', {
-        executionFailedEventDetails: { error: 'ErpRefusedError', cause: 'no stock' },
-      }),
-    ];
-    const definition: AslDefinition = structuredClone(orderToCash);
-    definition.States.ToExceptions = { Type: 'Task', Next: 'Failed' };
-    definition.States.Failed = { Type: 'Fail' };
-    // Act
-    const { steps, path } = executionPath(definition, events);
-    // Assess
-    expect([...path.caught]).toEqual(['Gate']);
-    expect([...path.failed]).toEqual(['Failed']);
-    expect(steps.find((step) => step.state === 'Gate')).toMatchObject({
-      error: 'ErpRefusedError',
-      cause: 'no stock',
-    });
-    expect(path.edges.has(edgeKey('Gate', 'ToExceptions'))).toBe(true);
-  });
+  it.each([
+    ['exits the caught state', true],
+    ['enters the Catch target straight away', false],
+  ])(
+    'marks a step whose error a Catch took elsewhere as caught and the Fail state that ended it as failed (a history that %s)',
+    (_, exits) => {
+      // Prepare
+      const events = [
+        entered('Choice', 'Route'),
+        exited('Choice', 'Route'),
+        entered('Pass', 'Init'),
+        exited('Pass', 'Init'),
+        entered('Task', 'Gate'),
+        event('TaskFailed', {
+          taskFailedEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke',
+            error: 'ErpRefusedError',
+            cause: 'no stock',
+          },
+        }),
+        ...(exits ? [exited('Task', 'Gate', { failure: 'ErpRefusedError' })] : []),
+        entered('Task', 'ToExceptions'),
+        exited('Task', 'ToExceptions'),
+        entered('Fail', 'Failed'),
+        event('ExecutionFailed', {
+          executionFailedEventDetails: { error: 'ErpRefusedError', cause: 'no stock' },
+        }),
+      ];
+      const definition: AslDefinition = structuredClone(orderToCash);
+      definition.States.ToExceptions = { Type: 'Task', Next: 'Failed' };
+      definition.States.Failed = { Type: 'Fail' };
+      // Act
+      const { steps, path } = executionPath(definition, events);
+      // Assess
+      expect([...path.caught]).toEqual(['Gate']);
+      expect([...path.failed]).toEqual(['Failed']);
+      expect(steps.find((step) => step.state === 'Gate')).toMatchObject({
+        error: 'ErpRefusedError',
+        cause: 'no stock',
+      });
+      expect(path.edges.has(edgeKey('Gate', 'ToExceptions'))).toBe(true);
+    },
+  );
 
   it('marks the step that raised the error that ended the execution as failed, and a retried one as neither', () => {
     // Prepare

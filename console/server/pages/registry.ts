@@ -5,6 +5,7 @@
 import type { ConsolePage } from '../console-page';
 import { exceptionsPage } from './exceptions';
 import { overviewPage } from './overview';
+import { transactionPage } from './transaction';
 
 /** Every page of the console, in the order of the navigation. */
-export const consolePages: readonly ConsolePage[] = [overviewPage, exceptionsPage];
+export const consolePages: readonly ConsolePage[] = [overviewPage, exceptionsPage, transactionPage];

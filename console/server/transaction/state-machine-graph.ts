@@ -35,6 +35,8 @@ export interface StateNode {
   name: string;
   type: string;
   layer: number;
+  /** Its place in its layer, from the left. */
+  column: number;
   x: number;
   y: number;
   width: number;
@@ -70,11 +72,13 @@ export class InvalidDefinitionError extends Error {
   }
 }
 
-const nodeWidth = 176;
+const nodeWidth = 156;
 const nodeHeight = 40;
 const innerRowHeight = 17;
 const innerColumnWidth = 150;
-const gapX = 28;
+const gapX = 22;
+/** The most boxes side by side: a wider layer (a Choice that fans out) wraps onto more rows. */
+const maxPerRow = 5;
 const gapY = 52;
 const margin = 20;
 /** Room on the right for the edges that go back up (loops). */
@@ -136,7 +140,8 @@ function innerBranches(state: AslState): string[][] {
 
 /**
  * Lays a definition out top-down: a state's layer is its BFS depth from StartAt, states in a layer go left to right
- * in the order BFS found them, each layer is centred. Deterministic: the same definition, the same drawing.
+ * in the order BFS found them (at most {@link maxPerRow} a row: a wider layer wraps), each row is centred.
+ * Deterministic: the same definition, the same drawing.
  */
 export function layoutStateMachine(definition: AslDefinition): StateMachineLayout {
   const { order, depth } = bfsOrder(definition);
@@ -150,6 +155,7 @@ export function layoutStateMachine(definition: AslDefinition): StateMachineLayou
       name,
       type: state.Type,
       layer: depth.get(name) ?? 0,
+      column: 0,
       x: 0,
       y: 0,
       width: branches.length ? Math.max(nodeWidth, branches.length * innerColumnWidth + 12) : nodeWidth,
@@ -157,15 +163,22 @@ export function layoutStateMachine(definition: AslDefinition): StateMachineLayou
       branches,
     };
     const row = layers[node.layer] ?? [];
+    node.column = row.length;
     row.push(node);
     layers[node.layer] = row;
   }
+  const rows = layers
+    .filter(Boolean)
+    .flatMap((layer) =>
+      Array.from({ length: Math.ceil(layer.length / maxPerRow) }, (_, index) =>
+        layer.slice(index * maxPerRow, (index + 1) * maxPerRow),
+      ),
+    );
   const rowWidth = (row: StateNode[]) =>
     row.reduce((sum, node) => sum + node.width, 0) + gapX * Math.max(0, row.length - 1);
-  const widest = Math.max(...layers.map((row) => rowWidth(row ?? [])));
+  const widest = Math.max(...rows.map(rowWidth));
   let y = margin;
-  for (const row of layers) {
-    if (!row) continue;
+  for (const row of rows) {
     let x = margin + (widest - rowWidth(row)) / 2;
     for (const node of row) {
       node.x = x;
@@ -184,7 +197,7 @@ export function layoutStateMachine(definition: AslDefinition): StateMachineLayou
 
 /** The SVG path of an edge: down into the next layers, or out to the right and back up for a loop. */
 function edgePath(from: StateNode, to: StateNode, lane: number): string {
-  if (to.layer > from.layer) {
+  if (to.y > from.y) {
     const x1 = from.x + from.width / 2;
     const y1 = from.y + from.height;
     const x2 = to.x + to.width / 2;
@@ -192,12 +205,26 @@ function edgePath(from: StateNode, to: StateNode, lane: number): string {
     const bend = (y2 - y1) / 2;
     return `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2}`;
   }
+  if (to.y === from.y && Math.abs(to.column - from.column) === 1) {
+    // Neighbours: straight across, side to side.
+    const rightward = to.column > from.column;
+    const y = from.y + Math.min(from.height, to.height) / 2;
+    return `M${rightward ? from.x + from.width : from.x},${y} L${rightward ? to.x : to.x + to.width},${y}`;
+  }
+  if (to.y === from.y) {
+    // Further along the same row: an arc over the boxes in between.
+    const x1 = from.x + from.width / 2;
+    const x2 = to.x + to.width / 2;
+    const rise = 26 + lane / 2;
+    return `M${x1},${from.y} C${x1},${from.y - rise} ${x2},${to.y - rise} ${x2},${to.y}`;
+  }
+  // Back up to an earlier layer: out to the right and round.
   const x1 = from.x + from.width;
   const y1 = from.y + from.height / 2;
   const x2 = to.x + to.width;
   const y2 = to.y + to.height / 2;
   const out = Math.max(x1, x2) + 24 + lane;
-  return `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2 + 6},${y2}`;
+  return `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2},${y2}`;
 }
 
 /** The longest name a box shows whole; longer ones are cut (the whole name is the box's tooltip). */
@@ -232,7 +259,7 @@ export function renderStateMachineSvg(
   const edges = layout.edges.map((edge) => {
     const from = byName.get(edge.from) as StateNode;
     const to = byName.get(edge.to) as StateNode;
-    const loop = to.layer <= from.layer;
+    const loop = to.y < from.y || (to.y === from.y && Math.abs(to.column - from.column) > 1);
     const taken = path?.edges.has(edgeKey(edge.from, edge.to)) ?? false;
     const lane = loop ? (lanes++ % 4) * 10 : 0;
     return html`<path class="sm-edge ${edge.kind} ${taken ? 'taken' : ''}" d="${edgePath(from, to, lane)}"

@@ -70,9 +70,9 @@ function iso(date: Date | undefined): string {
 
 /**
  * An execution's history read as steps and a path: each StateEntered starts a step, its StateExited ends it, an
- * error event in between is its error. A transition is taken when a state is entered after one the definition lets
- * lead to it (the latest such: inside a Parallel the branches interleave). A step whose error ended the execution
- * failed; one that raised an error and was left without exiting, the execution going on, was caught.
+ * error event in between is its error (until a retry succeeds). A transition is taken when a state is entered after
+ * one the definition lets lead to it (the latest such: inside a Parallel the branches interleave). A step whose error
+ * ended the execution failed; one left with its error standing, the execution going on, was caught.
  */
 export function executionPath(
   definition: AslDefinition,
@@ -109,8 +109,8 @@ export function executionPath(
       if (step) {
         step.exitedAt = iso(event.timestamp);
         step.output = event.stateExitedEventDetails.output;
-        // Retried until it succeeded: the error it raised on the way is not where it ended.
-        caught.delete(name);
+        // Left with its error standing: a Catch took it on (the embedded runtime records the exit, as AWS does).
+        if (step.error) caught.add(name);
       }
     } else if (/^Execution(Failed|TimedOut|Aborted)$/.test(type)) {
       executionFailed = true;
@@ -123,6 +123,13 @@ export function executionPath(
       if (step) {
         step.error ??= details?.error;
         step.cause ??= details?.cause;
+      }
+    } else if (/Succeeded$/.test(type) && !type.startsWith('Execution')) {
+      // A retry that succeeded: the error raised on the way is not where the step ended.
+      const step = open();
+      if (step) {
+        step.error = undefined;
+        step.cause = undefined;
       }
     } else if (/(Failed|TimedOut)$/.test(type)) {
       const details = Object.entries(event).find(([key]) => key.endsWith('EventDetails'))?.[1] as
