@@ -17,7 +17,7 @@ export async function runAudit(args: string[]): Promise<number> {
     throw new Error(`--limit must be a positive integer, not "${values.limit}"`);
   const context = opsContext(values);
   try {
-    const records = await (await context.deps()).journal.list(limit);
+    const { records } = await (await context.deps()).journal.search({ limit });
     if (values.json) printJson(records);
     else
       printTable(

@@ -2,8 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { runReconciliation } from '../../functions/reconcile/run-reconciliation';
 import { newId } from '../../functions/shared/ids';
 import { durationMs, namedWindow } from '../../functions/shared/ops/time-window';
@@ -17,6 +15,7 @@ import {
 } from '../../local/warehouse/duckdb-warehouse';
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
+import { reconcileInStage } from '../reconciliation-runs';
 import { printJson, printTable } from '../table-output';
 
 export const reconcileHelp = `Compare, for a window, what the SaaS platforms sent, what the ERP booked and what the warehouse shows.
@@ -106,22 +105,7 @@ async function reconcileInFunction(values: {
   const window = namedWindow(values);
   const context = opsContext(values);
   try {
-    const { Payload, FunctionError } = await context.lambda.send(
-      new InvokeCommand({
-        FunctionName: await context.functionName('Reconcile'),
-        Payload: JSON.stringify({ since: window.from.toISOString(), until: window.to.toISOString() }),
-      }),
-    );
-    const answer = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString('utf8') || 'null');
-    if (FunctionError)
-      throw new Error(`the Reconcile function failed: ${answer?.errorMessage ?? FunctionError}`);
-    const bucket = await context.bucketName('warehousebucket');
-    const read = async (key: string) => {
-      const object = await context.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      return JSON.parse(await (object.Body?.transformToString() ?? Promise.resolve('null')));
-    };
-    const report = (await read(answer.reportKey)) as ReconciliationReport;
-    const plan = (await read(answer.planKey)) as ReplayPlan;
+    const { report, plan } = await reconcileInStage(context, window);
     return show(report, plan, values);
   } finally {
     context.close();

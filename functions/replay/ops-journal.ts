@@ -25,6 +25,51 @@ export interface AuditRecord {
 
 const auditPartition = 'audit';
 
+/** Which audit records to read (`concord audit`, the console's Audit page): every field narrows, all optional. */
+export interface AuditQuery {
+  operator?: string;
+  action?: AuditRecord['action'];
+  /** The queue (or `reconciliation:<id>`) the action took its messages from, exactly. */
+  queue?: string;
+  /** Records at or after this instant. */
+  since?: Date;
+  /** Records before this instant. */
+  until?: Date;
+  /** At most this many records (default 50). */
+  limit?: number;
+  /** The `next` of the previous page: the records older than it. */
+  after?: string;
+}
+
+/** One page of audit records, newest first, and the cursor of the next page when there are more. */
+export interface AuditPage {
+  records: AuditRecord[];
+  next?: string;
+}
+
+/** A cursor that is not one this journal handed out: refused, never read as a key. */
+export class AuditCursorError extends Error {
+  override readonly name = 'AuditCursorError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+type StoredItem = Record<string, { S?: string }>;
+
+function recordOf(item: StoredItem): AuditRecord {
+  return {
+    id: item.id?.S ?? '',
+    action: (item.action?.S ?? 'replay') as AuditRecord['action'],
+    operator: item.operator?.S ?? '',
+    reason: item.reason?.S ?? '',
+    queue: item.queue?.S ?? '',
+    at: item.at?.S ?? '',
+    status: (item.status?.S ?? 'done') as AuditRecord['status'],
+    detail: JSON.parse(item.detail?.S ?? '{}') as Record<string, unknown>,
+  };
+}
+
 export class OpsJournal {
   constructor(
     private readonly client: DynamoDBClient,
@@ -82,16 +127,63 @@ export class OpsJournal {
         Limit: limit,
       }),
     );
-    return Items.map((item) => ({
-      id: item.id?.S ?? '',
-      action: (item.action?.S ?? 'replay') as AuditRecord['action'],
-      operator: item.operator?.S ?? '',
-      reason: item.reason?.S ?? '',
-      queue: item.queue?.S ?? '',
-      at: item.at?.S ?? '',
-      status: (item.status?.S ?? 'done') as AuditRecord['status'],
-      detail: JSON.parse(item.detail?.S ?? '{}') as Record<string, unknown>,
-    }));
+    return Items.map((item) => recordOf(item as StoredItem));
+  }
+
+  /**
+   * A page of the records a query selects, newest first. The time range is the key's range (records sort by their
+   * time); operator, action and queue filter what it reads, page after page, until the page is full, so a page is
+   * never short while older matching records remain.
+   */
+  async search(query: AuditQuery = {}): Promise<AuditPage> {
+    const limit = query.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`an audit page holds a positive whole number of records, not ${limit}`);
+    let start: Record<string, { S: string }> | undefined;
+    if (query.after !== undefined) {
+      if (!/^\d{4}-\d{2}-\d{2}T[^#]+#[\w-]+$/.test(query.after))
+        throw new AuditCursorError(
+          `"${query.after}" is not a cursor of this audit (follow the page's "older" link)`,
+        );
+      start = { pk: { S: auditPartition }, sk: { S: query.after } };
+    }
+    // `#` sorts after every character of an ISO time's prefix and `~` after every id: the bounds take whole instants.
+    const lower = query.since?.toISOString() ?? '0';
+    const upper = query.until ? `${query.until.toISOString()}#` : '~';
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, { S: string }> = {
+      ':pk': { S: auditPartition },
+      ':lower': { S: lower },
+      ':upper': { S: upper },
+    };
+    for (const field of ['operator', 'action', 'queue'] as const) {
+      const value = query[field];
+      if (value === undefined || value === '') continue;
+      filters.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = { S: value };
+    }
+    const records: AuditRecord[] = [];
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+          ...(filters.length
+            ? { FilterExpression: filters.join(' AND '), ExpressionAttributeNames: names }
+            : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: limit - records.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) records.push(recordOf(item as StoredItem));
+      start = page.LastEvaluatedKey as typeof start;
+    } while (start && records.length < limit);
+    // A read that stopped at the page's size, not at the end of the range, may have older records after it.
+    return { records, ...(start?.sk?.S ? { next: start.sk.S } : {}) };
   }
 
   async wasPublished(replayId: string, messageId: string): Promise<boolean> {
