@@ -174,6 +174,9 @@ describe('the ops console: overview', () => {
     await expect(orders.locator('[data-count="done"]').textContent()).resolves.toMatch(/^3 booked/);
     await expect(orders.locator('[data-count="held"]').textContent()).resolves.toBe('1');
     await expect(orders.locator('[data-count="refused"]').textContent()).resolves.toBe('1');
+    await expect(orders.locator('[data-count="refused"]').getAttribute('title')).resolves.toBe(
+      'ErpRefusedError 1',
+    );
     await expect(orders.locator('[data-count="ended"]').textContent()).resolves.toBe('5');
     await expect(page.locator('[data-tile="webhooks-in"] [data-tile-value]').textContent()).resolves.toBe(
       '5',

@@ -355,8 +355,8 @@ async function readFlows(
     const refusedByReason: Record<string, number> = {};
     for (const query of spec.refused ? (counters.get(`${flowIndex}:${spec.refused}`) ?? []) : []) {
       const count = total(query.id);
-      if (count > 0)
-        refusedByReason[query.labelOf || 'other'] = (refusedByReason[query.labelOf] ?? 0) + count;
+      const reason = query.labelOf || 'other';
+      if (count > 0) refusedByReason[reason] = (refusedByReason[reason] ?? 0) + count;
     }
     // Ended transactions per bucket: GetMetricData answers newest first with the periods' start times, so each
     // value goes in the bucket its age from `now` says.
@@ -501,7 +501,11 @@ async function endpointOf(context: Pick<OpsContext, 'cloudwatch'>): Promise<stri
  * by the orders, as the $10 per million target counts it.
  */
 export async function meteredCost(context: Pick<OpsContext, 'stage' | 'cloudwatch'>): Promise<MeteredCost> {
-  const response = await fetch(`${await endpointOf(context)}/_concord/health`);
+  const url = `${await endpointOf(context)}/_concord/health`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  // 503 is a runtime still deploying: its meter counts all the same.
+  if (!response.ok && response.status !== 503)
+    throw new Error(`${url} answered ${response.status}: not the embedded runtime?`);
   const health = (await response.json()) as { usage?: RuntimeUsage };
   if (!health.usage) throw new Error('this runtime does not report its usage meter (an older concord?)');
   const { since, at, counts } = health.usage;
