@@ -20,6 +20,7 @@ import { LogsService } from './services/logs/logs-service';
 import { S3Service } from './services/s3/s3-service';
 import { SecretsService } from './services/secrets/secrets-service';
 import { SnsService } from './services/sns/sns-service';
+import { SqsQueryProtocol } from './services/sqs/sqs-query-protocol';
 import { SqsService } from './services/sqs/sqs-service';
 import { StatesService } from './services/states/states-service';
 import { LocalTaskIntegrations } from './services/states/task-integrations';
@@ -127,7 +128,14 @@ export class LocalRuntime {
             runtime.logs,
           ],
           rawByTarget: { DynamoDB_20120810: runtime.dynamodb, [stsTargetPrefix]: runtime.sts },
-          rawByScope: { s3: runtime.s3, lambda: runtime.lambda, sns: runtime.sns, sts: runtime.sts },
+          rawByScope: {
+            s3: runtime.s3,
+            lambda: runtime.lambda,
+            sns: runtime.sns,
+            sts: runtime.sts,
+            // The AWS Query protocol (AWS CLI v1, older SDKs); the JSON protocol arrives by X-Amz-Target.
+            sqs: new SqsQueryProtocol(runtime.sqs),
+          },
           health: () => runtime.health(),
         },
         options.edgePort,
