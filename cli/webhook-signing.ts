@@ -1,5 +1,9 @@
 /** Signing of webhooks the way each provider signs them, so `concord send` can post what a real sender would. */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import {
+  type DeclaredHmacSignature,
+  signDeclaredHmac,
+} from '../functions/shared/sources/signatures/declared-hmac';
 
 /** The scheme-specific headers of a signed request. */
 export function signWebhook(
@@ -7,7 +11,7 @@ export function signWebhook(
   secret: string,
   body: string,
   url: string,
-  options: { topic?: string; shopDomain?: string } = {},
+  options: { topic?: string; shopDomain?: string; signature?: DeclaredHmacSignature } = {},
 ): Record<string, string> {
   const nowSec = Math.floor(Date.now() / 1000);
   switch (scheme) {
@@ -43,6 +47,10 @@ export function signWebhook(
         'webhook-signature': `v1,${createHmac('sha256', key).update(`${id}.${nowSec}.${body}`).digest('base64')}`,
       };
     }
+    case 'hmac':
+      // A declared scheme signs as its registry entry says.
+      if (!options.signature) throw new Error('The hmac scheme needs its declared signature');
+      return signDeclaredHmac(options.signature, secret, body);
     default:
       throw new Error(`No signer for scheme ${scheme}`);
   }

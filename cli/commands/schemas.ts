@@ -4,7 +4,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { breakingChanges } from '../../functions/shared/governance/schema-compatibility';
-import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
+import {
+  type Criticality,
+  loadSourceRegistry,
+  type WebhookSource,
+} from '../../functions/shared/sources/source-registry';
 import { printJson, printTable } from '../table-output';
 
 export const schemasHelp = `Schema governance: breaking changes and the catalog of event types.
@@ -17,7 +21,8 @@ usage: concord schemas check [--base REF] [--json]
                   closed additional properties); a breaking change needs a new major version (a new .v2.json file)
   --base REF      compare with the schemas at REF instead (e.g. origin/main); by default a schema changed in the
                   working tree is compared with HEAD, an unchanged one with its revision before its last commit
-  catalog         the event types as markdown: domain, entity, revision, producers, PII fields
+  catalog         the event types as markdown: domain, entity, revision, producers with their owner and
+                  criticality (sources.json), PII fields
   --out FILE      write the catalog there instead of printing it`;
 
 const rootDir = path.join(__dirname, '../..');
@@ -86,6 +91,13 @@ function check(base: string | undefined, json: boolean): number {
   return findings.length === 0 ? 0 : 1;
 }
 
+const criticalityOrder: readonly Criticality[] = [
+  'revenue-critical',
+  'compliance-sensitive',
+  'operational',
+  'analytical',
+];
+
 /** Paths of the fields marked x-pii, following $refs into the common definitions. */
 function piiFields(
   schema: unknown,
@@ -111,21 +123,27 @@ function piiFields(
 
 function catalog(out: string | undefined): number {
   const common = JSON.parse(readFileSync(path.join(rootDir, 'schemas/common.v1.json'), 'utf8'));
-  const producersBySystem = new Map<string, string[]>();
+  const producersBySystem = new Map<string, WebhookSource[]>();
   for (const source of loadSourceRegistry().values())
-    producersBySystem.set(source.system, [...(producersBySystem.get(source.system) ?? []), source.name]);
+    producersBySystem.set(source.system, [...(producersBySystem.get(source.system) ?? []), source]);
   const rows = readdirSync(path.join(rootDir, 'schemas/events'))
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
       const schema = JSON.parse(readFileSync(path.join(rootDir, 'schemas/events', file), 'utf8'));
       const meta = schema['x-concord'] as { type: string; revision: string; domain: string; entity: string };
+      const sources = producersBySystem.get(meta.domain) ?? [];
       const producers =
         meta.domain === 'erp'
           ? ['ERP (erp-adapter, erp-outbox-relay)']
-          : (producersBySystem.get(meta.domain) ?? []);
+          : sources.map((source) => source.name);
+      // The registry's owner and criticality of each producing interface, most critical first.
+      const owners = [...new Set(sources.map((source) => source.owner))];
+      const criticalities = criticalityOrder.filter((level) =>
+        sources.some((source) => source.criticality === level),
+      );
       const pii = [...new Set(piiFields(schema, common))];
-      return `| \`${meta.type}\` | ${meta.domain} | ${meta.entity} | ${meta.revision} | ${producers.join(', ') || '-'} | ${pii.map((field) => `\`${field}\``).join(', ') || '-'} | ${String(schema.description ?? '').replace(/\|/g, '\\|')} |`;
+      return `| \`${meta.type}\` | ${meta.domain} | ${meta.entity} | ${meta.revision} | ${producers.join(', ') || '-'} | ${owners.join(', ') || '-'} | ${criticalities.join(', ') || '-'} | ${pii.map((field) => `\`${field}\``).join(', ') || '-'} | ${String(schema.description ?? '').replace(/\|/g, '\\|')} |`;
     });
   const text = [
     '# Event catalog',
@@ -134,8 +152,8 @@ function catalog(out: string | undefined): number {
     'Every event travels in the CloudEvents envelope (`schemas/envelope.v1.json`). PII fields are redacted wherever',
     'events are logged.',
     '',
-    '| type | domain | entity | revision | producers | PII fields | description |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| type | domain | entity | revision | producers | owner | criticality | PII fields | description |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
+import { loadSourceRegistry, sourceDefinitions } from '../../functions/shared/sources/source-registry';
 import { readWebhookSecretsFile } from '../../local/platform';
 import { signWebhook } from '../webhook-signing';
 
@@ -11,7 +11,7 @@ export const sendHelp = `Sign a JSON payload with the local secret of a source a
 
 usage: concord send <source> <payload.json> [--api-url URL] [--data-dir DIR] [--topic TOPIC]
 
-  <source>        shopify, stripe, hubspot, billing-hub (schemas/governance/sources.json)
+  <source>        a source in schemas/governance/sources.json (concord sources list)
   --api-url URL   where the HTTP API listens (env CONCORD_API_URL, default http://127.0.0.1:3000)
   --data-dir DIR  where secrets.json is (env CONCORD_DATA_DIR, default .concord)
   --topic TOPIC   Shopify topic (default orders/create)`;
@@ -38,7 +38,10 @@ export async function runSend(args: string[]): Promise<number> {
   const url = `${(values['api-url'] ?? process.env.CONCORD_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '')}/webhooks/${sourceName}`;
   const headers = {
     'content-type': 'application/json',
-    ...signWebhook(source.scheme, secrets[0], body, url, { topic: values.topic }),
+    ...signWebhook(source.scheme, secrets[0], body, url, {
+      topic: values.topic,
+      signature: sourceDefinitions()[sourceName]?.signature,
+    }),
   };
   const response = await fetch(url, { method: 'POST', headers, body });
   const text = await response.text();

@@ -61,23 +61,32 @@ const signatureHeaders = new Set([
   'webhook-signature',
 ]);
 
-function archivableHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+function archivableHeaders(
+  headers: Readonly<Record<string, string>>,
+  declaredSignatureHeaders: readonly string[],
+): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (strippedHeaders.has(name)) continue;
-    kept[name] = signatureHeaders.has(name) ? '[redacted]' : value;
+    const signed = signatureHeaders.has(name) || declaredSignatureHeaders.includes(name);
+    kept[name] = signed ? '[redacted]' : value;
   }
   return kept;
 }
 
-function rawRecord(request: WebhookRequest, deliveryIds: string[]): RawWebhookRecord {
+function rawRecord(
+  request: WebhookRequest,
+  deliveryIds: string[],
+  source: WebhookSource | undefined,
+): RawWebhookRecord {
   return {
     source: request.sourceName,
     deliveryIds,
     receivedAt: request.receivedAt.toISOString(),
     method: request.method,
     url: request.url,
-    headers: archivableHeaders(request.headers),
+    // A declared scheme names its own signature header: it is redacted like the built-in ones.
+    headers: archivableHeaders(request.headers, source?.signatureHeaders ?? []),
     bodyBase64: request.body.toString('base64'),
   };
 }
@@ -130,7 +139,7 @@ async function mapAndValidate(request: WebhookRequest, source: WebhookSource, de
     if (!(error instanceof SchemaViolationError)) throw error;
     // Authenticated but unusable: keep it where an operator can list, fix and replay it.
     const quarantineRef = await deps.archive.putQuarantined({
-      ...rawRecord(request, []),
+      ...rawRecord(request, [], source),
       reason: error.message,
       violations: error.violations,
     });
@@ -226,6 +235,7 @@ export async function receiveWebhook(
       rawRecord(
         request,
         claimed.map((claim) => claim.deliveryId),
+        source,
       ),
     );
     await deps.publisher.publish(claimed.map((claim) => claim.event));

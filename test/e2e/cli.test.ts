@@ -47,7 +47,13 @@ describe('the concord command', () => {
     // Assess
     expect(kept).toMatchObject({ created: false, secrets: { shopify: ['mine-new', 'mine-old'] } });
     expect(generated.created).toBe(true);
-    expect(Object.keys(generated.secrets).sort()).toEqual(['billing-hub', 'hubspot', 'shopify', 'stripe']);
+    expect(Object.keys(generated.secrets).sort()).toEqual([
+      'billing-hub',
+      'hibob',
+      'hubspot',
+      'shopify',
+      'stripe',
+    ]);
     expect(generated.secrets.stripe?.[0]).toMatch(/^whsec_/);
     expect(JSON.parse(readFileSync(path.join(empty, 'secrets.json'), 'utf8'))).toEqual(generated.secrets);
     rmSync(provided, { recursive: true, force: true });

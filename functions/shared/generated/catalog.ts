@@ -163,6 +163,33 @@ export const canonicalCatalog = {
     piiPaths: [],
     validate: validators.validateGovernanceReconciliationCompletedV1,
   },
+  'hr.employee.changed.v1': {
+    type: 'hr.employee.changed.v1',
+    schemaId: 'https://schemas.concord.dev/events/hr.employee.changed.v1.json',
+    revision: '1.0',
+    domain: 'hr',
+    entity: 'employee',
+    piiPaths: ['changedBy', 'employee.birthDate', 'employee.displayName', 'employee.firstName', 'employee.lastName', 'employee.personalEmail', 'employee.workEmail'],
+    validate: validators.validateHrEmployeeChangedV1,
+  },
+  'hr.employee.hired.v1': {
+    type: 'hr.employee.hired.v1',
+    schemaId: 'https://schemas.concord.dev/events/hr.employee.hired.v1.json',
+    revision: '1.0',
+    domain: 'hr',
+    entity: 'employee',
+    piiPaths: ['changedBy', 'employee.birthDate', 'employee.displayName', 'employee.firstName', 'employee.lastName', 'employee.personalEmail', 'employee.workEmail'],
+    validate: validators.validateHrEmployeeHiredV1,
+  },
+  'hr.employee.terminated.v1': {
+    type: 'hr.employee.terminated.v1',
+    schemaId: 'https://schemas.concord.dev/events/hr.employee.terminated.v1.json',
+    revision: '1.0',
+    domain: 'hr',
+    entity: 'employee',
+    piiPaths: ['changedBy'],
+    validate: validators.validateHrEmployeeTerminatedV1,
+  },
 } as const satisfies Record<string, CanonicalTypeInfo>;
 
 /** A canonical event type name, e.g. `commerce.order.placed.v1`. */

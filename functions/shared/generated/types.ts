@@ -75,6 +75,9 @@ export interface CanonicalDataByType {
   "erp.order.rejected.v1": ErpOrderRejectedV1;
   "erp.payment.applied.v1": ErpPaymentAppliedV1;
   "governance.reconciliation.completed.v1": GovernanceReconciliationCompletedV1;
+  "hr.employee.changed.v1": HrEmployeeChangedV1;
+  "hr.employee.hired.v1": HrEmployeeHiredV1;
+  "hr.employee.terminated.v1": HrEmployeeTerminatedV1;
 }
 /**
  * Money captured earlier was refunded, in part or in full.
@@ -628,4 +631,99 @@ export interface GovernanceReconciliationCompletedV1 {
     archiveReplays: number;
     review: number;
   };
+}
+/**
+ * Fields of an employee changed in the HRIS. Carries which fields changed; values are read from the HRIS when the platform sends none.
+ */
+export interface HrEmployeeChangedV1 {
+  /**
+   * The HRIS's id of the employee.
+   */
+  sourceEmployeeId: string;
+  /**
+   * The HRIS tenant (company) the employee belongs to.
+   */
+  sourceCompanyId: string;
+  /**
+   * Who made the change in the HRIS (its user id, or `system` for an automatic lifecycle change).
+   */
+  changedBy?: string;
+  /**
+   * The HRIS's ids of the fields that changed, e.g. /work/department.
+   *
+   * @minItems 1
+   */
+  changedFields: [string, ...string[]];
+  /**
+   * The day the change takes effect, when the HRIS gives one (historical tables).
+   */
+  effectiveDate?: string;
+  /**
+   * Personal details the HRIS sent with the change, if any (HiBob v2 sends none: they are read through its API).
+   */
+  employee?: {
+    firstName?: string;
+    lastName?: string;
+    displayName?: string;
+    workEmail?: string;
+    personalEmail?: string;
+    birthDate?: string;
+  };
+}
+/**
+ * An employee's employment started in the HRIS (its effective start date was reached).
+ */
+export interface HrEmployeeHiredV1 {
+  /**
+   * The HRIS's id of the employee.
+   */
+  sourceEmployeeId: string;
+  /**
+   * The HRIS tenant (company) the employee belongs to.
+   */
+  sourceCompanyId: string;
+  /**
+   * Who made the change in the HRIS (its user id, or `system` for an automatic lifecycle change).
+   */
+  changedBy?: string;
+  /**
+   * The day the change takes effect (the HRIS's lifecycle date), ISO 8601 date.
+   */
+  effectiveDate: string;
+  /**
+   * Personal details the HRIS sent with the change, if any (HiBob v2 sends none: they are read through its API).
+   */
+  employee?: {
+    firstName?: string;
+    lastName?: string;
+    displayName?: string;
+    workEmail?: string;
+    personalEmail?: string;
+    birthDate?: string;
+  };
+}
+/**
+ * An employee's employment ended in the HRIS (its termination effective date was reached). A termination that arrives before the hire is held, not applied.
+ */
+export interface HrEmployeeTerminatedV1 {
+  /**
+   * The HRIS's id of the employee.
+   */
+  sourceEmployeeId: string;
+  /**
+   * The HRIS tenant (company) the employee belongs to.
+   */
+  sourceCompanyId: string;
+  /**
+   * Who made the change in the HRIS (its user id, or `system` for an automatic lifecycle change).
+   */
+  changedBy?: string;
+  /**
+   * The employee's last day as the HRIS dates the termination, ISO 8601 date.
+   */
+  effectiveDate: string;
+  /**
+   * The HRIS's termination reason, when sent.
+   */
+  reason?: string;
 }

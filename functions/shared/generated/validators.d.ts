@@ -18,5 +18,8 @@ export declare const validateErpOrderCreditReleasedV1: ValidateFunction;
 export declare const validateErpOrderRejectedV1: ValidateFunction;
 export declare const validateErpPaymentAppliedV1: ValidateFunction;
 export declare const validateGovernanceReconciliationCompletedV1: ValidateFunction;
+export declare const validateHrEmployeeChangedV1: ValidateFunction;
+export declare const validateHrEmployeeHiredV1: ValidateFunction;
+export declare const validateHrEmployeeTerminatedV1: ValidateFunction;
 export declare const validateSourceRegistry: ValidateFunction;
 export declare const validateSystemOfRecordRegistry: ValidateFunction;

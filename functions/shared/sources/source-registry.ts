@@ -19,11 +19,24 @@ import {
   senderResolvers,
   signatureVerifiers,
 } from './signatures';
+import {
+  compileDeclaredHmac,
+  type DeclaredHmacSignature,
+  declaredHmacProblems,
+} from './signatures/declared-hmac';
+
+/** What a failure of an interface puts at risk, in the registry's words. */
+export type Criticality = 'revenue-critical' | 'compliance-sensitive' | 'operational' | 'analytical';
 
 /** One source as written in schemas/governance/sources.json. */
 export interface SourceDefinition {
   description: string;
+  /** The team accountable for the interface. */
+  owner: string;
+  criticality: Criticality;
   scheme: SignatureScheme;
+  /** The declaration of an `hmac` scheme. */
+  signature?: DeclaredHmacSignature;
   mapping: 'shopify' | 'stripe' | 'hubspot' | 'declared';
   system: string;
   retryWindowSec: number;
@@ -36,7 +49,11 @@ export interface SourceDefinition {
 export interface WebhookSource {
   name: string;
   system: string;
+  owner: string;
+  criticality: Criticality;
   scheme: SignatureScheme;
+  /** Lower-case headers carrying the source's signature: never archived in clear. */
+  signatureHeaders: readonly string[];
   dedupeWindowSec: number;
   verify: SignatureVerifier;
   /** The sender whose secrets verify a request, for a scheme that binds secrets to senders (Shopify: the shop). */
@@ -66,6 +83,8 @@ function checkSource(name: string, source: SourceDefinition, systemOfRecord: Sys
       `${name}: the system-of-record registry does not list it as a platform of ${source.system}`,
     );
   }
+  if (source.scheme === 'hmac' && source.signature)
+    problems.push(...declaredHmacProblems(name, source.signature));
   if (source.mapping === 'declared') {
     if (!source.declared || !source.sourceUri)
       problems.push(`${name}: a declared mapping needs "declared" and "sourceUri"`);
@@ -77,6 +96,11 @@ function checkSource(name: string, source: SourceDefinition, systemOfRecord: Sys
     if (source.declared) problems.push(`${name}: "declared" is only for mapping "declared"`);
   }
   return problems;
+}
+
+function resolveVerifier(source: SourceDefinition): SignatureVerifier {
+  if (source.scheme === 'hmac') return compileDeclaredHmac(source.signature as DeclaredHmacSignature);
+  return signatureVerifiers[source.scheme];
 }
 
 function resolveMapper(name: string, source: SourceDefinition): WebhookMapper {
@@ -102,14 +126,22 @@ export function loadSourceRegistry(
       {
         name,
         system: source.system,
+        owner: source.owner,
+        criticality: source.criticality,
         scheme: source.scheme,
+        signatureHeaders: source.signature ? [source.signature.header.toLowerCase()] : [],
         dedupeWindowSec: source.dedupeWindowSec,
-        verify: signatureVerifiers[source.scheme],
+        verify: resolveVerifier(source),
         senderOf: senderResolvers[source.scheme],
         map: resolveMapper(name, source),
       },
     ]),
   );
+}
+
+/** The registry's definitions as written (for the CLI and the catalog: owner, criticality, declared types). */
+export function sourceDefinitions(raw: unknown = sourcesJson): Readonly<Record<string, SourceDefinition>> {
+  return (raw as { sources: Record<string, SourceDefinition> }).sources;
 }
 
 /** The source names in the registry, for infrastructure (one secret per source). */

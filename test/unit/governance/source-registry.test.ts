@@ -10,14 +10,14 @@ describe('loadSourceRegistry', () => {
     // Act
     const registry = loadSourceRegistry();
     // Assess
-    expect([...registry.keys()].sort()).toEqual(['billing-hub', 'hubspot', 'shopify', 'stripe']);
+    expect([...registry.keys()].sort()).toEqual(['billing-hub', 'hibob', 'hubspot', 'shopify', 'stripe']);
     expect(registry.get('shopify')).toMatchObject({
       scheme: 'shopify',
       system: 'commerce',
       dedupeWindowSec: 86400,
     });
     expect(registry.get('billing-hub')).toMatchObject({ scheme: 'standard-webhooks', system: 'billing' });
-    expect(registeredSourceNames()).toEqual(['billing-hub', 'hubspot', 'shopify', 'stripe']);
+    expect(registeredSourceNames()).toEqual(['billing-hub', 'hibob', 'hubspot', 'shopify', 'stripe']);
   });
 
   it('rejects a dedupe window no longer than the provider retry window', () => {

@@ -2,6 +2,7 @@
 import jsonata from 'jsonata';
 import { MalformedPayloadError, RegistryInconsistentError, SchemaViolationError } from '../../errors';
 import { type CanonicalTypeName, isCanonicalType } from '../../events/envelope';
+import type { WebhookRequest } from '../webhook-request';
 import { entityVersion, idTieBreak, millisecondsTieBreakRoom } from './entity-version';
 import type { WebhookMapper } from './mapped-delivery';
 import { readObjectPayload } from './payload-reader';
@@ -13,6 +14,8 @@ import { readObjectPayload } from './payload-reader';
  */
 export interface DeclaredMapping {
   eventType: string;
+  /** Where the delivery id (dedupe key) is: a header, or a JSONata expression over the payload; default `webhook-id`. */
+  deliveryId?: { header: string } | { expression: string };
   types: Record<
     string,
     { canonicalType: string; subject: string; time: string; entityVersion: string; data: string }
@@ -56,9 +59,30 @@ function expectString(value: unknown, what: string): string {
   return value;
 }
 
+type DeliveryIdReader = (request: WebhookRequest, payload: unknown) => Promise<string>;
+
+function compileDeliveryId(sourceName: string, spec: DeclaredMapping['deliveryId']): DeliveryIdReader {
+  if (spec && 'expression' in spec) {
+    const expression = compileExpression(sourceName, 'deliveryId.expression', spec.expression);
+    return async (_request, payload) => {
+      const id = await evaluate(expression, payload, 'the delivery id');
+      if ((typeof id !== 'string' && typeof id !== 'number') || String(id) === '')
+        throw new MalformedPayloadError(`${sourceName}: the payload gives no delivery id`);
+      return String(id);
+    };
+  }
+  const header = (spec?.header ?? 'webhook-id').toLowerCase();
+  return async (request) => {
+    const id = request.headers[header];
+    if (!id) throw new MalformedPayloadError(`Missing ${header} header`);
+    return id;
+  };
+}
+
 /**
  * Compiles a declared mapping once (at cold start); an expression that does not compile or a canonical type
- * without a schema is a RegistryInconsistentError. The delivery id is the request's `webhook-id`.
+ * without a schema is a RegistryInconsistentError. The delivery id is read as `deliveryId` declares (default: the
+ * request's `webhook-id`); it also breaks ties in the entity version, so it must be kept across the sender's retries.
  */
 export function compileDeclaredMapping(
   sourceName: string,
@@ -66,6 +90,7 @@ export function compileDeclaredMapping(
   mapping: DeclaredMapping,
 ): WebhookMapper {
   const eventType = compileExpression(sourceName, 'eventType', mapping.eventType);
+  const readDeliveryId = compileDeliveryId(sourceName, mapping.deliveryId);
   const types = new Map<string, CompiledType>();
   for (const [senderType, spec] of Object.entries(mapping.types)) {
     if (!isCanonicalType(spec.canonicalType)) {
@@ -82,9 +107,8 @@ export function compileDeclaredMapping(
     });
   }
   return async (request, payload) => {
-    const deliveryId = request.headers['webhook-id'];
-    if (!deliveryId) throw new MalformedPayloadError('Missing webhook-id header');
     readObjectPayload(payload);
+    const deliveryId = await readDeliveryId(request, payload);
     const senderType = await evaluate(eventType, payload, 'the event type');
     const compiled = typeof senderType === 'string' ? types.get(senderType) : undefined;
     if (!compiled)

@@ -5,14 +5,17 @@ import { shopifyShopDomain, verifyShopify } from './shopify';
 import { verifyStandardWebhooks } from './standard-webhooks';
 import { verifyStripe } from './stripe';
 
-/** A signature scheme's name in the source registry. */
-export type SignatureScheme = 'shopify' | 'stripe' | 'hubspot-v3' | 'standard-webhooks';
+/** A scheme coded once per vendor protocol. */
+export type BuiltInSignatureScheme = 'shopify' | 'stripe' | 'hubspot-v3' | 'standard-webhooks';
+
+/** A signature scheme's name in the source registry: a built-in one, or `hmac` declared field by field. */
+export type SignatureScheme = BuiltInSignatureScheme | 'hmac';
 
 /** Throws SignatureInvalidError unless the request is signed by one of the secrets. */
 export type SignatureVerifier = (request: WebhookRequest, secrets: readonly string[]) => void;
 
-/** Every verifier, by scheme. */
-export const signatureVerifiers: Record<SignatureScheme, SignatureVerifier> = {
+/** Every built-in verifier, by scheme (a declared `hmac` scheme is compiled from its declaration). */
+export const signatureVerifiers: Record<BuiltInSignatureScheme, SignatureVerifier> = {
   shopify: verifyShopify,
   stripe: verifyStripe,
   'hubspot-v3': verifyHubspot,
