@@ -212,7 +212,7 @@ describe('the ops console: overview', () => {
     await expect(page.locator('#cost').textContent()).resolves.toMatch(/\$\d+\.\d\d per million orders/);
     const runId = reconciliationKey.split('/')[2] as string;
     await expect(page.locator('#reconciliation a').getAttribute('href')).resolves.toBe(
-      `/reconciliation/${runId}`,
+      `/reconciliation/runs/${runId}`,
     );
     await expect(page.locator('#reconciliation [data-mismatches]').textContent()).resolves.toMatch(
       /clean|mismatches/,
@@ -222,6 +222,9 @@ describe('the ops console: overview', () => {
         path: path.join(__dirname, '../../docs/images/console-overview.png'),
         fullPage: true,
       });
+    const run = await page.request.get(`${console_.url}/reconciliation/runs/${runId}`);
+    expect(run.status()).toBe(200);
+    await expect(run.text()).resolves.toContain(runId);
     await firing.locator('a[data-runbook]').click();
     await expect(page.locator('h1').textContent()).resolves.toBe('docs/runbooks/replay.md');
   });

@@ -1,7 +1,7 @@
 /** What the Overview shows, read the way `concord status` reads it (cli/stage-status.ts): per flow, over a window. */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { OpsContext } from '../../../cli/ops-context';
+import { listReconciliationRuns, readReconciliationRun } from '../../../cli/reconciliation-runs';
 import {
   metricSeries,
   metricValues,
@@ -15,7 +15,6 @@ import {
   type BusinessMetricName,
   metricsNamespace,
 } from '../../../functions/shared/observability/business-metrics';
-import type { ReconciliationReport } from '../../../functions/shared/reconciliation/report';
 import type { StageConfig } from '../../../infra/config/stage-config';
 import { concordFlows } from '../../../infra/constructs/concord-metrics';
 import { priceUsage } from '../../../local/usage/aws-prices';
@@ -200,7 +199,7 @@ async function settled<T>(promise: Promise<T | undefined>): Promise<{ found?: T;
 
 /** Reads the Overview of a stage over a window. */
 export async function readOverview(
-  context: Pick<OpsContext, 'stage' | 'sqs' | 'cloudwatch' | 's3' | 'bucketName'>,
+  context: OpsContext,
   config: Pick<StageConfig, 'slos'>,
   window: OverviewWindow,
   now: Date = new Date(),
@@ -418,65 +417,20 @@ async function readFlows(
   });
 }
 
-/** Where a Reconcile function run keeps its report: reconciliations/<window start day>/<id>/report.json. */
-const reconciliationsPrefix = 'reconciliations/';
-
-/** Every key (or common prefix, with a delimiter) under a prefix, across pages. */
-async function listAll(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  delimiter?: string,
-): Promise<{ keys: { key: string; at?: Date }[]; prefixes: string[] }> {
-  const keys: { key: string; at?: Date }[] = [];
-  const prefixes: string[] = [];
-  let ContinuationToken: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken }),
-    );
-    for (const object of page.Contents ?? [])
-      if (object.Key)
-        keys.push({ key: object.Key, ...(object.LastModified ? { at: object.LastModified } : {}) });
-    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) prefixes.push(common.Prefix);
-    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (ContinuationToken);
-  return { keys, prefixes };
-}
-
 /**
- * The newest report a Reconcile function run kept (`concord reconcile --function`, or the daily schedule): the
- * latest window day's reports, the one written last. A local `concord reconcile` keeps none.
+ * The newest run the stage's Reconcile function kept (its daily schedule, `concord reconcile --function`, or the
+ * Reconciliation page), read through the module the CLI and that page use (cli/reconciliation-runs.ts).
  */
-export async function lastReconciliation(
-  context: Pick<OpsContext, 's3' | 'bucketName'>,
-): Promise<LastReconciliation | undefined> {
-  const bucket = await context.bucketName('warehousebucket');
-  const { prefixes } = await listAll(context.s3, bucket, reconciliationsPrefix, '/');
-  const lastDay = prefixes.sort().at(-1);
-  if (!lastDay) return undefined;
-  const reports = (await listAll(context.s3, bucket, lastDay)).keys.filter((object) =>
-    object.key.endsWith('/report.json'),
-  );
-  const newest = reports.sort(
-    (left, right) =>
-      (left.at?.getTime() ?? 0) - (right.at?.getTime() ?? 0) || left.key.localeCompare(right.key),
-  )[reports.length - 1];
+export async function lastReconciliation(context: OpsContext): Promise<LastReconciliation | undefined> {
+  const [newest] = await listReconciliationRuns(context);
   if (!newest) return undefined;
-  const object = await context.s3.send(new GetObjectCommand({ Bucket: bucket, Key: newest.key }));
-  const text = (await object.Body?.transformToString()) ?? '';
-  let report: ReconciliationReport;
-  try {
-    report = JSON.parse(text) as ReconciliationReport;
-  } catch (error) {
-    throw new Error(`the reconciliation report ${newest.key} is not JSON`, { cause: error });
-  }
+  const { report } = await readReconciliationRun(context, newest);
   return {
     id: report.id,
     window: report.window,
-    ...(newest.at ? { at: newest.at.toISOString() } : {}),
-    mismatches: report.mismatches?.length ?? 0,
-    byClass: report.byClass ?? {},
+    ...(newest.keptAt ? { at: newest.keptAt.toISOString() } : {}),
+    mismatches: report.mismatches.length,
+    byClass: report.byClass,
   };
 }
 

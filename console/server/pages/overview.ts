@@ -286,7 +286,7 @@ function reconciliationPanel(reading: OverviewReading): Html {
     : !last
       ? html`<p class="muted">No reconciliation report kept yet (the daily Reconcile function, or <code>concord reconcile --function</code>, keeps one).</p>`
       : html`<dl class="facts" id="reconciliation">
-          <dt>Run</dt><dd><a href="/reconciliation/${encodeURIComponent(last.id)}">${last.id}</a></dd>
+          <dt>Run</dt><dd><a href="/reconciliation/runs/${encodeURIComponent(last.id)}">${last.id}</a></dd>
           <dt>Result</dt>
           <dd data-mismatches="${last.mismatches}">${
             last.mismatches === 0
