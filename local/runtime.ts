@@ -14,6 +14,7 @@ import { StatesMetrics } from './services/cloudwatch/states-metrics';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
 import { FirehoseService } from './services/firehose/firehose-service';
+import { GlueService } from './services/glue/glue-service';
 import { LambdaService } from './services/lambda/lambda-service';
 import { type LocalEnvironment, parseArn } from './services/local-environment';
 import { LogsService } from './services/logs/logs-service';
@@ -66,6 +67,8 @@ export class LocalRuntime {
   readonly lambda: LambdaService;
   readonly states: StatesService;
   readonly athena: AthenaService;
+  /** The Glue Data Catalog the deployment declared (GetDatabases, GetTables, GetTable). */
+  readonly glue: GlueService;
   readonly cloudwatch: CloudWatchService;
   readonly sns: SnsService;
   readonly logs: LogsService;
@@ -102,6 +105,7 @@ export class LocalRuntime {
     this.lambda = new LambdaService(this.store, this.clock, env);
     this.states = new StatesService(this.store, this.clock, env);
     this.athena = new AthenaService(this.store, this.clock);
+    this.glue = new GlueService(this.store, env);
     this.cloudwatch = new CloudWatchService(this.store, this.clock, env);
     this.sns = new SnsService(this.store, this.clock, env);
     this.logs = new LogsService(this.store, this.clock, env);
@@ -124,6 +128,7 @@ export class LocalRuntime {
             runtime.firehose,
             runtime.secrets,
             runtime.athena,
+            runtime.glue,
             runtime.cloudwatch,
             runtime.logs,
           ],
@@ -185,6 +190,7 @@ export class LocalRuntime {
         'lambda',
         'secretsmanager',
         'athena',
+        'glue',
         'monitoring',
         'sns',
         'logs',

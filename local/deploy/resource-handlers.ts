@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HttpApiRegistry } from '../apigw/http-api-registry';
 import type { LocalRuntime } from '../runtime';
+import type { GlueDatabaseInput, GlueTableInput } from '../services/glue/glue-catalog';
 import type { EventSourceMappings } from '../services/lambda/event-source-mappings';
 
 /** A resource as deployed: what Ref and Fn::GetAtt answer. */
@@ -319,26 +320,27 @@ const eventArchive: ResourceHandler = {
 };
 
 const glueDatabase: ResourceHandler = {
-  // The database is a name the tables carry; the local Athena resolves a query's tables through them.
-  async deploy(properties) {
-    const input = properties.DatabaseInput as { Name: string };
+  // The local Athena resolves a query's tables through the database name; Glue and Athena's metadata calls answer it.
+  async deploy(properties, context) {
+    const input = properties.DatabaseInput as GlueDatabaseInput;
+    context.runtime.glue.catalog.putDatabase(input, context.runtime.clock.now());
     return { physicalId: input.Name, attributes: {} };
+  },
+  async remove(resource, context) {
+    context.runtime.glue.catalog.removeDatabase(resource.physicalId);
   },
 };
 
 const glueTable: ResourceHandler = {
   async deploy(properties, context) {
     const database = String(properties.DatabaseName);
-    const input = properties.TableInput as {
-      Name: string;
-      TableType?: string;
-      StorageDescriptor?: { Location?: string };
-    };
+    const input = properties.TableInput as GlueTableInput;
     context.runtime.athena.putGlueTable({
       database,
       name: input.Name,
       tableType: input.TableType ?? 'EXTERNAL_TABLE',
       location: input.StorageDescriptor?.Location,
+      input,
     });
     return { physicalId: input.Name, attributes: { DatabaseName: database } };
   },

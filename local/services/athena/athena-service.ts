@@ -1,7 +1,8 @@
 /**
  * Athena over DuckDB: the slice a query client needs (start, poll, page through results, stop). A query runs in a
  * workgroup against a Glue database the deployment declared; the database's `events` table points at the local
- * S3 bucket the warehouse stream writes, and its views are the same models Glue holds (local/warehouse).
+ * S3 bucket the warehouse stream writes, and its views are the same models Glue holds (local/warehouse). The
+ * catalog metadata calls (ListDataCatalogs, ListDatabases, ListTableMetadata, …) answer from the Glue catalog.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -11,14 +12,10 @@ import { AwsError, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import { openLocalWarehouse, valueAsText } from '../../warehouse/duckdb-warehouse';
+import { GlueCatalog, type GlueTableDefinition } from '../glue/glue-catalog';
+import { AthenaMetadata } from './athena-metadata';
 
-/** A Glue table as the deployment declared it. */
-export interface GlueTableDefinition {
-  database: string;
-  name: string;
-  tableType: string;
-  location?: string;
-}
+export type { GlueTableDefinition } from '../glue/glue-catalog';
 
 interface QueryExecution {
   id: string;
@@ -45,23 +42,34 @@ function athenaType(duckdbType: string): string {
   return 'varchar';
 }
 
+/** The local Athena: queries over DuckDB, and the catalog metadata calls over the Glue catalog. */
 export class AthenaService implements JsonService {
   readonly targetPrefix = 'AmazonAthena';
   private readonly executions = new Map<string, QueryExecution>();
+  private readonly metadata: AthenaMetadata;
 
   constructor(
     private readonly store: DurableStore,
     private readonly clock: LocalClock,
-  ) {}
+  ) {
+    this.metadata = new AthenaMetadata(new GlueCatalog(store));
+  }
 
   /** Records a workgroup (AWS::Athena::WorkGroup). */
   putWorkGroup(name: string, outputLocation: string | undefined): void {
     this.store.putResource('athena-workgroup', name, { name, outputLocation });
   }
 
-  /** Records a Glue table or view (AWS::Glue::Table). */
+  /** Records a Glue table or view (AWS::Glue::Table), keeping its creation time across redeploys. */
   putGlueTable(table: GlueTableDefinition): void {
-    this.store.putResource('glue-table', `${table.database}/${table.name}`, table);
+    const key = `${table.database}/${table.name}`;
+    const existing = this.store.getResource<GlueTableDefinition>('glue-table', key);
+    const nowMs = this.clock.now();
+    this.store.putResource('glue-table', key, {
+      ...table,
+      createdAtMs: existing?.createdAtMs ?? nowMs,
+      updatedAtMs: nowMs,
+    } satisfies GlueTableDefinition);
   }
 
   removeGlueTable(database: string, name: string): void {
@@ -69,6 +77,7 @@ export class AthenaService implements JsonService {
   }
 
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
+    if (this.metadata.serves(operation)) return this.metadata.handle(operation, input);
     switch (operation) {
       case 'StartQueryExecution':
         return this.start(input);
