@@ -10,6 +10,7 @@ import { replayHelp, runReplayCommand } from './commands/replay';
 import { runSchemas, schemasHelp } from './commands/schemas';
 import { runSend, sendHelp } from './commands/send';
 import { runServices, servicesHelp } from './commands/services';
+import { runSources, sourcesHelp } from './commands/sources';
 import { runStatus, statusHelp } from './commands/status';
 import { runTrace, traceHelp } from './commands/trace';
 import { runWarehouse, warehouseHelp } from './commands/warehouse';
@@ -35,6 +36,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; help:
   warehouse: { run: runWarehouse, help: warehouseHelp },
   send: { run: runSend, help: sendHelp },
   services: { run: runServices, help: servicesHelp },
+  sources: { run: runSources, help: sourcesHelp },
   status: { run: runStatus, help: statusHelp },
 };
 

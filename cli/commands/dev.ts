@@ -49,7 +49,14 @@ export function localWebhookSecrets(dataDir: string): {
   created: boolean;
 } {
   const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return { file, secrets: readWebhookSecretsFile(file), created: false };
+  if (existsSync(file)) {
+    const secrets = readWebhookSecretsFile(file);
+    // A source declared since the file was made gets its secret now, so it flows on the next start.
+    const missing = [...loadSourceRegistry().values()].filter((source) => !secrets[source.name]);
+    for (const source of missing) secrets[source.name] = [newLocalSecret(source.scheme)];
+    if (missing.length > 0) writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+    return { file, secrets, created: false };
+  }
   // One list per source, Shopify's included: the local stage accepts it for any shop (no real shop posts here),
   // so `concord send` and the tests sign as whichever shop they like.
   const secrets = Object.fromEntries(

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,6 +162,40 @@ describe('npm start pipeline (synthesized stacks on the embedded runtime)', () =
     );
     const response = await postStripeEvent(local.platform.apiUrl, local.secrets.stripe?.[0] as string, body);
     expect(response.status).toBe(202);
+  });
+
+  it("accepts a HiBob webhook declared in sources.json, signed by Bob's rule, and puts hr.employee.hired.v1 on the bus", async () => {
+    // Prepare: Bob-Signature is Base64(HmacSHA512(secret, body)), as HiBob documents it.
+    const body = readFileSync(path.join(__dirname, '../fixtures/hibob/employee-joined.json'), 'utf8');
+    const signature = createHmac('sha512', local.secrets.hibob?.[0] as string)
+      .update(body)
+      .digest('base64');
+    // Act
+    const response = await fetch(`${local.platform.apiUrl}/webhooks/hibob`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'bob-signature': signature },
+      body,
+    });
+    const accepted = (await response.json()) as Record<string, string>;
+    // Earlier tests leave other events on the observer queue: read until the HR one arrives.
+    let busEvent: { 'detail-type'?: string; detail?: Record<string, unknown> } = {};
+    for (let attempt = 0; attempt < 5 && busEvent['detail-type'] !== 'hr.employee.hired.v1'; attempt += 1) {
+      const { Messages = [] } = await local.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: observer.url, WaitTimeSeconds: 5, MaxNumberOfMessages: 10 }),
+      );
+      busEvent =
+        Messages.map((message) => JSON.parse(message.Body ?? '{}')).find(
+          (candidate) => candidate['detail-type'] === 'hr.employee.hired.v1',
+        ) ?? busEvent;
+    }
+    // Assess
+    expect(response.status).toBe(202);
+    expect(busEvent.detail).toMatchObject({
+      id: accepted.eventId,
+      source: 'hibob://acme',
+      subject: 'employee/3332883854254932743',
+      data: { sourceEmployeeId: '3332883854254932743', effectiveDate: '2026-11-02' },
+    });
   });
 
   it('refuses a bad signature with 401 problem+json from the deployed function', async () => {
