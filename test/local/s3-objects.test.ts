@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
@@ -432,5 +433,37 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
     // Assess
     expect([versioning.name, versioning.$metadata.httpStatusCode]).toEqual(['NotImplemented', 501]);
     expect(tagging.name).toBe('NotImplemented');
+  });
+
+  it('refuses clearly a key that would make an object a folder, or a folder an object, and keeps both objects', async () => {
+    // Prepare
+    await put('objects', 'nested/leaf.txt', 'leaf');
+    await put('objects', 'flat.txt', 'flat');
+
+    // Act
+    const overFolder = await failure(put('objects', 'nested', 'x'));
+    const underObject = await failure(put('objects', 'flat.txt/child', 'x'));
+
+    // Assess
+    expect([overFolder.name, overFolder.$metadata.httpStatusCode]).toEqual(['InvalidArgument', 400]);
+    expect(overFolder.message).toContain('cannot store "nested" while "nested/…" exists');
+    expect(underObject.message).toContain('cannot store "flat.txt/child" while "flat.txt" exists');
+    expect((await text('objects', 'nested/leaf.txt')).body).toBe('leaf');
+    expect((await text('objects', 'flat.txt')).body).toBe('flat');
+  });
+
+  it('lists buckets a page at a time with MaxBuckets and ContinuationToken, filtered by Prefix', async () => {
+    // Act
+    const first = await local.clients.s3.send(new ListBucketsCommand({ MaxBuckets: 2 }));
+    const rest = await local.clients.s3.send(
+      new ListBucketsCommand({ ContinuationToken: first.ContinuationToken }),
+    );
+    const prefixed = await local.clients.s3.send(new ListBucketsCommand({ Prefix: 'list' }));
+
+    // Assess
+    expect(first.Buckets?.map((bucket) => bucket.Name)).toEqual(['archive', 'deleting']);
+    expect(rest.Buckets?.map((bucket) => bucket.Name)).toEqual(['listing', 'objects']);
+    expect(rest.ContinuationToken).toBeUndefined();
+    expect(prefixed.Buckets?.map((bucket) => bucket.Name)).toEqual(['listing']);
   });
 });

@@ -13,7 +13,7 @@ import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import { openLocalWarehouse, valueAsText } from '../../warehouse/duckdb-warehouse';
 import { GlueCatalog, type GlueTableDefinition } from '../glue/glue-catalog';
-import { AthenaMetadata } from './athena-metadata';
+import { AthenaMetadata, athenaMetadataOperations } from './athena-metadata';
 
 export type { GlueTableDefinition } from '../glue/glue-catalog';
 
@@ -29,6 +29,17 @@ interface QueryExecution {
   columns: { name: string; type: string }[];
   rows: (string | null)[][];
 }
+
+/** The query operations the local Athena answers (the metadata ones are in athena-metadata.ts). */
+export const athenaQueryOperations = [
+  'StartQueryExecution',
+  'GetQueryExecution',
+  'GetQueryResults',
+  'StopQueryExecution',
+] as const;
+
+/** Every operation the local Athena answers. */
+export const athenaOperations: readonly string[] = [...athenaQueryOperations, ...athenaMetadataOperations];
 
 /** Results are kept this long, as far as a client that polls and pages needs them. */
 const keepResultsMs = 60 * 60_000;
@@ -93,7 +104,7 @@ export class AthenaService implements JsonService {
       default:
         throw new AwsError(
           'UnknownOperationException',
-          `Athena operation ${operation} is not supported by the local runtime`,
+          `Athena operation ${operation} is not supported by the local runtime (it serves ${athenaOperations.join(', ')})`,
         );
     }
   }

@@ -3,7 +3,7 @@
  * ListObjects and ListObjectsV2 with pagination; multipart uploads (what `aws s3 cp` does above 8 MB).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { LocalClock } from '../../clock';
@@ -41,38 +41,65 @@ const xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 const maxKeyBytes = 1024;
 const maxDeleteKeys = 1000;
 
-/** Sub-resources S3 has and the local runtime does not serve: refused, never answered as something else. */
-const unsupportedSubresources = [
-  'accelerate',
-  'acl',
-  'analytics',
-  'attributes',
-  'cors',
-  'encryption',
-  'intelligent-tiering',
-  'inventory',
-  'legal-hold',
-  'lifecycle',
-  'logging',
-  'metrics',
-  'notification',
-  'object-lock',
-  'ownershipControls',
-  'policy',
-  'policyStatus',
-  'publicAccessBlock',
-  'replication',
-  'requestPayment',
-  'restore',
-  'retention',
-  'select',
-  'session',
-  'tagging',
-  'torrent',
-  'versioning',
-  'versions',
-  'website',
-];
+/** The operations this S3 answers; a request for any other is refused (NotImplemented), never answered as one of these. */
+export const s3Operations = [
+  'AbortMultipartUpload',
+  'CompleteMultipartUpload',
+  'CopyObject',
+  'CreateBucket',
+  'CreateMultipartUpload',
+  'DeleteBucket',
+  'DeleteObject',
+  'DeleteObjects',
+  'GetBucketLocation',
+  'GetObject',
+  'HeadBucket',
+  'HeadObject',
+  'ListBuckets',
+  'ListMultipartUploads',
+  'ListObjects',
+  'ListObjectsV2',
+  'ListParts',
+  'PutObject',
+  'UploadPart',
+] as const;
+
+/**
+ * Every query parameter these operations take. Any other names a sub-resource or an option not served here
+ * (`?tagging`, `?versions`, `?metadataTable`, …): refused rather than ignored, so a request never gets an answer
+ * meant for another operation.
+ */
+const servedParameters = new Set([
+  'x-id',
+  'bucket-region',
+  'continuation-token',
+  'delete',
+  'delimiter',
+  'encoding-type',
+  'fetch-owner',
+  'key-marker',
+  'list-type',
+  'location',
+  'marker',
+  'max-buckets',
+  'max-keys',
+  'max-parts',
+  'max-uploads',
+  'part-number-marker',
+  'partNumber',
+  'prefix',
+  'start-after',
+  'upload-id-marker',
+  'uploadId',
+  'uploads',
+  'versionId',
+  'response-cache-control',
+  'response-content-disposition',
+  'response-content-encoding',
+  'response-content-language',
+  'response-content-type',
+  'response-expires',
+]);
 
 /** GetObject's response-* parameters and the header each overrides. */
 const responseOverrides: Record<string, string> = {
@@ -205,6 +232,26 @@ export class S3Service implements RawService {
     return file;
   }
 
+  /**
+   * Keys are file paths here, so `a` and `a/b` cannot both exist: refused clearly rather than failing in the
+   * filesystem (S3 itself would store both).
+   */
+  private checkStorable(bucket: string, key: string): void {
+    const root = path.join(this.rootDir, bucket);
+    const file = this.objectPath(bucket, key);
+    const conflict = (other: string) =>
+      new S3Error(
+        'InvalidArgument',
+        `The local runtime keeps objects as files and cannot store "${key}" while "${other}" exists`,
+        400,
+        key,
+      );
+    if (existsSync(file) && statSync(file).isDirectory()) throw conflict(`${key}/…`);
+    for (let dir = path.dirname(file); dir.startsWith(root + path.sep); dir = path.dirname(dir))
+      if (existsSync(dir) && !statSync(dir).isDirectory())
+        throw conflict(path.relative(root, dir).split(path.sep).join('/'));
+  }
+
   private checkNewKey(key: string): void {
     if (Buffer.byteLength(key) > maxKeyBytes)
       throw new S3Error('KeyTooLongError', 'Your key is too long', 400, key);
@@ -238,6 +285,7 @@ export class S3Service implements RawService {
   putObject(bucket: string, key: string, data: Buffer, options: ObjectOptions = {}): string {
     this.requireBucket(bucket);
     this.checkNewKey(key);
+    this.checkStorable(bucket, key);
     const etag = createHash('md5').update(data).digest('hex');
     writeFileDurably(this.objectPath(bucket, key), data);
     this.recordObject(bucket, key, etag, data.length, options);
@@ -282,9 +330,21 @@ export class S3Service implements RawService {
     const method = request.method ?? 'GET';
     this.usage.s3Request(method);
     try {
-      const unsupported = unsupportedSubresources.find((name) => url.searchParams.has(name));
-      if (unsupported) throw notImplemented(`The ?${unsupported} sub-resource`);
-      if (!bucket) return this.listBuckets(response);
+      const unsupported = [...url.searchParams.keys()].find((name) => !servedParameters.has(name));
+      if (unsupported) throw notImplemented(`The ?${unsupported} sub-resource or parameter`);
+      // The SDK names its operation in x-id: one not served here is refused whatever its route would look like.
+      const operation = url.searchParams.get('x-id');
+      if (operation !== null && !(s3Operations as readonly string[]).includes(operation))
+        throw notImplemented(operation);
+      if (!bucket) {
+        if (method !== 'GET')
+          throw new S3Error(
+            'MethodNotAllowed',
+            'The specified method is not allowed against this resource.',
+            405,
+          );
+        return this.listBuckets(url, response);
+      }
       const decodedBucket = decodeURIComponent(bucket);
       if (!key) return this.bucketOperation(method, decodedBucket, url, body, response);
       return this.objectOperation(method, decodedBucket, key, url, request, body, response);
@@ -303,17 +363,35 @@ export class S3Service implements RawService {
     }
   }
 
-  private listBuckets(response: ServerResponse): void {
-    const buckets = this.store
+  /** ListBuckets: every bucket, or a page of them (MaxBuckets, ContinuationToken, Prefix). */
+  private listBuckets(url: URL, response: ServerResponse): void {
+    const region = url.searchParams.get('bucket-region');
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const maxRaw = url.searchParams.get('max-buckets');
+    if (maxRaw !== null && (!/^\d+$/.test(maxRaw) || Number(maxRaw) < 1 || Number(maxRaw) > 10000))
+      throw invalidArgument('Invalid max-buckets value', 'max-buckets', maxRaw);
+    const token = url.searchParams.get('continuation-token');
+    const after = token === null ? undefined : Buffer.from(token, 'base64').toString('utf8');
+    const all = this.store
       .listResources<{ name: string; createdAt: number }>('s3-bucket')
-      .map(
-        ({ value }) =>
-          `<Bucket><Name>${xmlEscape(value.name)}</Name><CreationDate>${new Date(value.createdAt).toISOString()}</CreationDate></Bucket>`,
-      );
+      .map(({ value }) => value)
+      // Every local bucket is in us-east-1.
+      .filter((value) => value.name.startsWith(prefix) && (region === null || region === 'us-east-1'))
+      .filter((value) => after === undefined || value.name > after);
+    const page = maxRaw === null ? all : all.slice(0, Number(maxRaw));
+    const last = page.at(-1);
+    const next =
+      page.length < all.length && last
+        ? `<ContinuationToken>${Buffer.from(last.name).toString('base64')}</ContinuationToken>`
+        : '';
+    const buckets = page.map(
+      (value) =>
+        `<Bucket><Name>${xmlEscape(value.name)}</Name><CreationDate>${new Date(value.createdAt).toISOString()}</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket>`,
+    );
     sendXml(
       response,
       200,
-      `<ListAllMyBucketsResult ${xmlns}><Owner><ID>local</ID></Owner><Buckets>${buckets.join('')}</Buckets></ListAllMyBucketsResult>`,
+      `<ListAllMyBucketsResult ${xmlns}><Owner><ID>local</ID></Owner><Buckets>${buckets.join('')}</Buckets>${next}${prefix ? `<Prefix>${xmlEscape(prefix)}</Prefix>` : ''}</ListAllMyBucketsResult>`,
     );
   }
 
@@ -756,6 +834,7 @@ export class S3Service implements RawService {
     );
     if (requested.length === 0) throw malformedXml();
     const plan = this.uploads.plan(bucket, key, uploadId, requested);
+    this.checkStorable(bucket, key);
     concatenateFilesDurably(this.objectPath(bucket, key), plan.partFiles);
     this.recordObject(bucket, key, plan.etag, plan.size, {
       contentType: plan.upload.content_type,
