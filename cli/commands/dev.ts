@@ -25,7 +25,8 @@ usage: concord dev [--edge-port N] [--api-port N] [--erp-port N] [--data-dir DIR
   --clock-factor N   run local time N times faster (env CONCORD_CLOCK_FACTOR, default 1)
   --assembly DIR     deploy an existing cloud assembly instead of synthesizing (env CONCORD_ASSEMBLY)
 
-Webhook secrets: <data-dir>/secrets.json, { "<source>": ["<secret>", …] }, generated on first start, read as written.
+Webhook secrets: <data-dir>/secrets.json, { "<source>": ["<secret>", …] }, generated on first start, read as written;
+  a source declared since then gets a generated secret on the next start.
   Shopify's list verifies a webhook of any shop: the local stage alone accepts that; every other stage binds
   Shopify secrets per shop, { "<shop>.myshopify.com": ["<secret>", …] } (docs/runbooks/rotate-webhook-secret.md).
 Ctrl-C drains in-flight work and flushes buffers; a hard kill loses nothing acknowledged.`;

@@ -337,14 +337,17 @@ function hmacSignature(options: AddOptions): DeclaredHmacSignature {
   return signature;
 }
 
-/** A first mapping to edit: it names the fields to fill, and `sources test` lists what the schema still misses. */
+/**
+ * A first mapping to edit: each part is an unbound JSONata variable that evaluates to nothing, so `sources test`
+ * names every part still to write rather than publishing a made-up subject or version.
+ */
 function scaffoldMapping(canonicalType: string): DeclaredMapping['types'][string] {
   return {
     canonicalType,
-    subject: "'entity/' & id",
-    time: 'timestamp',
-    entityVersion: '$toMillis(timestamp)',
-    data: '{}',
+    subject: '$todo_subject',
+    time: '$todo_time',
+    entityVersion: '$todo_entityVersion',
+    data: '$todo_data',
   };
 }
 

@@ -233,7 +233,7 @@ describe('concord sources add', () => {
     });
     expect(JSON.parse(readFileSync(files.systemOfRecord, 'utf8')).systems.hr.platforms).toContain('acme-hr');
     expect(existsSync(path.join(files.fixturesDir, 'acme-hr/worker-hired.json'))).toBe(true);
-    // The scaffold's empty data mapping is what the operator fills in: the test names each missing field.
+    // The scaffold's parts are placeholders the operator fills in: the test names every one still to write.
     out.length = 0;
     const tested = await runSources(
       ['test', 'acme-hr', path.join(files.fixturesDir, 'acme-hr/worker-hired.json'), '--json'],
@@ -241,8 +241,12 @@ describe('concord sources add', () => {
     );
     expect(tested).toBe(1);
     const report = JSON.parse(out.join('\n'));
-    expect(report.failure.stage).toBe('validate');
-    expect(report.failure.violations.length).toBeGreaterThanOrEqual(3);
+    expect(report.failure.stage).toBe('map');
+    expect(report.failure.violations.map((violation: { path: string }) => violation.path)).toEqual([
+      '/subject',
+      '/time',
+      '/entityVersion',
+    ]);
   });
 
   it('refuses an existing name, an unknown scheme and an unknown canonical type, changing nothing', async () => {

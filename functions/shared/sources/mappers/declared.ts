@@ -1,6 +1,11 @@
 /** Mapping tables declared in the source registry (JSONata expressions), for senders such as Standard Webhooks platforms. */
 import jsonata from 'jsonata';
-import { MalformedPayloadError, RegistryInconsistentError, SchemaViolationError } from '../../errors';
+import {
+  MalformedPayloadError,
+  RegistryInconsistentError,
+  SchemaViolationError,
+  type Violation,
+} from '../../errors';
 import { type CanonicalTypeName, isCanonicalType } from '../../events/envelope';
 import type { WebhookRequest } from '../webhook-request';
 import { entityVersion, idTieBreak, millisecondsTieBreakRoom } from './entity-version';
@@ -48,15 +53,6 @@ async function evaluate(expression: jsonata.Expression, payload: unknown, what: 
       { path: '/', message: (error as Error).message },
     ]);
   }
-}
-
-function expectString(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new SchemaViolationError(`Mapping produced no ${what}`, [
-      { path: '/', message: `${what} must be a non-empty string` },
-    ]);
-  }
-  return value;
 }
 
 type DeliveryIdReader = (request: WebhookRequest, payload: unknown) => Promise<string>;
@@ -119,18 +115,42 @@ export function compileDeclaredMapping(
           reason: `${sourceName} event type ${String(senderType)} is not synchronised`,
         },
       ];
-    const time = Date.parse(expectString(await evaluate(compiled.time, payload, 'time'), 'time'));
-    const changeMs = await evaluate(compiled.entityVersion, payload, 'entityVersion');
-    if (Number.isNaN(time))
-      throw new SchemaViolationError('Mapping produced an invalid time', [
-        { path: '/', message: 'time must be RFC 3339' },
-      ]);
-    if (typeof changeMs !== 'number' || !Number.isSafeInteger(changeMs) || changeMs < 0) {
-      throw new SchemaViolationError('Mapping produced an invalid entityVersion', [
-        { path: '/', message: 'entityVersion must be a non-negative integer' },
-      ]);
-    }
-    const data = await evaluate(compiled.data, payload, 'data');
+    // Every part is evaluated, and every failure reported at once, so a mapping is fixed in one pass.
+    const violations: Violation[] = [];
+    const part = async (name: 'subject' | 'time' | 'entityVersion' | 'data'): Promise<unknown> => {
+      try {
+        return await evaluate(compiled[name], payload, name);
+      } catch (error) {
+        if (!(error instanceof SchemaViolationError)) throw error;
+        violations.push(...error.violations.map((violation) => ({ ...violation, path: `/${name}` })));
+        return undefined;
+      }
+    };
+    const [subject, timeText, changeMs, data] = [
+      await part('subject'),
+      await part('time'),
+      await part('entityVersion'),
+      await part('data'),
+    ];
+    if ((typeof subject !== 'string' || subject === '') && !violations.some((v) => v.path === '/subject'))
+      violations.push({ path: '/subject', message: 'subject must be a non-empty string' });
+    const time = typeof timeText === 'string' ? Date.parse(timeText) : Number.NaN;
+    if (Number.isNaN(time) && !violations.some((v) => v.path === '/time'))
+      violations.push({
+        path: '/time',
+        message: `time must be an RFC 3339 string, got ${JSON.stringify(timeText)}`,
+      });
+    const validChange = typeof changeMs === 'number' && Number.isSafeInteger(changeMs) && changeMs >= 0;
+    if (!validChange && !violations.some((v) => v.path === '/entityVersion'))
+      violations.push({
+        path: '/entityVersion',
+        message: `entityVersion must be a non-negative integer of milliseconds, got ${JSON.stringify(changeMs)}`,
+      });
+    if (violations.length > 0)
+      throw new SchemaViolationError(
+        `The ${sourceName} ${senderType} mapping produced no valid event`,
+        violations,
+      );
     return [
       {
         kind: 'event',
@@ -138,9 +158,14 @@ export function compileDeclaredMapping(
         draft: {
           type: compiled.canonicalType,
           source: sourceUri,
-          subject: expectString(await evaluate(compiled.subject, payload, 'subject'), 'subject'),
+          subject: subject as string,
           time: new Date(time).toISOString(),
-          entityVersion: entityVersion(changeMs, 1, idTieBreak(deliveryId, millisecondsTieBreakRoom), '/'),
+          entityVersion: entityVersion(
+            changeMs as number,
+            1,
+            idTieBreak(deliveryId, millisecondsTieBreakRoom),
+            '/entityVersion',
+          ),
           // JSONata returns its own array/object flavours: a JSON round trip gives the plain data the schema checks.
           data: JSON.parse(JSON.stringify(data ?? {})),
         },
