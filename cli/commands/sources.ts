@@ -37,7 +37,7 @@ usage: concord sources list [--json]
 
   list              every source: scheme, types (sender type → canonical type), owner, criticality
   test              verify → map → validate one payload locally; prints the canonical event(s), or every
-                    violation, and exits non-zero on any failure (nothing is sent anywhere)
+                    violation, and exits 1 on any failure (nothing is sent anywhere); 2 is a refused command
     --headers FILE  the request's headers as a JSON object (e.g. Bob-Signature as the platform sent it); the
                     signature is then checked against --secret, else the source's secrets in DIR/secrets.json.
                     Without --headers the payload is signed here, as the source's scheme signs, with a throw-away
@@ -77,10 +77,11 @@ const criticalities: readonly Criticality[] = [
 ];
 const declarableSchemes = ['standard-webhooks', 'hmac'] as const;
 
-/** A refusal of `concord sources`: bad input or a failed test; exit code 1, nothing changed. */
+/** A refusal of `concord sources` (bad arguments, unreadable input, an entry that would not load): nothing changed. */
 export class SourcesCommandError extends Error {
   override readonly name = 'SourcesCommandError';
-  readonly exitCode = 1;
+  /** A usage refusal, as for a bad flag; a test that fails is exit code 1. */
+  readonly exitCode = 2;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -245,7 +246,14 @@ async function test(
     throw new SourcesCommandError(
       `unknown source "${name}": one of ${Object.keys(document.sources).join(', ')}`,
     );
-  const body = readFileSync(path.resolve(payloadFile));
+  let body: Buffer;
+  try {
+    body = readFileSync(path.resolve(payloadFile));
+  } catch (error) {
+    throw new SourcesCommandError(`cannot read payload ${payloadFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
   const url = `http://127.0.0.1:3000/webhooks/${name}`;
   const signedHere = options.headers === undefined;
   let headers: Record<string, string>;
