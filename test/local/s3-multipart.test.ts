@@ -8,8 +8,10 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { startTestRuntime } from './support/local-runtime';
 
@@ -359,5 +361,54 @@ describe('S3 multipart upload (through the AWS SDK)', () => {
 
     // Assess
     expect(error.name).toBe('MalformedXML');
+  });
+
+  it('copies parts from an existing object, whole or by x-amz-copy-source-range, as aws s3 cp between buckets does', async () => {
+    // Prepare
+    const source = Buffer.concat([bytes(5 * mib, 5), Buffer.from('0123456789')]);
+    await local.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'source.bin', Body: source }));
+    const key = 'copied.bin';
+    const uploadId = await start(key);
+    const copy = (PartNumber: number, CopySourceRange?: string) =>
+      local.clients.s3.send(
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber,
+          CopySource: `${bucket}/source.bin`,
+          CopySourceRange,
+        }),
+      );
+
+    // Act
+    const first = await copy(1, `bytes=0-${5 * mib - 1}`);
+    const second = await copy(2, `bytes=${5 * mib + 2}-${5 * mib + 4}`);
+    const beyond = await failure(copy(3, `bytes=0-${source.length}`));
+    await local.clients.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: first.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: second.CopyPartResult?.ETag },
+          ],
+        },
+      }),
+    );
+    const object = await local.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const body = Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+
+    // Assess
+    expect(second.CopyPartResult?.ETag).toBe(`"${md5(Buffer.from('234'))}"`);
+    expect([beyond.name, beyond.message]).toEqual([
+      'InvalidArgument',
+      `Range specified is not valid for source object of size: ${source.length}`,
+    ]);
+    expect(body.equals(Buffer.concat([bytes(5 * mib, 5), Buffer.from('234')]))).toBe(true);
   });
 });

@@ -62,6 +62,7 @@ export const s3Operations = [
   'ListParts',
   'PutObject',
   'UploadPart',
+  'UploadPartCopy',
 ] as const;
 
 /**
@@ -184,6 +185,19 @@ function listingEncoder(url: URL): (text: string) => string {
   if (encoding !== 'url')
     throw invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encoding);
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
+}
+
+/** The bucket and key an `x-amz-copy-source` header names (`bucket/key`, URL-encoded, optionally `?versionId=`). */
+function copySourceOf(copySource: string): { bucket: string; key: string } {
+  const [sourcePath = '', sourceQuery = ''] = copySource.split('?');
+  const sourceVersion = new URLSearchParams(sourceQuery).get('versionId');
+  if (sourceVersion !== null && sourceVersion !== 'null')
+    throw new S3Error('NoSuchVersion', 'The specified version does not exist.', 404, copySource);
+  const decoded = decodeURIComponent(sourcePath).replace(/^\//, '');
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1)
+    throw invalidArgument('Invalid copy source object key', 'x-amz-copy-source', copySource);
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
 }
 
 function ownerXml(): string {
@@ -622,7 +636,8 @@ export class S3Service implements RawService {
       throw invalidArgument('Invalid version id specified', 'versionId', versionId);
     const copySource = request.headers['x-amz-copy-source'];
     if (method === 'PUT' && uploadId !== null) {
-      if (copySource !== undefined) throw notImplemented('UploadPartCopy');
+      if (typeof copySource === 'string')
+        return this.uploadPartCopy(bucket, key, uploadId, copySource, url, request, response);
       return this.uploadPart(bucket, key, uploadId, url, request, body, response);
     }
     if (method === 'POST' && url.searchParams.has('uploads'))
@@ -713,16 +728,7 @@ export class S3Service implements RawService {
     request: IncomingMessage,
     response: ServerResponse,
   ): void {
-    const [sourcePath = '', sourceQuery = ''] = copySource.split('?');
-    const sourceVersion = new URLSearchParams(sourceQuery).get('versionId');
-    if (sourceVersion !== null && sourceVersion !== 'null')
-      throw new S3Error('NoSuchVersion', 'The specified version does not exist.', 404, copySource);
-    const decoded = decodeURIComponent(sourcePath).replace(/^\//, '');
-    const slash = decoded.indexOf('/');
-    if (slash <= 0 || slash === decoded.length - 1)
-      throw invalidArgument('Invalid copy source object key', 'x-amz-copy-source', copySource);
-    const sourceBucket = decoded.slice(0, slash);
-    const sourceKey = decoded.slice(slash + 1);
+    const { bucket: sourceBucket, key: sourceKey } = copySourceOf(copySource);
     const directive = String(request.headers['x-amz-metadata-directive'] ?? 'COPY');
     if (directive !== 'COPY' && directive !== 'REPLACE')
       throw invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
@@ -812,6 +818,50 @@ export class S3Service implements RawService {
     const etag = this.uploads.uploadPart(bucket, key, uploadId, partNumber, payloadOf(request, body));
     response.writeHead(200, { etag: quoted(etag), 'x-amz-request-id': crypto.randomUUID() });
     response.end();
+  }
+
+  /** UploadPartCopy: a part taken from an existing object, whole or `x-amz-copy-source-range: bytes=first-last`. */
+  private uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    copySource: string,
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): void {
+    this.requireBucket(bucket);
+    const partNumber = partNumberOf(url.searchParams.get('partNumber'));
+    this.uploads.upload(bucket, key, uploadId);
+    const source = copySourceOf(copySource);
+    const { row, data } = this.getObject(source.bucket, source.key);
+    this.checkCopyConditions(row, request);
+    const rangeHeader = request.headers['x-amz-copy-source-range'];
+    let part = data;
+    if (typeof rangeHeader === 'string') {
+      const match = /^bytes=(\d+)-(\d+)$/.exec(rangeHeader.trim());
+      if (!match)
+        throw invalidArgument(
+          'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+          'x-amz-copy-source-range',
+          rangeHeader,
+        );
+      const first = Number(match[1]);
+      const last = Number(match[2]);
+      if (first > last || last >= row.size)
+        throw invalidArgument(
+          `Range specified is not valid for source object of size: ${row.size}`,
+          'x-amz-copy-source-range',
+          rangeHeader,
+        );
+      part = data.subarray(first, last + 1);
+    }
+    const etag = this.uploads.uploadPart(bucket, key, uploadId, partNumber, part);
+    sendXml(
+      response,
+      200,
+      `<CopyPartResult ${xmlns}><LastModified>${new Date(this.clock.now()).toISOString()}</LastModified><ETag>${xmlEscape(quoted(etag))}</ETag></CopyPartResult>`,
+    );
   }
 
   private completeMultipartUpload(
