@@ -466,4 +466,65 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
     expect(rest.ContinuationToken).toBeUndefined();
     expect(prefixed.Buckets?.map((bucket) => bucket.Name)).toEqual(['listing']);
   });
+
+  describe('conditional requests', () => {
+    it('answers 304 for If-None-Match on the current ETag and 412 for If-Match on another', async () => {
+      // Prepare
+      await put('objects', 'conditional-read.txt', 'v1');
+      const { ETag } = await local.clients.s3.send(
+        new HeadObjectCommand({ Bucket: 'objects', Key: 'conditional-read.txt' }),
+      );
+
+      // Act
+      const notModified = await failure(
+        local.clients.s3.send(
+          new GetObjectCommand({ Bucket: 'objects', Key: 'conditional-read.txt', IfNoneMatch: ETag }),
+        ),
+      );
+      const mismatch = await failure(
+        local.clients.s3.send(
+          new GetObjectCommand({
+            Bucket: 'objects',
+            Key: 'conditional-read.txt',
+            IfMatch: '"0123456789abcdef0123456789abcdef"',
+          }),
+        ),
+      );
+      const matching = await local.clients.s3.send(
+        new GetObjectCommand({
+          Bucket: 'objects',
+          Key: 'conditional-read.txt',
+          IfMatch: ETag,
+          IfNoneMatch: '"other"',
+        }),
+      );
+
+      // Assess
+      expect(notModified.$metadata.httpStatusCode).toBe(304);
+      expect([mismatch.name, mismatch.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+      expect(matching.ETag).toBe(ETag);
+    });
+
+    it('refuses a write with If-None-Match: * over an existing key, and with If-Match on another ETag, keeping the object', async () => {
+      // Prepare
+      await put('objects', 'conditional-write.txt', 'first');
+
+      // Act
+      const exists = await failure(put('objects', 'conditional-write.txt', 'second', { IfNoneMatch: '*' }));
+      const stale = await failure(
+        put('objects', 'conditional-write.txt', 'third', { IfMatch: '"00000000000000000000000000000000"' }),
+      );
+      const absent = await failure(
+        put('objects', 'never-written.txt', 'x', { IfMatch: '"00000000000000000000000000000000"' }),
+      );
+      await put('objects', 'fresh.txt', 'created', { IfNoneMatch: '*' });
+
+      // Assess
+      expect([exists.name, exists.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+      expect(stale.name).toBe('PreconditionFailed');
+      expect(absent.name).toBe('NoSuchKey');
+      expect((await text('objects', 'conditional-write.txt')).body).toBe('first');
+      expect((await text('objects', 'fresh.txt')).body).toBe('created');
+    });
+  });
 });

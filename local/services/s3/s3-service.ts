@@ -12,6 +12,7 @@ import type { RawService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { UsageMeter } from '../../usage/usage-meter';
 import { concatenateFilesDurably, writeFileDurably } from './durable-file';
+import { checkWriteCondition, readCondition } from './s3-conditions';
 import { type ListingMarker, listingPage } from './s3-listing';
 import { MultipartUploads, partNumberOf, type RequestedPart, type UploadRow } from './s3-multipart';
 import { requestedRange } from './s3-range';
@@ -320,6 +321,13 @@ export class S3Service implements RawService {
     if (!row || !existsSync(this.objectPath(bucket, key)))
       throw new S3Error('NoSuchKey', 'The specified key does not exist.', 404, key, { Key: key });
     return row;
+  }
+
+  private existingEtag(bucket: string, key: string): string | undefined {
+    const row = this.store.db
+      .prepare('SELECT etag FROM s3_objects WHERE bucket = ? AND key = ?')
+      .get(bucket, key) as { etag: string } | undefined;
+    return row?.etag;
   }
 
   /** Keys under a prefix, in key order. */
@@ -656,6 +664,8 @@ export class S3Service implements RawService {
     if (method === 'PUT' && typeof copySource === 'string')
       return this.copyObject(bucket, key, copySource, request, response);
     if (method === 'PUT') {
+      this.requireBucket(bucket);
+      checkWriteCondition(request.headers, key, this.existingEtag(bucket, key));
       const etag = this.putObject(bucket, key, payloadOf(request, body), objectOptionsOf(request));
       response.writeHead(200, { etag: quoted(etag) });
       response.end();
@@ -688,6 +698,22 @@ export class S3Service implements RawService {
   ): void {
     if (url.searchParams.has('partNumber')) throw notImplemented('GetObject by partNumber');
     const row = this.objectRow(bucket, key);
+    const condition = readCondition(request.headers, row.etag, row.modified);
+    if (condition === 'precondition-failed')
+      throw new S3Error(
+        'PreconditionFailed',
+        'At least one of the pre-conditions you specified did not hold',
+        412,
+        key,
+      );
+    if (condition === 'not-modified') {
+      response.writeHead(304, {
+        etag: quoted(row.etag),
+        'last-modified': new Date(row.modified).toUTCString(),
+      });
+      response.end();
+      return;
+    }
     const range = requestedRange(request.headers.range, row.size);
     if (range === 'unsatisfiable')
       throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, key, {
@@ -885,6 +911,7 @@ export class S3Service implements RawService {
     if (requested.length === 0) throw malformedXml();
     const plan = this.uploads.plan(bucket, key, uploadId, requested);
     this.checkStorable(bucket, key);
+    checkWriteCondition(request.headers, key, this.existingEtag(bucket, key));
     concatenateFilesDurably(this.objectPath(bucket, key), plan.partFiles);
     this.recordObject(bucket, key, plan.etag, plan.size, {
       contentType: plan.upload.content_type,
