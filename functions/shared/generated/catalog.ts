@@ -190,6 +190,24 @@ export const canonicalCatalog = {
     piiPaths: ['changedBy'],
     validate: validators.validateHrEmployeeTerminatedV1,
   },
+  'procurement.supplier.changed.v1': {
+    type: 'procurement.supplier.changed.v1',
+    schemaId: 'https://schemas.concord.dev/events/procurement.supplier.changed.v1.json',
+    revision: '1.0',
+    domain: 'procurement',
+    entity: 'supplier',
+    piiPaths: ['foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    validate: validators.validateProcurementSupplierChangedV1,
+  },
+  'procurement.supplier.created.v1': {
+    type: 'procurement.supplier.created.v1',
+    schemaId: 'https://schemas.concord.dev/events/procurement.supplier.created.v1.json',
+    revision: '1.0',
+    domain: 'procurement',
+    entity: 'supplier',
+    piiPaths: ['foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    validate: validators.validateProcurementSupplierCreatedV1,
+  },
 } as const satisfies Record<string, CanonicalTypeInfo>;
 
 /** A canonical event type name, e.g. `commerce.order.placed.v1`. */

@@ -78,6 +78,8 @@ export interface CanonicalDataByType {
   "hr.employee.changed.v1": HrEmployeeChangedV1;
   "hr.employee.hired.v1": HrEmployeeHiredV1;
   "hr.employee.terminated.v1": HrEmployeeTerminatedV1;
+  "procurement.supplier.changed.v1": ProcurementSupplierChangedV1;
+  "procurement.supplier.created.v1": ProcurementSupplierCreatedV1;
 }
 /**
  * Money captured earlier was refunded, in part or in full.
@@ -726,4 +728,126 @@ export interface HrEmployeeTerminatedV1 {
    * The HRIS's termination reason, when sent.
    */
   reason?: string;
+}
+/**
+ * A supplier's details changed at the procurement platform. Only the platform-owned fields (names, contacts, address) are applied to the ERP vendor; values sent for ERP-owned fields are refused visibly.
+ */
+export interface ProcurementSupplierChangedV1 {
+  /**
+   * The procurement platform's id of the supplier.
+   */
+  sourceSupplierId: string;
+  /**
+   * The procurement platform's tenant (company) the supplier belongs to.
+   */
+  sourceCompanyId: string;
+  /**
+   * The supplier record's version at the platform, increasing with every change.
+   */
+  resourceVersion: number;
+  /**
+   * Supplier fields the procurement platform owns that this event carries (names as in the system-of-record registry).
+   *
+   * @minItems 0
+   */
+  changedFields: ("legalName" | "displayName" | "contactName" | "contactEmail" | "contactPhone" | "address")[];
+  /**
+   * Values the platform sent for supplier fields the ERP owns (system-of-record registry). Never applied: supplier-sync refuses them visibly, unless the value is the one the ERP holds (an echo).
+   */
+  foreignChanges?: {
+    /**
+     * The canonical field (registry name).
+     */
+    field: "paymentTerms" | "bankAccount" | "taxId" | "blocked";
+    /**
+     * The platform's own property name.
+     */
+    sourceProperty: string;
+    /**
+     * The value the platform sent; may be bank details, so secret-class: hashed in the warehouse and redacted from logs.
+     */
+    value?: string;
+  }[];
+  /**
+   * The supplier's details as the platform sent them; only the platform-owned fields are applied to the ERP.
+   */
+  supplier: {
+    legalName?: string;
+    displayName?: string;
+    contactName?: string;
+    contactEmail?: string;
+    contactPhone?: string;
+    /**
+     * The supplier's postal address.
+     */
+    address?: {
+      line1?: string;
+      line2?: string;
+      city?: string;
+      region?: string;
+      postalCode?: string;
+      country?: string;
+    };
+  };
+}
+/**
+ * A supplier was created at the procurement platform. The ERP creates the vendor when it has none; bank details, payment terms and tax registration are the ERP's and are never taken from the platform.
+ */
+export interface ProcurementSupplierCreatedV1 {
+  /**
+   * The procurement platform's id of the supplier.
+   */
+  sourceSupplierId: string;
+  /**
+   * The procurement platform's tenant (company) the supplier belongs to.
+   */
+  sourceCompanyId: string;
+  /**
+   * The supplier record's version at the platform, increasing with every change.
+   */
+  resourceVersion: number;
+  /**
+   * Supplier fields the procurement platform owns that this event carries (names as in the system-of-record registry).
+   *
+   * @minItems 0
+   */
+  changedFields: ("legalName" | "displayName" | "contactName" | "contactEmail" | "contactPhone" | "address")[];
+  /**
+   * Values the platform sent for supplier fields the ERP owns (system-of-record registry). Never applied: supplier-sync refuses them visibly, unless the value is the one the ERP holds (an echo).
+   */
+  foreignChanges?: {
+    /**
+     * The canonical field (registry name).
+     */
+    field: "paymentTerms" | "bankAccount" | "taxId" | "blocked";
+    /**
+     * The platform's own property name.
+     */
+    sourceProperty: string;
+    /**
+     * The value the platform sent; may be bank details, so secret-class: hashed in the warehouse and redacted from logs.
+     */
+    value?: string;
+  }[];
+  /**
+   * The supplier's details as the platform sent them; only the platform-owned fields are applied to the ERP.
+   */
+  supplier: {
+    legalName?: string;
+    displayName?: string;
+    contactName?: string;
+    contactEmail?: string;
+    contactPhone?: string;
+    /**
+     * The supplier's postal address.
+     */
+    address?: {
+      line1?: string;
+      line2?: string;
+      city?: string;
+      region?: string;
+      postalCode?: string;
+      country?: string;
+    };
+  };
 }

@@ -21,5 +21,7 @@ export declare const validateGovernanceReconciliationCompletedV1: ValidateFuncti
 export declare const validateHrEmployeeChangedV1: ValidateFunction;
 export declare const validateHrEmployeeHiredV1: ValidateFunction;
 export declare const validateHrEmployeeTerminatedV1: ValidateFunction;
+export declare const validateProcurementSupplierChangedV1: ValidateFunction;
+export declare const validateProcurementSupplierCreatedV1: ValidateFunction;
 export declare const validateSourceRegistry: ValidateFunction;
 export declare const validateSystemOfRecordRegistry: ValidateFunction;
