@@ -6,6 +6,7 @@ import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 import { traceSources } from '../trace-sources';
 import { sinceMs, traceSubject, traceTimeline } from '../trace-timeline';
+import { withXRaySteps, workflowsReadFromXRay, xrayClientLike } from '../xray-trace';
 
 export const traceHelp = `The timeline of one business transaction, by correlation id or order id.
 
@@ -24,7 +25,9 @@ It joins the function log lines that name the transaction (ingest, each workflow
 Logs Insights query over the stage's log groups, StartQuery then GetQueryResults until Complete, locally and on
 AWS; it gives up after 60 s, saying so), the version gate's record, the ERP's documents, every dead letter about it,
 the ops audit and when each of its events was taken into the warehouse stream (an Athena query in the stage's
-workgroup).`;
+workgroup). On AWS, where the workflows are Express and log errors only, it adds each workflow step from X-Ray
+(the traces annotated with the transaction's ids in the window: GetTraceSummaries, then BatchGetTraces), and says
+when the transaction was not sampled.`;
 
 export async function runTrace(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -48,13 +51,25 @@ export async function runTrace(args: string[]): Promise<number> {
     const erpUrl =
       values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? (local ? 'http://127.0.0.1:4100' : undefined);
     const dataDir = values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? (local ? '.concord' : undefined);
-    const timeline = await traceTimeline(
+    let timeline = await traceTimeline(
       traceSubject(designation),
       await traceSources(context, {
         sinceMs: since,
         erp: erpUrl && dataDir ? localErpConnector({ erpUrl, dataDir: path.resolve(dataDir) }) : undefined,
       }),
     );
+    // Locally every step is in the function logs; on AWS the Express workflows' steps are in X-Ray only.
+    if (workflowsReadFromXRay(context.stage, Boolean(context.logs.config.isCustomEndpoint))) {
+      const xray = xrayClientLike(context.logs);
+      try {
+        timeline = await withXRaySteps(timeline, xray, {
+          from: new Date(Date.now() - since),
+          to: new Date(),
+        });
+      } finally {
+        xray.destroy();
+      }
+    }
     for (const warning of timeline.warnings) console.error(`warning: ${warning}`);
     if (values.json) printJson(timeline);
     else {

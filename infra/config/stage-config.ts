@@ -90,6 +90,13 @@ export interface StageConfig {
     /** No failed transaction or reconciliation mismatch waits in the exceptions queue longer than this. */
     reconciliationClean: { maxMismatchAgeHours: number };
   };
+  /**
+   * X-Ray sampling of the workflows and functions (infra/constructs/trace-sampling.ts): the first
+   * `reservoirPerSec` requests each second, then a `fixedRate` share (0–1) of the rest. A sampled order's trace is
+   * what the console and `concord trace` draw its workflow path from on AWS; each recorded trace is billed
+   * (docs/cost-model.md#tracing).
+   */
+  tracing: { sampling: { fixedRate: number; reservoirPerSec: number } };
 }
 
 const base = {
@@ -137,6 +144,8 @@ const base = {
     invoiceVisibleInWarehouse: { withinMin: 15 },
     reconciliationClean: { maxMismatchAgeHours: 24 },
   },
+  // X-Ray's own default: at least one trace a second per rule, and one transaction in twenty beyond.
+  tracing: { sampling: { fixedRate: 0.05, reservoirPerSec: 1 } },
 } as const;
 
 const stages: Record<StageName, StageConfig> = {
@@ -160,6 +169,8 @@ const stages: Record<StageName, StageConfig> = {
     stage: 'dev',
     // Test data only, as locally.
     workflowLogs: { includeExecutionData: true },
+    // Every transaction traced: a developer's order is always there to look at, and dev's volume is in the free tier.
+    tracing: { sampling: { fixedRate: 1, reservoirPerSec: 1 } },
     // The ERP connector endpoint of this stage (the ERP sandbox deployed beside it until the real ERP connector).
     erp: {
       baseUrl: 'https://erp-sandbox.dev.concord.internal',

@@ -19,6 +19,7 @@ import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-targe
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ServiceFunction } from '../constructs/service-function';
 import { alarmOnLatencySlo } from '../constructs/slo-alarms';
+import { TraceSampling } from '../constructs/trace-sampling';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
 
@@ -281,6 +282,17 @@ export class StatelessStack extends Stack {
         'Webhook senders cannot use AWS auth; every request is authenticated by its HMAC signature in the ingest function',
     });
 
+    // Which transactions X-Ray records: on AWS the only record of an Express workflow's path (docs/observability.md#tracing).
+    new TraceSampling(this, 'TraceSampling', {
+      stage: config.stage,
+      sampling: config.tracing.sampling,
+      workflows: {
+        'order-to-cash': this.orderToCash.stateMachine,
+        payments: this.paymentApplication.stateMachine,
+        customers: this.customerSync.stateMachine,
+        validation: this.orderValidation.stateMachine,
+      },
+    });
     this.businessAlarms(config);
     // Last: the alarm grid shows every alarm of both stacks created before it.
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {

@@ -89,10 +89,10 @@ describe('npm start pipeline (synthesized stacks on the embedded runtime)', () =
       'Concord-local-Stateless',
     ]);
     expect(local.report.stacks.every((stack) => stack.created.length > 0)).toBe(true);
-    // Access, logging, alarms, encryption keys and the dashboard have no local behaviour; anything else skipped would
-    // be a silent gap in `npm start`.
+    // Access, logging, alarms, encryption keys, the dashboard and X-Ray sampling (the embedded runtime traces nothing)
+    // have no local behaviour; anything else skipped would be a silent gap in `npm start`.
     const accessAndLogging =
-      /^AWS::(IAM::\w+|Logs::LogGroup|Logs::LogStream|CloudWatch::Alarm|CloudWatch::Dashboard|KMS::Key|Lambda::Permission|S3::BucketPolicy|SQS::QueuePolicy|SNS::TopicPolicy)$/;
+      /^AWS::(IAM::\w+|Logs::LogGroup|Logs::LogStream|CloudWatch::Alarm|CloudWatch::Dashboard|KMS::Key|Lambda::Permission|S3::BucketPolicy|SQS::QueuePolicy|SNS::TopicPolicy|XRay::SamplingRule)$/;
     expect(Object.keys(local.report.skipped).filter((type) => !accessAndLogging.test(type))).toEqual([]);
     expect(local.report.skipped['AWS::IAM::Role']).toBeGreaterThan(0);
   });

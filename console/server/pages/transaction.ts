@@ -1,18 +1,21 @@
 /**
  * The Transaction page: one order or correlation id's timeline as `concord trace` assembles it (webhook, events,
  * workflow steps, ERP documents, write-back, warehouse, dead letters, ops audit), and each of its Step Functions
- * executions drawn as its state machine with the path it took; a visited state shows its input and output.
+ * executions drawn as its state machine with the path it took; a visited state shows its input and output (read
+ * from the executions API), or on AWS, where the workflows are Express, its error and the functions it ran (from X-Ray).
  */
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { traceSources } from '../../../cli/trace-sources';
 import { sinceMs, type TimelineEntry, traceSubject, traceTimeline } from '../../../cli/trace-timeline';
+import { workflowsReadFromXRay, xrayClientLike } from '../../../cli/xray-trace';
 import { newId } from '../../../functions/shared/ids';
 import { type ConsoleEnv, ConsoleInputError, type ConsolePage } from '../console-page';
 import { csrfField, type Html, renderPage } from '../layout';
 import { layoutStateMachine, renderStateMachineSvg } from '../transaction/state-machine-graph';
 import { shownStepData } from '../transaction/step-data';
 import {
+  type ExecutionStep,
   transactionExecutions,
   type WorkflowExecution,
   workflowName,
@@ -81,6 +84,13 @@ function statesOf(execution: WorkflowExecution): string[] {
   return [...names];
 }
 
+/** The Lambda operations a step ran (X-Ray names them), as `createSalesOrder, postInvoice (ErpTimeoutError)`. */
+function operationsText(step: ExecutionStep): string {
+  return (step.operations ?? [])
+    .map((op) => `${op.operation ?? op.function}${op.error ? ` (${op.error})` : ''}`)
+    .join(', ');
+}
+
 /** The page's timeline: the trace's entries, and each execution's steps, in time order. */
 function timelineRows(
   entries: readonly TimelineEntry[],
@@ -116,7 +126,7 @@ function timelineRows(
         where: workflowName(execution.stateMachineName),
         what: html`<a href="#${stateAnchor(index, states, step.state)}">${step.state}</a> (${step.type})${
           step.error ? html` <b class="bad">${step.error}</b>` : ''
-        }${step.exitedAt ? '' : ' · not exited'}`,
+        }${step.exitedAt ? '' : ' · not exited'}${operationsText(step) ? ` · ${operationsText(step)}` : ''}`,
       });
   });
   rows.sort((a, b) => a.at.localeCompare(b.at));
@@ -149,6 +159,7 @@ async function executionSection(
     <h2>${workflowName(execution.stateMachineName)} <span class="status ${execution.status.toLowerCase()}">${execution.status}</span></h2>
     <p class="muted">Execution <code>${execution.name}</code>, started ${time(execution.startDate)}${execution.stopDate ? html`, ended ${time(execution.stopDate)}` : ''};
       ${execution.path.visited.size} of ${Object.keys(execution.definition.States).length} states visited.</p>
+    ${execution.source === 'xray' ? html`<p class="muted" data-source="xray">Read from X-Ray trace <code>${execution.traceId}</code>: the workflow is Express, so Step Functions keeps no history of it; X-Ray records each state, its error and the functions it ran, not its input or output.</p>` : ''}
     <div class="sm-view">
       <div class="sm-graph">${svg}</div>
       <div class="sm-details">
@@ -163,8 +174,12 @@ async function executionSection(
               (step, visit) => html`${steps.length > 1 ? html`<h4>Visit ${visit + 1}</h4>` : ''}
                 <p class="muted">${step.type}, entered ${time(step.enteredAt)}${step.exitedAt ? html`, exited ${time(step.exitedAt)}` : ', not exited'}</p>
                 ${step.error ? html`<p class="error"><b>${step.error}</b>${step.cause ? html`: ${step.cause}` : ''}</p>` : ''}
-                <h4>Input</h4><pre class="json" data-input>${shownStepData(step.input, revealed)}</pre>
-                <h4>Output</h4><pre class="json" data-output>${step.exitedAt ? shownStepData(step.output, revealed) : '-'}</pre>`,
+                ${
+                  execution.source === 'xray'
+                    ? html`<h4>Functions</h4><p data-operations>${operationsText(step) || '-'}</p>`
+                    : html`<h4>Input</h4><pre class="json" data-input>${shownStepData(step.input, revealed)}</pre>
+                <h4>Output</h4><pre class="json" data-output>${step.exitedAt ? shownStepData(step.output, revealed) : '-'}</pre>`
+                }`,
             )}
           </section>`,
         )}
@@ -192,10 +207,18 @@ async function transactionView(
   // The Step Functions client the replay uses for its targets: the same credentials and endpoint.
   const sfn = (await context.deps()).targets?.sfn;
   if (!sfn) throw new Error('the ops context has no Step Functions client');
-  const { executions, warnings } = await transactionExecutions(sfn, context.stage, timeline.subject, {
-    from,
-    to,
-  });
+  // On AWS an Express workflow's path is read from X-Ray; the client shares the stage's credentials and region.
+  const xray = xrayClientLike(context.logs);
+  const { executions, warnings } = await transactionExecutions(
+    sfn,
+    context.stage,
+    timeline.subject,
+    { from, to },
+    {
+      client: xray,
+      onAws: workflowsReadFromXRay(context.stage, Boolean(context.logs.config.isCustomEndpoint)),
+    },
+  ).finally(() => xray.destroy());
   const found = timeline.entries.length > 0 || executions.length > 0;
   const [entity] = timeline.subject.entities;
   const ids = (label: string, values: string[]) =>
@@ -213,7 +236,8 @@ async function transactionView(
           ${timelineRows(timeline.entries, executions, entity)}
           <h2>Workflow executions (${executions.length})</h2>
           ${
-            executions.some((execution) => execution.steps.length > 0) && !revealed
+            executions.some((execution) => execution.source !== 'xray' && execution.steps.length > 0) &&
+            !revealed
               ? html`<form method="post" action="${base}/reveal" class="inline" id="reveal-form">
                   ${csrfField(c)}<input type="hidden" name="id" value="${query.id}" /><input type="hidden" name="since" value="${query.since}" />
                   <span class="muted">Step data shows personal fields hashed.</span>

@@ -1,6 +1,7 @@
 /**
  * The Step Functions executions of one transaction: the stage's state machines, their executions in the transaction's
- * time window whose input names one of its ids, each execution's history read as the states it went through.
+ * time window whose input names one of its ids, each execution's history read as the states it went through; on AWS,
+ * where the workflows are Express and Step Functions keeps no execution, the same read from X-Ray (xray-path.ts).
  */
 import {
   DescribeExecutionCommand,
@@ -11,6 +12,8 @@ import {
   paginateListStateMachines,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
+import type { XRayClient } from '@aws-sdk/client-xray';
+import type { XRayOperation } from '../../../cli/xray-trace';
 import {
   type AslDefinition,
   type AslState,
@@ -19,6 +22,7 @@ import {
   InvalidDefinitionError,
   stateEdges,
 } from './state-machine-graph';
+import { xrayExecutions } from './xray-path';
 
 /** One state the execution entered: when, with what, and what it gave or the error it raised. */
 export interface ExecutionStep {
@@ -30,6 +34,8 @@ export interface ExecutionStep {
   output?: string;
   error?: string;
   cause?: string;
+  /** The traced Lambda operations the state ran (read from X-Ray only: the execution history does not name them). */
+  operations?: XRayOperation[];
 }
 
 /** An execution of the transaction, with its machine's definition and the path it took. */
@@ -44,6 +50,18 @@ export interface WorkflowExecution {
   definition: AslDefinition;
   steps: ExecutionStep[];
   path: ExecutionPath;
+  /** Where it was read: the executions API (with each step's input and output) or an X-Ray trace (without). */
+  source?: 'executions' | 'xray';
+  /** The X-Ray trace it was read from. */
+  traceId?: string;
+}
+
+/** A state machine of the stage, its definition parsed; `type` is STANDARD or EXPRESS. */
+export interface StageStateMachine {
+  arn: string;
+  name: string;
+  type?: string;
+  definition: AslDefinition;
 }
 
 /** What a transaction is known by: its correlation ids and entities (`order/123`). */
@@ -56,7 +74,7 @@ export interface TransactionIds {
 const listLimit = 1000;
 
 /** Every transition in a definition, its Parallel branches' and Map processors' included. */
-function allEdges(definition: AslDefinition, into = new Set<string>()): Set<string> {
+export function allEdges(definition: AslDefinition, into = new Set<string>()): Set<string> {
   for (const edge of stateEdges(definition)) into.add(edgeKey(edge.from, edge.to));
   for (const state of Object.values(definition.States) as AslState[])
     for (const branch of [...(state.Branches ?? []), state.ItemProcessor ?? state.Iterator])
@@ -158,11 +176,8 @@ function namesTransaction(input: string, ids: TransactionIds): boolean {
  * The stage's state machines: every machine whose role or log group CloudFormation named after the stage's stacks
  * (`Concord-<stage>-…`; a state machine's own generated name does not carry the stack's).
  */
-async function stageStateMachines(
-  sfn: SFNClient,
-  stage: string,
-): Promise<{ arn: string; name: string; definition: AslDefinition }[]> {
-  const machines: { arn: string; name: string; definition: AslDefinition }[] = [];
+export async function stageStateMachines(sfn: SFNClient, stage: string): Promise<StageStateMachine[]> {
+  const machines: StageStateMachine[] = [];
   for await (const page of paginateListStateMachines({ client: sfn }, {}))
     for (const machine of page.stateMachines ?? []) {
       if (!machine.stateMachineArn) continue;
@@ -187,6 +202,7 @@ async function stageStateMachines(
       machines.push({
         arn: machine.stateMachineArn,
         name: machine.name ?? machine.stateMachineArn,
+        type: described.type,
         definition,
       });
     }
@@ -199,20 +215,46 @@ export function workflowName(stateMachineName: string): string {
 }
 
 /**
+ * Where a machine's executions are read: from X-Ray for an Express machine on AWS (Step Functions refuses to list,
+ * describe or give the history of an Express execution there, and its log is at level ERROR), from the executions
+ * API otherwise — the embedded runtime keeps every execution, Express ones included, and a Standard machine's are
+ * kept on AWS.
+ */
+export function executionsSource(
+  machine: Pick<StageStateMachine, 'type'>,
+  onAws: boolean,
+): 'executions' | 'xray' {
+  return onAws && machine.type === 'EXPRESS' ? 'xray' : 'executions';
+}
+
+/** Step Functions' refusal of ListExecutions, DescribeExecution or GetExecutionHistory for an Express machine. */
+function refusesExpress(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'StateMachineTypeNotSupported';
+}
+
+/**
  * The transaction's executions, oldest first: per stage state machine, the executions started in `window` (the
  * listing is newest first, so it stops at the first one older), each described to read its input, those naming one
- * of the ids read whole. A machine whose executions cannot be listed (on AWS, Express executions are not kept by
- * Step Functions: their history is in the workflow's log group) is a warning, not a failure of the page.
+ * of the ids read whole. With `xray` (a client and whether the stage is on AWS), an Express machine on AWS — or one
+ * whose executions Step Functions refuses as Express — is read from the transaction's X-Ray traces instead
+ * ({@link executionsSource}). A machine whose executions cannot be read either way is a warning, not a failure of
+ * the page.
  */
 export async function transactionExecutions(
   sfn: SFNClient,
   stage: string,
   ids: TransactionIds,
   window: { from: Date; to: Date },
+  xray?: { client: XRayClient; onAws: boolean },
 ): Promise<{ executions: WorkflowExecution[]; warnings: string[] }> {
   const executions: WorkflowExecution[] = [];
   const warnings: string[] = [];
+  const fromXRay: StageStateMachine[] = [];
   for (const machine of await stageStateMachines(sfn, stage)) {
+    if (xray && executionsSource(machine, xray.onAws) === 'xray') {
+      fromXRay.push(machine);
+      continue;
+    }
     try {
       let read = 0;
       listing: for await (const page of paginateListExecutions(
@@ -250,14 +292,29 @@ export async function transactionExecutions(
             startDate: iso(summary.startDate),
             stopDate: summary.stopDate ? iso(summary.stopDate) : undefined,
             definition: machine.definition,
+            source: 'executions',
             ...executionPath(machine.definition, events),
           });
         }
     } catch (error) {
+      if (xray && refusesExpress(error)) {
+        fromXRay.push(machine);
+        continue;
+      }
       warnings.push(
         `${workflowName(machine.name)}: its executions could not be read (${(error as Error).name}: ${(error as Error).message})`,
       );
     }
   }
+  if (xray && fromXRay.length > 0)
+    try {
+      const read = await xrayExecutions(xray.client, fromXRay, ids, window);
+      executions.push(...read.executions);
+      warnings.push(...read.warnings);
+    } catch (error) {
+      warnings.push(
+        `${fromXRay.map((machine) => workflowName(machine.name)).join(', ')}: their X-Ray traces could not be read (${(error as Error).name}: ${(error as Error).message})`,
+      );
+    }
   return { executions: executions.sort((a, b) => a.startDate.localeCompare(b.startDate)), warnings };
 }
