@@ -527,4 +527,19 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
       expect((await text('objects', 'fresh.txt')).body).toBe('created');
     });
   });
+
+  it('answers a key that is not valid percent-encoding with InvalidURI in the S3 error document', async () => {
+    // Act
+    const response = await fetch(`${local.runtime.endpoint}/objects/bad%E0%A4%A`, {
+      headers: {
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00',
+      },
+    });
+    const body = await response.text();
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(body).toContain('<Code>InvalidURI</Code>');
+  });
 });

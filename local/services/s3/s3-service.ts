@@ -348,10 +348,22 @@ export class S3Service implements RawService {
   async handleRaw(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://local');
     const [, bucket = '', ...keyParts] = url.pathname.split('/');
-    const key = decodeURIComponent(keyParts.join('/'));
     const method = request.method ?? 'GET';
     this.usage.s3Request(method);
     try {
+      let key: string;
+      try {
+        key = decodeURIComponent(keyParts.join('/'));
+      } catch (error) {
+        throw new S3Error(
+          'InvalidURI',
+          "Couldn't parse the specified URI.",
+          400,
+          url.pathname,
+          {},
+          { cause: error },
+        );
+      }
       const unsupported = [...url.searchParams.keys()].find((name) => !servedParameters.has(name));
       if (unsupported) throw notImplemented(`The ?${unsupported} sub-resource or parameter`);
       // The SDK names its operation in x-id: one not served here is refused whatever its route would look like.
