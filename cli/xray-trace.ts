@@ -340,7 +340,7 @@ export async function xrayTransaction(
     runs.push(...workflowRuns(trace.Id ?? '', traceDocuments(trace, warnings)));
   if (traceIds.length === 0)
     warnings.push(
-      'X-Ray holds no trace of this transaction in the window: it was not sampled (the stage records a share of transactions: docs/observability.md#tracing), or it is older',
+      'X-Ray holds no trace of this transaction in the window: it was not sampled (the stage records a share of transactions: docs/observability.md#tracing-x-ray), or it is older',
     );
   else if (runs.length === 0)
     warnings.push(
