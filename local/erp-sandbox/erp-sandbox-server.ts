@@ -9,6 +9,7 @@ import { closeGracefully } from '../edge/graceful-close';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { PlatformOutbox } from './platform-outbox';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
+import { VendorMaster, vendorRoutes } from './vendor-master';
 
 const faultKinds = [
   '5xx',
@@ -191,6 +192,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const ledger = new ErpLedger(options.dataDir);
   const credentials = sandboxCredentials(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
+  const vendorMaster = new VendorMaster(ledger);
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
   const inFlight = new Map<string, number>();
@@ -284,6 +286,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
           crmId: query.get('crmId') ?? undefined,
         }),
     },
+    // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
+    ...vendorRoutes(vendorMaster, ledger),
     {
       method: 'GET',
       pattern: /^\/documents$/,
