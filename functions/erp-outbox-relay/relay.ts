@@ -11,6 +11,7 @@ import {
 import type { Violation } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { idOf } from '../shared/ids';
+import { itemMappers } from './item-mappers';
 
 /** One entry of the ERP's outbox, as GET /outbox lists it. */
 export interface OutboxEntry {
@@ -170,6 +171,7 @@ const mappers: Record<string, Mapper> = {
       },
     );
   },
+  ...itemMappers,
 };
 
 /** The canonical event of an outbox entry; throws UnknownOutboxEntryTypeError or InvalidOutboxEntryError. */

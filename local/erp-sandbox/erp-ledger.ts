@@ -201,7 +201,8 @@ export class ErpLedger {
       .run(this.now(), actor, action, entity, entityId, JSON.stringify(detail));
   }
 
-  private emit(type: string, payload: unknown): void {
+  /** Appends a business event to the outbox, in the caller's transaction (the item master announces through it). */
+  emit(type: string, payload: unknown): void {
     this.db
       .prepare('INSERT INTO outbox (at, type, payload) VALUES (?, ?, ?)')
       .run(this.now(), type, JSON.stringify(payload));

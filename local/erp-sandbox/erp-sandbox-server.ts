@@ -7,9 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
-import { VendorMaster, vendorRoutes } from './vendor-master';
+import { ShopifyAdminStandIn, shopifyAdminPrefix } from './shopify-admin-stand-in';
 
 const faultKinds = [
   '5xx',
@@ -192,7 +193,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const ledger = new ErpLedger(options.dataDir);
   const credentials = sandboxCredentials(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
-  const vendorMaster = new VendorMaster(ledger);
+  const itemMaster = new ItemMaster(ledger);
+  const shopifyStandIn = new ShopifyAdminStandIn(ledger.db);
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
   const inFlight = new Map<string, number>();
@@ -286,8 +288,6 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
           crmId: query.get('crmId') ?? undefined,
         }),
     },
-    // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
-    ...vendorRoutes(vendorMaster, ledger),
     {
       method: 'GET',
       pattern: /^\/documents$/,
@@ -306,6 +306,21 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       pattern: /^\/outbox$/,
       mutation: false,
       handler: (_m, _b, query) => ({ events: ledger.outbox(Number(query.get('after') ?? 0)) }),
+    },
+    // The item master's current levels and prices, with their versions: what the item write-back writes.
+    {
+      method: 'GET',
+      pattern: /^\/items\/([^/]+)\/stock-levels\/([^/]+)$/,
+      mutation: false,
+      handler: (m) =>
+        itemMaster.stockLevel(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/items\/([^/]+)\/prices\/([^/]+)$/,
+      mutation: false,
+      handler: (m) =>
+        itemMaster.price(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)),
     },
     // What Concord wrote back to the SaaS platforms.
     {
@@ -385,6 +400,58 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         ledger.transaction(() =>
           ledger.receiveStock(decodeURIComponent(m[1] as string), body.quantity, 'warehouse'),
         ),
+    },
+    // The item master: items and prices, and stock movements of many lines, each in one transaction.
+    {
+      method: 'POST',
+      pattern: /^\/_admin\/items$/,
+      mutation: false,
+      handler: (_m, body, _q, actor) => ledger.transaction(() => itemMaster.upsertItems(body, actor)),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/_admin\/items\/([^/]+)\/prices\/([^/]+)$/,
+      mutation: false,
+      handler: (m, body, _q, actor) =>
+        ledger.transaction(() =>
+          itemMaster.setPrice(
+            decodeURIComponent(m[1] as string),
+            decodeURIComponent(m[2] as string),
+            body,
+            actor,
+          ),
+        ),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/_admin\/stock-movements$/,
+      mutation: false,
+      handler: (_m, body, _q, actor) => ledger.transaction(() => itemMaster.moveStock(body, actor)),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/_admin\/stock-levels$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({ levels: itemMaster.stockLevels(query.get('sku') ?? undefined) }),
+    },
+    // The Shopify stand-in's own counters and levels, and its bucket (a test sets another plan's).
+    {
+      method: 'GET',
+      pattern: /^\/_admin\/shopify-stand-in$/,
+      mutation: false,
+      handler: () => ({ ...shopifyStandIn.report(), levels: shopifyStandIn.levelsBySku() }),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/_admin\/shopify-stand-in\/rate-limit$/,
+      mutation: false,
+      handler: (_m, body) => {
+        try {
+          return shopifyStandIn.configure(body);
+        } catch (error) {
+          throw new RefusalError('invalid_rate_limit', (error as Error).message, 422);
+        }
+      },
     },
     {
       method: 'GET',
@@ -560,6 +627,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const url = new URL(request.url ?? '/', 'http://erp');
+    // The shop's Admin API answers as Shopify does (its own auth header, errors and rate limit), not as the ERP.
+    if (url.pathname.startsWith(`${shopifyAdminPrefix}/`))
+      return shopifyStandIn.handle(request, response, url, Buffer.concat(chunks));
     const route = routes.find(
       (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
     );

@@ -91,6 +91,15 @@ export const canonicalCatalog = {
     piiPaths: [],
     validate: validators.validateErpInvoicePostedV1,
   },
+  'erp.item.price-changed.v1': {
+    type: 'erp.item.price-changed.v1',
+    schemaId: 'https://schemas.concord.dev/events/erp.item.price-changed.v1.json',
+    revision: '1.0',
+    domain: 'erp',
+    entity: 'product',
+    piiPaths: [],
+    validate: validators.validateErpItemPriceChangedV1,
+  },
   'erp.order.accepted.v1': {
     type: 'erp.order.accepted.v1',
     schemaId: 'https://schemas.concord.dev/events/erp.order.accepted.v1.json',
@@ -153,6 +162,15 @@ export const canonicalCatalog = {
     entity: 'payment',
     piiPaths: [],
     validate: validators.validateErpPaymentAppliedV1,
+  },
+  'erp.stock.changed.v1': {
+    type: 'erp.stock.changed.v1',
+    schemaId: 'https://schemas.concord.dev/events/erp.stock.changed.v1.json',
+    revision: '1.0',
+    domain: 'erp',
+    entity: 'product',
+    piiPaths: [],
+    validate: validators.validateErpStockChangedV1,
   },
   'governance.reconciliation.completed.v1': {
     type: 'governance.reconciliation.completed.v1',

@@ -67,6 +67,7 @@ export interface CanonicalDataByType {
   "crm.customer.upserted.v1": CrmCustomerUpsertedV1;
   "erp.customer.synced.v1": ErpCustomerSyncedV1;
   "erp.invoice.posted.v1": ErpInvoicePostedV1;
+  "erp.item.price-changed.v1": ErpItemPriceChangedV1;
   "erp.order.accepted.v1": ErpOrderAcceptedV1;
   "erp.order.amended.v1": ErpOrderAmendedV1;
   "erp.order.cancelled.v1": ErpOrderCancelledV1;
@@ -74,6 +75,7 @@ export interface CanonicalDataByType {
   "erp.order.credit-released.v1": ErpOrderCreditReleasedV1;
   "erp.order.rejected.v1": ErpOrderRejectedV1;
   "erp.payment.applied.v1": ErpPaymentAppliedV1;
+  "erp.stock.changed.v1": ErpStockChangedV1;
   "governance.reconciliation.completed.v1": GovernanceReconciliationCompletedV1;
   "hr.employee.changed.v1": HrEmployeeChangedV1;
   "hr.employee.hired.v1": HrEmployeeHiredV1;
@@ -402,6 +404,27 @@ export interface ErpInvoicePostedV1 {
   postedAt: string;
 }
 /**
+ * The ERP set an item's list price in one currency; authoritative. The envelope's entityversion orders the prices of one sku and currency: the highest wins.
+ */
+export interface ErpItemPriceChangedV1 {
+  sku: string;
+  price: Money;
+  /**
+   * RFC 3339 date-time.
+   */
+  changedAt: string;
+}
+export interface Money {
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  amount: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+}
+/**
  * The ERP accepted a commerce order as a sales order (authoritative: prices, tax and totals are the ERP's).
  */
 export interface ErpOrderAcceptedV1 {
@@ -575,6 +598,28 @@ export interface ErpPaymentAppliedV1 {
    * RFC 3339 date-time.
    */
   appliedAt: string;
+}
+/**
+ * The ERP booked a new stock level of an item at a location (goods receipt, transfer, count); authoritative. The envelope's entityversion orders the levels of one sku and location: the highest wins.
+ */
+export interface ErpStockChangedV1 {
+  sku: string;
+  /**
+   * The ERP's warehouse or store code.
+   */
+  locationId: string;
+  /**
+   * Units available at the location after the change.
+   */
+  available: number;
+  /**
+   * The ERP document that moved the stock (goods receipt, transfer, count).
+   */
+  reference: string;
+  /**
+   * RFC 3339 date-time.
+   */
+  changedAt: string;
 }
 /**
  * A three-way reconciliation (SaaS events, ERP documents, warehouse models) finished for a window.

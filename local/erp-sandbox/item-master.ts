@@ -1,0 +1,261 @@
+/** The ERP sandbox's item master: items with a price per currency and stock per location, announced in the outbox. */
+import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
+import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+
+/** The most lines one call may change: a large goods receipt, still one transaction of bounded size. */
+export const maxLinesPerCall = 10_000;
+
+const skuPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const locationPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$/;
+const currencyPattern = /^[A-Z]{3}$/;
+
+/** An item as created or changed by the admin API. */
+export interface ItemInput {
+  sku: string;
+  title: string;
+  taxRate: string;
+  /** Price per ISO 4217 currency, as decimal strings. */
+  prices: Record<string, string>;
+}
+
+/** One line of a stock movement: `quantity` more (or fewer, when negative) at a location. */
+export interface StockMovementLine {
+  sku: string;
+  locationId: string;
+  quantity: number;
+}
+
+/** A stock level as the ERP books it; `version` grows with every change of any level or price. */
+export interface StockLevel {
+  sku: string;
+  locationId: string;
+  available: number;
+  version: number;
+}
+
+/** A price as the ERP books it. */
+export interface ItemPrice {
+  sku: string;
+  currency: string;
+  amount: string;
+  version: number;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS item_prices (sku TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (sku, currency));
+CREATE TABLE IF NOT EXISTS item_stock_levels (sku TEXT NOT NULL, location_id TEXT NOT NULL, available INTEGER NOT NULL,
+  version INTEGER NOT NULL, PRIMARY KEY (sku, location_id));`;
+
+function refuse(message: string): never {
+  throw new RefusalError('invalid_item_change', message, 422);
+}
+
+function listOf(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) refuse(`${name} must be a non-empty list`);
+  if (value.length > maxLinesPerCall) refuse(`${name} may hold at most ${maxLinesPerCall} entries`);
+  return value;
+}
+
+function decimal(value: unknown, path: string, options: { positive: boolean }): string {
+  if (typeof value !== 'string') refuse(`${path} must be a decimal string`);
+  let units: bigint;
+  try {
+    units = parseDecimal(value);
+  } catch {
+    refuse(`${path} "${value}" is not a decimal amount with at most 4 decimals`);
+  }
+  if (units < 0n || (options.positive && units === 0n)) refuse(`${path} must be above zero`);
+  return formatDecimal(units);
+}
+
+function validItem(value: unknown, index: number): ItemInput {
+  const item = (value ?? {}) as Record<string, unknown>;
+  const at = `items[${index}]`;
+  if (typeof item.sku !== 'string' || !skuPattern.test(item.sku)) refuse(`${at}.sku is not a valid SKU`);
+  if (typeof item.title !== 'string' || item.title.trim() === '' || item.title.length > 255)
+    refuse(`${at}.title must be 1 to 255 characters`);
+  const taxRate = decimal(item.taxRate, `${at}.taxRate`, { positive: false });
+  const prices = item.prices;
+  if (prices === null || typeof prices !== 'object' || Object.keys(prices).length === 0)
+    refuse(`${at}.prices must map at least one currency to a price`);
+  const valid: Record<string, string> = {};
+  for (const [currency, amount] of Object.entries(prices as Record<string, unknown>)) {
+    if (!currencyPattern.test(currency)) refuse(`${at}.prices: "${currency}" is not an ISO 4217 code`);
+    valid[currency] = decimal(amount, `${at}.prices.${currency}`, { positive: true });
+  }
+  return { sku: item.sku, title: item.title.trim(), taxRate, prices: valid };
+}
+
+function validLine(value: unknown, index: number): StockMovementLine {
+  const line = (value ?? {}) as Record<string, unknown>;
+  const at = `lines[${index}]`;
+  if (typeof line.sku !== 'string' || !skuPattern.test(line.sku)) refuse(`${at}.sku is not a valid SKU`);
+  if (typeof line.locationId !== 'string' || !locationPattern.test(line.locationId))
+    refuse(`${at}.locationId is not a valid location`);
+  if (!Number.isSafeInteger(line.quantity) || line.quantity === 0)
+    refuse(`${at}.quantity must be a non-zero integer`);
+  return { sku: line.sku, locationId: line.locationId, quantity: line.quantity as number };
+}
+
+/**
+ * The item master over the ledger's database and transactions. Every change takes a new version from one counter,
+ * so versions grow across the whole master: the order of two changes of a level or a price is the order of their
+ * versions, which is what the write-back keeps the latest of.
+ */
+export class ItemMaster {
+  constructor(private readonly ledger: ErpLedger) {
+    ledger.db.exec(schema);
+  }
+
+  private nextVersion(): number {
+    const row = this.ledger.db
+      .prepare(
+        "INSERT INTO counters (name, value) VALUES ('item-version', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+      )
+      .get() as { value: number };
+    return row.value;
+  }
+
+  private requireItem(sku: string): void {
+    if (!this.ledger.db.prepare('SELECT 1 FROM items WHERE sku = ?').get(sku))
+      throw new RefusalError('unknown_item', `Item ${sku} does not exist`, 422);
+  }
+
+  /**
+   * Creates or changes items (admin; caller's transaction): a new item gets its first price as the list price
+   * order-to-cash quotes; every price that changed is announced as `item.price-changed`. Any invalid entry refuses
+   * the whole call.
+   */
+  upsertItems(body: Record<string, unknown>, actor: string): { items: number; pricesChanged: number } {
+    const items = listOf(body.items, 'items').map(validItem);
+    const db = this.ledger.db;
+    let pricesChanged = 0;
+    for (const item of items) {
+      const [currency, amount] = Object.entries(item.prices)[0] as [string, string];
+      db.prepare(
+        `INSERT INTO items (sku, title, unit_price, currency, tax_rate, stock_on_hand) VALUES (?, ?, ?, ?, ?, 0)
+         ON CONFLICT(sku) DO UPDATE SET title = excluded.title, tax_rate = excluded.tax_rate`,
+      ).run(item.sku, item.title, amount, currency, item.taxRate);
+      for (const [code, price] of Object.entries(item.prices)) {
+        const current = db
+          .prepare('SELECT amount FROM item_prices WHERE sku = ? AND currency = ?')
+          .get(item.sku, code) as { amount: string } | undefined;
+        if (current?.amount === price) continue;
+        pricesChanged += 1;
+        this.writePrice(item.sku, code, price);
+      }
+      this.ledger.audit(actor, 'upsert-item', 'item', item.sku, item);
+    }
+    return { items: items.length, pricesChanged };
+  }
+
+  private writePrice(sku: string, currency: string, amount: string): ItemPrice {
+    const version = this.nextVersion();
+    const db = this.ledger.db;
+    db.prepare(
+      `INSERT INTO item_prices (sku, currency, amount, version) VALUES (?, ?, ?, ?)
+       ON CONFLICT(sku, currency) DO UPDATE SET amount = excluded.amount, version = excluded.version`,
+    ).run(sku, currency, amount, version);
+    // The list price order-to-cash quotes follows the price in the item's own currency.
+    db.prepare('UPDATE items SET unit_price = ? WHERE sku = ? AND currency = ?').run(amount, sku, currency);
+    this.ledger.emit('item.price-changed', { sku, currency, amount, version });
+    return { sku, currency, amount, version };
+  }
+
+  /** Sets one price of an item (admin; caller's transaction) and announces it. */
+  setPrice(sku: string, currency: string, body: Record<string, unknown>, actor: string): ItemPrice {
+    if (!currencyPattern.test(currency)) refuse(`"${currency}" is not an ISO 4217 code`);
+    this.requireItem(sku);
+    const amount = decimal(body.amount, 'amount', { positive: true });
+    const price = this.writePrice(sku, currency, amount);
+    this.ledger.audit(actor, 'set-price', 'item', sku, { currency, amount });
+    return price;
+  }
+
+  /**
+   * Books a stock movement (a goods receipt, a transfer, a count correction) of many lines in the caller's
+   * transaction. Each line is announced as `stock.changed` with the level after it, so a document touching the same
+   * level twice announces two levels, the later with the higher version. A line that would take a level below zero,
+   * or names an unknown item, refuses the whole movement.
+   */
+  moveStock(
+    body: Record<string, unknown>,
+    actor: string,
+  ): { reference: string; lines: number; levels: StockLevel[] } {
+    const reference = body.reference;
+    if (typeof reference !== 'string' || reference.trim() === '' || reference.length > 100)
+      refuse('reference must be 1 to 100 characters');
+    const lines = listOf(body.lines, 'lines').map(validLine);
+    const db = this.ledger.db;
+    const known = db.prepare('SELECT 1 FROM items WHERE sku = ?');
+    const read = db.prepare('SELECT available FROM item_stock_levels WHERE sku = ? AND location_id = ?');
+    const write = db.prepare(
+      `INSERT INTO item_stock_levels (sku, location_id, available, version) VALUES (?, ?, ?, ?)
+       ON CONFLICT(sku, location_id) DO UPDATE SET available = excluded.available, version = excluded.version`,
+    );
+    const onHand = db.prepare('UPDATE items SET stock_on_hand = stock_on_hand + ? WHERE sku = ?');
+    const levels = new Map<string, StockLevel>();
+    lines.forEach((line, index) => {
+      if (!known.get(line.sku))
+        throw new RefusalError('unknown_item', `lines[${index}]: item ${line.sku} does not exist`, 422);
+      const current =
+        (read.get(line.sku, line.locationId) as { available: number } | undefined)?.available ?? 0;
+      const available = current + line.quantity;
+      if (available < 0)
+        throw new RefusalError(
+          'insufficient_stock',
+          `lines[${index}]: ${line.sku} at ${line.locationId} has ${current}, cannot move ${line.quantity}`,
+          422,
+        );
+      const version = this.nextVersion();
+      write.run(line.sku, line.locationId, available, version);
+      onHand.run(line.quantity, line.sku);
+      this.ledger.emit('stock.changed', {
+        sku: line.sku,
+        locationId: line.locationId,
+        available,
+        version,
+        reference,
+      });
+      levels.set(`${line.sku}@${line.locationId}`, {
+        sku: line.sku,
+        locationId: line.locationId,
+        available,
+        version,
+      });
+    });
+    this.ledger.audit(actor, 'move-stock', 'stock-movement', reference, { lines: lines.length });
+    return { reference, lines: lines.length, levels: [...levels.values()] };
+  }
+
+  /** Every stock level, by sku and location (optionally of one sku). */
+  stockLevels(sku?: string): StockLevel[] {
+    return this.ledger.db
+      .prepare(
+        `SELECT sku, location_id AS locationId, available, version FROM item_stock_levels
+         WHERE ? IS NULL OR sku = ? ORDER BY sku, location_id`,
+      )
+      .all(sku ?? null, sku ?? null) as StockLevel[];
+  }
+
+  /** One level; NotFoundError when the ERP has none for the sku at the location. */
+  stockLevel(sku: string, locationId: string): StockLevel {
+    const level = this.ledger.db
+      .prepare(
+        'SELECT sku, location_id AS locationId, available, version FROM item_stock_levels WHERE sku = ? AND location_id = ?',
+      )
+      .get(sku, locationId) as StockLevel | undefined;
+    if (!level) throw new NotFoundError(`No stock level of ${sku} at ${locationId}`);
+    return level;
+  }
+
+  /** One price; NotFoundError when the item has none in the currency. */
+  price(sku: string, currency: string): ItemPrice {
+    const price = this.ledger.db
+      .prepare('SELECT sku, currency, amount, version FROM item_prices WHERE sku = ? AND currency = ?')
+      .get(sku, currency) as ItemPrice | undefined;
+    if (!price) throw new NotFoundError(`No ${currency} price of ${sku}`);
+    return price;
+  }
+}
