@@ -11,6 +11,7 @@ import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
 import { ShopifyAdminStandIn, shopifyAdminPrefix } from './shopify-admin-stand-in';
+import { VendorMaster, vendorRoutes } from './vendor-master';
 
 const faultKinds = [
   '5xx',
@@ -194,6 +195,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const credentials = sandboxCredentials(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
   const itemMaster = new ItemMaster(ledger);
+  const vendorMaster = new VendorMaster(ledger);
   const shopifyStandIn = new ShopifyAdminStandIn(ledger.db);
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
@@ -288,6 +290,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
           crmId: query.get('crmId') ?? undefined,
         }),
     },
+    // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
+    ...vendorRoutes(vendorMaster, ledger),
     {
       method: 'GET',
       pattern: /^\/documents$/,
