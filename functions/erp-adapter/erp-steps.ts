@@ -3,6 +3,7 @@
  * makes true. Steps are idempotent: the ERP receives a key that identifies the change (stepIdempotencyKey), a lost
  * answer is resolved by reading the ERP under that key, and the event has the same id on every path.
  */
+import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
 import { ErpOutcomeUnknownError, ErpRefusedError } from '../shared/erp/erp-errors';
 import type { ErpPort, LineRequest, SalesOrder } from '../shared/erp/erp-port';
 import {
@@ -19,6 +20,7 @@ import {
   metricPoint,
   orderRefusalReason,
 } from '../shared/observability/business-metrics';
+import { employeeOperations, runEmployeeStep } from './employee-steps';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
 import { changeResolvingLostAnswers, type ResolutionBudget } from './resolve-outcome';
 
@@ -54,6 +56,7 @@ export const erpOperations = [
   'refund',
   'upsertCustomer',
   'emitRejected',
+  ...employeeOperations,
 ] as const;
 export type ErpOperation = (typeof erpOperations)[number];
 
@@ -81,6 +84,8 @@ export class InvoiceNotYetPostedError extends Error {
 /** What a step needs. */
 export interface ErpStepDependencies {
   erp: ErpPort;
+  /** The ERP's employee register, for employee-sync (employee-steps.ts); absent where the ERP has none. */
+  employees?: ErpEmployeePort;
   publish(events: readonly CanonicalEvent[]): Promise<void>;
   /** CloudEvents source of the ERP's events, e.g. erp://sandbox. */
   erpSourceUri: string;
@@ -462,6 +467,19 @@ async function performStep(step: ErpStep, deps: ErpStepDependencies): Promise<Re
       });
       return { customerNumber: account.customerNumber, refused, echoes };
     }
+    case 'hireEmployee':
+    case 'changeEmployee':
+    case 'terminateEmployee':
+      return runEmployeeStep(step.operation, input, {
+        employees: deps.employees,
+        idempotencyKey: key,
+        resolution: deps.resolution,
+        onLostAnswerResolved: lostAnswerResolved,
+        announce: async (data) => {
+          await emit(deps, step, 'erp.employee.synced.v1', `employee/${data.hrisEmployeeId}`, { ...data });
+        },
+        now: deps.now,
+      });
     case 'emitRejected': {
       const sourceOrderId = text(input, 'sourceOrderId');
       await emit(deps, step, 'erp.order.rejected.v1', orderSubject(sourceOrderId), {

@@ -7,7 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import { HttpErpConnector } from '../shared/erp/http-erp-connector';
+import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
@@ -28,12 +28,15 @@ const logger = new Logger({ serviceName: 'erp-adapter' });
 const tracer = createTracer('erp-adapter');
 const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'erp-adapter' });
 
+// One connector for both ports: the ERP's sales and finance API and its employee register share auth and deadlines.
+const erp = new HttpErpEmployeeConnector({
+  baseUrl: config.erpBaseUrl,
+  timeoutMs: config.erpTimeoutMs,
+  credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+});
 const dependencies: ErpStepDependencies = {
-  erp: new HttpErpConnector({
-    baseUrl: config.erpBaseUrl,
-    timeoutMs: config.erpTimeoutMs,
-    credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
-  }),
+  erp,
+  employees: erp,
   publish: (events) => publisher.publish(events),
   erpSourceUri: config.erpSourceUri,
   now: () => new Date(),

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
+import { EmployeeRegister, employeeRoutes } from './employee-register';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
@@ -195,6 +196,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const credentials = sandboxCredentials(options.dataDir);
   const platformOutbox = new PlatformOutbox(ledger.db);
   const itemMaster = new ItemMaster(ledger);
+  const employeeRegister = new EmployeeRegister(ledger);
   const vendorMaster = new VendorMaster(ledger);
   const shopifyStandIn = new ShopifyAdminStandIn(ledger.db);
   const faults: Fault[] = [];
@@ -290,6 +292,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
           crmId: query.get('crmId') ?? undefined,
         }),
     },
+    // The employee register: hires, changes, dated terminations and cost centres (employee-register.ts).
+    ...employeeRoutes(employeeRegister, ledger),
     // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
     ...vendorRoutes(vendorMaster, ledger),
     {

@@ -76,7 +76,7 @@ export class HttpErpConnector implements ErpPort {
    * key) whose answer is lost after sending — timeout, reset, 5xx, an unreadable body — is an ErpOutcomeUnknownError:
    * the ERP may have committed it. A request that never left, and any read, fails as ErpUnavailableError.
    */
-  private async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
+  protected async call<T>(method: string, path: string, body?: unknown, idempotencyKey?: string): Promise<T> {
     const change = idempotencyKey !== undefined;
     const what = `ERP ${method} ${path}`;
     const lost = (reason: string, cause?: unknown): Error =>

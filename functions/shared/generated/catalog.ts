@@ -82,6 +82,15 @@ export const canonicalCatalog = {
     piiPaths: [],
     validate: validators.validateErpCustomerSyncedV1,
   },
+  'erp.employee.synced.v1': {
+    type: 'erp.employee.synced.v1',
+    schemaId: 'https://schemas.concord.dev/events/erp.employee.synced.v1.json',
+    revision: '1.0',
+    domain: 'erp',
+    entity: 'employee',
+    piiPaths: ['displayName', 'firstName', 'lastName', 'phone', 'workEmail'],
+    validate: validators.validateErpEmployeeSyncedV1,
+  },
   'erp.invoice.posted.v1': {
     type: 'erp.invoice.posted.v1',
     schemaId: 'https://schemas.concord.dev/events/erp.invoice.posted.v1.json',

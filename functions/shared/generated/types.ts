@@ -66,6 +66,7 @@ export interface CanonicalDataByType {
   "commerce.order.placed.v1": CommerceOrderPlacedV1;
   "crm.customer.upserted.v1": CrmCustomerUpsertedV1;
   "erp.customer.synced.v1": ErpCustomerSyncedV1;
+  "erp.employee.synced.v1": ErpEmployeeSyncedV1;
   "erp.invoice.posted.v1": ErpInvoicePostedV1;
   "erp.item.price-changed.v1": ErpItemPriceChangedV1;
   "erp.order.accepted.v1": ErpOrderAcceptedV1;
@@ -370,6 +371,56 @@ export interface ErpCustomerSyncedV1 {
   appliedFields: string[];
   /**
    * Fields the CRM sent but does not own (system-of-record registry).
+   */
+  refusedFields: string[];
+  /**
+   * RFC 3339 date-time.
+   */
+  syncedAt: string;
+}
+/**
+ * The ERP's employee register now holds an HRIS hire, change or termination: the employee as the ERP books it after the change (the warehouse's employee model is built from these, personal fields hashed).
+ */
+export interface ErpEmployeeSyncedV1 {
+  /**
+   * The ERP's employee number.
+   */
+  employeeNumber: string;
+  /**
+   * The HRIS's id of the employee.
+   */
+  hrisEmployeeId: string;
+  /**
+   * What the HRIS change was.
+   */
+  action: "hired" | "changed" | "terminated";
+  firstName?: string;
+  lastName?: string;
+  displayName?: string;
+  workEmail?: string;
+  phone?: string;
+  jobTitle?: string;
+  department?: string;
+  /**
+   * The cost centre the employee is assigned to.
+   */
+  costCentre: string;
+  startDate: string;
+  /**
+   * The last day employed, once terminated.
+   */
+  terminationDate?: string;
+  /**
+   * As of the change: ACTIVE, TERMINATION_SCHEDULED (dated in the future) or TERMINATED.
+   */
+  status: "ACTIVE" | "TERMINATION_SCHEDULED" | "TERMINATED";
+  /**
+   * The register's version of the employee after the change.
+   */
+  erpVersion: number;
+  appliedFields: string[];
+  /**
+   * Fields the HRIS sent but does not own (system-of-record registry).
    */
   refusedFields: string[];
   /**

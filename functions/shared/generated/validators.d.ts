@@ -9,6 +9,7 @@ export declare const validateCommerceOrderCancelledV1: ValidateFunction;
 export declare const validateCommerceOrderPlacedV1: ValidateFunction;
 export declare const validateCrmCustomerUpsertedV1: ValidateFunction;
 export declare const validateErpCustomerSyncedV1: ValidateFunction;
+export declare const validateErpEmployeeSyncedV1: ValidateFunction;
 export declare const validateErpInvoicePostedV1: ValidateFunction;
 export declare const validateErpItemPriceChangedV1: ValidateFunction;
 export declare const validateErpOrderAcceptedV1: ValidateFunction;
