@@ -5,7 +5,7 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, AlarmBase, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -37,6 +37,8 @@ export class StatelessStack extends Stack {
   readonly paymentApplication: Workflow;
   readonly customerSync: Workflow;
   readonly writeBack: ServiceFunction;
+  /** ERP stock levels and prices, coalesced per key and written to Shopify (docs/item-sync.md). */
+  readonly itemWriteBack: ServiceFunction;
   readonly orderValidation: Workflow;
   readonly orderValidationApi: ServiceFunction;
   readonly replay: ServiceFunction;
@@ -206,6 +208,7 @@ export class StatelessStack extends Stack {
     );
 
     this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
+    this.itemWriteBack = this.itemWriteBackToShopify(config, stateful);
 
     // Synchronous: the API runs it with StartSyncExecution and answers with its output.
     this.orderValidation = new Workflow(this, 'OrderValidation', {
@@ -458,6 +461,124 @@ export class StatelessStack extends Stack {
     this.deadLetterQueues.push(queue);
     this.deadLetterQueuesById[id] = queue;
     return queue;
+  }
+
+  /**
+   * The item write-back (docs/item-sync.md): the ERP's stock and price events queued, recorded as the latest per key in
+   * the version table, and written to Shopify by delayed flush requests on the same queue, one write per key per burst.
+   * Its event source runs at most two at a time: the shop's rate limit is the bound, not Lambda.
+   */
+  private itemWriteBackToShopify(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+    const timeoutSec = 60;
+    const flushMaxAttempts = 5;
+    const deadLetters = this.deadLetterQueue(
+      'ItemWriteBackDlq',
+      'the item write-back (stock and price writes to Shopify, and events it could not read)',
+    );
+    const queue = new Queue(this, 'ItemWriteBackQueue', {
+      // Lambda's advice for SQS event sources: six times the function's timeout, so a batch is not seen twice.
+      visibilityTimeout: Duration.seconds(6 * timeoutSec),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Past its attempts a flush dead-letters itself with Shopify's answer; this catches what could not be read.
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: flushMaxAttempts + 2 },
+    });
+    const itemWriteBack = new ServiceFunction(this, 'ItemWriteBack', {
+      functionDir: 'write-back/items',
+      stage: config.stage,
+      memorySizeMiB: 256,
+      timeoutSec,
+      logRetention: config.logRetention,
+      environment: {
+        // The ERP sandbox hosts the Shopify stand-in until a shop's URL and token secret take its place.
+        SHOPIFY_ADMIN_URL: `${config.erp.baseUrl}/shopify/admin/api/2025-01`,
+        SHOPIFY_ACCESS_TOKEN: 'sandbox-stand-in',
+        SHOPIFY_CURRENCY: 'USD',
+        SHOPIFY_LEAK_PER_SEC: '2',
+        PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
+        COALESCE_WINDOW_SEC: '30',
+        FLUSH_MAX_ATTEMPTS: String(flushMaxAttempts),
+        ERP_BASE_URL: config.erp.baseUrl,
+        ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
+        ITEM_QUEUE_URL: queue.queueUrl,
+        ITEM_DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
+      },
+    });
+    itemWriteBack.bindTableItems('LATEST_CHANGE_TABLE_NAME', stateful.versionTable);
+    itemWriteBack.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
+    queue.grantSendMessages(itemWriteBack.function);
+    deadLetters.grantSendMessages(itemWriteBack.function);
+    itemWriteBack.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+    new Rule(this, 'ItemWriteBackRule', {
+      eventBus: stateful.bus,
+      description: 'ERP stock levels and prices queued for the item write-back to Shopify',
+      eventPattern: {
+        source: ['concord.erp'],
+        detailType: ['erp.stock.changed.v1', 'erp.item.price-changed.v1'],
+      },
+      targets: [
+        new SqsQueue(queue, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+    return itemWriteBack;
+  }
+
+  /**
+   * employee-sync: HRIS lifecycle events onto the ERP's employee register. Its HRIS reader reads Bob's People API, since
+   * Bob's webhooks carry ids, not values; the ERP sandbox hosts a stand-in of that API until a tenant's URL, service
+   * user and cost-centre field take its place.
+   */
+  private employeeSyncWorkflow(
+    config: StageConfig,
+    stateful: StatefulStack,
+    erpAdapter: ServiceFunction,
+    versionGate: ServiceFunction,
+  ): Workflow {
+    const hrisReader = new ServiceFunction(this, 'HrisReader', {
+      functionDir: 'hris-reader',
+      stage: config.stage,
+      memorySizeMiB: 128,
+      timeoutSec: 15,
+      logRetention: config.logRetention,
+      environment: {
+        HIBOB_API_URL: `${config.erp.baseUrl}/hibob/v1`,
+        HIBOB_SERVICE_USER_ID: 'SERVICE-SANDBOX',
+        HIBOB_SERVICE_USER_TOKEN: 'sandbox-stand-in',
+        HIBOB_COST_CENTRE_FIELD_ID: 'work.costCentre',
+        HRIS_TIMEOUT_MS: String(config.erp.timeoutMs),
+      },
+      // HrisUnavailableError is how a read asks the workflow to retry; what the retries cannot finish is alarmed there.
+      alarmOnErrors: false,
+    });
+    const workflow = new Workflow(this, 'EmployeeSync', {
+      definitionFile: 'employee-sync.asl.json',
+      logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
+      functions: {
+        ErpAdapterFunctionArn: erpAdapter.function,
+        VersionGateFunctionArn: versionGate.function,
+        HrisReaderFunctionArn: hrisReader.function,
+      },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
+    });
+    this.routeToWorkflow('EmployeeSync', workflow, {
+      bus: stateful.bus,
+      description: 'Employees hired, changed and terminated in the HRIS',
+      sources: ['concord.ingest'],
+      detailTypes: ['hr.employee.hired.v1', 'hr.employee.changed.v1', 'hr.employee.terminated.v1'],
+    });
+    return workflow;
   }
 
   /**

@@ -3,6 +3,8 @@
  * credit-hold releases, credit limits, stock receipts, corrections that no event announces — with the admin token.
  */
 import type { Fault } from './erp-sandbox-server';
+import type { StockLevel } from './item-master';
+import type { StandInStats } from './shopify-admin-stand-in';
 
 /** A fault as asked for: `fired` is the sandbox's to count. */
 export type FaultRequest = Omit<Fault, 'fired' | 'rate'> & { rate?: number };
@@ -64,6 +66,38 @@ export class ErpSandboxAdmin {
   /** Books a goods receipt. */
   async receiveStock(sku: string, quantity: number): Promise<unknown> {
     return this.call('POST', `/items/${encodeURIComponent(sku)}/receipts`, { quantity });
+  }
+
+  /** Creates or changes items with their prices per currency (item-master.ts). */
+  async upsertItems(
+    items: { sku: string; title: string; taxRate: string; prices: Record<string, string> }[],
+  ): Promise<{ items: number; pricesChanged: number }> {
+    return this.call('POST', '/items', { items });
+  }
+
+  /** Books a stock movement of many lines (a goods receipt) in one transaction; each line announces its level. */
+  async moveStock(
+    reference: string,
+    lines: { sku: string; locationId: string; quantity: number }[],
+  ): Promise<{ reference: string; lines: number; levels: StockLevel[] }> {
+    return this.call('POST', '/stock-movements', { reference, lines });
+  }
+
+  /** Every stock level the ERP holds, with its version. */
+  async stockLevels(): Promise<StockLevel[]> {
+    return (await this.call<{ levels: StockLevel[] }>('GET', '/stock-levels')).levels;
+  }
+
+  /** The Shopify stand-in's counters (requests, 429s, writes, the fullest bucket) and its levels by SKU. */
+  async shopifyStandIn(): Promise<
+    StandInStats & { levels: { sku: string; locationName: string; available: number }[] }
+  > {
+    return this.call('GET', '/shopify-stand-in');
+  }
+
+  /** Sets the stand-in's bucket (Shopify's Standard plan: 40, leaking 2 a second) and resets its counters. */
+  async setShopifyRateLimit(rateLimit: { bucketSize: number; leakPerSec: number }): Promise<StandInStats> {
+    return this.call('PUT', '/shopify-stand-in/rate-limit', rateLimit);
   }
 
   /** Corrects an order's total by hand: no event announces it, only reconciliation finds it. */

@@ -92,7 +92,7 @@ describe('StatefulStack', () => {
       )
       .sort();
     // Assess
-    expect(readers).toEqual(['ErpAdapter', 'ErpOutboxRelay', 'Reconcile']);
+    expect(readers).toEqual(['ErpAdapter', 'ErpOutboxRelay', 'ItemWriteBack', 'Reconcile']);
   });
 
   it('archives raw webhooks through an encrypted Firehose stream, gzipped, with a role that can only add objects', () => {
@@ -485,10 +485,11 @@ describe('StatelessStack (workflows)', () => {
   });
 
   it('gives every async function an on-failure destination, and every dead-letter queue its two alarms', () => {
+    const functions = stateless.findResources('AWS::Lambda::Function');
     const asyncFunctions = Object.values(stateless.findResources('AWS::Events::Rule')).flatMap((rule) =>
       (rule.Properties.Targets as { Arn: { 'Fn::GetAtt'?: string[] } }[])
         .map((target) => target.Arn['Fn::GetAtt']?.[0])
-        .filter((id): id is string => Boolean(id)),
+        .filter((id): id is string => Boolean(id && functions[id])),
     );
     const configs = Object.values(stateless.findResources('AWS::Lambda::EventInvokeConfig'));
     expect(asyncFunctions.length).toBeGreaterThan(0);
@@ -500,7 +501,10 @@ describe('StatelessStack (workflows)', () => {
             config.Properties.DestinationConfig?.OnFailure,
         ),
       ).toBe(true);
-    const queues = Object.keys(stateless.findResources('AWS::SQS::Queue'));
+    // Work queues (the item write-back's) redrive to a dead-letter queue; the dead-letter queues are the alarmed ones.
+    const queues = Object.entries(stateless.findResources('AWS::SQS::Queue'))
+      .filter(([, queue]) => !queue.Properties?.RedrivePolicy)
+      .map(([id]) => id);
     const alarmedQueues = Object.values(stateless.findResources('AWS::CloudWatch::Alarm'))
       .filter((alarm) => alarm.Properties.Namespace === 'AWS/SQS')
       .map(
@@ -514,18 +518,20 @@ describe('StatelessStack (workflows)', () => {
     const statements = Object.values(stateless.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as { Action: string[]; Resource: unknown[] }[],
     );
-    // The workflow redrive consumes its own queue (from the stateful stack); every other delete is the replay's.
+    // The workflow redrive and the item write-back consume their own queues; every other delete is the replay's.
     const deleting = statements.filter(
       (candidate) =>
         [candidate.Action].flat().includes('sqs:DeleteMessage') &&
-        !JSON.stringify(candidate.Resource).includes('WorkflowRedriveQueue'),
+        !JSON.stringify(candidate.Resource).includes('WorkflowRedriveQueue') &&
+        !JSON.stringify(candidate.Resource).includes('ItemWriteBackQueue'),
     );
     const [statement] = deleting;
     expect(deleting).toHaveLength(1);
     // This stack's dead-letter queues, the exceptions queue and the parking queue.
-    expect(statement?.Resource).toHaveLength(
-      Object.keys(stateless.findResources('AWS::SQS::Queue')).length + 2,
+    const deadLetterQueues = Object.values(stateless.findResources('AWS::SQS::Queue')).filter(
+      (queue) => !queue.Properties?.RedrivePolicy,
     );
+    expect(statement?.Resource).toHaveLength(deadLetterQueues.length + 2);
   });
 
   it('lets the replay function reach only the targets of this stack that a dead letter can record', () => {

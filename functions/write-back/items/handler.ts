@@ -1,0 +1,144 @@
+/**
+ * Lambda entry of the item write-back: ERP stock and price events from its SQS queue are recorded as the latest per
+ * key, and delayed flush requests on the same queue write each key's latest to Shopify once.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parsePositiveIntEnv, readEnv } from '../../shared/config';
+import { secretsManagerErpCredentials } from '../../shared/erp/secrets-manager-erp-credentials';
+import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
+import { createTracer, tracedHandler } from '../../shared/observability/tracing';
+import { DynamoDbLatestChangeStore } from './dynamodb-latest-change-store';
+import { HttpErpItemReader } from './http-erp-item-reader';
+import { itemChangeOf } from './item-change';
+import {
+  acceptChanges,
+  type DeliveredChange,
+  type DeliveredFlush,
+  flushKeys,
+  type ItemWriteBackDependencies,
+} from './item-write-back';
+import { ShopifyAdminPlatform } from './shopify-admin-platform';
+import { SqsFlushQueue, SqsItemDeadLetters } from './sqs-item-queues';
+
+const env = readEnv([
+  'LATEST_CHANGE_TABLE_NAME',
+  'ITEM_QUEUE_URL',
+  'ITEM_DEAD_LETTER_QUEUE_URL',
+  'COALESCE_WINDOW_SEC',
+  'FLUSH_MAX_ATTEMPTS',
+  'SHOPIFY_ADMIN_URL',
+  'SHOPIFY_ACCESS_TOKEN',
+  'SHOPIFY_CURRENCY',
+  'SHOPIFY_LEAK_PER_SEC',
+  'PLATFORM_TIMEOUT_MS',
+  'ERP_BASE_URL',
+  'ERP_TIMEOUT_MS',
+  'ERP_CREDENTIALS_SECRET_ID',
+]);
+const logger = new Logger({ serviceName: 'item-write-back' });
+const tracer = createTracer('item-write-back');
+const sqs = tracer.captureAWSv3Client(new SQSClient({}));
+const coalesceWindowSec = parsePositiveIntEnv('COALESCE_WINDOW_SEC', env.COALESCE_WINDOW_SEC);
+const maxAttempts = parsePositiveIntEnv('FLUSH_MAX_ATTEMPTS', env.FLUSH_MAX_ATTEMPTS);
+const platform = new ShopifyAdminPlatform({
+  baseUrl: env.SHOPIFY_ADMIN_URL,
+  accessToken: env.SHOPIFY_ACCESS_TOKEN,
+  currency: env.SHOPIFY_CURRENCY,
+  leakPerSec: parsePositiveIntEnv('SHOPIFY_LEAK_PER_SEC', env.SHOPIFY_LEAK_PER_SEC),
+  timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
+  maxRetryWaitMs: 5_000,
+});
+const store = new DynamoDbLatestChangeStore(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+  tableName: env.LATEST_CHANGE_TABLE_NAME,
+  platform: platform.name,
+  // Longer than a flush's whole retry life: 5 attempts × the queue's 6-minute visibility timeout.
+  flushLeaseMs: 45 * 60_000,
+});
+const erp = new HttpErpItemReader({
+  baseUrl: env.ERP_BASE_URL,
+  credentials: secretsManagerErpCredentials(env.ERP_CREDENTIALS_SECRET_ID),
+  timeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', env.ERP_TIMEOUT_MS),
+});
+const flushQueue = new SqsFlushQueue(sqs, env.ITEM_QUEUE_URL, coalesceWindowSec);
+const deadLetters = new SqsItemDeadLetters(sqs, env.ITEM_DEAD_LETTER_QUEUE_URL);
+
+/** The bus event EventBridge puts on the queue. */
+interface BusEvent {
+  id: string;
+  'detail-type': string;
+  detail: CanonicalEvent;
+}
+
+/** The item write-back batch: changes and flush requests apart, failures reported per message. */
+export const handler = tracedHandler(tracer, writeBackItems);
+
+async function writeBackItems(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const changes: DeliveredChange[] = [];
+  const flushes: DeliveredFlush[] = [];
+  const unreadable: string[] = [];
+  let otherCurrency = 0;
+  for (const record of event.Records) {
+    let body: Partial<BusEvent> & { flush?: unknown };
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      body = {};
+    }
+    if (typeof body.flush === 'string') {
+      flushes.push({
+        messageId: record.messageId,
+        key: body.flush,
+        receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1),
+      });
+      continue;
+    }
+    const violations = body.detail
+      ? validateCanonicalEvent(body.detail)
+      : [{ path: '/', message: 'no event' }];
+    const change = violations.length === 0 ? itemChangeOf(body.detail as CanonicalEvent) : undefined;
+    if (!change) {
+      // Left in the queue: after its receive count, SQS moves it to the item write-back DLQ for an operator.
+      logger.error('not an item change event', { messageId: record.messageId, violations });
+      unreadable.push(record.messageId);
+      continue;
+    }
+    if (change.kind === 'price' && change.currency !== env.SHOPIFY_CURRENCY) {
+      otherCurrency += 1;
+      continue;
+    }
+    changes.push({ messageId: record.messageId, change });
+  }
+  const deps: ItemWriteBackDependencies = {
+    store,
+    erp,
+    flushQueue,
+    platform,
+    deadLetters,
+    now: Date.now,
+    remainingMs: () => context.getRemainingTimeInMillis(),
+  };
+  const accepted = await acceptChanges(deps, changes);
+  const flushed = await flushKeys(deps, flushes, { maxAttempts });
+  const failed = [...unreadable, ...accepted.failedMessageIds, ...flushed.failedMessageIds];
+  logger.info('item write-back batch', {
+    changes: changes.length,
+    flushes: flushes.length,
+    otherCurrency,
+    recorded: accepted.recorded,
+    stale: accepted.stale + flushed.stale,
+    flushesScheduled: accepted.flushesScheduled + flushed.flushesScheduled,
+    written: flushed.written,
+    alreadyWritten: flushed.alreadyWritten,
+    deadLettered: flushed.deadLettered,
+    failed: failed.length,
+    shopify: platform.stats,
+  });
+  if (flushed.deadLettered > 0)
+    logger.warn('item writes dead-lettered: concord dlq show ItemWriteBackDlq', {
+      deadLettered: flushed.deadLettered,
+    });
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+}
