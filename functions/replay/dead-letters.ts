@@ -39,6 +39,7 @@ export interface DeadLetter {
     | 'outbox-entry'
     | 'exception'
     | 'mismatch'
+    | 'item-write-back'
     | 'parked'
     | 'unknown';
   eventType?: string;
@@ -178,6 +179,19 @@ export function readDeadLetter(message: Message): DeadLetter {
       errorMessage: typeof error.Cause === 'string' ? error.Cause.slice(0, 500) : undefined,
       target: object.flow,
       failedStep: typeof object.failedStep === 'string' ? object.failedStep : undefined,
+    };
+  } else if (object.kind === 'item-write-back' && asObject(object.change)) {
+    // Written by the item write-back (docs/item-sync.md): a level or price the platform refused or kept failing. The
+    // next ERP change of the key writes it again; there is no event to re-publish.
+    const change = asObject(object.change) ?? {};
+    letter = {
+      ...base,
+      kind: 'item-write-back',
+      eventType: change.kind === 'price' ? 'erp.item.price-changed.v1' : 'erp.stock.changed.v1',
+      entity: String(object.key),
+      errorCode: typeof object.errorCode === 'string' ? object.errorCode : attribute(message, 'ERROR_CODE'),
+      errorMessage: typeof object.reason === 'string' ? object.reason : attribute(message, 'ERROR_MESSAGE'),
+      target: typeof object.platform === 'string' ? object.platform : undefined,
     };
   } else if (object.kind === 'reconciliation-mismatch' && asObject(object.mismatch)) {
     // Mended through its reconciliation's replay plan, not by re-publishing the message.

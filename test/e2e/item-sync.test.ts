@@ -158,6 +158,6 @@ describe('item sync on the embedded runtime: ERP stock and prices to the Shopify
       reason: 'The shop has no variant with SKU GR-NOT-SOLD',
       change: { kind: 'stock', sku: 'GR-NOT-SOLD', locationId: 'BER-1', available: 4 },
     });
-    expect(letter.MessageAttributes?.ErrorCode?.StringValue).toBe('PlatformRefusedError');
+    expect(letter.MessageAttributes?.ERROR_CODE?.StringValue).toBe('PlatformRefusedError');
   }, 90_000);
 });

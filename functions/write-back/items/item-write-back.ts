@@ -54,6 +54,8 @@ export interface CommercePlatform {
 
 /** A write the platform refused, or that kept failing: what an operator sees in the item write-back's DLQ. */
 export interface ItemWriteBackDeadLetter {
+  /** How the replay's dead-letter reader recognises it (functions/replay/dead-letters.ts). */
+  kind: 'item-write-back';
   key: string;
   platform: string;
   change: ItemChange;
@@ -208,6 +210,7 @@ export async function flushKeys(
         }
         await deps.deadLetters.send([
           {
+            kind: 'item-write-back',
             key,
             platform: deps.platform.name,
             change: target,

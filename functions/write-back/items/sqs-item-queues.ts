@@ -67,9 +67,9 @@ export class SqsItemDeadLetters implements ItemDeadLetters {
       letters.map((letter) => ({
         MessageBody: JSON.stringify(letter),
         MessageAttributes: {
-          ErrorCode: { DataType: 'String', StringValue: letter.errorCode },
-          ErrorMessage: { DataType: 'String', StringValue: letter.reason.slice(0, 1000) },
-          Platform: { DataType: 'String', StringValue: letter.platform },
+          // The names EventBridge gives a target's dead letters, which the replay tooling reads.
+          ERROR_CODE: { DataType: 'String', StringValue: letter.errorCode },
+          ERROR_MESSAGE: { DataType: 'String', StringValue: letter.reason.slice(0, 1000) },
         },
       })),
     );
