@@ -14,6 +14,7 @@ export const concordFlows = {
   orderToCash: 'order-to-cash',
   paymentApplication: 'payment-application',
   customerSync: 'customer-sync',
+  employeeSync: 'employee-sync',
 } as const;
 
 /** A Concord metric of one stage, with its low-cardinality dimension (`source`, `flow`, `outcome` or `queue`). */

@@ -36,6 +36,8 @@ export class StatelessStack extends Stack {
   readonly orderToCash: Workflow;
   readonly paymentApplication: Workflow;
   readonly customerSync: Workflow;
+  /** HRIS employee hires, changes and terminations onto the ERP's employee register (employee-sync.asl.json). */
+  readonly employeeSync: Workflow;
   readonly writeBack: ServiceFunction;
   /** ERP stock levels and prices, coalesced per key and written to Shopify (docs/item-sync.md). */
   readonly itemWriteBack: ServiceFunction;
@@ -191,6 +193,8 @@ export class StatelessStack extends Stack {
       detailTypes: ['crm.customer.upserted.v1'],
     });
 
+    this.employeeSync = this.employeeSyncWorkflow(config, stateful, erpAdapter, versionGate);
+
     const redrive = new ServiceFunction(this, 'WorkflowRedrive', {
       functionDir: 'workflow-redrive',
       stage: config.stage,
@@ -198,7 +202,7 @@ export class StatelessStack extends Stack {
       timeoutSec: 30,
       logRetention: config.logRetention,
     });
-    const redriven = [this.orderToCash, this.paymentApplication, this.customerSync].map(
+    const redriven = [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync].map(
       (workflow) => workflow.stateMachine.stateMachineArn,
     );
     redrive.function.addEnvironment('STATE_MACHINE_ARNS', redriven.join(','));
@@ -322,7 +326,7 @@ export class StatelessStack extends Stack {
   private businessAlarms(config: StageConfig): void {
     const retried =
       'ERP adapter errors the workflow retries by design (throttles, an ERP outage, a lost answer read back from the ERP) alarm nobody; this fires once the retries, the redrive and the compensation are done.';
-    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync])
+    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync])
       workflow.alarmOnFailedExecutions(retried);
     alarmOnLatencySlo(this, config.stage, 'orderAccepted', config.slos.orderAccepted);
     alarmOnLatencySlo(this, config.stage, 'invoicePosted', config.slos.invoicePosted);
@@ -432,7 +436,7 @@ export class StatelessStack extends Stack {
       ['events:ListTargetsByRule'],
       rules.map((rule) => rule.ruleArn),
     );
-    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync])
+    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync])
       workflow.stateMachine.grantStartExecution(replay.role);
     replay.allow(
       ['lambda:InvokeFunction'],
@@ -558,8 +562,6 @@ export class StatelessStack extends Stack {
         HIBOB_COST_CENTRE_FIELD_ID: 'work.costCentre',
         HRIS_TIMEOUT_MS: String(config.erp.timeoutMs),
       },
-      // HrisUnavailableError is how a read asks the workflow to retry; what the retries cannot finish is alarmed there.
-      alarmOnErrors: false,
     });
     const workflow = new Workflow(this, 'EmployeeSync', {
       definitionFile: 'employee-sync.asl.json',

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
 import { EmployeeRegister, employeeRoutes } from './employee-register';
 import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { HibobPeopleStandIn, hibobApiPrefix } from './hibob-people-stand-in';
 import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
@@ -197,6 +198,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const platformOutbox = new PlatformOutbox(ledger.db);
   const itemMaster = new ItemMaster(ledger);
   const employeeRegister = new EmployeeRegister(ledger);
+  const hibobStandIn = new HibobPeopleStandIn(ledger.db);
   const vendorMaster = new VendorMaster(ledger);
   const shopifyStandIn = new ShopifyAdminStandIn(ledger.db);
   const faults: Fault[] = [];
@@ -294,6 +296,19 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     },
     // The employee register: hires, changes, dated terminations and cost centres (employee-register.ts).
     ...employeeRoutes(employeeRegister, ledger),
+    // What the HiBob stand-in answers for an employee (a test's HR admin editing Bob).
+    {
+      method: 'PUT',
+      pattern: /^\/_admin\/hibob\/people\/([^/]+)$/,
+      mutation: false,
+      handler: (m, body) => {
+        try {
+          return hibobStandIn.putPerson(decodeURIComponent(m[1] as string), body);
+        } catch (error) {
+          throw new RefusalError('invalid_hibob_person', (error as Error).message, 422);
+        }
+      },
+    },
     // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
     ...vendorRoutes(vendorMaster, ledger),
     {
@@ -638,6 +653,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     // The shop's Admin API answers as Shopify does (its own auth header, errors and rate limit), not as the ERP.
     if (url.pathname.startsWith(`${shopifyAdminPrefix}/`))
       return shopifyStandIn.handle(request, response, url, Buffer.concat(chunks));
+    // Bob's People API likewise answers as Bob does (Basic auth of a service user).
+    if (url.pathname.startsWith(`${hibobApiPrefix}/`))
+      return hibobStandIn.handle(request, response, url, Buffer.concat(chunks));
     const route = routes.find(
       (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
     );

@@ -197,7 +197,7 @@ describe('Workflow', () => {
       // Act
       const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
       // Assess
-      expect(machines).toHaveLength(4);
+      expect(machines).toHaveLength(5);
       for (const machine of machines) {
         expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
         const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
@@ -218,6 +218,7 @@ describe('Workflow', () => {
       // Assess
       expect(failed.map((properties) => String(properties.AlarmDescription).split(':')[0]).sort()).toEqual([
         'CustomerSync',
+        'EmployeeSync',
         'OrderToCash',
         'PaymentApplication',
       ]);

@@ -6,6 +6,7 @@
  * correlation id, source event id (the SaaS event that caused it), ERP document id, entity version, load time.
  * Money is DECIMAL(19,4) beside its ISO 4217 currency. Fields marked `x-pii` are hashed (`piiHash`).
  */
+import { employeesModel } from './employee-model';
 
 /** A column as Glue declares it and the model produces it. */
 export interface ModelColumn {
@@ -303,6 +304,7 @@ export const warehouseModels: readonly WarehouseModel[] = [
   payments,
   invoices,
   customers,
+  employeesModel(piiHash),
 ];
 
 /**
