@@ -6,6 +6,7 @@
 import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
 import { ErpOutcomeUnknownError, ErpRefusedError } from '../shared/erp/erp-errors';
 import type { ErpPort, LineRequest, SalesOrder } from '../shared/erp/erp-port';
+import type { ErpVendorPort } from '../shared/erp/erp-vendor-port';
 import {
   buildCanonicalEvent,
   type CanonicalEvent,
@@ -23,6 +24,7 @@ import {
 import { employeeOperations, runEmployeeStep } from './employee-steps';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
 import { changeResolvingLostAnswers, type ResolutionBudget } from './resolve-outcome';
+import { runVendorStep, supplierSyncedData, vendorOperations } from './vendor-steps';
 
 /** The step's request, as the state machine passes it. */
 export interface ErpStep {
@@ -57,6 +59,7 @@ export const erpOperations = [
   'upsertCustomer',
   'emitRejected',
   ...employeeOperations,
+  ...vendorOperations,
 ] as const;
 export type ErpOperation = (typeof erpOperations)[number];
 
@@ -84,6 +87,8 @@ export class InvoiceNotYetPostedError extends Error {
 /** What a step needs. */
 export interface ErpStepDependencies {
   erp: ErpPort;
+  /** The ERP's vendor master, for supplier-sync (vendor-steps.ts); absent where the ERP has none. */
+  vendors?: ErpVendorPort;
   /** The ERP's employee register, for employee-sync (employee-steps.ts); absent where the ERP has none. */
   employees?: ErpEmployeePort;
   publish(events: readonly CanonicalEvent[]): Promise<void>;
@@ -479,6 +484,27 @@ async function performStep(step: ErpStep, deps: ErpStepDependencies): Promise<Re
           await emit(deps, step, 'erp.employee.synced.v1', `employee/${data.hrisEmployeeId}`, { ...data });
         },
         now: deps.now,
+      });
+    case 'upsertVendor':
+      return runVendorStep(step.operation, input, {
+        vendors: deps.vendors,
+        commit: (change) =>
+          changeResolvingLostAnswers(
+            deps.vendors ?? deps.erp,
+            key,
+            () => change(key),
+            deps.resolution,
+            lostAnswerResolved,
+          ),
+        announce: async (vendor, details) => {
+          await emit(
+            deps,
+            step,
+            'erp.supplier.synced.v1',
+            `supplier/${vendor.sourceSupplierId}`,
+            supplierSyncedData(vendor, details, deps.now().toISOString()),
+          );
+        },
       });
     case 'emitRejected': {
       const sourceOrderId = text(input, 'sourceOrderId');

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
+import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
@@ -34,9 +35,16 @@ const erp = new HttpErpEmployeeConnector({
   timeoutMs: config.erpTimeoutMs,
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
 });
+// The vendor master over the same API, auth and deadlines (a connector of its own: ports stay separable).
+const vendors = new HttpErpVendorConnector({
+  baseUrl: config.erpBaseUrl,
+  timeoutMs: config.erpTimeoutMs,
+  credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+});
 const dependencies: ErpStepDependencies = {
   erp,
   employees: erp,
+  vendors,
   publish: (events) => publisher.publish(events),
   erpSourceUri: config.erpSourceUri,
   now: () => new Date(),

@@ -36,6 +36,8 @@ export class StatelessStack extends Stack {
   readonly orderToCash: Workflow;
   readonly paymentApplication: Workflow;
   readonly customerSync: Workflow;
+  /** Procurement platform suppliers onto the ERP vendor master (docs/suppliers.md). */
+  readonly supplierSync: Workflow;
   /** HRIS employee hires, changes and terminations onto the ERP's employee register (employee-sync.asl.json). */
   readonly employeeSync: Workflow;
   readonly writeBack: ServiceFunction;
@@ -192,6 +194,19 @@ export class StatelessStack extends Stack {
       sources: ['concord.ingest'],
       detailTypes: ['crm.customer.upserted.v1'],
     });
+    this.supplierSync = new Workflow(this, 'SupplierSync', {
+      definitionFile: 'supplier-sync.asl.json',
+      logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
+    });
+    this.routeToWorkflow('SupplierSync', this.supplierSync, {
+      bus: stateful.bus,
+      description: 'Suppliers created and changed at the procurement platform',
+      sources: ['concord.ingest'],
+      detailTypes: ['procurement.supplier.created.v1', 'procurement.supplier.changed.v1'],
+    });
 
     this.employeeSync = this.employeeSyncWorkflow(config, stateful, erpAdapter, versionGate);
 
@@ -202,9 +217,13 @@ export class StatelessStack extends Stack {
       timeoutSec: 30,
       logRetention: config.logRetention,
     });
-    const redriven = [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync].map(
-      (workflow) => workflow.stateMachine.stateMachineArn,
-    );
+    const redriven = [
+      this.orderToCash,
+      this.paymentApplication,
+      this.customerSync,
+      this.employeeSync,
+      this.supplierSync,
+    ].map((workflow) => workflow.stateMachine.stateMachineArn);
     redrive.function.addEnvironment('STATE_MACHINE_ARNS', redriven.join(','));
     redrive.allow(['states:StartExecution'], redriven);
     redrive.function.addEventSource(
@@ -326,7 +345,13 @@ export class StatelessStack extends Stack {
   private businessAlarms(config: StageConfig): void {
     const retried =
       'ERP adapter errors the workflow retries by design (throttles, an ERP outage, a lost answer read back from the ERP) alarm nobody; this fires once the retries, the redrive and the compensation are done.';
-    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync])
+    for (const workflow of [
+      this.orderToCash,
+      this.paymentApplication,
+      this.customerSync,
+      this.employeeSync,
+      this.supplierSync,
+    ])
       workflow.alarmOnFailedExecutions(retried);
     alarmOnLatencySlo(this, config.stage, 'orderAccepted', config.slos.orderAccepted);
     alarmOnLatencySlo(this, config.stage, 'invoicePosted', config.slos.invoicePosted);
@@ -436,7 +461,13 @@ export class StatelessStack extends Stack {
       ['events:ListTargetsByRule'],
       rules.map((rule) => rule.ruleArn),
     );
-    for (const workflow of [this.orderToCash, this.paymentApplication, this.customerSync, this.employeeSync])
+    for (const workflow of [
+      this.orderToCash,
+      this.paymentApplication,
+      this.customerSync,
+      this.employeeSync,
+      this.supplierSync,
+    ])
       workflow.stateMachine.grantStartExecution(replay.role);
     replay.allow(
       ['lambda:InvokeFunction'],

@@ -73,7 +73,7 @@ describe('StatefulStack', () => {
   });
 
   it('creates one webhook secret per registered source, and the ERP credentials secret', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 5);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 7);
   });
 
   it('lets exactly the functions that call the ERP read its credentials', () => {
@@ -202,8 +202,10 @@ describe('StatefulStack', () => {
       'AWS::SQS::Queue WorkflowRedriveQueue0567B2D7',
       'AWS::SecretsManager::Secret ErpCredentialsB14F9BB9',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
+      'AWS::SecretsManager::Secret WebhookSecrethibobE41AC6A6',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
       'AWS::SecretsManager::Secret WebhookSecretshopifyE5643090',
+      'AWS::SecretsManager::Secret WebhookSecretspendesk79C85055',
       'AWS::SecretsManager::Secret WebhookSecretstripe18F322E3',
     ]);
   });
@@ -421,7 +423,7 @@ describe('StatelessStack (workflows)', () => {
       (rule.Properties.Targets as { Arn: { Ref?: string } }[]).map((target) => target.Arn.Ref),
     );
     const eventDriven = machines.filter((machine) => !machine.startsWith('OrderValidation'));
-    expect(eventDriven.length).toBe(4);
+    expect(eventDriven.length).toBe(5);
     expect(eventDriven.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
     expect(targeted.some((ref) => ref?.startsWith('OrderValidation'))).toBe(false);
   });
@@ -447,13 +449,13 @@ describe('StatelessStack (workflows)', () => {
     // Prepare
     const stateMachines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
     // Assess
-    expect(stateMachines).toHaveLength(5);
+    expect(stateMachines).toHaveLength(6);
     expect(
       stateMachines.map((machine) => ({
         level: machine.Properties.LoggingConfiguration.Level,
         includeExecutionData: machine.Properties.LoggingConfiguration.IncludeExecutionData,
       })),
-    ).toEqual(Array(5).fill({ level: 'ERROR', includeExecutionData: false }));
+    ).toEqual(Array(6).fill({ level: 'ERROR', includeExecutionData: false }));
   });
 
   it.each([
@@ -476,7 +478,7 @@ describe('StatelessStack (workflows)', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ExecutionsTimedOut',
     );
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     expect(
       alarms.every(
         (alarm) => alarm.Properties.Namespace === 'AWS/States' && alarm.Properties.Threshold === 1,
@@ -552,7 +554,7 @@ describe('StatelessStack (workflows)', () => {
     const listed = resourcesOf('events:ListTargetsByRule');
     const put = resourcesOf('firehose:PutRecord');
     // Assess: the routed workflows, the functions rules and destinations invoke, this stack's rules, the warehouse.
-    expect(started).toHaveLength(4);
+    expect(started).toHaveLength(5);
     expect(started.every((arn) => JSON.stringify(arn).includes('StateMachine'))).toBe(true);
     expect(invoked.map((arn) => (arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual([
       expect.stringMatching(/^ErpOutboxRelay/),
@@ -581,7 +583,7 @@ describe('StatelessStack (workflows)', () => {
       )
       .filter((statement) => [statement.Action].flat().includes('states:StartExecution'))
       .flatMap((statement) => [statement.Resource].flat());
-    expect(started).toHaveLength(4);
+    expect(started).toHaveLength(5);
     expect(JSON.stringify(started)).not.toContain('*');
     stateful.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 60,

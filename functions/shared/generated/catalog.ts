@@ -181,6 +181,15 @@ export const canonicalCatalog = {
     piiPaths: [],
     validate: validators.validateErpStockChangedV1,
   },
+  'erp.supplier.synced.v1': {
+    type: 'erp.supplier.synced.v1',
+    schemaId: 'https://schemas.concord.dev/events/erp.supplier.synced.v1.json',
+    revision: '1.0',
+    domain: 'erp',
+    entity: 'supplier',
+    piiPaths: ['vendor.bankAccountSha256', 'vendor.contactEmail', 'vendor.contactName', 'vendor.contactPhone'],
+    validate: validators.validateErpSupplierSyncedV1,
+  },
   'governance.reconciliation.completed.v1': {
     type: 'governance.reconciliation.completed.v1',
     schemaId: 'https://schemas.concord.dev/events/governance.reconciliation.completed.v1.json',

@@ -77,6 +77,7 @@ export interface CanonicalDataByType {
   "erp.order.rejected.v1": ErpOrderRejectedV1;
   "erp.payment.applied.v1": ErpPaymentAppliedV1;
   "erp.stock.changed.v1": ErpStockChangedV1;
+  "erp.supplier.synced.v1": ErpSupplierSyncedV1;
   "governance.reconciliation.completed.v1": GovernanceReconciliationCompletedV1;
   "hr.employee.changed.v1": HrEmployeeChangedV1;
   "hr.employee.hired.v1": HrEmployeeHiredV1;
@@ -671,6 +672,55 @@ export interface ErpStockChangedV1 {
    * RFC 3339 date-time.
    */
   changedAt: string;
+}
+/**
+ * The ERP vendor master now holds the procurement platform's fields of a supplier: the vendor as the ERP holds it after the change. Bank details appear only as the ERP's SHA-256 fingerprint, itself secret-class.
+ */
+export interface ErpSupplierSyncedV1 {
+  /**
+   * The ERP's vendor number.
+   */
+  vendorNumber: string;
+  /**
+   * The procurement platform's supplier id.
+   */
+  sourceSupplierId: string;
+  action: "created" | "changed";
+  appliedFields: string[];
+  /**
+   * ERP-owned fields the platform sent a different value for (system-of-record registry): not applied.
+   */
+  refusedFields: string[];
+  vendor: {
+    legalName: string;
+    displayName?: string;
+    contactName?: string;
+    contactEmail?: string;
+    contactPhone?: string;
+    address?: {
+      line1?: string;
+      line2?: string;
+      city?: string;
+      region?: string;
+      postalCode?: string;
+      country?: string;
+    };
+    paymentTerms: string;
+    /**
+     * SHA-256 hex of the vendor's IBAN as the ERP answers it; secret-class.
+     */
+    bankAccountSha256?: string;
+    taxId?: string;
+    blocked: boolean;
+    /**
+     * The vendor's version in the ERP.
+     */
+    version: number;
+  };
+  /**
+   * RFC 3339 date-time.
+   */
+  syncedAt: string;
 }
 /**
  * A three-way reconciliation (SaaS events, ERP documents, warehouse models) finished for a window.

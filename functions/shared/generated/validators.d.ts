@@ -20,6 +20,7 @@ export declare const validateErpOrderCreditReleasedV1: ValidateFunction;
 export declare const validateErpOrderRejectedV1: ValidateFunction;
 export declare const validateErpPaymentAppliedV1: ValidateFunction;
 export declare const validateErpStockChangedV1: ValidateFunction;
+export declare const validateErpSupplierSyncedV1: ValidateFunction;
 export declare const validateGovernanceReconciliationCompletedV1: ValidateFunction;
 export declare const validateHrEmployeeChangedV1: ValidateFunction;
 export declare const validateHrEmployeeHiredV1: ValidateFunction;

@@ -296,6 +296,66 @@ FROM (
 GROUP BY customer_number`,
 };
 
+export const suppliers: WarehouseModel = {
+  name: 'suppliers',
+  description:
+    'Each ERP vendor as the ERP last announced it after a supplier sync; contacts hashed, bank details only as the hash of the ERP fingerprint.',
+  columns: [
+    { name: 'vendor_number', type: 'string', comment: "the ERP's vendor number" },
+    { name: 'source_supplier_id', type: 'string', comment: "the supplier's id at the procurement platform" },
+    { name: 'legal_name', type: 'string', comment: 'procurement-owned' },
+    { name: 'display_name', type: 'string', comment: 'procurement-owned' },
+    { name: 'contact_name_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
+    { name: 'contact_email_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
+    { name: 'contact_phone_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
+    { name: 'address', type: 'string', comment: 'JSON object: the postal address (procurement-owned)' },
+    { name: 'payment_terms', type: 'string', comment: 'ERP-owned' },
+    {
+      name: 'bank_account_hash',
+      type: 'string',
+      comment: "secret-class: SHA-256 hex of the ERP's SHA-256 fingerprint of the IBAN; never the account",
+    },
+    { name: 'tax_id', type: 'string', comment: 'ERP-owned' },
+    {
+      name: 'blocked',
+      type: 'string',
+      comment: "'true' or 'false': no order or payment may go to a blocked vendor",
+    },
+    {
+      name: 'vendor_version',
+      type: 'bigint',
+      comment: "the vendor's version in the ERP, which orders the rows",
+    },
+    { name: 'synced_at', type: 'timestamp', comment: 'the latest synchronisation' },
+    ...lineage,
+  ],
+  sql: `SELECT vendor_number, max_by(source_supplier_id, vendor_version) AS source_supplier_id,
+  max_by(legal_name, vendor_version) AS legal_name, max_by(display_name, vendor_version) AS display_name,
+  max_by(contact_name_hash, vendor_version) AS contact_name_hash,
+  max_by(contact_email_hash, vendor_version) AS contact_email_hash,
+  max_by(contact_phone_hash, vendor_version) AS contact_phone_hash, max_by(address, vendor_version) AS address,
+  max_by(payment_terms, vendor_version) AS payment_terms, max_by(bank_account_hash, vendor_version) AS bank_account_hash,
+  max_by(tax_id, vendor_version) AS tax_id, max_by(blocked, vendor_version) AS blocked,
+  max(vendor_version) AS vendor_version, max(event_time) AS synced_at,
+  max_by(correlation_id, vendor_version) AS correlation_id, max_by(source_event_id, vendor_version) AS source_event_id,
+  max_by(event_id, vendor_version) AS event_id, max_by(entity_version, vendor_version) AS entity_version,
+  max(loaded_at) AS loaded_at
+FROM (
+  SELECT ${text('vendorNumber')} AS vendor_number, ${text('sourceSupplierId')} AS source_supplier_id,
+    ${text('vendor.legalName')} AS legal_name, ${text('vendor.displayName')} AS display_name,
+    ${piiHash(text('vendor.contactName'))} AS contact_name_hash,
+    ${piiHash(text('vendor.contactEmail'))} AS contact_email_hash,
+    ${piiHash(text('vendor.contactPhone'))} AS contact_phone_hash,
+    json_format(json_extract(data, '$.vendor.address')) AS address, ${text('vendor.paymentTerms')} AS payment_terms,
+    ${piiHash(text('vendor.bankAccountSha256'))} AS bank_account_hash, ${text('vendor.taxId')} AS tax_id,
+    ${text('vendor.blocked')} AS blocked, CAST(${text('vendor.version')} AS BIGINT) AS vendor_version,
+    event_time, ${lineageSelect}
+  FROM erp_events
+  WHERE event_type = 'erp.supplier.synced.v1'
+) synced
+GROUP BY vendor_number`,
+};
+
 /** Every model, each after the models it reads. */
 export const warehouseModels: readonly WarehouseModel[] = [
   erpEvents,
@@ -305,6 +365,7 @@ export const warehouseModels: readonly WarehouseModel[] = [
   invoices,
   customers,
   employeesModel(piiHash),
+  suppliers,
 ];
 
 /**

@@ -1,0 +1,290 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+} from '@aws-sdk/client-sfn';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
+import type { VendorRecord } from '../../functions/shared/erp/erp-vendor-port';
+import { HttpErpVendorConnector } from '../../functions/shared/erp/http-erp-vendor-connector';
+import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
+import { concord } from './support/concord-cli';
+import { drainQueue, observeBus, startPlatformWithErp } from './support/deployed-platform';
+import { eventually } from './support/eventually';
+
+const fixtures = path.join(__dirname, '../fixtures/spendesk');
+const supplierId = '5b0f3c2e-6d1a-4f7e-9c31-0d2b8e4a7f10';
+const platformIban = 'DE89370400440532013000';
+const erpIban = 'GB29NWBK60161331926819';
+
+function fixture(name: string): string {
+  return readFileSync(path.join(fixtures, name), 'utf8');
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Supplier sync end to end: Spendesk webhooks signed by Spendesk's rule → supplier-sync → ERP vendor master → warehouse. */
+describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime)', () => {
+  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let vendors: HttpErpVendorConnector;
+  let adminToken: string;
+  let observerUrl: string;
+  const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
+  const exceptions: Record<string, unknown>[] = [];
+
+  /** Posts a body as Spendesk signs it: x-spendesk-webhook-signature, HMAC-SHA256 of the raw body (hex). */
+  async function post(body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const signature = createHmac('sha256', running.secrets.spendesk?.[0] as string)
+      .update(body)
+      .digest('hex');
+    const response = await fetch(`${running.platform.apiUrl}/webhooks/spendesk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-spendesk-webhook-signature': signature },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function synced(subject: string, matches: (data: Record<string, unknown>) => boolean) {
+    return eventually(async () => {
+      for (const event of (await drainQueue(running.clients.sqs, observerUrl)) as {
+        'detail-type': string;
+        detail: { subject: string; data: Record<string, unknown> };
+      }[])
+        seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
+      return seen.find(
+        (event) =>
+          event.type === 'erp.supplier.synced.v1' && event.subject === subject && matches(event.data),
+      );
+    });
+  }
+
+  async function exceptionFor(businessKey: string) {
+    const { QueueUrls = [] } = await running.clients.sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
+    );
+    return eventually(async () => {
+      exceptions.push(
+        ...((await drainQueue(running.clients.sqs, QueueUrls[0] as string)) as Record<string, unknown>[]),
+      );
+      return exceptions.find((body) => body.businessKey === businessKey);
+    });
+  }
+
+  /** The output of the SupplierSync execution whose input carries `marker`, once it succeeded. */
+  async function executionOutput(marker: string): Promise<Record<string, unknown>> {
+    const { stateMachines = [] } = await running.clients.sfn.send(new ListStateMachinesCommand({}));
+    const stateMachineArn = stateMachines.find((machine) =>
+      machine.name?.includes('SupplierSync'),
+    )?.stateMachineArn;
+    return eventually(async () => {
+      const { executions = [] } = await running.clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn }),
+      );
+      for (const { executionArn } of executions) {
+        const described = await running.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (described.status === 'SUCCEEDED' && described.input?.includes(marker))
+          return JSON.parse(described.output ?? '{}') as Record<string, unknown>;
+      }
+      return undefined;
+    });
+  }
+
+  async function admin(route: string, body: unknown): Promise<VendorRecord> {
+    const response = await fetch(`${running.erpUrl}${route}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as VendorRecord;
+  }
+
+  beforeAll(async () => {
+    running = await startPlatformWithErp({ clockFactor: 10 });
+    const erp = running.platform.erp as ErpSandbox;
+    adminToken = erp.credentials.adminToken;
+    vendors = new HttpErpVendorConnector({
+      baseUrl: running.erpUrl,
+      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
+    });
+    observerUrl = await observeBus(running.clients, 'observe-erp-suppliers', {
+      source: ['concord.erp'],
+      'detail-type': ['erp.supplier.synced.v1'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await running.stop();
+  });
+
+  afterEach(async () => {
+    await running.erpAdmin.clearFaults();
+  });
+
+  it('HappyPath: a supplier created at Spendesk becomes an ERP vendor with the ERP default terms', async () => {
+    // Act
+    const response = await post(fixture('suppliers-created.json'));
+    const event = await synced(`supplier/${supplierId}`, (data) => data.action === 'created');
+    const vendor = await vendors.findVendor(supplierId);
+    // Assess
+    expect(response.status).toBe(202);
+    expect(vendor).toMatchObject({
+      vendorNumber: event.data.vendorNumber,
+      legalName: 'Nordlicht Office Supplies GmbH',
+      contactName: 'Greta Lindqvist',
+      address: { line1: 'Friedrichstraße 123', city: 'Berlin', postalCode: '10117', country: 'DE' },
+      paymentTerms: 'net-30',
+      blocked: false,
+    });
+  });
+
+  it('DuplicateDelivery: the same Spendesk event again is acknowledged as a duplicate and books nothing', async () => {
+    // Act
+    const again = await post(fixture('suppliers-created.json'));
+    // Assess
+    expect(again.status).toBe(200);
+    expect(again.body.duplicate).toBe(true);
+    expect(
+      (await vendors.listVendors()).filter((vendor) => vendor.sourceSupplierId === supplierId),
+    ).toHaveLength(1);
+  });
+
+  it('ChangeOfBlockedVendor: a platform change applies beside the ERP finance data and block, which it never touches', async () => {
+    // Prepare: accounts payable sets the vendor's bank, terms and tax registration, then blocks it.
+    const vendor = (await vendors.findVendor(supplierId)) as VendorRecord;
+    await admin(`/_admin/vendors/${vendor.vendorNumber}/finance`, {
+      bankAccount: erpIban,
+      paymentTerms: 'net-45',
+      taxId: 'DE123456789',
+    });
+    await admin(`/_admin/vendors/${vendor.vendorNumber}/block`, {
+      blocked: true,
+      reason: 'sanctions screening',
+    });
+    // Act
+    await post(fixture('suppliers-updated.json'));
+    const event = await synced(`supplier/${supplierId}`, (data) => data.action === 'changed');
+    const after = (await vendors.findVendor(supplierId)) as VendorRecord;
+    // Assess
+    expect(event.data.appliedFields).toEqual(['address', 'contactEmail', 'contactName', 'contactPhone']);
+    expect(after).toMatchObject({
+      contactName: 'Jonas Weber',
+      paymentTerms: 'net-45',
+      bankAccountSha256: sha256(erpIban),
+      taxId: 'DE123456789',
+      blocked: true,
+    });
+  });
+
+  it('OutOfOrder: an older change arriving after a newer one is dropped by the version gate', async () => {
+    // Prepare: a change published a day before the one already applied, delivered now.
+    const older = JSON.parse(fixture('suppliers-updated.json'));
+    older.event.id = randomUUID();
+    older.event.timestamp = '2026-11-22T12:00:00.000Z';
+    older.data.supplier.contact = { name: 'Old Contact', email: 'old@nordlicht.example' };
+    // Act
+    const response = await post(JSON.stringify(older));
+    const output = await executionOutput(older.event.id);
+    // Assess
+    expect(response.status).toBe(202);
+    expect(output).toMatchObject({ outcome: 'stale-dropped' });
+    expect((await vendors.findVendor(supplierId))?.contactName).toBe('Jonas Weber');
+  });
+
+  it('ForeignFieldRefused: bank details and terms sent by Spendesk are refused by name, never by value, and the ERP keeps its own', async () => {
+    // Act
+    await post(fixture('suppliers-updated-bank-details.json'));
+    const exception = await exceptionFor(`supplier/${supplierId}`);
+    const vendor = (await vendors.findVendor(supplierId)) as VendorRecord;
+    // Assess
+    expect(exception).toMatchObject({
+      flow: 'supplier-sync',
+      failedStep: 'Ownership',
+      error: { Error: 'ForeignFieldRefused', Cause: expect.stringContaining('bankAccount, paymentTerms') },
+    });
+    expect(JSON.stringify(exception)).not.toContain(platformIban);
+    expect(vendor).toMatchObject({ paymentTerms: 'net-45', bankAccountSha256: sha256(erpIban) });
+  });
+
+  it('ErpFaultRecovered: a change whose answer is lost after the ERP committed it is read back, applied once and announced', async () => {
+    // Prepare: a second supplier, then a change to it whose answer the ERP loses after committing (a gateway 504).
+    const other = JSON.parse(fixture('suppliers-created.json'));
+    other.data.id = 'a7c1e3f0-4b2d-4c8e-9f10-2e3d4c5b6a79';
+    other.data.supplier.legal_name = 'Fjord Logistics AS';
+    other.event.id = randomUUID();
+    other.event.timestamp = new Date(Date.now() - 60_000).toISOString();
+    await post(JSON.stringify(other));
+    await synced(`supplier/${other.data.id}`, (data) => data.action === 'created');
+    const change = JSON.parse(JSON.stringify(other));
+    change.event.eventType = 'updated';
+    change.event.id = randomUUID();
+    change.event.timestamp = new Date().toISOString();
+    change.data.version = 2;
+    change.data.supplier.contact.name = 'Ingrid Dahl';
+    await running.erpAdmin.addFault({
+      route: '/vendors/*/changes',
+      kind: '5xx-after-commit',
+      rate: 1,
+      times: 1,
+    });
+    // Act
+    await post(JSON.stringify(change));
+    const event = await synced(`supplier/${other.data.id}`, (data) => data.action === 'changed');
+    const faults = await running.erpAdmin.faults();
+    // Assess: the fault fired, and the vendor changed once (version 2), not twice.
+    expect(faults.map((fault) => fault.fired)).toEqual([1]);
+    expect(event.data.appliedFields).toEqual(['contactName']);
+    expect(await vendors.findVendor(other.data.id)).toMatchObject({ contactName: 'Ingrid Dahl', version: 2 });
+  });
+
+  it("WarehouseEqualsErp: the suppliers model holds the ERP's vendor master, personal and bank data only hashed", async () => {
+    // Prepare
+    const master = await vendors.listVendors();
+    // Act: the warehouse stream delivers every 60 local seconds (6 s here).
+    const rows = await eventually(async () => {
+      const { code, stdout } = await concord([
+        'warehouse',
+        'sql',
+        'select * from suppliers order by vendor_number',
+        '--data-dir',
+        running.platform.runtime.options.dataDir,
+        '--json',
+      ]);
+      const parsed = code === 0 ? (JSON.parse(stdout) as Record<string, unknown>[]) : [];
+      return parsed.length === master.length &&
+        parsed.every((row, index) => Number(row.vendor_version) === master[index]?.version)
+        ? parsed
+        : undefined;
+    }, 60_000);
+    // Assess
+    expect(
+      rows.map((row) => ({
+        vendorNumber: row.vendor_number,
+        legalName: row.legal_name,
+        contactEmailHash: row.contact_email_hash,
+        address: JSON.parse(String(row.address)),
+        paymentTerms: row.payment_terms,
+        bankAccountHash: row.bank_account_hash ?? undefined,
+        taxId: row.tax_id ?? undefined,
+        blocked: row.blocked,
+      })),
+    ).toEqual(
+      master.map((vendor) => ({
+        vendorNumber: vendor.vendorNumber,
+        legalName: vendor.legalName,
+        contactEmailHash: sha256(vendor.contactEmail as string),
+        address: vendor.address,
+        paymentTerms: vendor.paymentTerms,
+        bankAccountHash: vendor.bankAccountSha256 ? sha256(vendor.bankAccountSha256) : undefined,
+        taxId: vendor.taxId,
+        blocked: String(vendor.blocked),
+      })),
+    );
+    expect(JSON.stringify(rows)).not.toContain(erpIban);
+    expect(JSON.stringify(rows)).not.toContain('jonas.weber@');
+  }, 90_000);
+});
