@@ -14,7 +14,6 @@ import {
   metricsNamespace,
 } from '../functions/shared/observability/business-metrics';
 import type { StageConfig } from '../infra/config/stage-config';
-import { concordFlows } from '../infra/constructs/concord-metrics';
 import type { OpsContext } from './ops-context';
 
 /** The throughput counters `concord status` shows, by the key `--json` uses. */
@@ -53,22 +52,38 @@ export interface BacklogQueue {
   topErrors: { code: string; count: number }[];
 }
 
+/** A latency SLO over the window: its bound, the percentile observed, over how many transactions, and its alarms. */
+export interface LatencySloStatus {
+  target: number;
+  withinSec: number;
+  percentile: string;
+  observedMs?: number;
+  /** The transactions measured (orders accepted, invoices posted, payments applied). */
+  samples: number;
+  /** Undefined when nothing was measured in the window: none is no breach, and no evidence either. */
+  met?: boolean;
+  alarms: AlarmStatus[];
+}
+
+/** The latency SLOs of the stage config, the metric each bounds and the logical id of its burn-rate alarms. */
+export const latencySlos = {
+  orderAccepted: { metricName: 'OrderAcceptedLatency', alarmId: 'OrderAcceptedSlo' },
+  invoicePosted: { metricName: 'InvoicePostedLatency', alarmId: 'InvoicePostedSlo' },
+  paymentApplied: { metricName: 'PaymentAppliedLatency', alarmId: 'PaymentAppliedSlo' },
+} as const;
+
+/** The name of a latency SLO in the stage config and the report. */
+export type LatencySloKey = keyof typeof latencySlos;
+
 /** Everything `concord status` reports; `--json` prints it as is. */
 export interface StatusReport {
   stage: string;
   at: string;
   windowSec: number;
   slos: {
-    orderAccepted: {
-      target: number;
-      withinSec: number;
-      percentile: string;
-      observedMs?: number;
-      orders: number;
-      /** Undefined when no order was accepted in the window: no orders is no breach, and no evidence either. */
-      met?: boolean;
-      alarms: AlarmStatus[];
-    };
+    orderAccepted: LatencySloStatus;
+    invoicePosted: LatencySloStatus;
+    paymentApplied: LatencySloStatus;
     invoiceVisibleInWarehouse: { withinMin: number; met?: boolean; alarms: AlarmStatus[] };
     reconciliationClean: { maxMismatchAgeHours: number; oldestExceptionAgeSec?: number; met: boolean };
   };
@@ -228,14 +243,10 @@ export async function readStatusWithAlarms(
 ): Promise<StatusReading> {
   const { stage, sqs, cloudwatch } = context;
   const stageDimension = { Name: 'stage', Value: stage };
-  const slo = config.slos.orderAccepted;
-  const percentile = percentileOf(slo.target);
+  const sloKeys = Object.keys(latencySlos) as LatencySloKey[];
   const [throughputSeries, latencySeries, alarms, deadLetters, redrive] = await Promise.all([
     Promise.all(Object.values(throughputMetrics).map((name) => seriesOf(cloudwatch, name, [stageDimension]))),
-    seriesOf(cloudwatch, 'OrderAcceptedLatency', [
-      stageDimension,
-      { Name: 'flow', Value: concordFlows.orderToCash },
-    ]),
+    Promise.all(sloKeys.map((key) => seriesOf(cloudwatch, latencySlos[key].metricName, [stageDimension]))),
     stageAlarms(cloudwatch, stage),
     deadLetterQueueUrls(sqs, stage).then((urls) => listDeadLetterQueues(sqs, urls, now)),
     redriveQueue(sqs, stage),
@@ -258,18 +269,23 @@ export async function readStatusWithAlarms(
       });
     });
   });
-  latencySeries.forEach((dimensions, index) => {
-    const metric = {
-      Namespace: metricsNamespace,
-      MetricName: 'OrderAcceptedLatency',
-      Dimensions: dimensions,
-    };
-    queries.push({
-      Id: `n${index}`,
-      MetricStat: { Metric: metric, Period: countPeriod, Stat: 'SampleCount' },
+  sloKeys.forEach((key, sloIndex) => {
+    (latencySeries[sloIndex] ?? []).forEach((dimensions, index) => {
+      const metric = {
+        Namespace: metricsNamespace,
+        MetricName: latencySlos[key].metricName,
+        Dimensions: dimensions,
+      };
+      queries.push({
+        Id: `n${sloIndex}_${index}`,
+        MetricStat: { Metric: metric, Period: countPeriod, Stat: 'SampleCount' },
+      });
+      // A percentile cannot be summed across minutes: one period as long as the window (two when it straddles one).
+      queries.push({
+        Id: `p${sloIndex}_${index}`,
+        MetricStat: { Metric: metric, Period: windowSec, Stat: percentileOf(config.slos[key].target) },
+      });
     });
-    // A percentile cannot be summed across minutes: one hour-long period (two when the hour straddles one).
-    queries.push({ Id: `p${index}`, MetricStat: { Metric: metric, Period: windowSec, Stat: percentile } });
   });
   if (redrive)
     queries.push({
@@ -305,11 +321,25 @@ export async function readStatusWithAlarms(
     throughput[key] = entry;
   });
 
-  const orders = latencySeries.reduce((total, _dimensions, index) => total + sum(`n${index}`), 0);
-  const percentiles = latencySeries.flatMap((_dimensions, index) => values.get(`p${index}`) ?? []);
-  // The worse of the periods: a conservative reading of the hour.
-  const observedMs = percentiles.length > 0 ? Math.max(...percentiles) : undefined;
   const alarmsMatching = (logicalId: string) => alarms.filter((alarm) => alarm.name.includes(logicalId));
+  const latencySloStatus = (key: LatencySloKey): LatencySloStatus => {
+    const sloIndex = sloKeys.indexOf(key);
+    const series = latencySeries[sloIndex] ?? [];
+    const { target, withinSec } = config.slos[key];
+    const samples = series.reduce((total, _dimensions, index) => total + sum(`n${sloIndex}_${index}`), 0);
+    const percentiles = series.flatMap((_dimensions, index) => values.get(`p${sloIndex}_${index}`) ?? []);
+    // The worst of the periods and flows: a conservative reading of the window.
+    const observedMs = percentiles.length > 0 ? Math.max(...percentiles) : undefined;
+    return {
+      target,
+      withinSec,
+      percentile: percentileOf(target),
+      ...(observedMs !== undefined ? { observedMs } : {}),
+      samples,
+      ...(observedMs !== undefined && samples > 0 ? { met: observedMs <= withinSec * 1000 } : {}),
+      alarms: alarmsMatching(latencySlos[key].alarmId).map(alarmStatusOf),
+    };
+  };
   const invoiceAlarms = alarmsMatching('InvoiceVisibleSloAlarm');
 
   let redriveBacklog: BacklogQueue | undefined;
@@ -343,15 +373,9 @@ export async function readStatusWithAlarms(
     at: now.toISOString(),
     windowSec,
     slos: {
-      orderAccepted: {
-        target: slo.target,
-        withinSec: slo.withinSec,
-        percentile,
-        ...(observedMs !== undefined ? { observedMs } : {}),
-        orders,
-        ...(observedMs !== undefined && orders > 0 ? { met: observedMs <= slo.withinSec * 1000 } : {}),
-        alarms: alarmsMatching('OrderAcceptedSlo').map(alarmStatusOf),
-      },
+      orderAccepted: latencySloStatus('orderAccepted'),
+      invoicePosted: latencySloStatus('invoicePosted'),
+      paymentApplied: latencySloStatus('paymentApplied'),
       invoiceVisibleInWarehouse: {
         withinMin: config.slos.invoiceVisibleInWarehouse.withinMin,
         ...(invoiceAlarms.length > 0 ? { met: invoiceAlarms.every((alarm) => alarm.state !== 'ALARM') } : {}),

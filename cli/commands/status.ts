@@ -4,6 +4,7 @@ import { stageConfig } from '../../infra/config/stage-config';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import {
   type AlarmStatus,
+  type LatencySloStatus,
   readStatus,
   type StatusReport,
   type ThroughputKey,
@@ -44,19 +45,22 @@ function formatMs(ms: number | undefined): string | undefined {
 }
 
 function printStatus(report: StatusReport): void {
-  const { orderAccepted, invoiceVisibleInWarehouse, reconciliationClean } = report.slos;
+  const { invoiceVisibleInWarehouse, reconciliationClean } = report.slos;
   console.log(`Concord ${report.stage} at ${report.at} (last hour)\n`);
+  const latencyRow = (slo: LatencySloStatus, what: string, unit: string) => [
+    `${slo.target * 100} % of ${what} within ${slo.withinSec} s`,
+    verdict(slo.met),
+    slo.observedMs === undefined
+      ? `${slo.samples} ${unit}`
+      : `${slo.percentile} ${formatMs(slo.observedMs)} over ${slo.samples} ${unit}`,
+    alarmStates(slo.alarms),
+  ];
   printTable(
     ['SLO', 'STATUS', 'OBSERVED', 'ALARMS'],
     [
-      [
-        `${orderAccepted.target * 100} % of orders accepted within ${orderAccepted.withinSec} s`,
-        verdict(orderAccepted.met),
-        orderAccepted.observedMs === undefined
-          ? `${orderAccepted.orders} orders`
-          : `${orderAccepted.percentile} ${formatMs(orderAccepted.observedMs)} over ${orderAccepted.orders} orders`,
-        alarmStates(orderAccepted.alarms),
-      ],
+      latencyRow(report.slos.orderAccepted, 'orders accepted', 'orders'),
+      latencyRow(report.slos.invoicePosted, 'invoices posted', 'invoices'),
+      latencyRow(report.slos.paymentApplied, 'payments applied to their invoice', 'payments'),
       [
         `invoices visible in the warehouse within ${invoiceVisibleInWarehouse.withinMin} min`,
         verdict(invoiceVisibleInWarehouse.met),

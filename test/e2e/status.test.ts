@@ -41,9 +41,13 @@ describe('concord status', () => {
       target: 0.99,
       withinSec: 60,
       percentile: 'p99',
-      orders: 0,
+      samples: 0,
     });
     expect(report.slos.orderAccepted.alarms.map((alarm) => alarm.name).join()).toMatch(/OrderAcceptedSlo/);
+    expect(report.slos.invoicePosted).toMatchObject({ withinSec: 90, samples: 0 });
+    expect(report.slos.invoicePosted.alarms.map((alarm) => alarm.name).join()).toMatch(/InvoicePostedSlo/);
+    expect(report.slos.paymentApplied).toMatchObject({ withinSec: 180, samples: 0 });
+    expect(report.slos.paymentApplied.alarms.map((alarm) => alarm.name).join()).toMatch(/PaymentAppliedSlo/);
     expect(report.slos.reconciliationClean.met).toBe(true);
     expect(report.throughput.webhooksAccepted).toEqual({ total: 0, by: {} });
     expect(Object.keys(report.throughput).sort()).toEqual([
