@@ -47,6 +47,9 @@ const dependencies = {
   erpSourceUri: env.ERP_SOURCE_URI,
 };
 
+/** Time kept back from the function's timeout for the last page's publishing, the cursor write and the logs. */
+const relaySafetyMarginMs = 8_000;
+
 /** What a replay sends back: the entries of the relay's dead letters, and who replays them. */
 export interface RedriveRequest {
   redrive: OutboxEntry[];
@@ -84,8 +87,20 @@ async function relay(
     logger.info('outbox entries redriven', { ...result, seqs: redrive.map((entry) => entry.seq), replay });
     return result;
   }
-  const result = await relayOutbox(deps);
+  const result = await relayOutbox(deps, {
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    safetyMarginMs: relaySafetyMarginMs,
+  });
   if (result.relayed > 0 || result.deadLettered > 0) logger.info('erp outbox relayed', { ...result });
+  if (!result.caughtUp)
+    logger.warn(
+      'erp outbox relay stopped before catching up: out of time; the next scheduled run continues',
+      {
+        ...result,
+        remainingMs: context.getRemainingTimeInMillis(),
+        safetyMarginMs: relaySafetyMarginMs,
+      },
+    );
   if (result.deadLettered > 0)
     logger.warn('outbox entries dead-lettered: concord dlq show ErpOutboxEntriesDlq', { ...result });
   return result;

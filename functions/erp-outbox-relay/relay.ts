@@ -51,6 +51,27 @@ export interface RedriveResult {
 export interface RelayResult extends RedriveResult {
   /** The cursor after the run. */
   cursor: number;
+  /** Outbox pages read and relayed (the last, empty read that shows the relay has caught up is not counted). */
+  pages: number;
+  /** False when the run stopped for lack of time with entries left: the next run continues from `cursor`. */
+  caughtUp: boolean;
+}
+
+/**
+ * How long a run may keep reading: the invocation's remaining time, less a margin kept for the last page's
+ * publishing, the cursor write and the log line. Without it, a run reads until the outbox is empty.
+ */
+export interface RelayTimeBudget {
+  remainingMs(): number;
+  safetyMarginMs: number;
+}
+
+/** The ERP answered outbox entries that are not after the cursor it was given: reading on would loop forever. */
+export class OutboxNotAdvancingError extends Error {
+  override readonly name = 'OutboxNotAdvancingError';
+  constructor(afterSeq: number, lastSeq: number) {
+    super(`The ERP outbox answered entries up to seq ${lastSeq} when asked for those after ${afterSeq}`);
+  }
 }
 
 /** The outbox holds an entry of a type the relay has no canonical event for. */
@@ -230,18 +251,36 @@ function sortEntries(
 
 /**
  * Publishes the outbox entries after the cursor, dead-letters those that make no valid event, then moves the cursor
- * past all of them. A failure to publish or to dead-letter (bus or queue unavailable) throws before the cursor moves:
- * the next run starts from the same place, in the same order. Publishing is at-least-once.
+ * past all of them, page after page (the ERP answers a bounded page per read) until the outbox has nothing new: a
+ * goods receipt of 5,000 lines reaches the bus in one run, not one page a schedule tick. With a time budget, a page is
+ * read only while the time left, less the margin, covers the longest page so far; otherwise the run stops with
+ * `caughtUp: false` and the next one continues from the cursor. A failure to publish or to dead-letter (bus or queue
+ * unavailable) throws before the cursor passes that page: the next run starts from it, in the same order. Publishing
+ * is at-least-once.
  */
-export async function relayOutbox(deps: RelayDependencies): Promise<RelayResult> {
-  const from = await deps.cursor.read();
-  const entries = await deps.erp.readOutbox(from);
-  const { events, letters } = sortEntries(entries, deps.erpSourceUri);
-  if (events.length > 0) await deps.publish(events);
-  if (letters.length > 0) await deps.deadLetters.send(letters);
-  const last = entries.at(-1)?.seq;
-  if (last !== undefined) await deps.cursor.advance(from, last);
-  return { relayed: events.length, deadLettered: letters.length, cursor: last ?? from };
+export async function relayOutbox(deps: RelayDependencies, budget?: RelayTimeBudget): Promise<RelayResult> {
+  let from = await deps.cursor.read();
+  const result: RelayResult = { relayed: 0, deadLettered: 0, cursor: from, pages: 0, caughtUp: false };
+  let longestPageMs = 0;
+  for (;;) {
+    if (budget && result.pages > 0 && budget.remainingMs() - budget.safetyMarginMs < longestPageMs)
+      return result;
+    const startedMs = Date.now();
+    const entries = await deps.erp.readOutbox(from);
+    const last = entries.at(-1)?.seq;
+    if (last === undefined) return { ...result, caughtUp: true };
+    if (last <= from) throw new OutboxNotAdvancingError(from, last);
+    const { events, letters } = sortEntries(entries, deps.erpSourceUri);
+    if (events.length > 0) await deps.publish(events);
+    if (letters.length > 0) await deps.deadLetters.send(letters);
+    await deps.cursor.advance(from, last);
+    from = last;
+    result.relayed += events.length;
+    result.deadLettered += letters.length;
+    result.cursor = last;
+    result.pages += 1;
+    longestPageMs = Math.max(longestPageMs, Date.now() - startedMs);
+  }
 }
 
 /**

@@ -114,7 +114,9 @@ export class StatelessStack extends Stack {
       functionDir: 'erp-outbox-relay',
       stage: config.stage,
       memorySizeMiB: 128,
-      timeoutSec: 30,
+      // A run reads until it has caught up (a 5,000-line goods receipt is ten outbox pages) and stops 8 s before
+      // this; well inside the one-minute schedule, so runs do not overlap.
+      timeoutSec: 50,
       logRetention: config.logRetention,
       environment: erpEnvironment,
     });

@@ -7,9 +7,11 @@ import type {
 import { DownstreamUnavailableError } from '../../../functions/shared/errors';
 import { InMemoryPublisher } from '../../support/in-memory-ports';
 
-/** The ERP's outbox: entries after a sequence number, in order. */
+/** The ERP's outbox: entries after a sequence number, in order, at most `pageSize` a read (the sandbox answers 500). */
 export class InMemoryOutbox {
   readonly entries: OutboxEntry[] = [];
+  pageSize = Number.POSITIVE_INFINITY;
+  reads = 0;
 
   add(type: string, payload: Record<string, unknown>, at = '2026-05-04T10:00:00.000Z'): OutboxEntry {
     const entry = { seq: this.entries.length + 1, at, type, payload };
@@ -18,7 +20,8 @@ export class InMemoryOutbox {
   }
 
   async readOutbox(afterSeq: number): Promise<OutboxEntry[]> {
-    return this.entries.filter((entry) => entry.seq > afterSeq);
+    this.reads += 1;
+    return this.entries.filter((entry) => entry.seq > afterSeq).slice(0, this.pageSize);
   }
 }
 
