@@ -1,7 +1,7 @@
 /** The CDK app: the only place that reads the stage (-c stage=…) and the deployment environment. */
 import { App, Aspects, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { stageConfig } from './config/stage-config';
+import { localPlatformSettings, stageConfig } from './config/stage-config';
 import { AlarmActions } from './constructs/alarm-topic';
 import { StatefulStack } from './stacks/stateful-stack';
 import { StatelessStack } from './stacks/stateless-stack';
@@ -17,7 +17,12 @@ export function buildApp(
   const staged = stageConfig(stage);
   const config =
     staged.stage === 'local' && localErpBaseUrl
-      ? { ...staged, erp: { ...staged.erp, baseUrl: localErpBaseUrl } }
+      ? {
+          ...staged,
+          erp: { ...staged.erp, baseUrl: localErpBaseUrl },
+          // The platforms' stand-ins are hosted by the same sandbox.
+          platforms: localPlatformSettings(localErpBaseUrl),
+        }
       : staged;
   const env = { account, region: config.region };
   const stateful = new StatefulStack(app, `Concord-${config.stage}-Stateful`, {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { erpCredentialsSecretTag } from '../functions/shared/erp/erp-credentials';
+import { platformCredentialsSecretTag } from '../functions/shared/secrets/platform-credentials';
 import { webhookSourceTag } from '../functions/shared/sources/source-registry';
 import { HttpApiRegistry } from './apigw/http-api-registry';
 import { startHttpApiServer } from './apigw/http-api-server';
@@ -71,14 +72,36 @@ export class LocalPlatform {
   }
 
   /**
-   * Deploys a cloud assembly; then loads the local webhook secrets (when given) into the tagged secrets, and the ERP
-   * sandbox's API key into the ERP credentials secret.
+   * Deploys a cloud assembly; then loads the local webhook secrets (when given) into the tagged secrets, the ERP
+   * sandbox's API key into the ERP credentials secret, and its platform stand-ins' credentials (HiBob service user,
+   * Shopify access token) into the platform credentials secrets, which the stand-ins check as the platforms would.
    */
   async deploy(assemblyDir: string, webhookSecrets?: Record<string, string[]>): Promise<DeployReport> {
     const report = await this.deployer.deploy(assemblyDir);
     if (webhookSecrets) this.applyWebhookSecrets(assemblyDir, webhookSecrets);
     this.applyErpCredentials(assemblyDir);
+    this.applyPlatformCredentials(assemblyDir);
     return report;
+  }
+
+  private applyPlatformCredentials(assemblyDir: string): void {
+    const platforms = this.erp?.credentials.platforms;
+    if (!platforms) return;
+    for (const stack of stacksInOrder(assemblyDir)) {
+      for (const resource of Object.values(this.deployer.deployedResources(stack.name))) {
+        const platform = (resource.attributes.Tags as Record<string, string> | undefined)?.[
+          platformCredentialsSecretTag
+        ];
+        if (platform === undefined) continue;
+        if (!Object.hasOwn(platforms, platform))
+          throw new Error(
+            `The secret ${resource.physicalId} is tagged ${platformCredentialsSecretTag}=${platform}, a platform the ERP sandbox hosts no stand-in of`,
+          );
+        const wanted = JSON.stringify(platforms[platform as keyof typeof platforms]);
+        if (this.runtime.secrets.secret(resource.physicalId).current.secretString !== wanted)
+          this.runtime.secrets.putSecretValue(resource.physicalId, wanted);
+      }
+    }
   }
 
   private applyErpCredentials(assemblyDir: string): void {

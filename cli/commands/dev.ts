@@ -100,6 +100,7 @@ function printReport(
     `  AWS endpoint:  ${platform.runtime.endpoint}   (AWS_ENDPOINT_URL for any SDK or the AWS CLI)`,
     `  Health:        ${platform.runtime.endpoint}/_concord/health`,
     `  ERP sandbox:   ${platform.erp?.url}   (docs/erp-sandbox.openapi.yaml; its API key and admin token: ${path.join(dataDir, 'erp', 'credentials.json')})`,
+    `  Stand-ins:     HiBob ${platform.erp?.url}/hibob/v1, Shopify ${platform.erp?.url}/shopify/admin/api/2025-01   (their credentials, in the same file, are loaded into the stage's platform secrets)`,
     `  Data:          ${dataDir}   logs in ${path.join(dataDir, 'logs')}`,
     `  Secrets:       ${secretsFile}${createdSecrets ? ' (generated now)' : ''}`,
     `  Alerts:        alarm emails in ${path.join(platform.runtime.sns.mailboxDir, 'Concord-local-Stateful-AlarmTopic*.jsonl')}   (npx concord status: SLOs, backlog, firing alarms)`,

@@ -2,6 +2,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { HibobPeopleClient } from '../shared/hris/hibob-people-client';
 import { createTracer, tracedHandler } from '../shared/observability/tracing';
+import {
+  parseHibobServiceUser,
+  secretsManagerPlatformCredentials,
+} from '../shared/secrets/platform-credentials';
 import { loadHrisReaderConfig } from './config';
 import { type HrisReadRequest, readEmployee } from './read-employee';
 
@@ -10,8 +14,11 @@ const logger = new Logger({ serviceName: 'hris-reader' });
 const tracer = createTracer('hris-reader');
 const hris = new HibobPeopleClient({
   baseUrl: config.hibobApiUrl,
-  serviceUserId: config.hibobServiceUserId,
-  serviceUserToken: config.hibobServiceUserToken,
+  serviceUser: secretsManagerPlatformCredentials(
+    config.hibobServiceUserSecretId,
+    'HiBob service user',
+    parseHibobServiceUser,
+  ),
   costCentreFieldId: config.hibobCostCentreFieldId,
   timeoutMs: config.hrisTimeoutMs,
 });

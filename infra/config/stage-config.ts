@@ -97,6 +97,50 @@ export interface StageConfig {
    * (docs/cost-model.md#tracing).
    */
   tracing: { sampling: { fixedRate: number; reservoirPerSec: number } };
+  /**
+   * The SaaS platforms' APIs Concord calls beyond webhooks (locally the ERP sandbox's stand-ins). Declared per stage
+   * and checked at synth by `platformSettings`, which names any key a non-local stage lacks; the credentials are
+   * not here but in the stateful stack's secrets (docs/runbooks/platform-credentials.md).
+   */
+  platforms?: PlatformSettingsInput;
+}
+
+/** HiBob's People API, as employee-sync's HRIS reader reads it. */
+export interface HibobSettings {
+  /** Bob's API base: https://api.hibob.com/v1 (Bob's sandbox environment: https://api.sandbox.hibob.com/v1). */
+  apiUrl: string;
+  /** The tenant's Bob field id holding the cost centre (a custom field, `<category>.field_<id>`, or a built-in one). */
+  costCentreFieldId: string;
+}
+
+/** The Shopify shop the item write-back writes stock and prices to, through its REST Admin API. */
+export interface ShopifySettings {
+  /** The shop's address, https://<shop>.myshopify.com; the Admin API is under /admin/api/<apiVersion>. */
+  shopUrl: string;
+  /** The Admin API version (https://shopify.dev/docs/api/usage/versioning): the stand-in and adapter speak 2025-01. */
+  apiVersion: string;
+  /** The shop's currency: only prices in it are written. */
+  currency: string;
+  /** The plan's Admin API restore rate: 2 requests a second on Standard plans, 20 on Shopify Plus. */
+  leakPerSec: number;
+  /** ERP location code → the shop's location name, where they differ (a code not listed is the location's name). */
+  locationNames: Readonly<Record<string, string>>;
+}
+
+/** Every platform's settings, complete. */
+export interface PlatformSettings {
+  hibob: HibobSettings;
+  shopify: ShopifySettings;
+}
+
+/** The settings as a stage declares them: possibly incomplete, which `platformSettings` refuses outside local. */
+export type PlatformSettingsInput = {
+  [P in keyof PlatformSettings]?: Partial<PlatformSettings[P]>;
+};
+
+/** A stage's platform settings are missing or invalid: synth stops, naming the key. */
+export class PlatformSettingsError extends Error {
+  override readonly name = 'PlatformSettingsError';
 }
 
 const base = {
@@ -148,6 +192,20 @@ const base = {
   tracing: { sampling: { fixedRate: 0.05, reservoirPerSec: 1 } },
 } as const;
 
+/** The Shopify settings every stage shares unless it says otherwise (Standard plan, the adapter's API version). */
+const shopifyBase = { apiVersion: '2025-01', currency: 'USD', leakPerSec: 2, locationNames: {} } as const;
+
+/**
+ * The local stage's platforms: the ERP sandbox's stand-ins, under its base URL (`concord dev` moves them with
+ * --erp-port: `localPlatformSettings`).
+ */
+function sandboxPlatforms(erpBaseUrl: string): PlatformSettings {
+  return {
+    hibob: { apiUrl: `${erpBaseUrl}/hibob/v1`, costCentreFieldId: 'work.costCentre' },
+    shopify: { ...shopifyBase, shopUrl: `${erpBaseUrl}/shopify` },
+  };
+}
+
 const stages: Record<StageName, StageConfig> = {
   local: {
     ...base,
@@ -163,6 +221,7 @@ const stages: Record<StageName, StageConfig> = {
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.ONE_WEEK,
     busArchiveRetention: Duration.days(7),
+    platforms: sandboxPlatforms(base.erp.baseUrl),
   },
   dev: {
     ...base,
@@ -181,6 +240,12 @@ const stages: Record<StageName, StageConfig> = {
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.TWO_WEEKS,
     busArchiveRetention: Duration.days(14),
+    // Placeholders: ops put the tenant's Bob sandbox field and the development shop here before the first deploy
+    // (docs/runbooks/platform-credentials.md); the credentials go into the stage's secrets.
+    platforms: {
+      hibob: { apiUrl: 'https://api.sandbox.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
+      shopify: { ...shopifyBase, shopUrl: 'https://concord-dev.myshopify.com' },
+    },
   },
   staging: {
     ...base,
@@ -197,6 +262,11 @@ const stages: Record<StageName, StageConfig> = {
     busArchiveRetention: Duration.days(30),
     // Placeholder: ops put the team's address here before the first deploy (docs/observability.md).
     alerting: { emails: ['concord-staging-alerts@example.com'], httpsEndpoints: [] },
+    // Placeholders, as in dev (docs/runbooks/platform-credentials.md).
+    platforms: {
+      hibob: { apiUrl: 'https://api.sandbox.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
+      shopify: { ...shopifyBase, shopUrl: 'https://concord-staging.myshopify.com' },
+    },
   },
   prod: {
     ...base,
@@ -225,12 +295,76 @@ const stages: Record<StageName, StageConfig> = {
       emails: ['concord-oncall@example.com'],
       httpsEndpoints: ['https://chat.example.com/hooks/concord-prod'],
     },
+    // Placeholders: ops put the production tenant's cost-centre field and the live shop here before the first
+    // deploy (docs/runbooks/platform-credentials.md).
+    platforms: {
+      hibob: { apiUrl: 'https://api.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
+      shopify: { ...shopifyBase, shopUrl: 'https://concord.myshopify.com' },
+    },
   },
 };
 
 /** How long the warehouse may trail the ERP before a reconciliation counts a difference: two stream deliveries. */
 export function allowedWarehouseLagMs(config: Pick<StageConfig, 'warehouse'>): number {
   return 2 * config.warehouse.deliveryIntervalSec * 1000;
+}
+
+/** The local stage's platforms moved to where its ERP sandbox listens (`concord dev --erp-port`). */
+export function localPlatformSettings(erpBaseUrl: string): PlatformSettings {
+  return sandboxPlatforms(erpBaseUrl);
+}
+
+function requiredText(value: unknown, key: string, stage: string): string {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new PlatformSettingsError(
+      `Stage "${stage}" lacks ${key} in infra/config/stage-config.ts (docs/runbooks/platform-credentials.md)`,
+    );
+  return value;
+}
+
+function requiredUrl(value: unknown, key: string, stage: string, local: boolean): string {
+  const text = requiredText(value, key, stage);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw new PlatformSettingsError(`Stage "${stage}": ${key} "${text}" is not a URL`, { cause: error });
+  }
+  // Credentials go in the Authorization header: only the local stand-ins, on loopback, are called in clear.
+  if (!local && url.protocol !== 'https:')
+    throw new PlatformSettingsError(`Stage "${stage}": ${key} "${text}" must be an https:// URL`);
+  return text.replace(/\/+$/, '');
+}
+
+/**
+ * The stage's platform settings, complete: synth of a stage that lacks one (or gives a URL that is not https outside
+ * local) stops here with an error naming the key, rather than deploying functions that would fail at their first call.
+ */
+export function platformSettings(config: Pick<StageConfig, 'stage' | 'platforms'>): PlatformSettings {
+  const { stage } = config;
+  const local = stage === 'local';
+  const hibob = config.platforms?.hibob ?? {};
+  const shopify = config.platforms?.shopify ?? {};
+  const hibobSettings: HibobSettings = {
+    apiUrl: requiredUrl(hibob.apiUrl, 'platforms.hibob.apiUrl', stage, local),
+    costCentreFieldId: requiredText(hibob.costCentreFieldId, 'platforms.hibob.costCentreFieldId', stage),
+  };
+  const shopUrl = requiredUrl(shopify.shopUrl, 'platforms.shopify.shopUrl', stage, local);
+  const apiVersion = requiredText(shopify.apiVersion, 'platforms.shopify.apiVersion', stage);
+  if (!/^\d{4}-(01|04|07|10)$/.test(apiVersion))
+    throw new PlatformSettingsError(
+      `Stage "${stage}": platforms.shopify.apiVersion "${apiVersion}" is not a Shopify API version (YYYY-01, -04, -07 or -10)`,
+    );
+  const currency = requiredText(shopify.currency, 'platforms.shopify.currency', stage);
+  const leakPerSec = shopify.leakPerSec;
+  if (typeof leakPerSec !== 'number' || !Number.isInteger(leakPerSec) || leakPerSec <= 0)
+    throw new PlatformSettingsError(
+      `Stage "${stage}" lacks platforms.shopify.leakPerSec (a positive integer) in infra/config/stage-config.ts`,
+    );
+  return {
+    hibob: hibobSettings,
+    shopify: { shopUrl, apiVersion, currency, leakPerSec, locationNames: shopify.locationNames ?? {} },
+  };
 }
 
 /** The configuration of a stage; throws naming the valid stages for anything else. */

@@ -23,6 +23,10 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { erpCredentialsSecretTag } from '../../functions/shared/erp/erp-credentials';
+import {
+  type CredentialedPlatform,
+  platformCredentialsSecretTag,
+} from '../../functions/shared/secrets/platform-credentials';
 import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/sources/source-registry';
 import type { StageConfig } from '../config/stage-config';
 import { AlarmTopic } from '../constructs/alarm-topic';
@@ -45,6 +49,8 @@ export class StatefulStack extends Stack {
   readonly webhookSecrets: Record<string, Secret>;
   /** Concord's API key at the ERP (`{ "apiKey": "…" }`), read by every function that calls the ERP. */
   readonly erpCredentials: Secret;
+  /** Concord's credentials at each platform API it calls (HiBob's service user, Shopify's Admin API token). */
+  readonly platformCredentials: Record<CredentialedPlatform, Secret>;
   /** Delivers the raw archive into the archive bucket, in batches; what the ingest edge writes to. */
   readonly rawArchiveStream: DeliveryStream;
   /** PutObject under raw/ of the archive: for webhooks too large for a Firehose record. */
@@ -311,6 +317,20 @@ export class StatefulStack extends Stack {
     );
 
     this.erpCredentials = this.erpCredentialsSecret(config);
+    this.platformCredentials = {
+      hibob: this.platformCredentialsSecret(
+        config,
+        'hibob',
+        'HibobServiceUser',
+        `Concord ${config.stage}'s HiBob service user: { "id": "<service user id>", "token": "<token>" }`,
+      ),
+      shopify: this.platformCredentialsSecret(
+        config,
+        'shopify',
+        'ShopifyAdminApiToken',
+        `Concord ${config.stage}'s Shopify Admin API access token: { "accessToken": "<token>" }`,
+      ),
+    };
     // One secret per webhook source. The initial value is random: ops replace it with the vendor's signing
     // secret(s), as a JSON array during a rotation (docs/runbooks/rotate-webhook-secret.md).
     this.webhookSecrets = Object.fromEntries(
@@ -347,6 +367,26 @@ export class StatefulStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The ERP issues the key; it is rotated there, and a 401 makes the connector read the secret again',
+    });
+    return secret;
+  }
+
+  /**
+   * A platform's API credentials: a random placeholder at first (no value in the template), which ops replace with
+   * what the platform issued (docs/runbooks/platform-credentials.md); locally `npm start` loads the stand-in's own.
+   */
+  private platformCredentialsSecret(
+    config: StageConfig,
+    platform: CredentialedPlatform,
+    id: string,
+    description: string,
+  ): Secret {
+    const secret = new Secret(this, id, { description, removalPolicy: config.removalPolicy });
+    Tags.of(secret).add(platformCredentialsSecretTag, platform);
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The platform issues the credentials; they are rotated there, and a 401 makes the client read the secret again',
     });
     return secret;
   }

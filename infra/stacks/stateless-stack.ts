@@ -12,7 +12,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { allowedWarehouseLagMs, type StageConfig } from '../config/stage-config';
+import { allowedWarehouseLagMs, platformSettings, type StageConfig } from '../config/stage-config';
 import { concordFlows, concordMetric, reconciliationMismatches } from '../constructs/concord-metrics';
 import { alarmOnFailures } from '../constructs/failure-alarms';
 import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
@@ -508,6 +508,7 @@ export class StatelessStack extends Stack {
   private itemWriteBackToShopify(config: StageConfig, stateful: StatefulStack): ServiceFunction {
     const timeoutSec = 60;
     const flushMaxAttempts = 5;
+    const { shopify } = platformSettings(config);
     const deadLetters = this.deadLetterQueue(
       'ItemWriteBackDlq',
       'the item write-back (stock and price writes to Shopify, and events it could not read)',
@@ -527,11 +528,11 @@ export class StatelessStack extends Stack {
       timeoutSec,
       logRetention: config.logRetention,
       environment: {
-        // The ERP sandbox hosts the Shopify stand-in until a shop's URL and token secret take its place.
-        SHOPIFY_ADMIN_URL: `${config.erp.baseUrl}/shopify/admin/api/2025-01`,
-        SHOPIFY_ACCESS_TOKEN: 'sandbox-stand-in',
-        SHOPIFY_CURRENCY: 'USD',
-        SHOPIFY_LEAK_PER_SEC: '2',
+        // The stage's shop (locally the ERP sandbox's stand-in); its access token is in the secret bound below.
+        SHOPIFY_ADMIN_API_URL: `${shopify.shopUrl}/admin/api/${shopify.apiVersion}`,
+        SHOPIFY_CURRENCY: shopify.currency,
+        SHOPIFY_LEAK_PER_SEC: String(shopify.leakPerSec),
+        SHOPIFY_LOCATION_NAMES: JSON.stringify(shopify.locationNames),
         PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
         COALESCE_WINDOW_SEC: '30',
         FLUSH_MAX_ATTEMPTS: String(flushMaxAttempts),
@@ -543,6 +544,7 @@ export class StatelessStack extends Stack {
     });
     itemWriteBack.bindTableItems('LATEST_CHANGE_TABLE_NAME', stateful.versionTable);
     itemWriteBack.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
+    itemWriteBack.bindSecret('SHOPIFY_ACCESS_TOKEN_SECRET_ID', stateful.platformCredentials.shopify);
     queue.grantSendMessages(itemWriteBack.function);
     deadLetters.grantSendMessages(itemWriteBack.function);
     itemWriteBack.function.addEventSource(
@@ -573,8 +575,8 @@ export class StatelessStack extends Stack {
 
   /**
    * employee-sync: HRIS lifecycle events onto the ERP's employee register. Its HRIS reader reads Bob's People API, since
-   * Bob's webhooks carry ids, not values; the ERP sandbox hosts a stand-in of that API until a tenant's URL, service
-   * user and cost-centre field take its place.
+   * Bob's webhooks carry ids, not values: the stage's Bob tenant (locally the ERP sandbox's stand-in), its service
+   * user in a secret.
    */
   private employeeSyncWorkflow(
     config: StageConfig,
@@ -582,6 +584,7 @@ export class StatelessStack extends Stack {
     erpAdapter: ServiceFunction,
     versionGate: ServiceFunction,
   ): Workflow {
+    const { hibob } = platformSettings(config);
     const hrisReader = new ServiceFunction(this, 'HrisReader', {
       functionDir: 'hris-reader',
       stage: config.stage,
@@ -589,13 +592,13 @@ export class StatelessStack extends Stack {
       timeoutSec: 15,
       logRetention: config.logRetention,
       environment: {
-        HIBOB_API_URL: `${config.erp.baseUrl}/hibob/v1`,
-        HIBOB_SERVICE_USER_ID: 'SERVICE-SANDBOX',
-        HIBOB_SERVICE_USER_TOKEN: 'sandbox-stand-in',
-        HIBOB_COST_CENTRE_FIELD_ID: 'work.costCentre',
+        // The stage's Bob tenant (locally the ERP sandbox's stand-in); the service user is in the secret bound below.
+        HIBOB_API_URL: hibob.apiUrl,
+        HIBOB_COST_CENTRE_FIELD_ID: hibob.costCentreFieldId,
         HRIS_TIMEOUT_MS: String(config.erp.timeoutMs),
       },
     });
+    hrisReader.bindSecret('HIBOB_SERVICE_USER_SECRET_ID', stateful.platformCredentials.hibob);
     const workflow = new Workflow(this, 'EmployeeSync', {
       definitionFile: 'employee-sync.asl.json',
       logRetention: config.logRetention,

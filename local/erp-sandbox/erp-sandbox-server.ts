@@ -198,9 +198,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const platformOutbox = new PlatformOutbox(ledger.db);
   const itemMaster = new ItemMaster(ledger);
   const employeeRegister = new EmployeeRegister(ledger);
-  const hibobStandIn = new HibobPeopleStandIn(ledger.db);
+  const hibobStandIn = new HibobPeopleStandIn(ledger.db, credentials.platforms.hibob);
   const vendorMaster = new VendorMaster(ledger);
-  const shopifyStandIn = new ShopifyAdminStandIn(ledger.db);
+  const shopifyStandIn = new ShopifyAdminStandIn(ledger.db, credentials.platforms.shopify.accessToken);
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
   const inFlight = new Map<string, number>();

@@ -2,14 +2,27 @@
  * A stand-in for HiBob's People read API (POST /v1/people/{identifier}), hosted by the ERP sandbox for local runs:
  * Bob's webhooks v2 carry no personal values, so employee-sync reads them here as it reads them from Bob.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 
 /** Where the stand-in answers, as Bob's API base (https://api.hibob.com/v1) is replaced by it. */
 export const hibobApiPrefix = '/hibob/v1';
 
-/** The service user the stand-in accepts (Bob authenticates service users with HTTP Basic: id and token). */
-export const standInServiceUser = { id: 'SERVICE-SANDBOX', token: 'sandbox-stand-in' };
+/**
+ * Bob's answer to a request whose service user it does not know: 401 with its simple key/error pair
+ * (https://apidocs.hibob.com/reference/error-handling).
+ */
+const unauthorized = {
+  key: 'Unauthorized',
+  error: 'The request could not be authenticated. Check your service user credentials.',
+};
+
+function sameSecret(presented: string, expected: string): boolean {
+  // Digests of equal length, so the comparison takes the same time whatever was presented.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
 
 const schema = `CREATE TABLE IF NOT EXISTS hibob_people (id TEXT PRIMARY KEY, company_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);`;
 
@@ -38,7 +51,11 @@ function setAt(target: Record<string, unknown>, fieldId: string, value: unknown)
 
 /** HiBob's People read API over the sandbox's database, and the admin routes a test uses to put people in it. */
 export class HibobPeopleStandIn {
-  constructor(private readonly db: Database.Database) {
+  /** `serviceUser`: the one service user it accepts (the sandbox's, which `npm start` puts in the stage's secret). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly serviceUser: { id: string; token: string },
+  ) {
     db.exec(schema);
   }
 
@@ -67,8 +84,9 @@ export class HibobPeopleStandIn {
   }
 
   private answer(request: IncomingMessage, url: URL, rawBody: Buffer): [number, unknown] {
-    const expected = `Basic ${Buffer.from(`${standInServiceUser.id}:${standInServiceUser.token}`).toString('base64')}`;
-    if (request.headers.authorization !== expected) return [401, { error: 'Unauthorized' }];
+    // Bob authenticates service users with HTTP Basic: id and token.
+    const expected = `Basic ${Buffer.from(`${this.serviceUser.id}:${this.serviceUser.token}`).toString('base64')}`;
+    if (!sameSecret(request.headers.authorization ?? '', expected)) return [401, unauthorized];
     const match = /^\/people\/([^/]+)$/.exec(url.pathname.slice(hibobApiPrefix.length));
     if (request.method !== 'POST' || !match) return [404, { error: 'Not Found' }];
     let body: { fields?: unknown };

@@ -13,6 +13,17 @@ export interface SandboxCredentials {
   apiKeys: string[];
   /** The one token of the admin API (`/_admin/*`): faults, releases by hand, audit. */
   adminToken: string;
+  /**
+   * What the platform stand-ins it hosts accept, as the real platforms issue them: a HiBob service user and a Shopify
+   * Admin API access token. `npm start` loads them into the stage's platform credential secrets.
+   */
+  platforms: SandboxPlatformCredentials;
+}
+
+/** The stand-ins' credentials, stored as the stage's platform secrets hold them. */
+export interface SandboxPlatformCredentials {
+  hibob: { id: string; token: string };
+  shopify: { accessToken: string };
 }
 
 const credentialsFile = 'credentials.json';
@@ -21,7 +32,28 @@ function newSecret(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function isCredentials(value: unknown): value is SandboxCredentials {
+function newPlatformCredentials(): SandboxPlatformCredentials {
+  return {
+    // Bob's service user ids are upper-case words; its tokens are opaque.
+    hibob: { id: `SERVICE-${randomBytes(4).toString('hex').toUpperCase()}`, token: newSecret() },
+    // Shopify's Admin API access tokens of custom apps start with shpat_.
+    shopify: { accessToken: `shpat_${randomBytes(16).toString('hex')}` },
+  };
+}
+
+function isPlatformCredentials(value: unknown): value is SandboxPlatformCredentials {
+  const candidate = value as Partial<SandboxPlatformCredentials> | undefined;
+  return (
+    typeof candidate?.hibob?.id === 'string' &&
+    candidate.hibob.id !== '' &&
+    typeof candidate.hibob.token === 'string' &&
+    candidate.hibob.token.length >= 16 &&
+    typeof candidate.shopify?.accessToken === 'string' &&
+    candidate.shopify.accessToken.length >= 16
+  );
+}
+
+function isCredentials(value: unknown): value is Omit<SandboxCredentials, 'platforms'> {
   const candidate = value as Partial<SandboxCredentials> | null;
   return (
     Array.isArray(candidate?.apiKeys) &&
@@ -41,9 +73,22 @@ export function sandboxCredentials(dataDir: string): SandboxCredentials {
       throw new Error(
         `${file} must be { "apiKeys": ["<key of 16+ characters>", …], "adminToken": "<16+ characters>" }`,
       );
-    return stored;
+    const { platforms } = stored as Partial<SandboxCredentials>;
+    if (platforms !== undefined && !isPlatformCredentials(platforms))
+      throw new Error(
+        `${file}: "platforms" must be { "hibob": { "id": "…", "token": "<16+ characters>" }, "shopify": { "accessToken": "<16+ characters>" } }`,
+      );
+    if (platforms) return { ...stored, platforms };
+    // A data directory made before the stand-ins checked credentials: theirs are added, the ERP's kept.
+    const upgraded: SandboxCredentials = { ...stored, platforms: newPlatformCredentials() };
+    writeFileSync(file, `${JSON.stringify(upgraded, null, 2)}\n`, { mode: 0o600 });
+    return upgraded;
   }
-  const made: SandboxCredentials = { apiKeys: [newSecret()], adminToken: newSecret() };
+  const made: SandboxCredentials = {
+    apiKeys: [newSecret()],
+    adminToken: newSecret(),
+    platforms: newPlatformCredentials(),
+  };
   writeFileSync(file, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
   writeFileSync(path.join(dataDir, 'api.header'), `Authorization: Bearer ${made.apiKeys[0]}\n`, {
     mode: 0o600,

@@ -6,6 +6,7 @@
  * https://shopify.dev/docs/api/admin-rest/usage/rate-limits (bucket 40, leaking 2 requests a second on Standard plans,
  * `X-Shopify-Shop-Api-Call-Limit` on every answer, 429 with `Retry-After` when the bucket is full).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
@@ -44,6 +45,12 @@ interface VariantRow {
   title: string;
   price: string;
   inventory_item_id: number;
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  // Digests of equal length, so the comparison takes the same time whatever was presented.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** A refusal the stand-in answers the way Shopify does: a status and `{ errors }`. */
@@ -89,7 +96,11 @@ export class ShopifyAdminStandIn {
     peakBucketLevel: 0,
   };
 
-  constructor(private readonly db: Database.Database) {
+  /** `accessToken`: the one Admin API token it accepts (the sandbox's, which `npm start` puts in the stage's secret). */
+  constructor(
+    private readonly db: Database.Database,
+    private readonly accessToken: string,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS shopify_variants (id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, sku TEXT NOT NULL UNIQUE,
   title TEXT NOT NULL, price TEXT NOT NULL, inventory_item_id INTEGER NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS shopify_inventory_levels (inventory_item_id INTEGER NOT NULL, location_id INTEGER NOT NULL,
@@ -163,7 +174,8 @@ CREATE TABLE IF NOT EXISTS shopify_inventory_levels (inventory_item_id INTEGER N
   handle(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: Buffer): void {
     this.stats.requests += 1;
     const token = request.headers['x-shopify-access-token'];
-    if (typeof token !== 'string' || token.trim() === '') {
+    // Shopify's answer to a missing or wrong token alike (https://shopify.dev/docs/api/usage/response-codes).
+    if (typeof token !== 'string' || !sameSecret(token, this.accessToken)) {
       this.send(response, 401, {
         errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
       });

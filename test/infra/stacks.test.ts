@@ -5,7 +5,9 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { canonicalCatalog } from '../../functions/shared/generated/catalog';
 import { warehouseModels } from '../../functions/shared/warehouse/models';
 import { buildApp } from '../../infra/app';
-import { stageConfig } from '../../infra/config/stage-config';
+import { type StageConfig, stageConfig } from '../../infra/config/stage-config';
+import { StatefulStack } from '../../infra/stacks/stateful-stack';
+import { StatelessStack } from '../../infra/stacks/stateless-stack';
 
 // Bundling (esbuild) is exercised by `npm run synth`; these tests look at the templates only.
 function synthesize(stage: string) {
@@ -72,8 +74,48 @@ describe('StatefulStack', () => {
     ]);
   });
 
-  it('creates one webhook secret per registered source, and the ERP credentials secret', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 7);
+  it('creates one webhook secret per registered source, the ERP credentials secret and one per platform API', () => {
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 9);
+  });
+
+  it('keeps the platform credentials in secrets with generated placeholders, never a value in the template', () => {
+    // Assess
+    for (const [description, platform] of [
+      [Match.stringLikeRegexp('HiBob service user'), 'hibob'],
+      [Match.stringLikeRegexp('Shopify Admin API access token'), 'shopify'],
+    ] as const) {
+      const secrets = stateful.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Description: description },
+      });
+      expect(Object.values(secrets)).toHaveLength(1);
+      const [secret] = Object.values(secrets);
+      expect(secret?.Properties.SecretString).toBeUndefined();
+      expect(secret?.Properties.GenerateSecretString).toBeDefined();
+      expect(secret?.Properties.Tags).toEqual(
+        expect.arrayContaining([{ Key: 'concord:platform-credentials', Value: platform }]),
+      );
+    }
+  });
+
+  it('lets exactly the function that calls each platform API read its credentials', () => {
+    // Prepare
+    const { stateless } = synthesize('prod');
+    const readersOf = (secretId: string) =>
+      Object.values(stateless.findResources('AWS::IAM::Policy'))
+        .filter((policy) =>
+          (policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]).some(
+            (statement) =>
+              [statement.Action].flat().includes('secretsmanager:GetSecretValue') &&
+              JSON.stringify(statement.Resource).includes(secretId),
+          ),
+        )
+        .flatMap((policy) =>
+          (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref.replace(/Role.*$/, '')),
+        )
+        .sort();
+    // Assess
+    expect(readersOf('HibobServiceUser')).toEqual(['HrisReader']);
+    expect(readersOf('ShopifyAdminApiToken')).toEqual(['ItemWriteBack']);
   });
 
   it('lets exactly the functions that call the ERP read its credentials', () => {
@@ -201,6 +243,8 @@ describe('StatefulStack', () => {
       'AWS::SQS::Queue WorkflowRedriveDlq39AAD871',
       'AWS::SQS::Queue WorkflowRedriveQueue0567B2D7',
       'AWS::SecretsManager::Secret ErpCredentialsB14F9BB9',
+      'AWS::SecretsManager::Secret HibobServiceUserE29B09E9',
+      'AWS::SecretsManager::Secret ShopifyAdminApiToken6356DEB4',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethibobE41AC6A6',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
@@ -648,6 +692,98 @@ describe('cdk-nag AwsSolutions', () => {
     const report = readFileSync(reportPath, 'utf8');
     expect(report).toContain('AwsSolutions-S1');
     expect(report).toContain('Careless/Open/Resource');
+  });
+});
+
+describe('StatelessStack (platform settings)', () => {
+  /** Synthesizes both stacks of a stage config given as data, as `buildApp` would. */
+  function synthesizeConfig(config: StageConfig) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stateful = new StatefulStack(app, 'Stateful', { config });
+    return new StatelessStack(app, 'Stateless', { config, stateful });
+  }
+  const prod = stageConfig('prod');
+
+  it("passes the stage's HiBob and Shopify settings and secret ids to the functions, no credential value", () => {
+    // Prepare
+    const { stateless } = synthesize('prod');
+    // Assess
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HIBOB_API_URL: prod.platforms?.hibob?.apiUrl,
+          HIBOB_COST_CENTRE_FIELD_ID: prod.platforms?.hibob?.costCentreFieldId,
+          HIBOB_SERVICE_USER_SECRET_ID: { 'Fn::ImportValue': Match.stringLikeRegexp('RefHibobServiceUser') },
+        }),
+      },
+    });
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SHOPIFY_ADMIN_API_URL: `${prod.platforms?.shopify?.shopUrl}/admin/api/2025-01`,
+          SHOPIFY_ACCESS_TOKEN_SECRET_ID: {
+            'Fn::ImportValue': Match.stringLikeRegexp('RefShopifyAdminApiToken'),
+          },
+        }),
+      },
+    });
+    const variables = JSON.stringify(
+      Object.values(stateless.findResources('AWS::Lambda::Function'))
+        .map((fn) => fn.Properties.Environment?.Variables ?? {})
+        .filter((env) => ['hris-reader', 'write-back/items'].includes(env.POWERTOOLS_SERVICE_NAME)),
+    );
+    expect(variables).toContain('HIBOB_API_URL');
+    expect(variables).not.toMatch(/HIBOB_SERVICE_USER_TOKEN|SHOPIFY_ACCESS_TOKEN"|sandbox-stand-in/);
+  });
+
+  it.each([
+    [
+      'platforms.hibob.costCentreFieldId',
+      { ...prod, platforms: { ...prod.platforms, hibob: { apiUrl: 'https://api.hibob.com/v1' } } },
+    ],
+    ['platforms.hibob.apiUrl', { ...prod, platforms: undefined }],
+    [
+      'platforms.shopify.shopUrl',
+      { ...prod, platforms: { ...prod.platforms, shopify: { ...prod.platforms?.shopify, shopUrl: '' } } },
+    ],
+  ])('fails synthesis of a non-local stage that lacks %s, naming it', (key, config) => {
+    // Act / Assess
+    expect(() => synthesizeConfig(config as StageConfig)).toThrow(
+      new RegExp(`Stage "prod" lacks ${key.replaceAll('.', '\\.')}`),
+    );
+  });
+
+  it('fails synthesis of a non-local stage whose platform URL is not https', () => {
+    // Prepare
+    const config = {
+      ...prod,
+      platforms: {
+        ...prod.platforms,
+        hibob: { ...prod.platforms?.hibob, apiUrl: 'http://api.hibob.com/v1' },
+      },
+    };
+    // Act / Assess
+    expect(() => synthesizeConfig(config)).toThrow(
+      'Stage "prod": platforms.hibob.apiUrl "http://api.hibob.com/v1" must be an https:// URL',
+    );
+  });
+
+  it("points the local stage at the ERP sandbox's stand-ins, where `concord dev` runs it", () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { stateless } = buildApp(app, 'local', '000000000000', 'http://127.0.0.1:4999');
+    const template = Template.fromStack(stateless);
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HIBOB_API_URL: 'http://127.0.0.1:4999/hibob/v1' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SHOPIFY_ADMIN_API_URL: 'http://127.0.0.1:4999/shopify/admin/api/2025-01',
+        }),
+      },
+    });
   });
 });
 

@@ -3,6 +3,8 @@
  * https://apidocs.hibob.com/docs/people-read-api-contract): Bob's field ids mapped to the canonical employee fields.
  */
 import type { EmployeeFields, HrisOwnedEmployeeField } from '../erp/erp-employee-port';
+import { DownstreamUnavailableError } from '../errors';
+import type { HibobServiceUser, PlatformCredentials } from '../secrets/platform-credentials';
 import {
   type ChangedFieldsReading,
   type HrisEmployee,
@@ -15,8 +17,8 @@ import {
 export interface HibobPeopleClientOptions {
   /** Bob's API base, e.g. https://api.hibob.com/v1. */
   baseUrl: string;
-  serviceUserId: string;
-  serviceUserToken: string;
+  /** The service user (id and token), read from its secret; read again after Bob answers 401. */
+  serviceUser: PlatformCredentials<HibobServiceUser>;
   /**
    * The Bob field id holding the cost centre: a tenant's own field (Bob custom fields are `<category>.field_<id>`),
    * so each deployment names it.
@@ -87,33 +89,57 @@ export class HibobPeopleClient implements HrisPort {
     return { fields, foreignChanges: [...foreign].sort(), ignoredFields: ignored };
   }
 
+  /** The service user; Secrets Manager out of reach is the HRIS out of reach for the workflow (retried). */
+  private async serviceUser(refresh: boolean): Promise<HibobServiceUser> {
+    try {
+      return await this.options.serviceUser.read({ refresh });
+    } catch (error) {
+      if (!(error instanceof DownstreamUnavailableError)) throw error;
+      throw new HrisUnavailableError(`The HiBob service user could not be read: ${error.message}`, {
+        cause: error,
+      });
+    }
+  }
+
   /** Reads some canonical fields; a field Bob omits (no value, or no permission) is left out, as Bob leaves it. */
   private async read(
     hrisEmployeeId: string,
     wanted: readonly HrisOwnedEmployeeField[],
   ): Promise<EmployeeFields> {
     const what = `HiBob POST /people/${hrisEmployeeId}`;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${this.options.baseUrl}/people/${encodeURIComponent(hrisEmployeeId)}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`${this.options.serviceUserId}:${this.options.serviceUserToken}`).toString('base64')}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        // humanReadable REPLACE: list fields (department) as their names, which the ERP keeps, not Bob's list ids.
-        body: JSON.stringify({
-          fields: wanted.map((field) => this.fieldIds[field]),
-          humanReadable: 'REPLACE',
-        }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new HrisUnavailableError(`${what}: no answer (${(error as Error).message})`, { cause: error });
+    // humanReadable REPLACE: list fields (department) as their names, which the ERP keeps, not Bob's list ids.
+    const body = JSON.stringify({
+      fields: wanted.map((field) => this.fieldIds[field]),
+      humanReadable: 'REPLACE',
+    });
+    let response: Response | undefined;
+    let text = '';
+    // A 401 comes before Bob reads anything: sent once more with the service user read again (it may have been
+    // rotated since). A second 401 means the secret is wrong: unavailable, so the workflow retries until it is fixed.
+    for (const refresh of [false, true]) {
+      const serviceUser = await this.serviceUser(refresh);
+      try {
+        response = await fetch(`${this.options.baseUrl}/people/${encodeURIComponent(hrisEmployeeId)}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${serviceUser.id}:${serviceUser.token}`).toString('base64')}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+        });
+        text = await response.text();
+      } catch (error) {
+        throw new HrisUnavailableError(`${what}: no answer (${(error as Error).message})`, { cause: error });
+      }
+      if (response.status !== 401) break;
     }
+    if (!response) throw new HrisUnavailableError(`${what}: not sent`);
+    if (response.status === 401)
+      throw new HrisUnavailableError(
+        `${what}: Bob refused the service user (401), read twice; set the stage's HiBob secret (docs/runbooks/platform-credentials.md): ${text.slice(0, 200)}`,
+      );
     if (response.status === 404) throw new HrisEmployeeNotFoundError(`${what}: Bob has no such employee`);
     if (!response.ok)
       throw new HrisUnavailableError(`${what} answered ${response.status}: ${text.slice(0, 200)}`);

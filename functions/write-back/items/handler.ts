@@ -6,10 +6,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { parsePositiveIntEnv, readEnv } from '../../shared/config';
 import { secretsManagerErpCredentials } from '../../shared/erp/secrets-manager-erp-credentials';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
+import {
+  parseShopifyAccessToken,
+  secretsManagerPlatformCredentials,
+} from '../../shared/secrets/platform-credentials';
+import { loadItemWriteBackConfig } from './config';
 import { DynamoDbLatestChangeStore } from './dynamodb-latest-change-store';
 import { HttpErpItemReader } from './http-erp-item-reader';
 import { itemChangeOf } from './item-change';
@@ -23,47 +27,36 @@ import {
 import { ShopifyAdminPlatform } from './shopify-admin-platform';
 import { SqsFlushQueue, SqsItemDeadLetters } from './sqs-item-queues';
 
-const env = readEnv([
-  'LATEST_CHANGE_TABLE_NAME',
-  'ITEM_QUEUE_URL',
-  'ITEM_DEAD_LETTER_QUEUE_URL',
-  'COALESCE_WINDOW_SEC',
-  'FLUSH_MAX_ATTEMPTS',
-  'SHOPIFY_ADMIN_URL',
-  'SHOPIFY_ACCESS_TOKEN',
-  'SHOPIFY_CURRENCY',
-  'SHOPIFY_LEAK_PER_SEC',
-  'PLATFORM_TIMEOUT_MS',
-  'ERP_BASE_URL',
-  'ERP_TIMEOUT_MS',
-  'ERP_CREDENTIALS_SECRET_ID',
-]);
+const config = loadItemWriteBackConfig();
 const logger = new Logger({ serviceName: 'item-write-back' });
 const tracer = createTracer('item-write-back');
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-const coalesceWindowSec = parsePositiveIntEnv('COALESCE_WINDOW_SEC', env.COALESCE_WINDOW_SEC);
-const maxAttempts = parsePositiveIntEnv('FLUSH_MAX_ATTEMPTS', env.FLUSH_MAX_ATTEMPTS);
 const platform = new ShopifyAdminPlatform({
-  baseUrl: env.SHOPIFY_ADMIN_URL,
-  accessToken: env.SHOPIFY_ACCESS_TOKEN,
-  currency: env.SHOPIFY_CURRENCY,
-  leakPerSec: parsePositiveIntEnv('SHOPIFY_LEAK_PER_SEC', env.SHOPIFY_LEAK_PER_SEC),
-  timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
+  baseUrl: config.shopifyAdminApiUrl,
+  accessToken: secretsManagerPlatformCredentials(
+    config.shopifyAccessTokenSecretId,
+    'Shopify Admin API',
+    parseShopifyAccessToken,
+  ),
+  locationNames: config.shopifyLocationNames,
+  currency: config.shopifyCurrency,
+  leakPerSec: config.shopifyLeakPerSec,
+  timeoutMs: config.platformTimeoutMs,
   maxRetryWaitMs: 5_000,
 });
 const store = new DynamoDbLatestChangeStore(tracer.captureAWSv3Client(new DynamoDBClient({})), {
-  tableName: env.LATEST_CHANGE_TABLE_NAME,
+  tableName: config.latestChangeTableName,
   platform: platform.name,
   // Longer than a flush's whole retry life: 5 attempts × the queue's 6-minute visibility timeout.
   flushLeaseMs: 45 * 60_000,
 });
 const erp = new HttpErpItemReader({
-  baseUrl: env.ERP_BASE_URL,
-  credentials: secretsManagerErpCredentials(env.ERP_CREDENTIALS_SECRET_ID),
-  timeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', env.ERP_TIMEOUT_MS),
+  baseUrl: config.erpBaseUrl,
+  credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+  timeoutMs: config.erpTimeoutMs,
 });
-const flushQueue = new SqsFlushQueue(sqs, env.ITEM_QUEUE_URL, coalesceWindowSec);
-const deadLetters = new SqsItemDeadLetters(sqs, env.ITEM_DEAD_LETTER_QUEUE_URL);
+const flushQueue = new SqsFlushQueue(sqs, config.itemQueueUrl, config.coalesceWindowSec);
+const deadLetters = new SqsItemDeadLetters(sqs, config.itemDeadLetterQueueUrl);
 
 /** The bus event EventBridge puts on the queue. */
 interface BusEvent {
@@ -105,7 +98,7 @@ async function writeBackItems(event: SQSEvent, context: Context): Promise<SQSBat
       unreadable.push(record.messageId);
       continue;
     }
-    if (change.kind === 'price' && change.currency !== env.SHOPIFY_CURRENCY) {
+    if (change.kind === 'price' && change.currency !== config.shopifyCurrency) {
       otherCurrency += 1;
       continue;
     }
@@ -121,7 +114,7 @@ async function writeBackItems(event: SQSEvent, context: Context): Promise<SQSBat
     remainingMs: () => context.getRemainingTimeInMillis(),
   };
   const accepted = await acceptChanges(deps, changes);
-  const flushed = await flushKeys(deps, flushes, { maxAttempts });
+  const flushed = await flushKeys(deps, flushes, { maxAttempts: config.flushMaxAttempts });
   const failed = [...unreadable, ...accepted.failedMessageIds, ...flushed.failedMessageIds];
   logger.info('item write-back batch', {
     changes: changes.length,

@@ -3,6 +3,8 @@
  * variant prices (PUT variants/{id}.json), paced by Shopify's leaky bucket and honouring 429 Retry-After
  * (https://shopify.dev/docs/api/admin-rest/usage/rate-limits).
  */
+import { DownstreamUnavailableError } from '../../shared/errors';
+import type { PlatformCredentials } from '../../shared/secrets/platform-credentials';
 import { PlatformRefusedError, PlatformUnavailableError } from '../../shared/write-back/platform-status-port';
 import type { ItemChange } from './item-change';
 import type { CommercePlatform } from './item-write-back';
@@ -11,7 +13,13 @@ import type { CommercePlatform } from './item-write-back';
 export interface ShopifyAdminOptions {
   /** The shop's Admin API root, e.g. https://acme.myshopify.com/admin/api/2025-01. */
   baseUrl: string;
-  accessToken: string;
+  /** The Admin API access token of the shop's app, read from its secret; read again after Shopify answers 401. */
+  accessToken: PlatformCredentials<string>;
+  /**
+   * The shop's location name of an ERP location code, where they differ; a code not listed is looked up by its own
+   * name.
+   */
+  locationNames?: Readonly<Record<string, string>>;
   /** The shop's currency: the variant price is in it, so only prices in it are written. */
   currency: string;
   /** The plan's restore rate (2 a second on Standard plans): how fast the bucket empties. */
@@ -110,18 +118,22 @@ export class ShopifyAdminPlatform implements CommercePlatform {
     this.variantsAt = this.now();
   }
 
-  /** The shop's location named as the ERP's location code. */
+  /** The shop's location of an ERP location code: the mapped name, or the code itself. */
   private async location(code: string): Promise<number> {
-    let found = this.locations.get(code);
+    const name = this.options.locationNames?.[code] ?? code;
+    let found = this.locations.get(name);
     if (found === undefined && this.now() - this.locationsAt > catalogueRefreshMs) {
       const { locations } = (await this.request('GET', '/locations.json')) as {
         locations: { id: number; name: string; active: boolean }[];
       };
       this.locations = new Map(locations.filter((l) => l.active).map((l) => [l.name, l.id]));
       this.locationsAt = this.now();
-      found = this.locations.get(code);
+      found = this.locations.get(name);
     }
-    if (found === undefined) throw new PlatformRefusedError(`The shop has no active location named ${code}`);
+    if (found === undefined)
+      throw new PlatformRefusedError(
+        `The shop has no active location named ${name}${name === code ? '' : ` (ERP location ${code})`}`,
+      );
     return found;
   }
 
@@ -137,16 +149,30 @@ export class ShopifyAdminPlatform implements CommercePlatform {
     await this.sleep(waitMs);
   }
 
+  /** The access token; Secrets Manager out of reach is Shopify out of reach for the write (retried by SQS). */
+  private async accessToken(refresh: boolean): Promise<string> {
+    try {
+      return await this.options.accessToken.read({ refresh });
+    } catch (error) {
+      if (!(error instanceof DownstreamUnavailableError)) throw error;
+      throw new PlatformUnavailableError(`The Shopify access token could not be read: ${error.message}`, {
+        cause: error,
+      });
+    }
+  }
+
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    let refreshToken = false;
     for (let attempt = 0; ; attempt += 1) {
       await this.pace();
       this.stats.requests += 1;
+      const accessToken = await this.accessToken(refreshToken);
       let response: Response;
       try {
         response = await fetch(`${this.options.baseUrl}${path}`, {
           method,
           headers: {
-            'x-shopify-access-token': this.options.accessToken,
+            'x-shopify-access-token': accessToken,
             accept: 'application/json',
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
@@ -173,6 +199,18 @@ export class ShopifyAdminPlatform implements CommercePlatform {
           );
         await this.sleep(retryAfterMs);
         continue;
+      }
+      // A 401 is answered before Shopify acts: sent once more with the token read again (it may have been rotated
+      // since). A second 401 means the secret is wrong: unavailable, so the write is retried until it is fixed, and
+      // dead-lettered with this answer past its attempts.
+      if (response.status === 401) {
+        if (!refreshToken) {
+          refreshToken = true;
+          continue;
+        }
+        throw new PlatformUnavailableError(
+          `Shopify refused the access token (401) for ${method} ${path}, read twice; set the stage's Shopify secret (docs/runbooks/platform-credentials.md): ${text.slice(0, 300)}`,
+        );
       }
       if (response.status >= 500)
         throw new PlatformUnavailableError(

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
+import { staticPlatformCredentials } from '../../../functions/shared/secrets/platform-credentials';
 import { PlatformRefusedError } from '../../../functions/shared/write-back/platform-status-port';
 import { ShopifyAdminPlatform } from '../../../functions/write-back/items/shopify-admin-platform';
 import { ShopifyAdminStandIn, shopifyAdminPrefix } from '../../../local/erp-sandbox/shopify-admin-stand-in';
@@ -14,7 +15,7 @@ describe('ShopifyAdminPlatform', () => {
   const platform = (overrides: Partial<ConstructorParameters<typeof ShopifyAdminPlatform>[0]> = {}) =>
     new ShopifyAdminPlatform({
       baseUrl,
-      accessToken: 'shpat_test',
+      accessToken: staticPlatformCredentials('shpat_test'),
       currency: 'EUR',
       leakPerSec: 20,
       timeoutMs: 2_000,
@@ -33,7 +34,7 @@ describe('ShopifyAdminPlatform', () => {
 
   beforeEach(async () => {
     db = new Database(':memory:');
-    standIn = new ShopifyAdminStandIn(db);
+    standIn = new ShopifyAdminStandIn(db, 'shpat_test');
     server = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
       for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -115,5 +116,59 @@ describe('ShopifyAdminPlatform', () => {
     await expect(
       shopify.apply({ kind: 'stock', sku: 'SKU-1', locationId: 'BER-1', available: -1.5, version: 1 }),
     ).rejects.toThrow(/Shopify refused POST \/inventory_levels\/set\.json with 422: .*available/);
+  });
+
+  it('maps an ERP location code to the shop location named for it', async () => {
+    // Prepare
+    const shopify = platform({ locationNames: { 'WH-BERLIN': 'BER-1' } });
+    // Act
+    await shopify.apply({ kind: 'stock', sku: 'SKU-2', locationId: 'WH-BERLIN', available: 4, version: 1 });
+    // Assess
+    expect(standIn.levelsBySku()).toEqual([{ sku: 'SKU-2', locationName: 'BER-1', available: 4 }]);
+  });
+
+  it('reads the access token again after a 401 and writes with the rotated one', async () => {
+    // Prepare: the cached value is the old token; the secret now holds the shop's current one.
+    const reads: boolean[] = [];
+    const shopify = platform({
+      accessToken: {
+        read: async (options) => {
+          reads.push(options?.refresh ?? false);
+          return options?.refresh ? 'shpat_test' : 'shpat_rotated_away';
+        },
+      },
+    });
+    // Act
+    await shopify.apply({ kind: 'stock', sku: 'SKU-1', locationId: 'BER-1', available: 3, version: 1 });
+    // Assess
+    expect(reads.slice(0, 2)).toEqual([false, true]);
+    expect(standIn.levelsBySku()).toEqual([{ sku: 'SKU-1', locationName: 'BER-1', available: 3 }]);
+  });
+
+  it("fails as unavailable, with Shopify's 401 answer, when the token is refused after a fresh read", async () => {
+    // Prepare
+    const shopify = platform({ accessToken: staticPlatformCredentials('shpat_wrong') });
+    // Act / Assess
+    await expect(
+      shopify.apply({ kind: 'stock', sku: 'SKU-1', locationId: 'BER-1', available: 3, version: 1 }),
+    ).rejects.toMatchObject({
+      name: 'PlatformUnavailableError',
+      message: expect.stringMatching(
+        /refused the access token \(401\).*read twice.*Invalid API key or access token/,
+      ),
+    });
+    expect(standIn.levelsBySku()).toEqual([]);
+  });
+
+  it("answers a request without the shop's token with Shopify's 401", async () => {
+    // Act
+    const response = await fetch(`${baseUrl}/locations.json`, {
+      headers: { 'x-shopify-access-token': 'shpat_someone_else' },
+    });
+    // Assess
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      errors: '[API] Invalid API key or access token (unrecognized login or wrong password)',
+    });
   });
 });
