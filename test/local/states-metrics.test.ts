@@ -182,12 +182,16 @@ describe('AWS/States metrics on the embedded runtime (through the AWS SDK)', () 
       );
       return MetricDataResults[0]?.Values ?? [];
     };
-    const { Metrics = [] } = await cloudwatch.send(
-      new ListMetricsCommand({
-        Namespace: 'AWS/States',
-        Dimensions: [{ Name: 'StateMachineArn', Value: healthy }],
-      }),
-    );
+    // The runtime writes a minute's counts once: the healthy machine's may land a minute after the failing one's.
+    const Metrics = await waitFor(async () => {
+      const { Metrics: listed = [] } = await cloudwatch.send(
+        new ListMetricsCommand({
+          Namespace: 'AWS/States',
+          Dimensions: [{ Name: 'StateMachineArn', Value: healthy }],
+        }),
+      );
+      return listed.length > 0 ? listed : undefined;
+    });
     // Assess
     expect(fired).toBe('ALARM');
     expect(await failedSum(failing)).toEqual([1]);
