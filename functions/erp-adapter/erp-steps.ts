@@ -6,6 +6,7 @@
 import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
 import { ErpOutcomeUnknownError, ErpRefusedError } from '../shared/erp/erp-errors';
 import type { ErpPort, LineRequest, SalesOrder } from '../shared/erp/erp-port';
+import type { ErpPurchasingPort } from '../shared/erp/erp-purchasing-port';
 import type { ErpVendorPort } from '../shared/erp/erp-vendor-port';
 import {
   buildCanonicalEvent,
@@ -23,6 +24,11 @@ import {
 } from '../shared/observability/business-metrics';
 import { employeeOperations, runEmployeeStep } from './employee-steps';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
+import {
+  purchaseOrderOperations,
+  purchaseOrderReadOperations,
+  runPurchaseOrderStep,
+} from './purchase-order-steps';
 import { changeResolvingLostAnswers, type ResolutionBudget } from './resolve-outcome';
 import { runVendorStep, supplierSyncedData, vendorOperations } from './vendor-steps';
 
@@ -60,6 +66,7 @@ export const erpOperations = [
   'emitRejected',
   ...employeeOperations,
   ...vendorOperations,
+  ...purchaseOrderOperations,
 ] as const;
 export type ErpOperation = (typeof erpOperations)[number];
 
@@ -69,6 +76,7 @@ const readOnlyOperations: ReadonlySet<ErpOperation> = new Set([
   'awaitSalesOrder',
   'checkCredit',
   'quote',
+  ...purchaseOrderReadOperations,
 ]);
 export const mutatingOperations: ReadonlySet<ErpOperation> = new Set(
   erpOperations.filter((operation) => !readOnlyOperations.has(operation)),
@@ -91,6 +99,8 @@ export interface ErpStepDependencies {
   vendors?: ErpVendorPort;
   /** The ERP's employee register, for employee-sync (employee-steps.ts); absent where the ERP has none. */
   employees?: ErpEmployeePort;
+  /** The ERP's purchasing, for procure-to-pay (purchase-order-steps.ts); absent where the ERP has none. */
+  purchasing?: ErpPurchasingPort;
   publish(events: readonly CanonicalEvent[]): Promise<void>;
   /** CloudEvents source of the ERP's events, e.g. erp://sandbox. */
   erpSourceUri: string;
@@ -505,6 +515,27 @@ async function performStep(step: ErpStep, deps: ErpStepDependencies): Promise<Re
             supplierSyncedData(vendor, details, deps.now().toISOString()),
           );
         },
+      });
+    case 'checkPurchaseOrder':
+    case 'createPurchaseOrder':
+    case 'releasePurchaseOrder':
+    case 'cancelPurchaseOrder':
+    case 'emitPurchaseOrderRefused':
+      return runPurchaseOrderStep(step.operation, input, {
+        purchasing: deps.purchasing,
+        commit: (change) =>
+          changeResolvingLostAnswers(
+            deps.purchasing ?? deps.erp,
+            key,
+            () => change(key),
+            deps.resolution,
+            lostAnswerResolved,
+          ),
+        announce: async (type, subject, data) => {
+          await emit(deps, step, type, subject, data);
+        },
+        ...(step.origin ? { origin: step.origin } : {}),
+        now: deps.now,
       });
     case 'emitRejected': {
       const sourceOrderId = text(input, 'sourceOrderId');

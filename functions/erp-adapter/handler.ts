@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
+import { HttpErpPurchasingConnector } from '../shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
@@ -41,10 +42,17 @@ const vendors = new HttpErpVendorConnector({
   timeoutMs: config.erpTimeoutMs,
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
 });
+// Purchasing over the same API, auth and deadlines (its own connector, as the vendor master's).
+const purchasing = new HttpErpPurchasingConnector({
+  baseUrl: config.erpBaseUrl,
+  timeoutMs: config.erpTimeoutMs,
+  credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
+});
 const dependencies: ErpStepDependencies = {
   erp,
   employees: erp,
   vendors,
+  purchasing,
   publish: (events) => publisher.publish(events),
   erpSourceUri: config.erpSourceUri,
   now: () => new Date(),

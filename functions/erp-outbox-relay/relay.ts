@@ -12,6 +12,7 @@ import type { Violation } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { idOf } from '../shared/ids';
 import { itemMappers } from './item-mappers';
+import { purchaseOrderMappers } from './purchase-order-mappers';
 
 /** One entry of the ERP's outbox, as GET /outbox lists it. */
 export interface OutboxEntry {
@@ -193,6 +194,7 @@ const mappers: Record<string, Mapper> = {
     );
   },
   ...itemMappers,
+  ...purchaseOrderMappers,
 };
 
 /** The canonical event of an outbox entry; throws UnknownOutboxEntryTypeError or InvalidOutboxEntryError. */

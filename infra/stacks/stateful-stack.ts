@@ -330,6 +330,12 @@ export class StatefulStack extends Stack {
         'ShopifyAdminApiToken',
         `Concord ${config.stage}'s Shopify Admin API access token: { "accessToken": "<token>" }`,
       ),
+      spendesk: this.platformCredentialsSecret(
+        config,
+        'spendesk',
+        'SpendeskApiToken',
+        `Concord ${config.stage}'s Spendesk API token (purchase-order write-back): { "apiToken": "<token>" }`,
+      ),
     };
     // One secret per webhook source. The initial value is random: ops replace it with the vendor's signing
     // secret(s), as a JSON array during a rotation (docs/runbooks/rotate-webhook-secret.md).

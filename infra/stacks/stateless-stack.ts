@@ -38,6 +38,8 @@ export class StatelessStack extends Stack {
   readonly customerSync: Workflow;
   /** Procurement platform suppliers onto the ERP vendor master (docs/suppliers.md). */
   readonly supplierSync: Workflow;
+  /** Procurement platform purchase orders booked and released in the ERP (docs/purchase-orders.md). */
+  readonly procureToPay: Workflow;
   /** HRIS employee hires, changes and terminations onto the ERP's employee register (employee-sync.asl.json). */
   readonly employeeSync: Workflow;
   readonly writeBack: ServiceFunction;
@@ -210,6 +212,20 @@ export class StatelessStack extends Stack {
       detailTypes: ['procurement.supplier.created.v1', 'procurement.supplier.changed.v1'],
     });
 
+    this.procureToPay = new Workflow(this, 'ProcureToPay', {
+      definitionFile: 'procure-to-pay.asl.json',
+      logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
+      functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
+    });
+    this.routeToWorkflow('ProcureToPay', this.procureToPay, {
+      bus: stateful.bus,
+      description: 'Purchase orders approved at the procurement platform',
+      sources: ['concord.ingest'],
+      detailTypes: ['procurement.purchase-order.created.v1'],
+    });
+
     this.employeeSync = this.employeeSyncWorkflow(config, stateful, erpAdapter, versionGate);
 
     const redrive = new ServiceFunction(this, 'WorkflowRedrive', {
@@ -225,6 +241,7 @@ export class StatelessStack extends Stack {
       this.customerSync,
       this.employeeSync,
       this.supplierSync,
+      this.procureToPay,
     ].map((workflow) => workflow.stateMachine.stateMachineArn);
     redrive.function.addEnvironment('STATE_MACHINE_ARNS', redriven.join(','));
     redrive.allow(['states:StartExecution'], redriven);
@@ -234,6 +251,7 @@ export class StatelessStack extends Stack {
 
     this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
     this.itemWriteBack = this.itemWriteBackToShopify(config, stateful);
+    const purchaseOrderWriteBack = this.purchaseOrderWriteBack(config, stateful);
 
     // Synchronous: the API runs it with StartSyncExecution and answers with its output.
     this.orderValidation = new Workflow(this, 'OrderValidation', {
@@ -279,7 +297,12 @@ export class StatelessStack extends Stack {
 
     this.reconcile = this.scheduledReconciliation(config, stateful, erpEnvironment);
     // Last of the functions: it reads every dead-letter queue created before it.
-    this.replay = this.governedReplay(config, stateful, [outboxRelay, this.writeBack, this.reconcile]);
+    this.replay = this.governedReplay(config, stateful, [
+      outboxRelay,
+      this.writeBack,
+      purchaseOrderWriteBack,
+      this.reconcile,
+    ]);
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
@@ -353,6 +376,7 @@ export class StatelessStack extends Stack {
       this.customerSync,
       this.employeeSync,
       this.supplierSync,
+      this.procureToPay,
     ])
       workflow.alarmOnFailedExecutions(retried);
     alarmOnLatencySlo(this, config.stage, 'orderAccepted', config.slos.orderAccepted);
@@ -469,6 +493,7 @@ export class StatelessStack extends Stack {
       this.customerSync,
       this.employeeSync,
       this.supplierSync,
+      this.procureToPay,
     ])
       workflow.stateMachine.grantStartExecution(replay.role);
     replay.allow(
@@ -655,6 +680,58 @@ export class StatelessStack extends Stack {
           'erp.customer.synced.v1',
         ],
         // Only answers to a platform's own record carry an origin.
+        detail: { origin: [{ exists: true }] },
+      },
+      targets: [
+        new LambdaFunction(writeBack.function, {
+          deadLetterQueue: deadLetters,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+    return writeBack;
+  }
+
+  /**
+   * The purchase-order write-back (docs/purchase-orders.md): the ERP's PO number, refusals and three-way match written
+   * to the procurement platform the order came from. The ERP sandbox hosts the platform's stand-in until a tenant's
+   * API takes its place; the token is the stage's Spendesk platform secret.
+   */
+  private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+    const deadLetters = this.deadLetterQueue(
+      'PurchaseOrderWriteBackDlq',
+      'the purchase-order write-back and its rule',
+    );
+    const writeBack = new ServiceFunction(this, 'PurchaseOrderWriteBack', {
+      functionDir: 'write-back/purchase-orders',
+      stage: config.stage,
+      memorySizeMiB: 128,
+      timeoutSec: 15,
+      logRetention: config.logRetention,
+      environment: {
+        // Beside the platform outbox the order write-back writes to; the token is in the secret bound below.
+        SPENDESK_API_URL: `${config.erp.baseUrl}/spendesk/v1`,
+        PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
+      },
+    });
+    writeBack.bindSecret('SPENDESK_API_TOKEN_SECRET_ID', stateful.platformCredentials.spendesk);
+    writeBack.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(deadLetters),
+    });
+    new Rule(this, 'PurchaseOrderWriteBackRule', {
+      eventBus: stateful.bus,
+      description:
+        "The ERP's PO number, refusal and three-way match written back to the procurement platform",
+      eventPattern: {
+        source: ['concord.erp'],
+        detailType: [
+          'erp.purchase-order.released.v1',
+          'erp.purchase-order.refused.v1',
+          'erp.purchase-order.match-updated.v1',
+        ],
         detail: { origin: [{ exists: true }] },
       },
       targets: [

@@ -11,8 +11,10 @@ import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { HibobPeopleStandIn, hibobApiPrefix } from './hibob-people-stand-in';
 import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
+import { Purchasing, purchasingRoutes } from './purchasing';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
 import { ShopifyAdminStandIn, shopifyAdminPrefix } from './shopify-admin-stand-in';
+import { SpendeskPurchaseOrderStandIn, spendeskApiPrefix } from './spendesk-purchase-order-stand-in';
 import { VendorMaster, vendorRoutes } from './vendor-master';
 
 const faultKinds = [
@@ -201,6 +203,12 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const hibobStandIn = new HibobPeopleStandIn(ledger.db, credentials.platforms.hibob);
   const vendorMaster = new VendorMaster(ledger);
   const shopifyStandIn = new ShopifyAdminStandIn(ledger.db, credentials.platforms.shopify.accessToken);
+  // After the employee register and the vendor master: purchasing reads their cost centres and vendors.
+  const purchasing = new Purchasing(ledger, vendorMaster);
+  const spendeskStandIn = new SpendeskPurchaseOrderStandIn(
+    ledger.db,
+    credentials.platforms.spendesk.apiToken,
+  );
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
   const inFlight = new Map<string, number>();
@@ -311,6 +319,8 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     },
     // The vendor master: suppliers from the procurement platform, finance data and blocking by AP (vendor-master.ts).
     ...vendorRoutes(vendorMaster, ledger),
+    // Purchasing: budgets, purchase orders, goods receipts, supplier invoices, the three-way match (purchasing.ts).
+    ...purchasingRoutes(purchasing, ledger),
     {
       method: 'GET',
       pattern: /^\/documents$/,
@@ -656,6 +666,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     // Bob's People API likewise answers as Bob does (Basic auth of a service user).
     if (url.pathname.startsWith(`${hibobApiPrefix}/`))
       return hibobStandIn.handle(request, response, url, Buffer.concat(chunks));
+    // The procurement platform's purchase-order API, where the PO number and match status are written back.
+    if (url.pathname.startsWith(`${spendeskApiPrefix}/`))
+      return spendeskStandIn.handle(request, response, url, Buffer.concat(chunks));
     const route = routes.find(
       (candidate) => candidate.method === request.method && candidate.pattern.test(url.pathname),
     );

@@ -24,6 +24,8 @@ export interface SandboxCredentials {
 export interface SandboxPlatformCredentials {
   hibob: { id: string; token: string };
   shopify: { accessToken: string };
+  /** The bearer token of the Spendesk purchase-order stand-in (spendesk-purchase-order-stand-in.ts). */
+  spendesk: { apiToken: string };
 }
 
 const credentialsFile = 'credentials.json';
@@ -38,6 +40,7 @@ function newPlatformCredentials(): SandboxPlatformCredentials {
     hibob: { id: `SERVICE-${randomBytes(4).toString('hex').toUpperCase()}`, token: newSecret() },
     // Shopify's Admin API access tokens of custom apps start with shpat_.
     shopify: { accessToken: `shpat_${randomBytes(16).toString('hex')}` },
+    spendesk: { apiToken: newSecret() },
   };
 }
 
@@ -78,7 +81,20 @@ export function sandboxCredentials(dataDir: string): SandboxCredentials {
       throw new Error(
         `${file}: "platforms" must be { "hibob": { "id": "…", "token": "<16+ characters>" }, "shopify": { "accessToken": "<16+ characters>" } }`,
       );
-    if (platforms) return { ...stored, platforms };
+    if (platforms?.spendesk !== undefined) {
+      if (typeof platforms.spendesk.apiToken !== 'string' || platforms.spendesk.apiToken.length < 16)
+        throw new Error(`${file}: "platforms.spendesk" must be { "apiToken": "<16+ characters>" }`);
+      return { ...stored, platforms };
+    }
+    if (platforms) {
+      // A data directory made before the Spendesk stand-in checked a token: its token is added, the others kept.
+      const upgraded: SandboxCredentials = {
+        ...stored,
+        platforms: { ...platforms, spendesk: newPlatformCredentials().spendesk },
+      };
+      writeFileSync(file, `${JSON.stringify(upgraded, null, 2)}\n`, { mode: 0o600 });
+      return upgraded;
+    }
     // A data directory made before the stand-ins checked credentials: theirs are added, the ERP's kept.
     const upgraded: SandboxCredentials = { ...stored, platforms: newPlatformCredentials() };
     writeFileSync(file, `${JSON.stringify(upgraded, null, 2)}\n`, { mode: 0o600 });

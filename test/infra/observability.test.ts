@@ -197,7 +197,7 @@ describe('Workflow', () => {
       // Act
       const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
       // Assess
-      expect(machines).toHaveLength(6);
+      expect(machines).toHaveLength(7);
       for (const machine of machines) {
         expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
         const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0] as string;
@@ -221,6 +221,7 @@ describe('Workflow', () => {
         'EmployeeSync',
         'OrderToCash',
         'PaymentApplication',
+        'ProcureToPay',
         'SupplierSync',
       ]);
       for (const properties of failed) {

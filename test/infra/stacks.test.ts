@@ -75,7 +75,7 @@ describe('StatefulStack', () => {
   });
 
   it('creates one webhook secret per registered source, the ERP credentials secret and one per platform API', () => {
-    stateful.resourceCountIs('AWS::SecretsManager::Secret', 9);
+    stateful.resourceCountIs('AWS::SecretsManager::Secret', 10);
   });
 
   it('keeps the platform credentials in secrets with generated placeholders, never a value in the template', () => {
@@ -83,6 +83,7 @@ describe('StatefulStack', () => {
     for (const [description, platform] of [
       [Match.stringLikeRegexp('HiBob service user'), 'hibob'],
       [Match.stringLikeRegexp('Shopify Admin API access token'), 'shopify'],
+      [Match.stringLikeRegexp('Spendesk API token'), 'spendesk'],
     ] as const) {
       const secrets = stateful.findResources('AWS::SecretsManager::Secret', {
         Properties: { Description: description },
@@ -245,6 +246,7 @@ describe('StatefulStack', () => {
       'AWS::SecretsManager::Secret ErpCredentialsB14F9BB9',
       'AWS::SecretsManager::Secret HibobServiceUserE29B09E9',
       'AWS::SecretsManager::Secret ShopifyAdminApiToken6356DEB4',
+      'AWS::SecretsManager::Secret SpendeskApiTokenEFD54F62',
       'AWS::SecretsManager::Secret WebhookSecretbillinghub29758DE0',
       'AWS::SecretsManager::Secret WebhookSecrethibobE41AC6A6',
       'AWS::SecretsManager::Secret WebhookSecrethubspot37FB4C6F',
@@ -467,7 +469,7 @@ describe('StatelessStack (workflows)', () => {
       (rule.Properties.Targets as { Arn: { Ref?: string } }[]).map((target) => target.Arn.Ref),
     );
     const eventDriven = machines.filter((machine) => !machine.startsWith('OrderValidation'));
-    expect(eventDriven.length).toBe(5);
+    expect(eventDriven.length).toBe(6);
     expect(eventDriven.every((machine) => targeted.filter((ref) => ref === machine).length === 1)).toBe(true);
     expect(targeted.some((ref) => ref?.startsWith('OrderValidation'))).toBe(false);
   });
@@ -493,13 +495,13 @@ describe('StatelessStack (workflows)', () => {
     // Prepare
     const stateMachines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine'));
     // Assess
-    expect(stateMachines).toHaveLength(6);
+    expect(stateMachines).toHaveLength(7);
     expect(
       stateMachines.map((machine) => ({
         level: machine.Properties.LoggingConfiguration.Level,
         includeExecutionData: machine.Properties.LoggingConfiguration.IncludeExecutionData,
       })),
-    ).toEqual(Array(6).fill({ level: 'ERROR', includeExecutionData: false }));
+    ).toEqual(Array(7).fill({ level: 'ERROR', includeExecutionData: false }));
   });
 
   it.each([
@@ -522,7 +524,7 @@ describe('StatelessStack (workflows)', () => {
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ExecutionsTimedOut',
     );
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     expect(
       alarms.every(
         (alarm) => alarm.Properties.Namespace === 'AWS/States' && alarm.Properties.Threshold === 1,
@@ -598,10 +600,11 @@ describe('StatelessStack (workflows)', () => {
     const listed = resourcesOf('events:ListTargetsByRule');
     const put = resourcesOf('firehose:PutRecord');
     // Assess: the routed workflows, the functions rules and destinations invoke, this stack's rules, the warehouse.
-    expect(started).toHaveLength(5);
+    expect(started).toHaveLength(6);
     expect(started.every((arn) => JSON.stringify(arn).includes('StateMachine'))).toBe(true);
     expect(invoked.map((arn) => (arn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual([
       expect.stringMatching(/^ErpOutboxRelay/),
+      expect.stringMatching(/^PurchaseOrderWriteBack/),
       expect.stringMatching(/^Reconcile/),
       expect.stringMatching(/^WriteBack/),
     ]);
@@ -627,7 +630,7 @@ describe('StatelessStack (workflows)', () => {
       )
       .filter((statement) => [statement.Action].flat().includes('states:StartExecution'))
       .flatMap((statement) => [statement.Resource].flat());
-    expect(started).toHaveLength(5);
+    expect(started).toHaveLength(6);
     expect(JSON.stringify(started)).not.toContain('*');
     stateful.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 60,

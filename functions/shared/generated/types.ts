@@ -67,6 +67,7 @@ export interface CanonicalDataByType {
   "crm.customer.upserted.v1": CrmCustomerUpsertedV1;
   "erp.customer.synced.v1": ErpCustomerSyncedV1;
   "erp.employee.synced.v1": ErpEmployeeSyncedV1;
+  "erp.goods-receipt.recorded.v1": ErpGoodsReceiptRecordedV1;
   "erp.invoice.posted.v1": ErpInvoicePostedV1;
   "erp.item.price-changed.v1": ErpItemPriceChangedV1;
   "erp.order.accepted.v1": ErpOrderAcceptedV1;
@@ -76,12 +77,17 @@ export interface CanonicalDataByType {
   "erp.order.credit-released.v1": ErpOrderCreditReleasedV1;
   "erp.order.rejected.v1": ErpOrderRejectedV1;
   "erp.payment.applied.v1": ErpPaymentAppliedV1;
+  "erp.purchase-order.match-updated.v1": ErpPurchaseOrderMatchUpdatedV1;
+  "erp.purchase-order.refused.v1": ErpPurchaseOrderRefusedV1;
+  "erp.purchase-order.released.v1": ErpPurchaseOrderReleasedV1;
   "erp.stock.changed.v1": ErpStockChangedV1;
+  "erp.supplier-invoice.recorded.v1": ErpSupplierInvoiceRecordedV1;
   "erp.supplier.synced.v1": ErpSupplierSyncedV1;
   "governance.reconciliation.completed.v1": GovernanceReconciliationCompletedV1;
   "hr.employee.changed.v1": HrEmployeeChangedV1;
   "hr.employee.hired.v1": HrEmployeeHiredV1;
   "hr.employee.terminated.v1": HrEmployeeTerminatedV1;
+  "procurement.purchase-order.created.v1": ProcurementPurchaseOrderCreatedV1;
   "procurement.supplier.changed.v1": ProcurementSupplierChangedV1;
   "procurement.supplier.created.v1": ProcurementSupplierCreatedV1;
 }
@@ -430,6 +436,65 @@ export interface ErpEmployeeSyncedV1 {
   syncedAt: string;
 }
 /**
+ * The ERP's warehouse booked goods received against a purchase order.
+ */
+export interface ErpGoodsReceiptRecordedV1 {
+  receiptNumber: string;
+  poNumber: string;
+  sourcePurchaseOrderId: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lineNo: number;
+      quantity: number;
+    },
+    ...{
+      lineNo: number;
+      quantity: number;
+    }[]
+  ];
+  /**
+   * RFC 3339 date-time.
+   */
+  receivedAt: string;
+  /**
+   * The purchase order as the ERP holds it after the fact: what the warehouse model keeps, latest ERP version first.
+   */
+  purchaseOrder: {
+    poNumber: string;
+    sourcePurchaseOrderId: string;
+    vendorNumber: string;
+    sourceSupplierId: string;
+    costCentre: string;
+    /**
+     * ISO 4217 alphabetic currency code.
+     */
+    currency: string;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    total: string;
+    status: "OPEN" | "RELEASED" | "CANCELLED";
+    matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+    /**
+     * Units received over every line.
+     */
+    receivedQuantity: number;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    invoicedAmount: string;
+    lineCount: number;
+    /**
+     * The order's version in the ERP, increasing with every change, receipt and invoice.
+     */
+    version: number;
+  };
+}
+/**
  * The ERP posted an invoice (booked revenue).
  */
 export interface ErpInvoicePostedV1 {
@@ -652,6 +717,150 @@ export interface ErpPaymentAppliedV1 {
   appliedAt: string;
 }
 /**
+ * The ERP's three-way match of a purchase order after a goods receipt or a supplier invoice; written back to the platform.
+ */
+export interface ErpPurchaseOrderMatchUpdatedV1 {
+  poNumber: string;
+  sourcePurchaseOrderId: string;
+  matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+  /**
+   * The receipt or invoice number that changed the match.
+   */
+  cause: string;
+  /**
+   * The purchase order as the ERP holds it after the fact: what the warehouse model keeps, latest ERP version first.
+   */
+  purchaseOrder: {
+    poNumber: string;
+    sourcePurchaseOrderId: string;
+    vendorNumber: string;
+    sourceSupplierId: string;
+    costCentre: string;
+    /**
+     * ISO 4217 alphabetic currency code.
+     */
+    currency: string;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    total: string;
+    status: "OPEN" | "RELEASED" | "CANCELLED";
+    matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+    /**
+     * Units received over every line.
+     */
+    receivedQuantity: number;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    invoicedAmount: string;
+    lineCount: number;
+    /**
+     * The order's version in the ERP, increasing with every change, receipt and invoice.
+     */
+    version: number;
+  };
+  /**
+   * RFC 3339 date-time.
+   */
+  updatedAt: string;
+}
+/**
+ * The purchase order was not placed: the ERP refused it (supplier unknown or blocked, cost centre closed, budget exceeded), or a later step failed and the booked order was cancelled.
+ */
+export interface ErpPurchaseOrderRefusedV1 {
+  sourcePurchaseOrderId: string;
+  /**
+   * The ERP's order, when one was booked before the refusal (then cancelled).
+   */
+  poNumber?: string;
+  reasonCode: string;
+  reason: string;
+  failedStep?: string;
+  compensated: string[];
+  /**
+   * The purchase order as the ERP holds it after the fact: what the warehouse model keeps, latest ERP version first.
+   */
+  purchaseOrder?: {
+    poNumber: string;
+    sourcePurchaseOrderId: string;
+    vendorNumber: string;
+    sourceSupplierId: string;
+    costCentre: string;
+    /**
+     * ISO 4217 alphabetic currency code.
+     */
+    currency: string;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    total: string;
+    status: "OPEN" | "RELEASED" | "CANCELLED";
+    matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+    /**
+     * Units received over every line.
+     */
+    receivedQuantity: number;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    invoicedAmount: string;
+    lineCount: number;
+    /**
+     * The order's version in the ERP, increasing with every change, receipt and invoice.
+     */
+    version: number;
+  };
+  /**
+   * RFC 3339 date-time.
+   */
+  refusedAt: string;
+}
+/**
+ * The ERP booked the purchase order and committed its amount against the cost centre's budget; its number is written back to the platform.
+ */
+export interface ErpPurchaseOrderReleasedV1 {
+  poNumber: string;
+  sourcePurchaseOrderId: string;
+  /**
+   * The purchase order as the ERP holds it after the fact: what the warehouse model keeps, latest ERP version first.
+   */
+  purchaseOrder: {
+    poNumber: string;
+    sourcePurchaseOrderId: string;
+    vendorNumber: string;
+    sourceSupplierId: string;
+    costCentre: string;
+    /**
+     * ISO 4217 alphabetic currency code.
+     */
+    currency: string;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    total: string;
+    status: "OPEN" | "RELEASED" | "CANCELLED";
+    matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+    /**
+     * Units received over every line.
+     */
+    receivedQuantity: number;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    invoicedAmount: string;
+    lineCount: number;
+    /**
+     * The order's version in the ERP, increasing with every change, receipt and invoice.
+     */
+    version: number;
+  };
+  /**
+   * RFC 3339 date-time.
+   */
+  releasedAt: string;
+}
+/**
  * The ERP booked a new stock level of an item at a location (goods receipt, transfer, count); authoritative. The envelope's entityversion orders the levels of one sku and location: the highest wins.
  */
 export interface ErpStockChangedV1 {
@@ -672,6 +881,85 @@ export interface ErpStockChangedV1 {
    * RFC 3339 date-time.
    */
   changedAt: string;
+}
+/**
+ * The ERP's accounts payable booked a supplier's invoice against a purchase order.
+ */
+export interface ErpSupplierInvoiceRecordedV1 {
+  invoiceNumber: string;
+  /**
+   * The supplier's own invoice number.
+   */
+  supplierInvoiceRef: string;
+  poNumber: string;
+  sourcePurchaseOrderId: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  amount: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      lineNo: number;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+    },
+    ...{
+      lineNo: number;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+    }[]
+  ];
+  /**
+   * RFC 3339 date-time.
+   */
+  recordedAt: string;
+  /**
+   * The purchase order as the ERP holds it after the fact: what the warehouse model keeps, latest ERP version first.
+   */
+  purchaseOrder: {
+    poNumber: string;
+    sourcePurchaseOrderId: string;
+    vendorNumber: string;
+    sourceSupplierId: string;
+    costCentre: string;
+    /**
+     * ISO 4217 alphabetic currency code.
+     */
+    currency: string;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    total: string;
+    status: "OPEN" | "RELEASED" | "CANCELLED";
+    matchStatus: "awaiting-receipt" | "awaiting-invoice" | "price-mismatch" | "quantity-mismatch" | "matched";
+    /**
+     * Units received over every line.
+     */
+    receivedQuantity: number;
+    /**
+     * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+     */
+    invoicedAmount: string;
+    lineCount: number;
+    /**
+     * The order's version in the ERP, increasing with every change, receipt and invoice.
+     */
+    version: number;
+  };
 }
 /**
  * The ERP vendor master now holds the procurement platform's fields of a supplier: the vendor as the ERP holds it after the change. Bank details appear only as the ERP's SHA-256 fingerprint, itself secret-class.
@@ -874,6 +1162,63 @@ export interface HrEmployeeTerminatedV1 {
    * The HRIS's termination reason, when sent.
    */
   reason?: string;
+}
+/**
+ * A purchase order was approved at the procurement platform. procure-to-pay books it in the ERP when its supplier is a vendor that is not blocked and its cost centre has the budget.
+ */
+export interface ProcurementPurchaseOrderCreatedV1 {
+  /**
+   * The procurement platform's id of the purchase order.
+   */
+  sourcePurchaseOrderId: string;
+  /**
+   * The platform's tenant (company).
+   */
+  sourceCompanyId: string;
+  /**
+   * The platform's id of the supplier, which the ERP's vendor master is keyed by.
+   */
+  sourceSupplierId: string;
+  /**
+   * The ERP cost centre code the order is charged to.
+   */
+  costCentre: string;
+  /**
+   * ISO 4217 alphabetic currency code.
+   */
+  currency: string;
+  /**
+   * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+   */
+  total: string;
+  /**
+   * @minItems 1
+   * @maxItems 200
+   */
+  lines: [
+    {
+      description: string;
+      sku?: string;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+    },
+    ...{
+      description: string;
+      sku?: string;
+      quantity: number;
+      /**
+       * A money amount as a decimal string in major units (never a float), up to 4 decimal places.
+       */
+      unitPrice: string;
+    }[]
+  ];
+  /**
+   * Who asked for the purchase at the platform (an e-mail): personal.
+   */
+  requestedBy?: string;
 }
 /**
  * A supplier's details changed at the procurement platform. Only the platform-owned fields (names, contacts, address) are applied to the ERP vendor; values sent for ERP-owned fields are refused visibly.

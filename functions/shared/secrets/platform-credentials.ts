@@ -15,7 +15,7 @@ export interface HibobServiceUser {
 }
 
 /** The platforms whose API credentials the stateful stack keeps, one secret each. */
-export const credentialedPlatforms = ['hibob', 'shopify'] as const;
+export const credentialedPlatforms = ['hibob', 'shopify', 'spendesk'] as const;
 export type CredentialedPlatform = (typeof credentialedPlatforms)[number];
 
 /** The tag that names the platform of a credentials secret, so that `npm start` loads the stand-in's credentials into it. */
@@ -61,6 +61,14 @@ export function parseShopifyAccessToken(value: string): string {
   if (!nonEmpty(parsed.accessToken))
     throw new ConfigurationError(`The Shopify Admin API secret must be ${shape}`);
   return parsed.accessToken.trim();
+}
+
+/** Parses the Spendesk secret: `{ "apiToken": "<token>" }` (the bearer token its purchase-order API takes). */
+export function parseSpendeskApiToken(value: string): string {
+  const shape = '{ "apiToken": "<API token>" }';
+  const parsed = parseJsonObject(value.trim(), 'The Spendesk API secret', shape);
+  if (!nonEmpty(parsed.apiToken)) throw new ConfigurationError(`The Spendesk API secret must be ${shape}`);
+  return parsed.apiToken.trim();
 }
 
 /**

@@ -7,6 +7,7 @@
  * Money is DECIMAL(19,4) beside its ISO 4217 currency. Fields marked `x-pii` are hashed (`piiHash`).
  */
 import { employeesModel } from './employee-model';
+import { purchaseOrdersModel } from './purchase-order-model';
 
 /** A column as Glue declares it and the model produces it. */
 export interface ModelColumn {
@@ -366,6 +367,7 @@ export const warehouseModels: readonly WarehouseModel[] = [
   customers,
   employeesModel(piiHash),
   suppliers,
+  purchaseOrdersModel(),
 ];
 
 /**
