@@ -6,14 +6,14 @@ import { runReconciliation } from '../../functions/reconcile/run-reconciliation'
 import { newId } from '../../functions/shared/ids';
 import { durationMs, namedWindow } from '../../functions/shared/ops/time-window';
 import type { ReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
-import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
+import { type ReconciliationReport, reconciledEntities } from '../../functions/shared/reconciliation/report';
 import { allowedWarehouseLagMs, stageConfig } from '../../infra/config/stage-config';
 import {
   duckdbWarehouseQuery,
   localWarehouseBucketDir,
   openLocalWarehouse,
 } from '../../local/warehouse/duckdb-warehouse';
-import { localErpConnector } from '../local-erp';
+import { localErpConnector, localMasterConnectors } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { reconcileInStage } from '../reconciliation-runs';
 import { printJson, printTable } from '../table-output';
@@ -35,9 +35,11 @@ usage: concord reconcile --date YYYY-MM-DD [options]
                    governance.reconciliation.completed, the mismatches in the exceptions queue, the metric
 ${opsOptionsHelp}
 
-Per business key: orders (shop order id), invoices (ERP number), payments (billing payment id). Mismatch classes:
-missing_in_erp, missing_in_warehouse, amount_differs, status_differs, stale, and unreadable for a row of any
-side that cannot be read or compared (reported with its identifiers and why; every other row is still
+Per business key: orders (shop order id), invoices (ERP number), payments (billing payment id), suppliers
+(procurement platform id) and employees (HRIS id). Mismatch classes: missing_in_erp, missing_in_warehouse,
+amount_differs, status_differs, fields_differ (a supplier or employee held with other values or at another
+version; personal fields compared by hash only), stale, and unreadable for a row of any side that cannot be read
+or compared (reported with its identifiers and why; every other row is still
 reconciled). Exit code 0 when all three agree, 2 when there are mismatches (unreadable rows included), 1 when
 the reconciliation itself fails. The scheduled Reconcile function of each stage runs the same
 comparison daily and also emits governance.reconciliation.completed and sends each mismatch to the exceptions
@@ -58,15 +60,18 @@ function printReport(report: ReconciliationReport, plan: ReplayPlan, planFile: s
   console.log(`reconciliation ${report.id}: ${report.window.from} … ${report.window.to}\n`);
   printTable(
     ['ENTITY', 'SAAS', 'ERP', 'WAREHOUSE', 'ERP AMOUNTS', 'WAREHOUSE AMOUNTS'],
-    (['order', 'invoice', 'payment'] as const).map((entity) => {
+    reconciledEntities.flatMap((entity) => {
       const totals = report.totals[entity];
+      if (!totals) return [];
       return [
-        entity,
-        totals.saas?.count,
-        totals.erp.count,
-        totals.warehouse.count,
-        sums(totals.erp),
-        sums(totals.warehouse),
+        [
+          entity,
+          totals.saas?.count,
+          totals.erp.count,
+          totals.warehouse.count,
+          sums(totals.erp),
+          sums(totals.warehouse),
+        ],
       ];
     }),
   );
@@ -152,14 +157,16 @@ export async function runReconcile(args: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   const connection = await openLocalWarehouse(localWarehouseBucketDir(dataDir));
   try {
-    const erp = localErpConnector({
+    const erpAt = {
       erpUrl: values['erp-url'] ?? process.env.CONCORD_ERP_URL ?? 'http://127.0.0.1:4100',
       dataDir,
-    });
+    };
+    const erp = localErpConnector(erpAt);
     const { report, plan } = await runReconciliation(
       {
         warehouse: duckdbWarehouseQuery(connection),
         erp,
+        ...localMasterConnectors(erpAt),
         now: () => new Date(),
         newId: () => newId(),
         allowedLagMs,

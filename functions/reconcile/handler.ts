@@ -9,6 +9,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
+import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
+import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { newId } from '../shared/ids';
 import { readStage } from '../shared/observability/business-metrics';
@@ -32,11 +34,15 @@ const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBr
 });
 // `stage` is the one dimension (with `class` per mismatch class), as every Concord metric.
 const metrics = stageMetrics({ stage: readStage(), serviceName: 'reconcile' });
-const erp = new HttpErpConnector({
+const erpOptions = {
   baseUrl: config.erpBaseUrl,
   timeoutMs: config.erpTimeoutMs,
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
-});
+};
+const erp = new HttpErpConnector(erpOptions);
+// Suppliers and employees are reconciled beside the transactions, through the ERP's vendor and employee ports.
+const vendors = new HttpErpVendorConnector(erpOptions);
+const employees = new HttpErpEmployeeConnector(erpOptions);
 
 export const handler = tracedHandler(tracer, async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());
@@ -44,6 +50,8 @@ export const handler = tracedHandler(tracer, async (request: ReconcileRequest) =
     {
       warehouse: athenaWarehouseQuery(athena, { workGroup: config.workGroup, database: config.database }),
       erp,
+      vendors,
+      employees,
       now: () => new Date(),
       newId: () => newId(),
       allowedLagMs: config.allowedLagMs,

@@ -6,7 +6,7 @@
  *   the bus archive's window around the ERP's changes, replayed to the warehouse rule only (the models keep each
  *   event once, so overlap is harmless).
  * Whatever no replay can mend (the ERP changed without announcing it, the shop and the ERP disagree, an event or
- * ERP document that cannot be read) is listed for review instead.
+ * ERP document that cannot be read) is listed for review instead. Suppliers and employees: master-replays.ts.
  */
 
 import {
@@ -17,7 +17,8 @@ import {
   type ReplayPlan,
   replayPlanKind,
 } from '../shared/reconciliation/replay-plan';
-import type { Mismatch, ReconciliationReport } from '../shared/reconciliation/report';
+import { isMasterEntity, type Mismatch, type ReconciliationReport } from '../shared/reconciliation/report';
+import { masterRemedy } from './master-replays';
 
 /** Margin around the ERP's change times: the bus stamps an event to the second, after the ERP recorded it. */
 const archiveMarginMs = 2 * 60_000;
@@ -68,6 +69,15 @@ export function buildReplayPlan(report: ReconciliationReport, eventsOf: EventsOf
   const review: PlannedReview[] = [];
   for (const mismatch of report.mismatches) {
     const { entity, key } = mismatch;
+    if (isMasterEntity(entity)) {
+      const remedy = masterRemedy(mismatch, archiveMarginMs);
+      if (remedy.kind === 'republish')
+        republish.push({ class: mismatch.class, entity, key, events: eventsOf(mismatch) });
+      else if (remedy.kind === 'archive')
+        windows.push({ from: remedy.from, to: remedy.to, document: documentRef(mismatch) });
+      else review.push({ class: mismatch.class, entity, key, detail: remedy.detail });
+      continue;
+    }
     if (mismatch.class === 'missing_in_erp' && mismatch.saas) {
       republish.push({ class: mismatch.class, entity, key, events: eventsOf(mismatch) });
       continue;

@@ -29,11 +29,13 @@ export function sqlText(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-function sqlTimestamp(at: Date): string {
+/** A timestamp literal in SQL (both dialects read it alike). */
+export function sqlTimestamp(at: Date): string {
   return `TIMESTAMP '${at.toISOString().replace('T', ' ').replace('Z', '')}'`;
 }
 
-function day(at: Date): string {
+/** The UTC day of a time, as the warehouse's `event_date` partitions name it. */
+export function day(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
 
@@ -47,7 +49,8 @@ export class UnreadableRowError extends Error {
   override readonly name = 'UnreadableRowError';
 }
 
-function required(row: Record<string, string | null>, column: string): string {
+/** A row's value, or UnreadableRowError naming the column when it has none. */
+export function required(row: Record<string, string | null>, column: string): string {
   const value = row[column];
   if (value === null || value === undefined || value === '')
     throw new UnreadableRowError(`it has no ${column}`);
@@ -55,7 +58,7 @@ function required(row: Record<string, string | null>, column: string): string {
 }
 
 /** A required warehouse timestamp as ISO 8601. */
-function time(row: Record<string, string | null>, column: string): string {
+export function time(row: Record<string, string | null>, column: string): string {
   const value = required(row, column);
   if (Number.isNaN(Date.parse(`${value.replace(' ', 'T')}Z`)))
     throw new UnreadableRowError(`its ${column} "${value}" is not a time`);
@@ -63,7 +66,7 @@ function time(row: Record<string, string | null>, column: string): string {
 }
 
 /** A warehouse timestamp as ISO 8601, or undefined when the row has none it can read (an unreadable row's). */
-function timeIfReadable(row: Record<string, string | null>, column: string): string | undefined {
+export function timeIfReadable(row: Record<string, string | null>, column: string): string | undefined {
   try {
     return time(row, column);
   } catch {
@@ -71,7 +74,8 @@ function timeIfReadable(row: Record<string, string | null>, column: string): str
   }
 }
 
-function reasonOf(error: unknown): string {
+/** Why a row could not be read, as a report says it. */
+export function reasonOf(error: unknown): string {
   return error instanceof UnreadableRowError
     ? error.message
     : `reading it failed: ${(error as Error).message}`;

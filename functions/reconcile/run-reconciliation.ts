@@ -1,7 +1,27 @@
 /** The reconciliation use case: read the three sides of a window, compare them, and plan the replays that mend. */
+import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
 import type { ErpPort } from '../shared/erp/erp-port';
+import type { ErpVendorPort } from '../shared/erp/erp-vendor-port';
 import type { ReplayPlan } from '../shared/reconciliation/replay-plan';
-import type { ReconciliationReport } from '../shared/reconciliation/report';
+import {
+  type EntityTotals,
+  isMasterEntity,
+  type MasterEntity,
+  type Mismatch,
+  mismatchClasses,
+  type ReconciliationReport,
+} from '../shared/reconciliation/report';
+import { employeeErpKind, employeeFields, employeeSaasKind, employeeWarehouseKind } from './employee-sources';
+import { type MasterFieldSpec, type MasterSaasFact, reconcileMasters } from './master-reconciliation';
+import { masterRemedy } from './master-replays';
+import {
+  type ErpMasterKind,
+  readMasterErpFacts,
+  readMasterSaasFacts,
+  readMasterWarehouseFacts,
+  type SaasMasterKind,
+  type WarehouseMasterKind,
+} from './master-sources';
 import { buildReplayPlan } from './plan-replays';
 import {
   type ReadRange,
@@ -12,10 +32,15 @@ import {
   type WarehouseQuery,
 } from './reconcile-sources';
 import { reconcile, type SaasFact } from './reconciliation';
+import { supplierErpKind, supplierFields, supplierSaasKind, supplierWarehouseKind } from './supplier-sources';
 
 export interface ReconcileDependencies {
   warehouse: WarehouseQuery;
   erp: Pick<ErpPort, 'listDocuments'>;
+  /** The ERP's vendor master: given, suppliers are reconciled too. */
+  vendors?: Pick<ErpVendorPort, 'listVendors' | 'findVendor'>;
+  /** The ERP's employee register: given, employees are reconciled too. */
+  employees?: Pick<ErpEmployeePort, 'listEmployees' | 'findEmployee'>;
   now(): Date;
   newId(): string;
   /** How long the warehouse may trail the ERP: twice the stage's stream delivery interval. */
@@ -52,10 +77,29 @@ export async function runReconciliation(
     warehouse: warehouseRead.facts,
     unreadable: [...saasRead.unreadable, ...warehouseRead.unreadable],
   });
-  const saasByKey = new Map<string, SaasFact>(saas.map((fact) => [`${fact.entity}:${fact.key}`, fact]));
-  const unbooked = report.mismatches.filter(
-    (mismatch) => mismatch.class === 'missing_in_erp' && mismatch.saas,
+  const masters = await Promise.all(
+    masterKinds(deps).map((kind) => reconcileMasterKind(deps, kind, { window, range, ranAt })),
   );
+  for (const master of masters) {
+    report.mismatches.push(...master.mismatches);
+    report.totals[master.entity] = master.totals;
+  }
+  report.mismatches.sort(
+    (a, b) =>
+      a.entity.localeCompare(b.entity) || a.key.localeCompare(b.key) || a.class.localeCompare(b.class),
+  );
+  report.byClass = Object.fromEntries(
+    mismatchClasses.map((name) => [
+      name,
+      report.mismatches.filter((mismatch) => mismatch.class === name).length,
+    ]),
+  ) as ReconciliationReport['byClass'];
+
+  const saasByKey = new Map<string, Pick<SaasFact, 'eventIds'>>([
+    ...saas.map((fact) => [`${fact.entity}:${fact.key}`, fact] as const),
+    ...masters.flatMap((master) => master.saas.map((fact) => [`${fact.entity}:${fact.key}`, fact] as const)),
+  ]);
+  const unbooked = report.mismatches.filter((mismatch) => republished(mismatch));
   const eventIds = unbooked.flatMap(
     (mismatch) => saasByKey.get(`${mismatch.entity}:${mismatch.key}`)?.eventIds ?? [],
   );
@@ -72,4 +116,74 @@ export async function runReconciliation(
     ranAt,
   );
   return { report, plan };
+}
+
+/** Whether the plan re-publishes a mismatch's SaaS events (plan-replays.ts and master-replays.ts decide alike). */
+function republished(mismatch: Mismatch): boolean {
+  if (isMasterEntity(mismatch.entity)) return masterRemedy(mismatch, 0).kind === 'republish';
+  return mismatch.class === 'missing_in_erp' && mismatch.saas !== undefined;
+}
+
+interface MasterKind {
+  entity: MasterEntity;
+  fields: readonly MasterFieldSpec[];
+  saas: SaasMasterKind;
+  // biome-ignore lint/suspicious/noExplicitAny: each kind reads its own ERP record type
+  erp: ErpMasterKind<any>;
+  warehouse: WarehouseMasterKind;
+}
+
+/** The master kinds this run can read the ERP side of. */
+function masterKinds(deps: ReconcileDependencies): MasterKind[] {
+  const kinds: MasterKind[] = [];
+  if (deps.vendors)
+    kinds.push({
+      entity: 'supplier',
+      fields: supplierFields,
+      saas: supplierSaasKind,
+      erp: supplierErpKind(deps.vendors),
+      warehouse: supplierWarehouseKind,
+    });
+  if (deps.employees)
+    kinds.push({
+      entity: 'employee',
+      fields: employeeFields,
+      saas: employeeSaasKind,
+      erp: employeeErpKind(deps.employees),
+      warehouse: employeeWarehouseKind,
+    });
+  return kinds;
+}
+
+/** Reads one master kind's three sides (the ERP also by the keys the others name) and compares them. */
+async function reconcileMasterKind(
+  deps: ReconcileDependencies,
+  kind: MasterKind,
+  run: { window: { from: Date; to: Date }; range: ReadRange; ranAt: Date },
+): Promise<{ entity: MasterEntity; mismatches: Mismatch[]; totals: EntityTotals; saas: MasterSaasFact[] }> {
+  const [saas, warehouse] = await Promise.all([
+    readMasterSaasFacts(deps.warehouse, run.range, kind.saas),
+    readMasterWarehouseFacts(deps.warehouse, kind.warehouse),
+  ]);
+  const within = (iso: string) => {
+    const at = Date.parse(iso);
+    return at >= run.window.from.getTime() && at < run.window.to.getTime();
+  };
+  const keys = [
+    ...saas.facts.filter((fact) => within(fact.time)).map((fact) => fact.key),
+    ...warehouse.facts.filter((fact) => within(fact.syncedAt)).map((fact) => fact.key),
+  ];
+  const erp = await readMasterErpFacts(kind.erp, run.range, keys);
+  const { mismatches, totals } = reconcileMasters({
+    entity: kind.entity,
+    fields: kind.fields,
+    window: run.window,
+    ranAt: run.ranAt,
+    allowedLagMs: deps.allowedLagMs,
+    saas: saas.facts,
+    erp: erp.facts,
+    warehouse: warehouse.facts,
+    unreadable: [...saas.unreadable, ...erp.unreadable, ...warehouse.unreadable],
+  });
+  return { entity: kind.entity, mismatches, totals, saas: saas.facts };
 }

@@ -1,5 +1,6 @@
 /** The ERP sandbox's employee register: cost centres, and employees with their cost-centre assignment and dated termination. */
 import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { type ChangeWindow, changeWindow } from './vendor-master';
 
 /** The fields the HRIS writes (system-of-record.json, entity employee); the register refuses any other on a change. */
 export const hrisEmployeeFields = [
@@ -351,11 +352,19 @@ export class EmployeeRegister {
     return this.view(row);
   }
 
-  /** Every employee, by number (for reconciliation and the warehouse comparison). */
-  list(): EmployeeView[] {
-    return (this.db.prepare('SELECT * FROM employees ORDER BY employee_number').all() as EmployeeRow[]).map(
-      (row) => this.view(row),
-    );
+  /**
+   * Every employee, by number; or, given a window, those last changed in it (from inclusive, to exclusive): what a
+   * reconciliation compares.
+   */
+  list(changed?: ChangeWindow): EmployeeView[] {
+    const rows = changed
+      ? this.db
+          .prepare(
+            'SELECT * FROM employees WHERE updated_at >= ? AND updated_at < ? ORDER BY employee_number',
+          )
+          .all(changed.from, changed.to)
+      : this.db.prepare('SELECT * FROM employees ORDER BY employee_number').all();
+    return (rows as EmployeeRow[]).map((row) => this.view(row));
   }
 }
 
@@ -391,7 +400,9 @@ export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): E
       mutation: false,
       handler: (_m, _b, query) => {
         const hrisId = query.get('hrisId');
-        return hrisId === null ? { employees: register.list() } : register.findByHrisId(hrisId);
+        return hrisId === null
+          ? { employees: register.list(changeWindow(query)) }
+          : register.findByHrisId(hrisId);
       },
     },
     {

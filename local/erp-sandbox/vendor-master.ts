@@ -227,11 +227,14 @@ export class VendorMaster {
     return this.view(this.row(vendorNumber));
   }
 
-  /** Every vendor, by number. */
-  list(): VendorView[] {
-    return (this.ledger.db.prepare('SELECT * FROM vendors ORDER BY vendor_number').all() as VendorRow[]).map(
-      (row) => this.view(row),
-    );
+  /** Every vendor, by number; or, given a window, those last changed in it (updatedFrom inclusive, updatedTo exclusive). */
+  list(changed?: ChangeWindow): VendorView[] {
+    const rows = changed
+      ? this.ledger.db
+          .prepare('SELECT * FROM vendors WHERE updated_at >= ? AND updated_at < ? ORDER BY vendor_number')
+          .all(changed.from, changed.to)
+      : this.ledger.db.prepare('SELECT * FROM vendors ORDER BY vendor_number').all();
+    return (rows as VendorRow[]).map((row) => this.view(row));
   }
 
   /**
@@ -371,6 +374,35 @@ export class VendorMaster {
   }
 }
 
+/** A window of last changes, as ISO 8601 UTC timestamps (the form the register keeps, so they compare as text). */
+export interface ChangeWindow {
+  from: string;
+  to: string;
+}
+
+/**
+ * The `updatedFrom`/`updatedTo` window of a listing, both or neither (a reconciliation reads what changed in a
+ * window); a value that is not a timestamp is refused, since a listing that silently ignored it would read too little.
+ */
+export function changeWindow(query: URLSearchParams): ChangeWindow | undefined {
+  const from = query.get('updatedFrom');
+  const to = query.get('updatedTo');
+  if (from === null && to === null) return undefined;
+  const iso = (value: string | null, name: string) => {
+    if (value === null || Number.isNaN(Date.parse(value)))
+      throw new RefusalError(
+        'invalid_query',
+        `${name} must be an ISO 8601 timestamp (with updatedFrom and updatedTo both given)`,
+        400,
+      );
+    return new Date(value).toISOString();
+  };
+  const window = { from: iso(from, 'updatedFrom'), to: iso(to, 'updatedTo') };
+  if (window.from >= window.to)
+    throw new RefusalError('invalid_query', 'updatedFrom must be before updatedTo', 400);
+  return window;
+}
+
 /** A sandbox route as erp-sandbox-server.ts serves it (mutations honour Idempotency-Key and answer 201). */
 export interface VendorRoute {
   method: string;
@@ -404,7 +436,7 @@ export function vendorRoutes(vendors: VendorMaster, ledger: ErpLedger): VendorRo
       handler: (_m, _b, query) => {
         const sourceSupplierId = query.get('sourceSupplierId');
         return sourceSupplierId === null
-          ? { vendors: vendors.list() }
+          ? { vendors: vendors.list(changeWindow(query)) }
           : vendors.findBySourceId(sourceSupplierId);
       },
     },

@@ -19,6 +19,7 @@ import {
   mismatchClasses,
   type ReconciledEntity,
   type ReconciliationReport,
+  reconciledEntities,
 } from '../../../functions/shared/reconciliation/report';
 import {
   type ConsoleEnv,
@@ -35,7 +36,9 @@ const base = '/reconciliation';
 const runsPerPage = 15;
 /** Mismatches per page of a class. */
 const mismatchesPerPage = 50;
-const entities: readonly ReconciledEntity[] = ['order', 'invoice', 'payment'];
+/** The entity kinds a report reconciled (suppliers and employees since 1.2): one column or row each. */
+const entitiesOf = (report: ReconciliationReport) =>
+  reconciledEntities.filter((entity) => report.totals[entity] !== undefined);
 
 type C = Context<ConsoleEnv>;
 
@@ -124,6 +127,7 @@ function runForm(c: C, values: { since?: string; until?: string; date?: string }
 function classTable(report: ReconciliationReport): Html {
   const count = (name: MismatchClass, entity: ReconciledEntity) =>
     report.mismatches.filter((mismatch) => mismatch.class === name && mismatch.entity === entity).length;
+  const entities = entitiesOf(report);
   return html`<table class="list" id="by-class">
     <thead><tr><th>Class</th>${entities.map((entity) => html`<th class="num">${entity}</th>`)}<th class="num">Total</th></tr></thead>
     <tbody>
@@ -147,8 +151,8 @@ function totalsTable(report: ReconciliationReport): Html {
   return html`<table class="list" id="totals">
     <thead><tr><th>Entity</th><th class="num">SaaS</th><th class="num">ERP</th><th class="num">Warehouse</th><th>ERP amounts</th><th>Warehouse amounts</th></tr></thead>
     <tbody>
-      ${entities.map((entity) => {
-        const totals = report.totals[entity];
+      ${entitiesOf(report).map((entity) => {
+        const totals = report.totals[entity] as NonNullable<ReconciliationReport['totals'][ReconciledEntity]>;
         return html`<tr><td>${entity}</td><td class="num">${totals.saas?.count ?? '-'}</td><td class="num">${totals.erp.count}</td>
           <td class="num">${totals.warehouse.count}</td><td>${sums(totals.erp)}</td><td>${sums(totals.warehouse)}</td></tr>`;
       })}

@@ -68,7 +68,7 @@ export interface ErpEmployeePort {
   ): Promise<EmployeeRecord>;
   /** The employee hired for an HRIS id, if any. */
   findEmployee(hrisId: string): Promise<EmployeeRecord | undefined>;
-  /** Every employee in the register. */
-  listEmployees(): Promise<EmployeeRecord[]>;
+  /** Every employee in the register; given a window, those whose latest change lies in it (from inclusive, to exclusive). */
+  listEmployees(changed?: { fromIso: string; toIso: string }): Promise<EmployeeRecord[]>;
   lookupChange(idempotencyKey: string): Promise<ChangeLookup>;
 }

@@ -67,7 +67,7 @@ export interface ErpVendorPort {
   ): Promise<VendorRecord>;
   /** The vendor booked for a platform supplier id, if any. */
   findVendor(sourceSupplierId: string): Promise<VendorRecord | undefined>;
-  /** Every vendor in the master. */
-  listVendors(): Promise<VendorRecord[]>;
+  /** Every vendor in the master; given a window, those whose latest change lies in it (from inclusive, to exclusive). */
+  listVendors(changed?: { fromIso: string; toIso: string }): Promise<VendorRecord[]>;
   lookupChange(idempotencyKey: string): Promise<ChangeLookup>;
 }

@@ -38,8 +38,11 @@ export class HttpErpEmployeeConnector extends HttpErpConnector implements ErpEmp
     }
   }
 
-  async listEmployees(): Promise<EmployeeRecord[]> {
-    const { employees } = await this.call<{ employees: EmployeeRecord[] }>('GET', '/employees');
+  async listEmployees(changed?: { fromIso: string; toIso: string }): Promise<EmployeeRecord[]> {
+    const query = changed
+      ? `?${new URLSearchParams({ updatedFrom: changed.fromIso, updatedTo: changed.toIso })}`
+      : '';
+    const { employees } = await this.call<{ employees: EmployeeRecord[] }>('GET', `/employees${query}`);
     return employees;
   }
 }

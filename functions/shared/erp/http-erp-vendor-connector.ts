@@ -28,8 +28,11 @@ export class HttpErpVendorConnector extends HttpErpConnector implements ErpVendo
     }
   }
 
-  async listVendors(): Promise<VendorRecord[]> {
-    const { vendors } = await this.call<{ vendors: VendorRecord[] }>('GET', '/vendors');
+  async listVendors(changed?: { fromIso: string; toIso: string }): Promise<VendorRecord[]> {
+    const query = changed
+      ? `?${new URLSearchParams({ updatedFrom: changed.fromIso, updatedTo: changed.toIso })}`
+      : '';
+    const { vendors } = await this.call<{ vendors: VendorRecord[] }>('GET', `/vendors${query}`);
     return vendors;
   }
 }

@@ -238,7 +238,7 @@ export const canonicalCatalog = {
   'governance.reconciliation.completed.v1': {
     type: 'governance.reconciliation.completed.v1',
     schemaId: 'https://schemas.concord.dev/events/governance.reconciliation.completed.v1.json',
-    revision: '1.1',
+    revision: '1.2',
     domain: 'governance',
     entity: 'reconciliation',
     piiPaths: [],

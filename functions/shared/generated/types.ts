@@ -1038,9 +1038,13 @@ export interface GovernanceReconciliationCompletedV1 {
      * Rows of any side the reconciliation could not read or compare (since 1.1).
      */
     unreadable?: number;
+    /**
+     * Supplier or employee records two sides hold with different values or versions (since 1.2).
+     */
+    fields_differ?: number;
   };
   /**
-   * Per entity (order, invoice, payment) and side (saas, erp, warehouse): count and sums per currency.
+   * Per entity (order, invoice, payment; supplier and employee since 1.2) and side (saas, erp, warehouse): count and sums per currency.
    */
   totals: {
     [k: string]:

@@ -1,6 +1,24 @@
 /** The report of a three-way reconciliation, as the Reconcile function emits it and the CLI prints it. */
 
-export type ReconciledEntity = 'order' | 'invoice' | 'payment';
+/** The business transactions reconciled: a document per key, with amounts. */
+export type TransactionEntity = 'order' | 'invoice' | 'payment';
+/** The master records reconciled: a record per key, compared field by field (personal fields by hash only). */
+export type MasterEntity = 'supplier' | 'employee';
+export type ReconciledEntity = TransactionEntity | MasterEntity;
+
+/** Every entity kind a report may hold, transactions first. */
+export const reconciledEntities: readonly ReconciledEntity[] = [
+  'order',
+  'invoice',
+  'payment',
+  'supplier',
+  'employee',
+];
+
+/** Whether an entity kind is a master record (compared by fields, no amounts). */
+export function isMasterEntity(entity: ReconciledEntity): entity is MasterEntity {
+  return entity === 'supplier' || entity === 'employee';
+}
 
 export const mismatchClasses = [
   'missing_in_erp',
@@ -10,6 +28,8 @@ export const mismatchClasses = [
   'stale',
   // A row of one side the reconciliation cannot read or compare (a value it needs is missing or malformed).
   'unreadable',
+  // Master records (suppliers, employees): two sides hold the record with different values or versions.
+  'fields_differ',
 ] as const;
 export type MismatchClass = (typeof mismatchClasses)[number];
 
@@ -30,9 +50,41 @@ export interface Mismatch {
   warehouse?: { status: string; amount: string; currency: string; updatedAt: string };
   /** An unreadable row (or an incomplete warehouse row still `stale`): its side, the row as read, what is wrong. */
   unreadable?: { side: ReconciledSide; row: Record<string, string | null>; reason: string };
+  /** Master records: the record as the ERP and the warehouse hold it (no field values). */
+  records?: { erp?: MasterRecordState; warehouse?: MasterRecordState };
+  /** Master records: each field two sides disagree on; a personal field's values are SHA-256 hex, never the value. */
+  fields?: FieldDifference[];
 }
 
-/** Count and sums per currency of one entity on one side. */
+/** A master record's identity and version on one side. */
+export interface MasterRecordState {
+  /** The ERP's number (vendor V-…, employee E-…). */
+  number: string;
+  version: number;
+  /** ACTIVE or BLOCKED for a vendor; an employee's ACTIVE, TERMINATION_SCHEDULED or TERMINATED. */
+  status: string;
+  /** When the ERP last changed it (the ERP), or when the warehouse's latest synchronisation was announced. */
+  updatedAt: string;
+}
+
+/** One field two sides disagree on. A side's value is null when it holds none, absent when it was not compared. */
+export interface FieldDifference {
+  field: string;
+  /** An x-pii field: the values are `sha256:<hex>`. */
+  personal: boolean;
+  saas?: string | null;
+  erp?: string | null;
+  warehouse?: string | null;
+}
+
+/** What each side holds of one entity kind in the window. */
+export interface EntityTotals {
+  saas?: SideTotals;
+  erp: SideTotals;
+  warehouse: SideTotals;
+}
+
+/** Count and sums per currency of one entity on one side (no sums for master records). */
 export interface SideTotals {
   count: number;
   sums: Record<string, string>;
@@ -42,7 +94,8 @@ export interface ReconciliationReport {
   id: string;
   window: { from: string; to: string };
   ranAt: string;
-  totals: Record<ReconciledEntity, { saas?: SideTotals; erp: SideTotals; warehouse: SideTotals }>;
+  /** Per entity kind; a master kind only when the run reconciled it (reports before 1.2 hold the transactions only). */
+  totals: Record<TransactionEntity, EntityTotals> & Partial<Record<MasterEntity, EntityTotals>>;
   mismatches: Mismatch[];
   byClass: Record<MismatchClass, number>;
 }
