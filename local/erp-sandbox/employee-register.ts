@@ -1,5 +1,6 @@
 /** The ERP sandbox's employee register: cost centres, and employees with their cost-centre assignment and dated termination. */
 import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { pathParameter, type SandboxRoute } from './sandbox-routes';
 import { type ChangeWindow, changeWindow } from './vendor-master';
 
 /** The fields the HRIS writes (system-of-record.json, entity employee); the register refuses any other on a change. */
@@ -368,25 +369,11 @@ export class EmployeeRegister {
   }
 }
 
-/** A sandbox route as erp-sandbox-server.ts serves it (mutations honour Idempotency-Key and answer 201). */
-export interface EmployeeRoute {
-  method: string;
-  pattern: RegExp;
-  mutation: boolean;
-  handler: (
-    match: RegExpExecArray,
-    body: Record<string, unknown>,
-    query: URLSearchParams,
-    actor: string,
-  ) => unknown;
-}
-
 /**
  * The register's HTTP routes (docs/erp-sandbox.openapi.yaml): hires, changes and terminations are changes under an
  * Idempotency-Key, run by the server in one transaction; the admin routes are a controller's and a payroll user's.
  */
-export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): EmployeeRoute[] {
-  const number = (match: RegExpExecArray) => decodeURIComponent(match[1] as string);
+export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): SandboxRoute[] {
   return [
     {
       method: 'POST',
@@ -409,13 +396,13 @@ export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): E
       method: 'POST',
       pattern: /^\/employees\/([^/]+)\/changes$/,
       mutation: true,
-      handler: (m, body, _q, actor) => register.change(number(m), body, actor),
+      handler: (m, body, _q, actor) => register.change(pathParameter(m), body, actor),
     },
     {
       method: 'POST',
       pattern: /^\/employees\/([^/]+)\/termination$/,
       mutation: true,
-      handler: (m, body, _q, actor) => register.terminate(number(m), body, actor),
+      handler: (m, body, _q, actor) => register.terminate(pathParameter(m), body, actor),
     },
     {
       method: 'GET',
@@ -428,13 +415,14 @@ export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): E
       pattern: /^\/_admin\/cost-centres\/([^/]+)$/,
       mutation: false,
       handler: (m, body, _q, actor) =>
-        ledger.transaction(() => register.putCostCentre(number(m), body, actor)),
+        ledger.transaction(() => register.putCostCentre(pathParameter(m), body, actor)),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/employees\/([^/]+)\/payroll$/,
       mutation: false,
-      handler: (m, body, _q, actor) => ledger.transaction(() => register.setPayroll(number(m), body, actor)),
+      handler: (m, body, _q, actor) =>
+        ledger.transaction(() => register.setPayroll(pathParameter(m), body, actor)),
     },
   ];
 }

@@ -2,7 +2,7 @@
  * The ERP sandbox's HTTP API (docs/erp-sandbox.openapi.yaml): business operations with honoured Idempotency-Key,
  * problem+json refusals, an admin API (faults, credit-hold release, audit) and an outbox of business events.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
@@ -13,6 +13,8 @@ import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
 import { Purchasing, purchasingRoutes } from './purchasing';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
+import { sameSecret } from './sandbox-http';
+import { pathParameter, type SandboxRoute } from './sandbox-routes';
 import { ShopifyAdminStandIn, shopifyAdminPrefix } from './shopify-admin-stand-in';
 import { SpendeskPurchaseOrderStandIn, spendeskApiPrefix } from './spendesk-purchase-order-stand-in';
 import { VendorMaster, vendorRoutes } from './vendor-master';
@@ -48,21 +50,6 @@ export interface Fault {
   times?: number;
   /** How many requests the fault has hit so far: lets a test or an operator see it took effect. */
   fired: number;
-}
-
-type Handler = (
-  match: RegExpExecArray,
-  body: Record<string, unknown>,
-  query: URLSearchParams,
-  actor: string,
-) => unknown;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handler: Handler;
-  /** Mutations honour Idempotency-Key and answer 201. */
-  mutation: boolean;
 }
 
 class BadRequestError extends Error {
@@ -137,12 +124,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Routes anyone may call: the liveness probe, and the platforms' stand-in that the write-back writes to. */
 const openRoutes = /^\/(health|platform-outbox)$/;
 
-function sameSecret(presented: string, expected: string): boolean {
-  // Digests of equal length, so the comparison takes the same time whatever was presented.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
 /** Why a request may not proceed, as a problem answer; undefined when it may. */
 function refusalOf(
   request: IncomingMessage,
@@ -212,7 +193,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   const faults: Fault[] = [];
   // Changes being processed, by Idempotency-Key: until they finish, the ERP cannot say a key was never committed.
   const inFlight = new Map<string, number>();
-  const routes: Route[] = [
+  const routes: SandboxRoute[] = [
     {
       method: 'POST',
       pattern: /^\/credit-checks$/,
@@ -235,7 +216,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       method: 'POST',
       pattern: /^\/reservations\/([^/]+)\/release$/,
       mutation: true,
-      handler: (m, _b, _q, actor) => ledger.release(decodeURIComponent(m[1] as string), actor),
+      handler: (m, _b, _q, actor) => ledger.release(pathParameter(m), actor),
     },
     {
       method: 'POST',
@@ -253,20 +234,19 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       method: 'POST',
       pattern: /^\/sales-orders\/([^/]+)\/amend$/,
       mutation: true,
-      handler: (m, body, _q, actor) =>
-        ledger.amendOrder(decodeURIComponent(m[1] as string), body as never, actor),
+      handler: (m, body, _q, actor) => ledger.amendOrder(pathParameter(m), body as never, actor),
     },
     {
       method: 'POST',
       pattern: /^\/sales-orders\/([^/]+)\/cancel$/,
       mutation: true,
-      handler: (m, body, _q, actor) => ledger.cancelOrder(decodeURIComponent(m[1] as string), body, actor),
+      handler: (m, body, _q, actor) => ledger.cancelOrder(pathParameter(m), body, actor),
     },
     {
       method: 'POST',
       pattern: /^\/sales-orders\/([^/]+)\/release-credit-hold$/,
       mutation: true,
-      handler: (m, _b, _q, actor) => ledger.releaseCreditHold(decodeURIComponent(m[1] as string), actor),
+      handler: (m, _b, _q, actor) => ledger.releaseCreditHold(pathParameter(m), actor),
     },
     {
       method: 'POST',
@@ -311,7 +291,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       mutation: false,
       handler: (m, body) => {
         try {
-          return hibobStandIn.putPerson(decodeURIComponent(m[1] as string), body);
+          return hibobStandIn.putPerson(pathParameter(m), body);
         } catch (error) {
           throw new RefusalError('invalid_hibob_person', (error as Error).message, 422);
         }
@@ -345,15 +325,13 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       method: 'GET',
       pattern: /^\/items\/([^/]+)\/stock-levels\/([^/]+)$/,
       mutation: false,
-      handler: (m) =>
-        itemMaster.stockLevel(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)),
+      handler: (m) => itemMaster.stockLevel(pathParameter(m), pathParameter(m, 2)),
     },
     {
       method: 'GET',
       pattern: /^\/items\/([^/]+)\/prices\/([^/]+)$/,
       mutation: false,
-      handler: (m) =>
-        itemMaster.price(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)),
+      handler: (m) => itemMaster.price(pathParameter(m), pathParameter(m, 2)),
     },
     // What Concord wrote back to the SaaS platforms.
     {
@@ -380,7 +358,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       pattern: /^\/idempotency-keys\/([^/]+)$/,
       mutation: false,
       handler: (m) => {
-        const key = decodeURIComponent(m[1] as string);
+        const key = pathParameter(m);
         const row = ledger.db
           .prepare('SELECT status, body, created_at FROM idempotency WHERE key = ?')
           .get(key) as { status: number; body: string; created_at: string } | undefined;
@@ -404,35 +382,28 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       method: 'POST',
       pattern: /^\/_admin\/credit-holds\/([^/]+)\/release$/,
       mutation: false,
-      handler: (m) =>
-        ledger.transaction(() => ledger.releaseCreditHold(decodeURIComponent(m[1] as string), 'finance')),
+      handler: (m) => ledger.transaction(() => ledger.releaseCreditHold(pathParameter(m), 'finance')),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/customers\/([^/]+)\/credit-limit$/,
       mutation: false,
       handler: (m, body) =>
-        ledger.transaction(() =>
-          ledger.setCreditLimit(decodeURIComponent(m[1] as string), body.creditLimit, 'finance'),
-        ),
+        ledger.transaction(() => ledger.setCreditLimit(pathParameter(m), body.creditLimit, 'finance')),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/sales-orders\/([^/]+)\/total$/,
       mutation: false,
       handler: (m, body) =>
-        ledger.transaction(() =>
-          ledger.adjustOrderTotal(decodeURIComponent(m[1] as string), body.total, 'finance'),
-        ),
+        ledger.transaction(() => ledger.adjustOrderTotal(pathParameter(m), body.total, 'finance')),
     },
     {
       method: 'POST',
       pattern: /^\/_admin\/items\/([^/]+)\/receipts$/,
       mutation: false,
       handler: (m, body) =>
-        ledger.transaction(() =>
-          ledger.receiveStock(decodeURIComponent(m[1] as string), body.quantity, 'warehouse'),
-        ),
+        ledger.transaction(() => ledger.receiveStock(pathParameter(m), body.quantity, 'warehouse')),
     },
     // The item master: items and prices, and stock movements of many lines, each in one transaction.
     {
@@ -446,14 +417,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       pattern: /^\/_admin\/items\/([^/]+)\/prices\/([^/]+)$/,
       mutation: false,
       handler: (m, body, _q, actor) =>
-        ledger.transaction(() =>
-          itemMaster.setPrice(
-            decodeURIComponent(m[1] as string),
-            decodeURIComponent(m[2] as string),
-            body,
-            actor,
-          ),
-        ),
+        ledger.transaction(() => itemMaster.setPrice(pathParameter(m), pathParameter(m, 2), body, actor)),
     },
     {
       method: 'POST',
@@ -528,7 +492,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
   async function serve(
     request: IncomingMessage,
     response: ServerResponse,
-    route: Route,
+    route: SandboxRoute,
     url: URL,
     rawBody: Buffer,
     key: string | undefined,
@@ -615,7 +579,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
 
   /** Runs a change once per Idempotency-Key: a repeat with the same request gets the first answer. */
   function commitOnce(
-    route: Route,
+    route: SandboxRoute,
     match: RegExpExecArray,
     body: Record<string, unknown>,
     url: URL,

@@ -2,9 +2,9 @@
  * A stand-in for HiBob's People read API (POST /v1/people/{identifier}), hosted by the ERP sandbox for local runs:
  * Bob's webhooks v2 carry no personal values, so employee-sync reads them here as it reads them from Bob.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
+import { sameSecret, sendJson } from './sandbox-http';
 
 /** Where the stand-in answers, as Bob's API base (https://api.hibob.com/v1) is replaced by it. */
 export const hibobApiPrefix = '/hibob/v1';
@@ -17,12 +17,6 @@ const unauthorized = {
   key: 'Unauthorized',
   error: 'The request could not be authenticated. Check your service user credentials.',
 };
-
-function sameSecret(presented: string, expected: string): boolean {
-  // Digests of equal length, so the comparison takes the same time whatever was presented.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
 
 const schema = `CREATE TABLE IF NOT EXISTS hibob_people (id TEXT PRIMARY KEY, company_id TEXT NOT NULL, body TEXT NOT NULL, updated_at TEXT NOT NULL);`;
 
@@ -80,7 +74,7 @@ export class HibobPeopleStandIn {
   /** Answers one request under the prefix as Bob does: 401 without the service user, 404 for an unknown employee. */
   handle(request: IncomingMessage, response: ServerResponse, url: URL, rawBody: Buffer): void {
     const [status, body] = this.answer(request, url, rawBody);
-    this.send(response, status, body);
+    sendJson(response, status, body);
   }
 
   private answer(request: IncomingMessage, url: URL, rawBody: Buffer): [number, unknown] {
@@ -109,14 +103,5 @@ export class HibobPeopleStandIn {
       if (value !== undefined) setAt(answer, fieldId, value);
     }
     return [200, answer];
-  }
-
-  private send(response: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body);
-    response.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-    });
-    response.end(text);
   }
 }

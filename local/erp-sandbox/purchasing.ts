@@ -1,7 +1,8 @@
 /** The ERP sandbox's purchasing: budgets per cost centre, purchase orders, goods receipts, supplier invoices and the three-way match. */
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
 import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
-import type { VendorMaster, VendorRoute } from './vendor-master';
+import { pathParameter, type SandboxRoute } from './sandbox-routes';
+import type { VendorMaster } from './vendor-master';
 
 /** A purchase order's life: OPEN (booked, budget not yet committed), RELEASED (budget committed), CANCELLED. */
 export type PurchaseOrderStatus = 'OPEN' | 'RELEASED' | 'CANCELLED';
@@ -695,8 +696,7 @@ export class Purchasing {
  * Purchasing's HTTP routes (docs/erp-sandbox.openapi.yaml): booking, releasing and cancelling are changes under an
  * Idempotency-Key; the check is a read; goods receipts, supplier invoices and budgets are the ERP users' admin routes.
  */
-export function purchasingRoutes(purchasing: Purchasing, ledger: ErpLedger): VendorRoute[] {
-  const param = (match: RegExpExecArray) => decodeURIComponent(match[1] as string);
+export function purchasingRoutes(purchasing: Purchasing, ledger: ErpLedger): SandboxRoute[] {
   return [
     {
       method: 'POST',
@@ -725,45 +725,46 @@ export function purchasingRoutes(purchasing: Purchasing, ledger: ErpLedger): Ven
       method: 'GET',
       pattern: /^\/purchase-orders\/([^/]+)$/,
       mutation: false,
-      handler: (m) => purchasing.get(param(m)),
+      handler: (m) => purchasing.get(pathParameter(m)),
     },
     {
       method: 'POST',
       pattern: /^\/purchase-orders\/([^/]+)\/release$/,
       mutation: true,
-      handler: (m, _b, _q, actor) => purchasing.release(param(m), actor),
+      handler: (m, _b, _q, actor) => purchasing.release(pathParameter(m), actor),
     },
     {
       method: 'POST',
       pattern: /^\/purchase-orders\/([^/]+)\/cancel$/,
       mutation: true,
-      handler: (m, body, _q, actor) => purchasing.cancel(param(m), body, actor),
+      handler: (m, body, _q, actor) => purchasing.cancel(pathParameter(m), body, actor),
     },
     {
       method: 'GET',
       pattern: /^\/cost-centres\/([^/]+)\/budget$/,
       mutation: false,
-      handler: (m) => purchasing.budget(param(m)),
+      handler: (m) => purchasing.budget(pathParameter(m)),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/cost-centres\/([^/]+)\/budget$/,
       mutation: false,
-      handler: (m, body, _q, actor) => ledger.transaction(() => purchasing.setBudget(param(m), body, actor)),
+      handler: (m, body, _q, actor) =>
+        ledger.transaction(() => purchasing.setBudget(pathParameter(m), body, actor)),
     },
     {
       method: 'POST',
       pattern: /^\/_admin\/purchase-orders\/([^/]+)\/goods-receipts$/,
       mutation: false,
       handler: (m, body, _q, actor) =>
-        ledger.transaction(() => purchasing.receiveGoods(param(m), body, actor)),
+        ledger.transaction(() => purchasing.receiveGoods(pathParameter(m), body, actor)),
     },
     {
       method: 'POST',
       pattern: /^\/_admin\/purchase-orders\/([^/]+)\/supplier-invoices$/,
       mutation: false,
       handler: (m, body, _q, actor) =>
-        ledger.transaction(() => purchasing.recordInvoice(param(m), body, actor)),
+        ledger.transaction(() => purchasing.recordInvoice(pathParameter(m), body, actor)),
     },
   ];
 }

@@ -6,10 +6,10 @@
  * https://shopify.dev/docs/api/admin-rest/usage/rate-limits (bucket 40, leaking 2 requests a second on Standard plans,
  * `X-Shopify-Shop-Api-Call-Limit` on every answer, 429 with `Retry-After` when the bucket is full).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
+import { sameSecret, sendJson } from './sandbox-http';
 
 /** Where the stand-in answers: https://{shop}.myshopify.com/admin/api/2025-01/… becomes {sandbox}/shopify/admin/api/2025-01/…. */
 export const shopifyAdminPrefix = '/shopify/admin/api/2025-01';
@@ -45,12 +45,6 @@ interface VariantRow {
   title: string;
   price: string;
   inventory_item_id: number;
-}
-
-function sameSecret(presented: string, expected: string): boolean {
-  // Digests of equal length, so the comparison takes the same time whatever was presented.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 /** A refusal the stand-in answers the way Shopify does: a status and `{ errors }`. */
@@ -160,14 +154,11 @@ CREATE TABLE IF NOT EXISTS shopify_inventory_levels (inventory_item_id INTEGER N
     body: unknown,
     headers: Record<string, string> = {},
   ): void {
-    const text = JSON.stringify(body);
-    response.writeHead(status, {
+    sendJson(response, status, body, {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
       'x-shopify-shop-api-call-limit': `${Math.ceil(this.level)}/${this.rateLimit.bucketSize}`,
       ...headers,
     });
-    response.end(text);
   }
 
   /** Answers a request under /shopify/…; the server sends every such path here. */

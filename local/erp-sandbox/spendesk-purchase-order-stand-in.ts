@@ -3,9 +3,9 @@
  * back the ERP's PO number and three-way match status. Spendesk documents no purchase-order write API
  * (docs/purchase-orders.md): the route is Concord's assumption, and the one thing a real connector replaces.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Database from 'better-sqlite3';
+import { sameSecret, sendJson } from './sandbox-http';
 
 /** Where the stand-in answers: {sandbox}/spendesk/v1/…. */
 export const spendeskApiPrefix = '/spendesk/v1';
@@ -42,21 +42,6 @@ class StandInAnswerError extends Error {
   ) {
     super(message);
   }
-}
-
-function sameToken(presented: string | undefined, expected: string): boolean {
-  const a = Buffer.from(presented ?? '', 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function answer(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
 }
 
 /** The purchase-order ERP status of a Spendesk tenant, over the sandbox's database. */
@@ -125,7 +110,7 @@ export class SpendeskPurchaseOrderStandIn {
   /** Serves PUT and GET /spendesk/v1/purchase-orders/{id}/erp-status behind a bearer token. */
   handle(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): void {
     try {
-      if (!sameToken(request.headers.authorization, `Bearer ${this.apiToken}`))
+      if (!sameSecret(request.headers.authorization ?? '', `Bearer ${this.apiToken}`))
         throw new StandInAnswerError(401, 'A valid bearer token is required');
       const match = /^\/spendesk\/v1\/purchase-orders\/([^/]+)\/erp-status$/.exec(url.pathname);
       if (!match) throw new StandInAnswerError(404, `${url.pathname} is not a Spendesk stand-in route`);
@@ -133,7 +118,7 @@ export class SpendeskPurchaseOrderStandIn {
       if (request.method === 'GET') {
         const status = this.status(id);
         if (!status) throw new StandInAnswerError(404, `Purchase order ${id} has no ERP status`);
-        answer(response, 200, status);
+        sendJson(response, 200, status);
         return;
       }
       if (request.method !== 'PUT') throw new StandInAnswerError(405, 'Only GET and PUT');
@@ -145,10 +130,10 @@ export class SpendeskPurchaseOrderStandIn {
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new StandInAnswerError(400, 'The body must be a JSON object');
-      answer(response, 200, this.write(id, parsed as Record<string, unknown>));
+      sendJson(response, 200, this.write(id, parsed as Record<string, unknown>));
     } catch (error) {
       if (!(error instanceof StandInAnswerError)) throw error;
-      answer(response, error.status, { error: error.message });
+      sendJson(response, error.status, { error: error.message });
     }
   }
 }

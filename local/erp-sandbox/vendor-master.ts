@@ -1,6 +1,7 @@
 /** The ERP sandbox's vendor master: suppliers with the procurement platform's details and the ERP's own finance data. */
 import { createHash } from 'node:crypto';
 import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { pathParameter, type SandboxRoute } from './sandbox-routes';
 
 /** The fields the procurement platform writes (system-of-record.json, entity supplier); any other is refused by name. */
 export const platformVendorFields = [
@@ -403,25 +404,11 @@ export function changeWindow(query: URLSearchParams): ChangeWindow | undefined {
   return window;
 }
 
-/** A sandbox route as erp-sandbox-server.ts serves it (mutations honour Idempotency-Key and answer 201). */
-export interface VendorRoute {
-  method: string;
-  pattern: RegExp;
-  mutation: boolean;
-  handler: (
-    match: RegExpExecArray,
-    body: Record<string, unknown>,
-    query: URLSearchParams,
-    actor: string,
-  ) => unknown;
-}
-
 /**
  * The vendor master's HTTP routes (docs/erp-sandbox.openapi.yaml): creates and changes are changes under an
  * Idempotency-Key, run by the server in one transaction; the admin routes are accounts payable's.
  */
-export function vendorRoutes(vendors: VendorMaster, ledger: ErpLedger): VendorRoute[] {
-  const number = (match: RegExpExecArray) => decodeURIComponent(match[1] as string);
+export function vendorRoutes(vendors: VendorMaster, ledger: ErpLedger): SandboxRoute[] {
   return [
     {
       method: 'POST',
@@ -444,25 +431,27 @@ export function vendorRoutes(vendors: VendorMaster, ledger: ErpLedger): VendorRo
       method: 'GET',
       pattern: /^\/vendors\/([^/]+)$/,
       mutation: false,
-      handler: (m) => vendors.get(number(m)),
+      handler: (m) => vendors.get(pathParameter(m)),
     },
     {
       method: 'POST',
       pattern: /^\/vendors\/([^/]+)\/changes$/,
       mutation: true,
-      handler: (m, body, _q, actor) => vendors.change(number(m), body, actor),
+      handler: (m, body, _q, actor) => vendors.change(pathParameter(m), body, actor),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/vendors\/([^/]+)\/finance$/,
       mutation: false,
-      handler: (m, body, _q, actor) => ledger.transaction(() => vendors.setFinance(number(m), body, actor)),
+      handler: (m, body, _q, actor) =>
+        ledger.transaction(() => vendors.setFinance(pathParameter(m), body, actor)),
     },
     {
       method: 'PUT',
       pattern: /^\/_admin\/vendors\/([^/]+)\/block$/,
       mutation: false,
-      handler: (m, body, _q, actor) => ledger.transaction(() => vendors.setBlocked(number(m), body, actor)),
+      handler: (m, body, _q, actor) =>
+        ledger.transaction(() => vendors.setBlocked(pathParameter(m), body, actor)),
     },
   ];
 }
