@@ -21,6 +21,7 @@ import {
   type MetricPoint,
   metricPoint,
   orderRefusalReason,
+  purchaseOrderRefusalReason,
 } from '../shared/observability/business-metrics';
 import { employeeOperations, runEmployeeStep } from './employee-steps';
 import { classifyForeignChanges, type ForeignChange } from './foreign-changes';
@@ -188,10 +189,32 @@ function outcomeMetrics(step: ErpStep, event: CanonicalEvent, now: Date): Metric
         ? [metricPoint('RefundsBooked', flow)]
         : [metricPoint('PaymentsApplied', flow), ...latencyPoint('PaymentAppliedLatency', flow, since, now)];
     case 'erp.customer.synced.v1':
-      return [metricPoint('CustomersSynced', flow)];
+      return [metricPoint('CustomersSynced', flow), ...refusedFieldPoints(flow, event.data)];
+    case 'erp.employee.synced.v1':
+    case 'erp.supplier.synced.v1': {
+      const { action } = event.data as { action: string };
+      const name = event.type === 'erp.employee.synced.v1' ? 'EmployeesSynced' : 'SuppliersSynced';
+      return [metricPoint(name, { ...flow, action }), ...refusedFieldPoints(flow, event.data)];
+    }
+    case 'erp.purchase-order.released.v1':
+      return [metricPoint('PurchaseOrdersReleased', flow)];
+    case 'erp.purchase-order.refused.v1': {
+      const { reasonCode } = event.data as CanonicalEvent<'erp.purchase-order.refused.v1'>['data'];
+      return [
+        metricPoint('PurchaseOrdersRefused', { ...flow, reason: purchaseOrderRefusalReason(reasonCode) }),
+      ];
+    }
     default:
       return [];
   }
+}
+
+/** The fields a synced event says were refused (owned elsewhere), counted as one point; none when nothing was. */
+function refusedFieldPoints(flow: { flow: string }, data: unknown): MetricPoint[] {
+  const { refusedFields } = data as { refusedFields?: unknown };
+  return Array.isArray(refusedFields) && refusedFields.length > 0
+    ? [metricPoint('FieldChangesRefused', flow, refusedFields.length)]
+    : [];
 }
 
 function orderSubject(sourceOrderId: string): string {

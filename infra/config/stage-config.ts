@@ -127,10 +127,17 @@ export interface ShopifySettings {
   locationNames: Readonly<Record<string, string>>;
 }
 
+/** Spendesk's API, as the purchase-order write-back writes the ERP's PO number, refusals and three-way match to it. */
+export interface SpendeskSettings {
+  /** The API base the write-back's paths are under, e.g. https://api.spendesk.com/v1 (locally the sandbox stand-in). */
+  apiUrl: string;
+}
+
 /** Every platform's settings, complete. */
 export interface PlatformSettings {
   hibob: HibobSettings;
   shopify: ShopifySettings;
+  spendesk: SpendeskSettings;
 }
 
 /** The settings as a stage declares them: possibly incomplete, which `platformSettings` refuses outside local. */
@@ -203,6 +210,7 @@ function sandboxPlatforms(erpBaseUrl: string): PlatformSettings {
   return {
     hibob: { apiUrl: `${erpBaseUrl}/hibob/v1`, costCentreFieldId: 'work.costCentre' },
     shopify: { ...shopifyBase, shopUrl: `${erpBaseUrl}/shopify` },
+    spendesk: { apiUrl: `${erpBaseUrl}/spendesk/v1` },
   };
 }
 
@@ -245,6 +253,7 @@ const stages: Record<StageName, StageConfig> = {
     platforms: {
       hibob: { apiUrl: 'https://api.sandbox.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
       shopify: { ...shopifyBase, shopUrl: 'https://concord-dev.myshopify.com' },
+      spendesk: { apiUrl: 'https://api.spendesk.com/v1' },
     },
   },
   staging: {
@@ -266,6 +275,7 @@ const stages: Record<StageName, StageConfig> = {
     platforms: {
       hibob: { apiUrl: 'https://api.sandbox.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
       shopify: { ...shopifyBase, shopUrl: 'https://concord-staging.myshopify.com' },
+      spendesk: { apiUrl: 'https://api.spendesk.com/v1' },
     },
   },
   prod: {
@@ -300,6 +310,7 @@ const stages: Record<StageName, StageConfig> = {
     platforms: {
       hibob: { apiUrl: 'https://api.hibob.com/v1', costCentreFieldId: 'work.field_1700000000001' },
       shopify: { ...shopifyBase, shopUrl: 'https://concord.myshopify.com' },
+      spendesk: { apiUrl: 'https://api.spendesk.com/v1' },
     },
   },
 };
@@ -361,9 +372,11 @@ export function platformSettings(config: Pick<StageConfig, 'stage' | 'platforms'
     throw new PlatformSettingsError(
       `Stage "${stage}" lacks platforms.shopify.leakPerSec (a positive integer) in infra/config/stage-config.ts`,
     );
+  const spendesk = config.platforms?.spendesk ?? {};
   return {
     hibob: hibobSettings,
     shopify: { shopUrl, apiVersion, currency, leakPerSec, locationNames: shopify.locationNames ?? {} },
+    spendesk: { apiUrl: requiredUrl(spendesk.apiUrl, 'platforms.spendesk.apiUrl', stage, local) },
   };
 }
 

@@ -7,14 +7,17 @@ import { metricsNamespace } from '../../functions/shared/observability/business-
 export const concordNamespace = metricsNamespace;
 
 /**
- * The `flow` dimension's values: one per workflow that calls the ERP. A CloudWatch metric is identified by its full
- * dimension set, so these must be the values the functions write (functions/shared/observability).
+ * The `flow` dimension's values: one per workflow that changes the ERP (the `flow` its ASL passes the ERP adapter;
+ * order-validation only reads). A CloudWatch metric is identified by its full dimension set, so these must be the
+ * values the functions write (functions/shared/observability); test/infra/observability.test.ts checks the ASL.
  */
 export const concordFlows = {
   orderToCash: 'order-to-cash',
   paymentApplication: 'payment-application',
   customerSync: 'customer-sync',
   employeeSync: 'employee-sync',
+  supplierSync: 'supplier-sync',
+  procureToPay: 'procure-to-pay',
 } as const;
 
 /** A Concord metric of one stage, with its low-cardinality dimension (`source`, `flow`, `outcome` or `queue`). */

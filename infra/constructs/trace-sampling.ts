@@ -32,7 +32,8 @@ export class TraceSamplingConfigError extends Error {
  * execution, and the functions a sampled execution invokes are traced with it (the trace header carries the
  * decision), so an order is traced whole or not at all. One more rule for the stage's functions by name
  * (`Concord-<stage>-*`), for the invocations that start a trace of their own. X-Ray keeps at most 25 rules per
- * account and region: this is five per stage.
+ * account and region: a stage takes one per workflow plus one (eight with seven workflows), so dev, staging and prod
+ * sharing an account fit, and a further workflow or stage in that account would not.
  */
 export class TraceSampling extends Construct {
   readonly rules: CfnSamplingRule[] = [];

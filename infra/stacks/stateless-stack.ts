@@ -341,6 +341,9 @@ export class StatelessStack extends Stack {
         'order-to-cash': this.orderToCash.stateMachine,
         payments: this.paymentApplication.stateMachine,
         customers: this.customerSync.stateMachine,
+        employees: this.employeeSync.stateMachine,
+        suppliers: this.supplierSync.stateMachine,
+        'procure-to-pay': this.procureToPay.stateMachine,
         validation: this.orderValidation.stateMachine,
       },
     });
@@ -695,14 +698,15 @@ export class StatelessStack extends Stack {
 
   /**
    * The purchase-order write-back (docs/purchase-orders.md): the ERP's PO number, refusals and three-way match written
-   * to the procurement platform the order came from. The ERP sandbox hosts the platform's stand-in until a tenant's
-   * API takes its place; the token is the stage's Spendesk platform secret.
+   * to the procurement platform the order came from, at the stage's `platforms.spendesk.apiUrl` (locally the ERP
+   * sandbox's stand-in); the token is the stage's Spendesk platform secret.
    */
   private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulStack): ServiceFunction {
     const deadLetters = this.deadLetterQueue(
       'PurchaseOrderWriteBackDlq',
       'the purchase-order write-back and its rule',
     );
+    const { spendesk } = platformSettings(config);
     const writeBack = new ServiceFunction(this, 'PurchaseOrderWriteBack', {
       functionDir: 'write-back/purchase-orders',
       stage: config.stage,
@@ -710,8 +714,8 @@ export class StatelessStack extends Stack {
       timeoutSec: 15,
       logRetention: config.logRetention,
       environment: {
-        // Beside the platform outbox the order write-back writes to; the token is in the secret bound below.
-        SPENDESK_API_URL: `${config.erp.baseUrl}/spendesk/v1`,
+        // The stage's Spendesk API (locally the ERP sandbox's stand-in); the token is in the secret bound below.
+        SPENDESK_API_URL: spendesk.apiUrl,
         PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
       },
     });

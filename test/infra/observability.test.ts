@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App, Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { type ErpOperation, mutatingOperations } from '../../functions/erp-adapter/erp-steps';
 import { buildApp } from '../../infra/app';
 import { stageConfig, stageNames } from '../../infra/config/stage-config';
 import { concordFlows } from '../../infra/constructs/concord-metrics';
@@ -331,6 +334,30 @@ describe('SLO alarms', () => {
       });
     },
   );
+
+  it('names in concordFlows every flow whose workflow changes the ERP', () => {
+    // Prepare
+    const statemachines = path.join(__dirname, '../../statemachines');
+    const changing = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        const { flow, operation } = node as { flow?: unknown; operation?: unknown };
+        // An operation chosen by a JSONata expression may be a change: only a literal read is known not to be.
+        const mayChange =
+          typeof operation === 'string' &&
+          (operation.startsWith('{%') || mutatingOperations.has(operation as ErpOperation));
+        if (typeof flow === 'string' && mayChange) changing.add(flow);
+        Object.values(node).forEach(visit);
+      }
+    };
+    // Act
+    for (const file of readdirSync(statemachines).filter((name) => name.endsWith('.asl.json')))
+      visit(JSON.parse(readFileSync(path.join(statemachines, file), 'utf8')));
+    // Assess
+    expect(changing.size).toBeGreaterThan(0);
+    expect([...changing].sort()).toEqual(Object.values(concordFlows).sort());
+  });
 
   it('alarms on any unknown ERP outcome in every flow, and on any API 5xx', () => {
     // Act

@@ -749,10 +749,39 @@ describe('StatelessStack (platform settings)', () => {
       'platforms.shopify.shopUrl',
       { ...prod, platforms: { ...prod.platforms, shopify: { ...prod.platforms?.shopify, shopUrl: '' } } },
     ],
+    ['platforms.spendesk.apiUrl', { ...prod, platforms: { ...prod.platforms, spendesk: {} } }],
   ])('fails synthesis of a non-local stage that lacks %s, naming it', (key, config) => {
     // Act / Assess
     expect(() => synthesizeConfig(config as StageConfig)).toThrow(
       new RegExp(`Stage "prod" lacks ${key.replaceAll('.', '\\.')}`),
+    );
+  });
+
+  it("passes the stage's Spendesk API and its token secret id to the purchase-order write-back", () => {
+    // Prepare
+    const { stateless } = synthesize('prod');
+    // Assess
+    stateless.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          SPENDESK_API_URL: prod.platforms?.spendesk?.apiUrl,
+          SPENDESK_API_TOKEN_SECRET_ID: { 'Fn::ImportValue': Match.stringLikeRegexp('RefSpendeskApiToken') },
+        }),
+      },
+    });
+    // Never the sandbox's stand-in outside local, wherever the stage's ERP is.
+    expect(JSON.stringify(stateless.toJSON())).not.toContain('/spendesk/v1');
+  });
+
+  it('fails synthesis of a non-local stage whose Spendesk API is not https', () => {
+    // Prepare
+    const config = {
+      ...prod,
+      platforms: { ...prod.platforms, spendesk: { apiUrl: 'http://api.spendesk.com/v1' } },
+    };
+    // Act / Assess
+    expect(() => synthesizeConfig(config)).toThrow(
+      'Stage "prod": platforms.spendesk.apiUrl "http://api.spendesk.com/v1" must be an https:// URL',
     );
   });
 
@@ -786,6 +815,9 @@ describe('StatelessStack (platform settings)', () => {
           SHOPIFY_ADMIN_API_URL: 'http://127.0.0.1:4999/shopify/admin/api/2025-01',
         }),
       },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SPENDESK_API_URL: 'http://127.0.0.1:4999/spendesk/v1' }) },
     });
   });
 });

@@ -53,9 +53,16 @@ describe('TraceSampling', () => {
 
       // Assess
       expect(rules.map((rule) => rule.RuleName).sort()).toEqual(
-        ['customers', 'functions', 'order-to-cash', 'payments', 'validation'].map(
-          (name) => `concord-${stage}-${name}`,
-        ),
+        [
+          'customers',
+          'employees',
+          'functions',
+          'order-to-cash',
+          'payments',
+          'procure-to-pay',
+          'suppliers',
+          'validation',
+        ].map((name) => `concord-${stage}-${name}`),
       );
       for (const rule of rules) {
         expect(rule).toMatchObject({
@@ -66,7 +73,7 @@ describe('TraceSampling', () => {
         expect(rule.RuleName.length).toBeLessThanOrEqual(32);
       }
       const workflows = rules.filter((rule) => rule.ServiceType === 'AWS::StepFunctions::StateMachine');
-      expect(workflows).toHaveLength(4);
+      expect(workflows).toHaveLength(7);
       // Each matched by its own state machine's name, not a pattern that could reach another stage's.
       for (const rule of workflows)
         expect(JSON.stringify(rule.ServiceName)).toMatch(/"Fn::GetAtt":\[".*StateMachine.*","Name"\]/);

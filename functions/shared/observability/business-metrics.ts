@@ -1,4 +1,5 @@
 /** Concord's business-outcome metrics: every name, unit and dimension set in one place, and the port that records them. */
+import type { PurchaseOrderVerdict } from '../erp/erp-purchasing-port';
 
 /** The CloudWatch namespace of every Concord metric. */
 export const metricsNamespace = 'Concord';
@@ -36,6 +37,29 @@ export const businessMetricCatalogue = {
   RefundsBooked: { unit: 'Count', dimensions: ['flow'] },
   /** A CRM contact's change applied to its ERP account (erp.customer.synced). Count, per `flow`. */
   CustomersSynced: { unit: 'Count', dimensions: ['flow'] },
+  /**
+   * An HRIS change applied to the ERP's employee register (erp.employee.synced), `action` being hired, changed or
+   * terminated. Count, per `flow` and `action`.
+   */
+  EmployeesSynced: { unit: 'Count', dimensions: ['flow', 'action'] },
+  /**
+   * A platform supplier applied to the ERP vendor master (erp.supplier.synced), `action` being created or changed.
+   * Count, per `flow` and `action`.
+   */
+  SuppliersSynced: { unit: 'Count', dimensions: ['flow', 'action'] },
+  /**
+   * Field values a platform sent for fields another system owns, refused under the system-of-record registry (the
+   * synced event's `refusedFields`; the field names go to the exceptions queue, never a dimension). Count of fields,
+   * per `flow`.
+   */
+  FieldChangesRefused: { unit: 'Count', dimensions: ['flow'] },
+  /** A purchase order the ERP booked and released with its PO number (erp.purchase-order.released). Count, per `flow`. */
+  PurchaseOrdersReleased: { unit: 'Count', dimensions: ['flow'] },
+  /**
+   * A purchase order refused (erp.purchase-order.refused), `reason` being the ERP's verdict or the error class that
+   * ended it, else `other`. Count, per `flow` and `reason`.
+   */
+  PurchaseOrdersRefused: { unit: 'Count', dimensions: ['flow', 'reason'] },
   /**
    * A change whose answer was lost, then learnt by reading the ERP under its idempotency key: `outcome` is
    * `committed` (its answer is used as if it had arrived) or `absent` (safe to retry). Count, per `flow` and `outcome`.
@@ -128,6 +152,28 @@ const orderRefusalReasons = new Set([
 /** The `reason` dimension of a refused order: its reason code when it is one of a fixed set, else `other`. */
 export function orderRefusalReason(reasonCode: string): string {
   return orderRefusalReasons.has(reasonCode) ? reasonCode : 'other';
+}
+
+/**
+ * The reason codes a purchase-order refusal is counted under: the ERP's verdicts other than `ok`
+ * (functions/shared/erp/erp-purchasing-port.ts) and the error classes procure-to-pay catches. Anything else is `other`.
+ */
+const purchaseOrderRefusalReasons = new Set<string>([
+  ...([
+    'vendor_unknown',
+    'vendor_blocked',
+    'cost_centre_unknown',
+    'cost_centre_closed',
+    'budget_missing',
+    'currency_mismatch',
+    'budget_exceeded',
+  ] satisfies Exclude<PurchaseOrderVerdict, 'ok'>[]),
+  ...orderRefusalReasons,
+]);
+
+/** The `reason` dimension of a refused purchase order: its reason code when it is one of a fixed set, else `other`. */
+export function purchaseOrderRefusalReason(reasonCode: string): string {
+  return purchaseOrderRefusalReasons.has(reasonCode) ? reasonCode : 'other';
 }
 
 /**

@@ -4,29 +4,29 @@
  * its rule; a failed write is retried by Lambda, then kept in its dead-letter queue.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { parsePositiveIntEnv, readEnv } from '../../shared/config';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
 import {
   parseSpendeskApiToken,
   secretsManagerPlatformCredentials,
 } from '../../shared/secrets/platform-credentials';
+import { loadPurchaseOrderWriteBackConfig } from './config';
 import { purchaseOrderStatusWrite } from './purchase-order-status';
 import { SpendeskPurchaseOrderClient } from './spendesk-purchase-order-client';
 
-const env = readEnv(['SPENDESK_API_URL', 'SPENDESK_API_TOKEN_SECRET_ID', 'PLATFORM_TIMEOUT_MS']);
+const config = loadPurchaseOrderWriteBackConfig();
 const logger = new Logger({ serviceName: 'purchase-order-write-back' });
 const tracer = createTracer('purchase-order-write-back');
 // One procurement platform so far: a second one adds its client here, chosen by the event's origin.
 const platforms = {
   spendesk: new SpendeskPurchaseOrderClient({
-    apiUrl: env.SPENDESK_API_URL,
+    apiUrl: config.spendeskApiUrl,
     apiToken: secretsManagerPlatformCredentials(
-      env.SPENDESK_API_TOKEN_SECRET_ID,
+      config.spendeskApiTokenSecretId,
       'Spendesk API',
       parseSpendeskApiToken,
     ),
-    timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
+    timeoutMs: config.platformTimeoutMs,
   }),
 };
 

@@ -14,6 +14,7 @@ import type {
 } from '../../../functions/shared/erp/erp-purchasing-port';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../../functions/shared/events/envelope';
 import { newId } from '../../../functions/shared/ids';
+import type { MetricPoint } from '../../../functions/shared/observability/business-metrics';
 
 /** An in-memory ERP purchasing that can lose the answer to a committed change, or never commit it. */
 class FakePurchasing implements ErpPurchasingPort {
@@ -265,6 +266,43 @@ describe('procure-to-pay steps (purchase-order-steps) with an in-memory ERP purc
       compensated: ['CancelPurchaseOrder'],
       purchaseOrder: { status: 'CANCELLED', version: 2 },
     });
+  });
+
+  it('counts a released order, and a refused one under its verdict or error class, else other', async () => {
+    // Prepare
+    const recorded: MetricPoint[] = [];
+    deps.metrics = { record: (...points) => void recorded.push(...points) };
+    await runErpStep(step('createPurchaseOrder', order), deps);
+    const refusal = (reasonCode: string) =>
+      step('emitPurchaseOrderRefused', {
+        sourcePurchaseOrderId: 'po_2',
+        reasonCode,
+        reason: 'refused',
+        compensated: [],
+      });
+    // Act
+    await runErpStep(step('releasePurchaseOrder', { poNumber: 'PO-000001' }), deps);
+    await runErpStep(refusal('vendor_blocked'), deps);
+    await runErpStep(refusal('ErpRefusedError'), deps);
+    await runErpStep(refusal('blocked by po_2'), deps);
+    // Assess
+    const flow = 'procure-to-pay';
+    expect(recorded).toEqual([
+      { name: 'PurchaseOrdersReleased', unit: 'Count', value: 1, dimensions: { flow } },
+      {
+        name: 'PurchaseOrdersRefused',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow, reason: 'vendor_blocked' },
+      },
+      {
+        name: 'PurchaseOrdersRefused',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow, reason: 'ErpRefusedError' },
+      },
+      { name: 'PurchaseOrdersRefused', unit: 'Count', value: 1, dimensions: { flow, reason: 'other' } },
+    ]);
   });
 
   it('rejects a step whose lines are not a list of priced quantities, changing nothing', async () => {

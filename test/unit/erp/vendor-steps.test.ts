@@ -15,6 +15,7 @@ import type {
 import { HttpErpVendorConnector } from '../../../functions/shared/erp/http-erp-vendor-connector';
 import type { CanonicalEvent } from '../../../functions/shared/events/envelope';
 import { newId } from '../../../functions/shared/ids';
+import type { MetricPoint } from '../../../functions/shared/observability/business-metrics';
 import { type ErpSandbox, startErpSandbox } from '../../../local/erp-sandbox/erp-sandbox-server';
 import { ErpSandboxAdmin } from '../../../local/erp-sandbox/sandbox-admin';
 
@@ -163,6 +164,44 @@ describe('upsertVendor (vendor-steps) with an in-memory vendor master', () => {
     expect(JSON.stringify(result)).not.toContain('0532013000');
     expect(JSON.stringify(published)).not.toContain('0532013000');
     expect(master.vendors.get('sup-1')).toMatchObject({ displayName: 'Nordlicht', paymentTerms: 'net-30' });
+  });
+
+  it('counts each synced supplier by action, and the fields it refused, per flow only', async () => {
+    // Prepare
+    const recorded: MetricPoint[] = [];
+    const metrics = { record: (...points: readonly MetricPoint[]) => void recorded.push(...points) };
+    // Act
+    await runErpStep(step({ sourceSupplierId: 'sup-1', fields: supplier }), { ...deps(), metrics });
+    await runErpStep(
+      step(
+        {
+          sourceSupplierId: 'sup-1',
+          fields: { ...supplier, displayName: 'Nordlicht' },
+          foreignChanges: [
+            { field: 'bankAccount', value: 'DE89370400440532013000' },
+            { field: 'paymentTerms' },
+          ],
+        },
+        2,
+      ),
+      { ...deps(), metrics },
+    );
+    // Assess
+    expect(recorded).toEqual([
+      {
+        name: 'SuppliersSynced',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow: 'supplier-sync', action: 'created' },
+      },
+      {
+        name: 'SuppliersSynced',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow: 'supplier-sync', action: 'changed' },
+      },
+      { name: 'FieldChangesRefused', unit: 'Count', value: 2, dimensions: { flow: 'supplier-sync' } },
+    ]);
   });
 
   it('drops a value equal to the one the ERP holds as an echo', async () => {

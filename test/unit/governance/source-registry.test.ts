@@ -5,19 +5,55 @@ import { loadSourceRegistry, registeredSourceNames } from '../../../functions/sh
 const sources = () =>
   JSON.parse(readFileSync(path.join(__dirname, '../../../schemas/governance/sources.json'), 'utf8'));
 
+/** The criticalities the registry's schema allows (schemas/governance/sources.schema.json). */
+const criticalities = ['revenue-critical', 'compliance-sensitive', 'operational', 'analytical'];
+
 describe('loadSourceRegistry', () => {
-  it('loads every shipped source with its scheme and dedupe window', () => {
+  it('loads every shipped source, each with an owner and a criticality, the known ones among them', () => {
+    // Prepare
+    const shipped = Object.keys(sources().sources).sort();
     // Act
     const registry = loadSourceRegistry();
     // Assess
-    expect([...registry.keys()].sort()).toEqual(['billing-hub', 'hibob', 'hubspot', 'shopify', 'stripe']);
+    expect([...registry.keys()].sort()).toEqual(shipped);
+    expect(registeredSourceNames()).toEqual(shipped);
+    // Sources are added over time: those flows depend on must stay, whatever else joins them.
+    expect(shipped).toEqual(
+      expect.arrayContaining(['billing-hub', 'hibob', 'hubspot', 'shopify', 'spendesk', 'stripe']),
+    );
+    for (const [name, source] of registry) {
+      expect({ name, owner: source.owner.trim() }).not.toEqual({ name, owner: '' });
+      expect({ name, criticality: criticalities.includes(source.criticality) }).toEqual({
+        name,
+        criticality: true,
+      });
+      expect(source.dedupeWindowSec).toBeGreaterThan(sources().sources[name].retryWindowSec);
+    }
+  });
+
+  it('loads each source with its scheme, system and dedupe window as declared', () => {
+    // Act
+    const registry = loadSourceRegistry();
+    // Assess
     expect(registry.get('shopify')).toMatchObject({
       scheme: 'shopify',
       system: 'commerce',
       dedupeWindowSec: 86400,
     });
     expect(registry.get('billing-hub')).toMatchObject({ scheme: 'standard-webhooks', system: 'billing' });
-    expect(registeredSourceNames()).toEqual(['billing-hub', 'hibob', 'hubspot', 'shopify', 'stripe']);
+    expect(registry.get('spendesk')).toMatchObject({
+      scheme: 'hmac',
+      system: 'procurement',
+      owner: 'procurement-systems',
+    });
+  });
+
+  it('rejects a source without an owner', () => {
+    // Prepare
+    const broken = sources();
+    delete broken.sources.spendesk.owner;
+    // Act / Assess
+    expect(() => loadSourceRegistry(broken)).toThrow(/sources.json is inconsistent: .*owner/);
   });
 
   it('rejects a dedupe window no longer than the provider retry window', () => {
