@@ -1,4 +1,5 @@
 import { EmployeeNotYetKnownError, runEmployeeStep } from '../../../functions/erp-adapter/employee-steps';
+import { type ErpStep, runErpStep } from '../../../functions/erp-adapter/erp-steps';
 import type {
   EmployeeFields,
   EmployeeRecord,
@@ -7,6 +8,8 @@ import type {
 import { ErpOutcomeUnknownError, ErpRefusedError } from '../../../functions/shared/erp/erp-errors';
 import type { ChangeLookup } from '../../../functions/shared/erp/erp-port';
 import type { ErpEmployeeSyncedV1 } from '../../../functions/shared/generated/types';
+import { newId } from '../../../functions/shared/ids';
+import type { MetricPoint } from '../../../functions/shared/observability/business-metrics';
 
 /** An in-memory register with the sandbox's rules, and a switch that loses the next answer after committing. */
 class FakeEmployeeRegister implements ErpEmployeePort {
@@ -282,5 +285,73 @@ describe('runEmployeeStep', () => {
 
     // Assess
     await expect(running).rejects.toMatchObject({ code: 'employees_not_supported' });
+  });
+});
+
+describe('runErpStep metrics of employee-sync', () => {
+  it('counts each synced employee by action, and the fields it refused, per flow only', async () => {
+    // Prepare
+    const register = new FakeEmployeeRegister();
+    const recorded: MetricPoint[] = [];
+    const deps = {
+      erp: register as never,
+      employees: register,
+      publish: async () => {},
+      erpSourceUri: 'erp://sandbox',
+      now: () => new Date('2026-11-02T00:00:05.000Z'),
+      resolution: { lookups: 1, pauseMs: 0 },
+      metrics: { record: (...points: readonly MetricPoint[]) => void recorded.push(...points) },
+    };
+    const step = (
+      operation: ErpStep['operation'],
+      input: Record<string, unknown>,
+      entityVersion: number,
+    ) => ({
+      operation,
+      flow: 'employee-sync',
+      businessKey: 'employee/bob-1',
+      entityVersion,
+      correlationId: newId(),
+      causationId: newId(),
+      origin: 'hibob://acme',
+      input,
+    });
+    // Act
+    await runErpStep(
+      step(
+        'hireEmployee',
+        {
+          hrisEmployeeId: 'bob-1',
+          startDate: '2026-11-02',
+          fields: { firstName: 'Ada', lastName: 'Lovelace', costCentre: 'CC-1000' },
+        },
+        1,
+      ),
+      deps,
+    );
+    await runErpStep(
+      step(
+        'changeEmployee',
+        { hrisEmployeeId: 'bob-1', fields: { jobTitle: 'Analyst', payrollGrade: 'G9' } },
+        2,
+      ),
+      deps,
+    );
+    // Assess
+    expect(recorded).toEqual([
+      {
+        name: 'EmployeesSynced',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow: 'employee-sync', action: 'hired' },
+      },
+      {
+        name: 'EmployeesSynced',
+        unit: 'Count',
+        value: 1,
+        dimensions: { flow: 'employee-sync', action: 'changed' },
+      },
+      { name: 'FieldChangesRefused', unit: 'Count', value: 1, dimensions: { flow: 'employee-sync' } },
+    ]);
   });
 });
