@@ -8,7 +8,12 @@ import {
   SFNClient,
   StateMachineTypeNotSupported,
 } from '@aws-sdk/client-sfn';
-import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
+import {
+  BatchGetTracesCommand,
+  GetTraceSummariesCommand,
+  type Trace,
+  XRayClient,
+} from '@aws-sdk/client-xray';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   executionsSource,
@@ -44,6 +49,20 @@ function stageMachine(type: 'EXPRESS' | 'STANDARD' | undefined, stage = 'prod'):
   });
 }
 
+/** X-Ray finds the transaction's one trace, `trace`. */
+function tracesFound(trace: Trace): void {
+  xrayMock.on(GetTraceSummariesCommand).resolves({ TraceSummaries: [{ Id: traceId }] });
+  xrayMock.on(BatchGetTracesCommand).resolves({ Traces: [trace] });
+}
+
+/** The transaction's executions in `stage`, read with fresh clients, X-Ray's on AWS unless told otherwise. */
+function stageExecutions(stage = 'prod', options: { onAws: boolean } = { onAws: true }) {
+  return transactionExecutions(new SFNClient({ region: 'us-east-1' }), stage, ids, window, {
+    client: new XRayClient({ region: 'us-east-1' }),
+    onAws: options.onAws,
+  });
+}
+
 beforeEach(() => {
   sfnMock.reset();
   xrayMock.reset();
@@ -65,17 +84,10 @@ describe('transactionExecutions with X-Ray', () => {
   it('draws an Express workflow on AWS from its X-Ray trace: the states in order, the transitions and the functions', async () => {
     // Prepare
     stageMachine('EXPRESS');
-    xrayMock.on(GetTraceSummariesCommand).resolves({ TraceSummaries: [{ Id: traceId }] });
-    xrayMock.on(BatchGetTracesCommand).resolves({ Traces: [bookedOrderTrace()] });
+    tracesFound(bookedOrderTrace());
 
     // Act
-    const { executions, warnings } = await transactionExecutions(
-      new SFNClient({ region: 'us-east-1' }),
-      'prod',
-      ids,
-      window,
-      { client: new XRayClient({ region: 'us-east-1' }), onAws: true },
-    );
+    const { executions, warnings } = await stageExecutions();
 
     // Assess
     expect(warnings).toEqual([]);
@@ -122,17 +134,10 @@ describe('transactionExecutions with X-Ray', () => {
   it('marks the step whose error a Catch took elsewhere as caught, and the Fail state that ended the run as failed', async () => {
     // Prepare
     stageMachine('EXPRESS');
-    xrayMock.on(GetTraceSummariesCommand).resolves({ TraceSummaries: [{ Id: traceId }] });
-    xrayMock.on(BatchGetTracesCommand).resolves({ Traces: [refusedOrderTrace()] });
+    tracesFound(refusedOrderTrace());
 
     // Act
-    const { executions } = await transactionExecutions(
-      new SFNClient({ region: 'us-east-1' }),
-      'prod',
-      ids,
-      window,
-      { client: new XRayClient({ region: 'us-east-1' }), onAws: true },
-    );
+    const { executions } = await stageExecutions();
 
     // Assess
     const [execution] = executions;
@@ -154,13 +159,7 @@ describe('transactionExecutions with X-Ray', () => {
     sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
 
     // Act
-    const { executions, warnings } = await transactionExecutions(
-      new SFNClient({ region: 'us-east-1' }),
-      'local',
-      ids,
-      window,
-      { client: new XRayClient({ region: 'us-east-1' }), onAws: false },
-    );
+    const { executions, warnings } = await stageExecutions('local', { onAws: false });
 
     // Assess
     expect(executions).toEqual([]);
@@ -178,17 +177,10 @@ describe('transactionExecutions with X-Ray', () => {
         $metadata: {},
       }),
     );
-    xrayMock.on(GetTraceSummariesCommand).resolves({ TraceSummaries: [{ Id: traceId }] });
-    xrayMock.on(BatchGetTracesCommand).resolves({ Traces: [bookedOrderTrace()] });
+    tracesFound(bookedOrderTrace());
 
     // Act
-    const { executions, warnings } = await transactionExecutions(
-      new SFNClient({ region: 'us-east-1' }),
-      'prod',
-      ids,
-      window,
-      { client: new XRayClient({ region: 'us-east-1' }), onAws: true },
-    );
+    const { executions, warnings } = await stageExecutions();
 
     // Assess
     expect(warnings).toEqual([]);
@@ -201,13 +193,7 @@ describe('transactionExecutions with X-Ray', () => {
     xrayMock.on(GetTraceSummariesCommand).resolves({ TraceSummaries: [] });
 
     // Act
-    const { executions, warnings } = await transactionExecutions(
-      new SFNClient({ region: 'us-east-1' }),
-      'prod',
-      ids,
-      window,
-      { client: new XRayClient({ region: 'us-east-1' }), onAws: true },
-    );
+    const { executions, warnings } = await stageExecutions();
 
     // Assess
     expect(executions).toEqual([]);

@@ -37,6 +37,12 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
     await local.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extra }));
   }
 
+  /** Puts an object and answers the ETag a HEAD of it then reports. */
+  async function putAndHead(bucket: string, key: string, body: string): Promise<string | undefined> {
+    await put(bucket, key, body);
+    return (await local.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag;
+  }
+
   async function text(bucket: string, key: string, range?: string) {
     const object = await local.clients.s3.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }),
@@ -142,10 +148,7 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
 
     it('copies only when the source ETag matches CopySourceIfMatch, failing with PreconditionFailed otherwise', async () => {
       // Prepare
-      await put('objects', 'conditional.txt', 'v1');
-      const { ETag } = await local.clients.s3.send(
-        new HeadObjectCommand({ Bucket: 'objects', Key: 'conditional.txt' }),
-      );
+      const ETag = await putAndHead('objects', 'conditional.txt', 'v1');
 
       // Act
       const mismatch = await failure(
@@ -470,10 +473,7 @@ describe('S3 objects: copy, batch delete, listing pages and ranges (through the 
   describe('conditional requests', () => {
     it('answers 304 for If-None-Match on the current ETag and 412 for If-Match on another', async () => {
       // Prepare
-      await put('objects', 'conditional-read.txt', 'v1');
-      const { ETag } = await local.clients.s3.send(
-        new HeadObjectCommand({ Bucket: 'objects', Key: 'conditional-read.txt' }),
-      );
+      const ETag = await putAndHead('objects', 'conditional-read.txt', 'v1');
 
       // Act
       const notModified = await failure(
