@@ -1,56 +1,39 @@
 /** The ops console in a real browser (Chromium through playwright-core) on the embedded runtime: dead letters, replay. */
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type OpsContext, opsContext } from '../../cli/ops-context';
-import { type RunningConsole, startConsole } from '../../console/server/console-server';
-import { deadLetterQueueUrls, listDeadLetterQueues } from '../../functions/replay/replay';
-import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
+import type { Page } from 'playwright-core';
+import type { OpsContext } from '../../cli/ops-context';
+import type { RunningConsole } from '../../console/server/console-server';
+import { deadLetterQueueUrls } from '../../functions/replay/replay';
+import { postShopifyOrder } from '../e2e/support/deployed-platform';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
+import type { RunningBrowser } from './support/chromium';
+import {
+  exceptionsQueueDepth,
+  openConsoleInChromium,
+  type PlatformWithErp,
+  screenshot,
+  startOperatedPlatform,
+  stopConsoleTest,
+} from './support/console-session';
 
 type Order = ReturnType<typeof shopifyOrder>;
 
-/** Set to write the pages' screenshots into docs/images/ (they are committed; a normal run leaves them alone). */
-const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
-
 describe('the ops console: exceptions and dead letters', () => {
-  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let running: PlatformWithErp;
   let context: OpsContext;
   let console_: RunningConsole;
-  let browser: BrowserContext;
+  let chromium: RunningBrowser;
   let page: Page;
-  let profileDir: string;
   let queue: string;
   let parkingQueue: string;
   const orders = Array.from({ length: 5 }, () => shopifyOrder());
   // Two are parked and edited by hand; the other three are replayed together.
   const [parkedOrder, editedOrder, ...replayedOrders] = orders as [Order, Order, ...Order[]];
 
-  async function exceptionsDepth(): Promise<number> {
-    const queues = await listDeadLetterQueues(context.sqs, await deadLetterQueueUrls(context.sqs, 'local'));
-    return queues.find((queue) => queue.name.includes('ExceptionsQueue'))?.depth ?? 0;
-  }
-
-  async function shot(name: string): Promise<void> {
-    if (screenshots)
-      await page.screenshot({
-        path: path.join(__dirname, '../../docs/images', `console-${name}.png`),
-        fullPage: true,
-      });
-  }
-
   beforeAll(async () => {
     // Ten times faster local time: the workflows' back-offs take seconds.
-    running = await startPlatformWithErp({ clockFactor: 10 });
-    // The operator is who the credentials say: locally, the runtime's operators file names them.
-    writeFileSync(
-      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
-      JSON.stringify({ default: 'ops-jane' }),
-    );
-    context = opsContext({ endpoint: running.platform.runtime.endpoint });
+    ({ running, context } = await startOperatedPlatform({ clockFactor: 10 }));
     // An ERP outage (every reservation refused): every order is rejected into the exceptions queue.
     await running.erpAdmin.addFault({ route: '/reservations', kind: 'refuse', rate: 1 });
     const secret = running.secrets.shopify?.[0] as string;
@@ -59,7 +42,7 @@ describe('the ops console: exceptions and dead letters', () => {
         202,
       );
     const deadline = Date.now() + 90_000;
-    while ((await exceptionsDepth()) < orders.length) {
+    while ((await exceptionsQueueDepth(context)) < orders.length) {
       if (Date.now() > deadline) throw new Error('the orders did not reach the exceptions queue');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -69,33 +52,10 @@ describe('the ops console: exceptions and dead letters', () => {
     );
     queue = names.find((name) => name.includes('ExceptionsQueue')) as string;
     parkingQueue = names.find((name) => name.includes('ParkingQueue')) as string;
-    console_ = await startConsole({ context, port: 0, erp: running.erp });
-    profileDir = mkdtempSync(path.join(tmpdir(), 'concord-console-chromium-'));
-    browser = await chromium.launchPersistentContext(profileDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 1360, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    ({ console: console_, chromium, page } = await openConsoleInChromium(context, { erp: running.erp }));
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await console_?.close();
-    context?.close();
-    await running?.stop();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-  });
+  afterAll(() => stopConsoleTest({ chromium, console: console_, context, running }));
 
   it('lists every dead-letter queue with its depth, and names the operator the credentials say', async () => {
     // Act
@@ -107,7 +67,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await expect(exceptions.textContent()).resolves.toContain('ErpRefusedError (5)');
     expect(await page.locator('#queues tbody tr').count()).toBeGreaterThanOrEqual(5);
     await expect(page.locator('[data-operator]').textContent()).resolves.toBe('ops-jane');
-    await shot('queues');
+    await screenshot(page, 'queues');
   });
 
   it('filters a queue by type and entity and shows a message with its failing step, error, ERP documents and personal data hashed until revealed', async () => {
@@ -118,7 +78,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.fill('input[name="type"]', 'commerce.order.*');
     await page.click('button[name="filter"]');
     const byType = await page.locator('#messages tbody tr[data-message-id]').count();
-    await shot('queue');
+    await screenshot(page, 'queue');
     await page.fill('input[name="entity"]', `order/${first?.id}`);
     await page.click('button[name="filter"]');
     const byEntity = await page.locator('#messages [data-entity]').allTextContents();
@@ -137,7 +97,7 @@ describe('the ops console: exceptions and dead letters', () => {
     const facts = await page.locator('#message-facts').textContent();
     const event = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
     const erp = await page.locator('#erp-documents').textContent();
-    await shot('message');
+    await screenshot(page, 'message');
     await page.fill('#reveal-form input[name="reason"]', 'customer called, TICKET-12');
     await page.click('#reveal-form button[type="submit"]');
     const revealed = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
@@ -190,7 +150,7 @@ describe('the ops console: exceptions and dead letters', () => {
     expect(await noToken.text()).toContain('without this session’s CSRF token');
     expect(rebound).toBe(421);
     expect(noReason).toContain('A replay needs a reason');
-    expect(await exceptionsDepth()).toBe(5);
+    expect(await exceptionsQueueDepth(context)).toBe(5);
   });
 
   it('parks a message with a reason, refuses an edit its schema rejects and publishes one it accepts', async () => {
@@ -220,8 +180,8 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.check('#edit-form input[name="confirm"]');
     await page.click('#edit-form button[type="submit"]');
     const refusedEdit = await page.locator('.error').textContent();
-    const depthAfterRefusal = await exceptionsDepth();
-    await shot('edit-refused');
+    const depthAfterRefusal = await exceptionsQueueDepth(context);
+    await screenshot(page, 'edit-refused');
     await page.fill('#edit-form textarea[name="patch"]', '{ "data": { "currency": "USD" } }');
     await page.check('#edit-form input[name="confirm"]');
     await page.click('#edit-form button[type="submit"]');
@@ -243,7 +203,7 @@ describe('the ops console: exceptions and dead letters', () => {
       ['edit', 'ops-jane', 'currency fixed by hand'],
       ['park', 'ops-jane', 'customer asked to wait'],
     ]);
-    expect(await exceptionsDepth()).toBe(3);
+    expect(await exceptionsQueueDepth(context)).toBe(3);
   }, 60_000);
 
   it('previews a replay, replays it with a reason at a rate, and the ERP books each order once', async () => {
@@ -258,7 +218,7 @@ describe('the ops console: exceptions and dead letters', () => {
       types: await page.locator('table.counts').first().textContent(),
       confirm: await page.locator('#replay-form label.confirm').textContent(),
     };
-    await shot('preview');
+    await screenshot(page, 'preview');
     // Act
     await page.fill('#replay-form input[name="reason"]', 'INC-7 ERP outage');
     // Two a second: the replay runs long enough for the page to follow it.
@@ -272,7 +232,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.click('#replay-form button[type="submit"]');
     await page.locator('[data-run-status]', { hasText: /done|failed/ }).waitFor({ timeout: 30_000 });
     const published = await page.locator('#result').getAttribute('data-published');
-    await shot('replay');
+    await screenshot(page, 'replay');
     const documents = await Promise.all(replayedOrders.map((order) => bookedDocuments(String(order.id))));
     const [audit] = await (await context.deps()).journal.list(1);
     // Assess
@@ -290,7 +250,7 @@ describe('the ops console: exceptions and dead letters', () => {
       reason: 'INC-7 ERP outage',
       status: 'done',
     });
-    expect(await exceptionsDepth()).toBe(0);
+    expect(await exceptionsQueueDepth(context)).toBe(0);
   }, 90_000);
 
   /** The status the console answers a GET with another Host header (fetch cannot set Host). */

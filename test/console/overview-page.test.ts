@@ -1,25 +1,28 @@
 /** The console's Overview: its routes' input checks without a runtime, then the page in Chromium on the embedded runtime. */
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Hono } from 'hono';
 import type { Page } from 'playwright-core';
-import { type OpsContext, opsContext } from '../../cli/ops-context';
+import type { OpsContext } from '../../cli/ops-context';
 import { createConsoleApp } from '../../console/server/app';
 import { buildConsoleAssets } from '../../console/server/assets';
 import type { ConsoleEnv } from '../../console/server/console-page';
-import { type RunningConsole, startConsole } from '../../console/server/console-server';
+import type { RunningConsole } from '../../console/server/console-server';
 import { parseOverviewWindow, readOverview, runbookOf } from '../../console/server/overview/read-overview';
 import { overviewPage } from '../../console/server/pages/overview';
 import { consolePages } from '../../console/server/pages/registry';
 import { ReplayRuns } from '../../console/server/replay-runs';
 import { stageConfig } from '../../infra/config/stage-config';
-import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
+import { postShopifyOrder } from '../e2e/support/deployed-platform';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
-import { launchChromium, type RunningBrowser } from './support/chromium';
+import type { RunningBrowser } from './support/chromium';
+import {
+  openConsoleInChromium,
+  type PlatformWithErp,
+  screenshot,
+  startOperatedPlatform,
+  stopConsoleTest,
+} from './support/console-session';
 
-/** Set to write the page's screenshot into docs/images/ (committed; a normal run leaves it alone). */
-const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
 const host = '127.0.0.1:4580';
 
 describe('overviewPage', () => {
@@ -88,7 +91,7 @@ describe('overviewPage', () => {
 });
 
 describe('the ops console: overview', () => {
-  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let running: PlatformWithErp;
   let context: OpsContext;
   let console_: RunningConsole;
   let chromium: RunningBrowser;
@@ -114,12 +117,7 @@ describe('the ops console: overview', () => {
 
   beforeAll(async () => {
     // Ten times faster local time: the workflows' back-offs and the alarms' periods take seconds.
-    running = await startPlatformWithErp({ clockFactor: 10 });
-    writeFileSync(
-      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
-      JSON.stringify({ default: 'ops-jane' }),
-    );
-    context = opsContext({ endpoint: running.platform.runtime.endpoint });
+    ({ running, context } = await startOperatedPlatform({ clockFactor: 10 }));
     const secret = running.secrets.shopify?.[0] as string;
     const post = async (order: ReturnType<typeof shopifyOrder>) =>
       expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(order))).status).toBe(
@@ -152,17 +150,14 @@ describe('the ops console: overview', () => {
     );
     expect(FunctionError).toBeUndefined();
     reconciliationKey = JSON.parse(Buffer.from(Payload ?? new Uint8Array()).toString('utf8')).reportKey;
-    console_ = await startConsole({ context, port: 0 });
-    chromium = await launchChromium({ width: 1440, height: 900 });
-    page = chromium.page;
+    ({
+      console: console_,
+      chromium,
+      page,
+    } = await openConsoleInChromium(context, { viewport: { width: 1440, height: 900 } }));
   }, 300_000);
 
-  afterAll(async () => {
-    await chromium?.close();
-    await console_?.close();
-    context?.close();
-    await running?.stop();
-  });
+  afterAll(() => stopConsoleTest({ chromium, console: console_, context, running }));
 
   it('lands on the overview and counts the orders per flow as the pipeline ended them', async () => {
     // Act
@@ -217,11 +212,7 @@ describe('the ops console: overview', () => {
     await expect(page.locator('#reconciliation [data-mismatches]').textContent()).resolves.toMatch(
       /clean|mismatches/,
     );
-    if (screenshots)
-      await page.screenshot({
-        path: path.join(__dirname, '../../docs/images/console-overview.png'),
-        fullPage: true,
-      });
+    await screenshot(page, 'overview');
     const run = await page.request.get(`${console_.url}/reconciliation/runs/${runId}`);
     expect(run.status()).toBe(200);
     await expect(run.text()).resolves.toContain(runId);

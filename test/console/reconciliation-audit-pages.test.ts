@@ -1,28 +1,31 @@
 /** The console's Reconciliation and Audit pages in Chromium on the embedded runtime: a run, its plan, its audit. */
 
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { type OpsContext, opsContext } from '../../cli/ops-context';
+import type { OpsContext } from '../../cli/ops-context';
 import { findReconciliationRun } from '../../cli/reconciliation-runs';
-import { type RunningConsole, startConsole } from '../../console/server/console-server';
+import type { RunningConsole } from '../../console/server/console-server';
 import {
   localWarehouseBucketDir,
   openLocalWarehouse,
   queryObjects,
 } from '../../local/warehouse/duckdb-warehouse';
-import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
+import { postShopifyOrder } from '../e2e/support/deployed-platform';
 import { eventually } from '../e2e/support/eventually';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
-import { launchChromium, type RunningBrowser } from './support/chromium';
+import type { RunningBrowser } from './support/chromium';
+import {
+  openConsoleInChromium,
+  type PlatformWithErp,
+  screenshot,
+  startOperatedPlatform,
+  stopConsoleTest,
+} from './support/console-session';
 
-/** Set to write the pages' screenshots into docs/images/ (they are committed; a normal run leaves them alone). */
-const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
 /** How long the Reconcile function lets the stream trail (twice the local delivery interval), and a margin. */
 const settledAfterMs = 2 * 60_000 + 10_000;
 
 describe('the ops console: reconciliation and audit', () => {
-  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let running: PlatformWithErp;
   let context: OpsContext;
   let console_: RunningConsole;
   let chromium: RunningBrowser;
@@ -32,14 +35,6 @@ describe('the ops console: reconciliation and audit', () => {
   const booked = shopifyOrder({ lines: [{ sku: 'TR-42-SLATE', quantity: 1, price: '89.99' }] });
   // More tents than the ERP holds: rejected, so the ERP never books it.
   const unbooked = shopifyOrder({ lines: [{ sku: 'TENT-2P', quantity: 3, price: '349.00' }] });
-
-  async function shot(name: string): Promise<void> {
-    if (screenshots)
-      await page.screenshot({
-        path: path.join(__dirname, '../../docs/images', `console-${name}.png`),
-        fullPage: true,
-      });
-  }
 
   async function warehouseRows(sql: string): Promise<Record<string, unknown>[]> {
     const connection = await openLocalWarehouse(
@@ -69,12 +64,7 @@ describe('the ops console: reconciliation and audit', () => {
 
   beforeAll(async () => {
     // Real speed: the reconciliation compares the ERP's clock with the runtime's.
-    running = await startPlatformWithErp();
-    writeFileSync(
-      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
-      JSON.stringify({ default: 'ops-jane' }),
-    );
-    context = opsContext({ endpoint: running.platform.runtime.endpoint });
+    ({ running, context } = await startOperatedPlatform());
     const secret = running.secrets.shopify?.[0] as string;
     postedAt = Date.now();
     for (const order of [booked, unbooked])
@@ -93,17 +83,10 @@ describe('the ops console: reconciliation and audit', () => {
       150_000,
       500,
     );
-    console_ = await startConsole({ context, port: 0, erp: running.erp });
-    chromium = await launchChromium();
-    page = chromium.page;
+    ({ console: console_, chromium, page } = await openConsoleInChromium(context, { erp: running.erp }));
   }, 300_000);
 
-  afterAll(async () => {
-    await chromium?.close();
-    await console_?.close();
-    context?.close();
-    await running?.stop();
-  });
+  afterAll(() => stopConsoleTest({ chromium, console: console_, context, running }));
 
   it('shows that no run is kept yet, and refuses a window it cannot read without starting one', async () => {
     // Act
@@ -132,7 +115,7 @@ describe('the ops console: reconciliation and audit', () => {
     const missing = await page.locator('#by-class tr[data-class="missing_in_erp"] td').allTextContents();
     const rows = await page.locator('#missing_in_erp tr[data-mismatch]').allTextContents();
     const plan = await page.locator('#plan-summary').textContent();
-    await shot('reconciliation');
+    await screenshot(page, 'reconciliation');
     await page.click(`#missing_in_erp tr[data-mismatch="order/${unbooked.id}"] a[data-transaction]`);
     const drilled = new URL(page.url()).pathname;
     await page.goto(`${console_.url}/reconciliation`);
@@ -195,7 +178,7 @@ describe('the ops console: reconciliation and audit', () => {
     const operator = await entry.locator('[data-operator]').textContent();
     const reason = await entry.locator('[data-reason]').textContent();
     const transaction = await entry.locator('a[data-transaction]').getAttribute('href');
-    await shot('audit');
+    await screenshot(page, 'audit');
     await page.fill('#audit-filters input[name="operator"]', 'someone-else');
     await page.click('#audit-filters button[type="submit"]');
     const othersEntries = await page.locator('#audit tbody tr[data-audit-id]').count();

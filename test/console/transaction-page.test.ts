@@ -1,23 +1,26 @@
 /** The console's Transaction page: its input checks without a runtime, then orders through the real pipeline in Chromium. */
 
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Hono } from 'hono';
 import type { Page } from 'playwright-core';
-import { type OpsContext, opsContext } from '../../cli/ops-context';
+import type { OpsContext } from '../../cli/ops-context';
 import { createConsoleApp } from '../../console/server/app';
 import { buildConsoleAssets } from '../../console/server/assets';
 import type { ConsoleEnv } from '../../console/server/console-page';
-import { type RunningConsole, startConsole } from '../../console/server/console-server';
+import type { RunningConsole } from '../../console/server/console-server';
 import { transactionPage } from '../../console/server/pages/transaction';
 import { ReplayRuns } from '../../console/server/replay-runs';
-import { deadLetterQueueUrls, listDeadLetterQueues } from '../../functions/replay/replay';
-import { postShopifyOrder, startPlatformWithErp } from '../e2e/support/deployed-platform';
+import { postShopifyOrder } from '../e2e/support/deployed-platform';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
-import { launchChromium, type RunningBrowser } from './support/chromium';
+import type { RunningBrowser } from './support/chromium';
+import {
+  exceptionsQueueDepth,
+  openConsoleInChromium,
+  type PlatformWithErp,
+  screenshot,
+  startOperatedPlatform,
+  stopConsoleTest,
+} from './support/console-session';
 
-/** Set to write the page's screenshot into docs/images/ (committed; a normal run leaves it alone). */
-const screenshots = process.env.CONCORD_CONSOLE_SCREENSHOTS === '1';
 const host = '127.0.0.1:4580';
 
 describe('the Transaction page routes', () => {
@@ -82,18 +85,13 @@ describe('the Transaction page routes', () => {
 });
 
 describe('the Transaction page in a browser', () => {
-  let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
+  let running: PlatformWithErp;
   let context: OpsContext;
   let console_: RunningConsole;
   let chromium: RunningBrowser;
   let page: Page;
   const booked = shopifyOrder();
   const refused = shopifyOrder();
-
-  async function exceptionsDepth(): Promise<number> {
-    const queues = await listDeadLetterQueues(context.sqs, await deadLetterQueueUrls(context.sqs, 'local'));
-    return queues.find((queue) => queue.name.includes('ExceptionsQueue'))?.depth ?? 0;
-  }
 
   async function waitFor(what: string, done: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + 90_000;
@@ -104,12 +102,7 @@ describe('the Transaction page in a browser', () => {
   }
 
   beforeAll(async () => {
-    running = await startPlatformWithErp({ clockFactor: 10 });
-    writeFileSync(
-      path.join(running.platform.runtime.options.dataDir, 'operators.json'),
-      JSON.stringify({ default: 'ops-jane' }),
-    );
-    context = opsContext({ endpoint: running.platform.runtime.endpoint });
+    ({ running, context } = await startOperatedPlatform({ clockFactor: 10 }));
     const secret = running.secrets.shopify?.[0] as string;
     // One order booked and invoiced; one refused by the ERP (every reservation refused) into the exceptions queue.
     expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(booked))).status).toBe(
@@ -124,19 +117,16 @@ describe('the Transaction page in a browser', () => {
     expect((await postShopifyOrder(running.platform.apiUrl, secret, JSON.stringify(refused))).status).toBe(
       202,
     );
-    await waitFor('the dead letter', async () => (await exceptionsDepth()) >= 1);
+    await waitFor('the dead letter', async () => (await exceptionsQueueDepth(context)) >= 1);
     await running.erpAdmin.clearFaults();
-    console_ = await startConsole({ context, port: 0, erp: running.erp });
-    chromium = await launchChromium({ width: 1500, height: 1000 });
-    page = chromium.page;
+    ({
+      console: console_,
+      chromium,
+      page,
+    } = await openConsoleInChromium(context, { erp: running.erp, viewport: { width: 1500, height: 1000 } }));
   }, 240_000);
 
-  afterAll(async () => {
-    await chromium?.close();
-    await console_?.close();
-    context?.close();
-    await running?.stop();
-  });
+  afterAll(() => stopConsoleTest({ chromium, console: console_, context, running }));
 
   it('finds an order from the search box and shows its timeline: webhook, workflow steps and ERP documents', async () => {
     // Prepare
@@ -180,11 +170,7 @@ describe('the Transaction page in a browser', () => {
     const output = await createSalesOrder.locator('[data-output]').textContent();
     const hintAfter = await graph.locator('.sm-hint').isVisible();
     const unvisitedDetail = await graph.locator('svg a:has(g[data-state="Reject"])').count();
-    if (screenshots)
-      await page.screenshot({
-        path: path.join(__dirname, '../../docs/images/console-transaction.png'),
-        fullPage: true,
-      });
+    await screenshot(page, 'transaction');
     // Assess
     expect(status).toBe('SUCCEEDED');
     expect(visited).toEqual(
