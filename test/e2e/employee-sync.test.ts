@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { signWebhook } from '../../cli/webhook-signing';
-import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
 import type { EmployeeRecord } from '../../functions/shared/erp/erp-employee-port';
 import { HttpErpEmployeeConnector } from '../../functions/shared/erp/http-erp-employee-connector';
 import { sourceDefinitions } from '../../functions/shared/sources/source-registry';
 import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
-import { concord } from './support/concord-cli';
-import { drainQueue, observeBus, startPlatformWithErp } from './support/deployed-platform';
+import { warehouseSql } from './support/concord-cli';
+import { startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
+import { ExceptionsQueueMessages, ObservedBusEvents } from './support/observed-messages';
 
 const companyId = 636192;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -31,9 +30,8 @@ describe('employee-sync on the embedded runtime: HiBob webhooks onto the ERP emp
   let register: HttpErpEmployeeConnector;
   let sandbox: ErpSandbox;
   let bobSecret: string;
-  let observerUrl: string;
-  const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
-  const exceptions: Record<string, unknown>[] = [];
+  let busEvents: ObservedBusEvents;
+  let exceptionsQueue: ExceptionsQueueMessages;
 
   /** Posts a payload signed as Bob signs it (HMAC-SHA512 of the body, Base64, in Bob-Signature). */
   async function post(payload: object): Promise<Response> {
@@ -70,46 +68,29 @@ describe('employee-sync on the embedded runtime: HiBob webhooks onto the ERP emp
   });
 
   async function synced(employeeId: string, action: string) {
-    return eventually(async () => {
-      for (const event of (await drainQueue(running.clients.sqs, observerUrl)) as {
-        'detail-type': string;
-        detail: { subject: string; data: Record<string, unknown> };
-      }[])
-        seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
-      return seen.find(
-        (event) =>
-          event.type === 'erp.employee.synced.v1' &&
-          event.subject === `employee/${employeeId}` &&
-          event.data.action === action,
-      );
-    });
+    return busEvents.find(
+      (event) =>
+        event.type === 'erp.employee.synced.v1' &&
+        event.subject === `employee/${employeeId}` &&
+        event.data.action === action,
+    );
   }
 
   async function exceptionFor(employeeId: string, matches: (body: Record<string, unknown>) => boolean) {
-    const { QueueUrls = [] } = await running.clients.sqs.send(
-      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
-    );
-    return eventually(async () => {
-      exceptions.push(
-        ...((await drainQueue(running.clients.sqs, QueueUrls[0] as string)) as Record<string, unknown>[]),
-      );
-      return exceptions.find((body) => body.businessKey === `employee/${employeeId}` && matches(body));
-    });
+    return exceptionsQueue.find(`employee/${employeeId}`, matches);
   }
 
   beforeAll(async () => {
     // Ten times faster local time: the hold's back-offs, the redrive and the warehouse stream take seconds.
     running = await startPlatformWithErp({ clockFactor: 10 });
     sandbox = running.platform.erp as ErpSandbox;
-    register = new HttpErpEmployeeConnector({
-      baseUrl: sandbox.url,
-      credentials: staticErpCredentials(sandbox.credentials.apiKeys[0] as string),
-    });
+    register = new HttpErpEmployeeConnector(running.erpConnection);
     bobSecret = running.secrets.hibob?.[0] as string;
-    observerUrl = await observeBus(running.clients, 'observe-employees', {
+    busEvents = await ObservedBusEvents.observe(running.clients, 'observe-employees', {
       source: ['concord.erp'],
       'detail-type': ['erp.employee.synced.v1'],
     });
+    exceptionsQueue = await ExceptionsQueueMessages.open(running.clients.sqs);
   }, 120_000);
 
   afterAll(async () => {
@@ -161,7 +142,7 @@ describe('employee-sync on the embedded runtime: HiBob webhooks onto the ERP emp
     const employees = (await register.listEmployees()).filter((employee) => employee.hrisId === '1002');
     expect(employees).toHaveLength(1);
     expect(employees[0]?.version).toBe(1);
-    expect(seen.filter((event) => event.subject === 'employee/1002')).toHaveLength(1);
+    expect(busEvents.events.filter((event) => event.subject === 'employee/1002')).toHaveLength(1);
   });
 
   it('TerminationBeforeHire: a termination that overtakes its hire is held, then applied once the hire lands', async () => {
@@ -261,7 +242,9 @@ describe('employee-sync on the embedded runtime: HiBob webhooks onto the ERP emp
     expect(employees[0]).toMatchObject({ jobTitle: 'Lead', terminationDate: '2027-01-31', version: 3 });
     expect((await running.erpAdmin.faults()).map((fault) => fault.fired)).toEqual([2, 1]);
     expect(
-      seen.filter((event) => event.subject === 'employee/1006' && event.data.action === 'terminated'),
+      busEvents.events.filter(
+        (event) => event.subject === 'employee/1006' && event.data.action === 'terminated',
+      ),
     ).toHaveLength(1);
   }, 60_000);
 
@@ -288,25 +271,11 @@ describe('employee-sync on the embedded runtime: HiBob webhooks onto the ERP emp
 
     // Act: the stream delivers every 60 local seconds (6 s here).
     const rows = await eventually(async () => {
-      const { code, stdout } = await concord([
-        'warehouse',
-        'sql',
-        query,
-        '--data-dir',
-        running.platform.runtime.options.dataDir,
-        '--json',
-      ]);
-      const found = code === 0 ? (JSON.parse(stdout) as typeof expected) : [];
+      const { rows } = await warehouseSql(running.platform.runtime.options.dataDir, query);
+      const found = rows as typeof expected;
       return JSON.stringify(found) === JSON.stringify(expected) ? found : undefined;
     }, 60_000).catch(async (error) => {
-      const { stdout } = await concord([
-        'warehouse',
-        'sql',
-        query,
-        '--data-dir',
-        running.platform.runtime.options.dataDir,
-        '--json',
-      ]);
+      const { stdout } = await warehouseSql(running.platform.runtime.options.dataDir, query);
       throw new Error(
         `${(error as Error).message}: warehouse ${stdout} vs register ${JSON.stringify(expected)}`,
       );

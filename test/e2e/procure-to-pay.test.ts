@@ -1,14 +1,13 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
 import type { PurchaseOrder } from '../../functions/shared/erp/erp-purchasing-port';
 import { HttpErpPurchasingConnector } from '../../functions/shared/erp/http-erp-purchasing-connector';
 import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
-import { concord } from './support/concord-cli';
-import { drainQueue, observeBus, startPlatformWithErp } from './support/deployed-platform';
+import { warehouseSql } from './support/concord-cli';
+import { postSpendeskWebhook, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
+import { ExceptionsQueueMessages, ObservedBusEvents } from './support/observed-messages';
 
 const fixtures = path.join(__dirname, '../fixtures/spendesk');
 const supplierId = '5b0f3c2e-6d1a-4f7e-9c31-0d2b8e4a7f10';
@@ -45,22 +44,12 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let purchasing: HttpErpPurchasingConnector;
   let adminToken: string;
-  let observerUrl: string;
-  let exceptionsUrl: string;
-  const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
-  const exceptions: Record<string, unknown>[] = [];
+  let busEvents: ObservedBusEvents;
+  let exceptionsQueue: ExceptionsQueueMessages;
 
-  /** Posts a body as Spendesk signs it: x-spendesk-webhook-signature, HMAC-SHA256 of the raw body (hex). */
+  /** Posts a body as Spendesk signs it, with the stage's Spendesk secret. */
   async function post(body: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const signature = createHmac('sha256', running.secrets.spendesk?.[0] as string)
-      .update(body)
-      .digest('hex');
-    const response = await fetch(`${running.platform.apiUrl}/webhooks/spendesk`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-spendesk-webhook-signature': signature },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return postSpendeskWebhook(running.platform.apiUrl, running.secrets.spendesk?.[0] as string, body);
   }
 
   async function announced(
@@ -68,23 +57,14 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
     subject: string,
     matches: (data: Record<string, unknown>) => boolean = () => true,
   ) {
-    return eventually(async () => {
-      for (const event of (await drainQueue(running.clients.sqs, observerUrl)) as {
-        'detail-type': string;
-        detail: { subject: string; data: Record<string, unknown> };
-      }[])
-        seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
-      return seen.find((event) => event.type === type && event.subject === subject && matches(event.data));
-    }, 60_000);
+    return busEvents.find(
+      (event) => event.type === type && event.subject === subject && matches(event.data),
+      60_000,
+    );
   }
 
   async function exceptionFor(businessKey: string) {
-    return eventually(async () => {
-      exceptions.push(
-        ...((await drainQueue(running.clients.sqs, exceptionsUrl)) as Record<string, unknown>[]),
-      );
-      return exceptions.find((body) => body.businessKey === businessKey);
-    });
+    return exceptionsQueue.find(businessKey);
   }
 
   /** What the Spendesk stand-in shows for a purchase order once `matches` holds. */
@@ -140,11 +120,8 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
     running = await startPlatformWithErp({ clockFactor: 10 });
     const erp = running.platform.erp as ErpSandbox;
     adminToken = erp.credentials.adminToken;
-    purchasing = new HttpErpPurchasingConnector({
-      baseUrl: running.erpUrl,
-      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
-    });
-    observerUrl = await observeBus(running.clients, 'observe-erp-purchasing', {
+    purchasing = new HttpErpPurchasingConnector(running.erpConnection);
+    busEvents = await ObservedBusEvents.observe(running.clients, 'observe-erp-purchasing', {
       source: ['concord.erp'],
       'detail-type': [
         'erp.purchase-order.released.v1',
@@ -154,10 +131,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
         'erp.supplier-invoice.recorded.v1',
       ],
     });
-    const { QueueUrls = [] } = await running.clients.sqs.send(
-      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
-    );
-    exceptionsUrl = QueueUrls[0] as string;
+    exceptionsQueue = await ExceptionsQueueMessages.open(running.clients.sqs);
     await supplier(supplierId, 'Nordlicht Office Supplies GmbH');
     await supplier(blockedSupplierId, 'Graumarkt Handels GmbH');
     const blocked = (await vendorOf(blockedSupplierId)) as string;
@@ -345,15 +319,10 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
     );
     // Act: the warehouse stream delivers every 60 local seconds (6 s here).
     const rows = await eventually(async () => {
-      const { code, stdout } = await concord([
-        'warehouse',
-        'sql',
-        'select * from purchase_orders order by po_number',
-        '--data-dir',
+      const { rows: parsed } = await warehouseSql(
         running.platform.runtime.options.dataDir,
-        '--json',
-      ]);
-      const parsed = code === 0 ? (JSON.parse(stdout) as Record<string, unknown>[]) : [];
+        'select * from purchase_orders order by po_number',
+      );
       return parsed.length === books.length &&
         parsed.every((row, index) => Number(row.erp_version) === books[index]?.version)
         ? parsed

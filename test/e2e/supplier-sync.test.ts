@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -6,14 +6,13 @@ import {
   ListExecutionsCommand,
   ListStateMachinesCommand,
 } from '@aws-sdk/client-sfn';
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
 import type { VendorRecord } from '../../functions/shared/erp/erp-vendor-port';
 import { HttpErpVendorConnector } from '../../functions/shared/erp/http-erp-vendor-connector';
 import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
-import { concord } from './support/concord-cli';
-import { drainQueue, observeBus, startPlatformWithErp } from './support/deployed-platform';
+import { warehouseSql } from './support/concord-cli';
+import { postSpendeskWebhook, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
+import { ExceptionsQueueMessages, ObservedBusEvents } from './support/observed-messages';
 
 const fixtures = path.join(__dirname, '../fixtures/spendesk');
 const supplierId = '5b0f3c2e-6d1a-4f7e-9c31-0d2b8e4a7f10';
@@ -31,47 +30,22 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let vendors: HttpErpVendorConnector;
   let adminToken: string;
-  let observerUrl: string;
-  const seen: { type: string; subject: string; data: Record<string, unknown> }[] = [];
-  const exceptions: Record<string, unknown>[] = [];
+  let busEvents: ObservedBusEvents;
+  let exceptionsQueue: ExceptionsQueueMessages;
 
-  /** Posts a body as Spendesk signs it: x-spendesk-webhook-signature, HMAC-SHA256 of the raw body (hex). */
+  /** Posts a body as Spendesk signs it, with the stage's Spendesk secret. */
   async function post(body: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const signature = createHmac('sha256', running.secrets.spendesk?.[0] as string)
-      .update(body)
-      .digest('hex');
-    const response = await fetch(`${running.platform.apiUrl}/webhooks/spendesk`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-spendesk-webhook-signature': signature },
-      body,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    return postSpendeskWebhook(running.platform.apiUrl, running.secrets.spendesk?.[0] as string, body);
   }
 
   async function synced(subject: string, matches: (data: Record<string, unknown>) => boolean) {
-    return eventually(async () => {
-      for (const event of (await drainQueue(running.clients.sqs, observerUrl)) as {
-        'detail-type': string;
-        detail: { subject: string; data: Record<string, unknown> };
-      }[])
-        seen.push({ type: event['detail-type'], subject: event.detail.subject, data: event.detail.data });
-      return seen.find(
-        (event) =>
-          event.type === 'erp.supplier.synced.v1' && event.subject === subject && matches(event.data),
-      );
-    });
+    return busEvents.find(
+      (event) => event.type === 'erp.supplier.synced.v1' && event.subject === subject && matches(event.data),
+    );
   }
 
   async function exceptionFor(businessKey: string) {
-    const { QueueUrls = [] } = await running.clients.sqs.send(
-      new ListQueuesCommand({ QueueNamePrefix: 'Concord-local-Stateful-ExceptionsQueue' }),
-    );
-    return eventually(async () => {
-      exceptions.push(
-        ...((await drainQueue(running.clients.sqs, QueueUrls[0] as string)) as Record<string, unknown>[]),
-      );
-      return exceptions.find((body) => body.businessKey === businessKey);
-    });
+    return exceptionsQueue.find(businessKey);
   }
 
   /** The output of the SupplierSync execution whose input carries `marker`, once it succeeded. */
@@ -107,14 +81,12 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
     running = await startPlatformWithErp({ clockFactor: 10 });
     const erp = running.platform.erp as ErpSandbox;
     adminToken = erp.credentials.adminToken;
-    vendors = new HttpErpVendorConnector({
-      baseUrl: running.erpUrl,
-      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
-    });
-    observerUrl = await observeBus(running.clients, 'observe-erp-suppliers', {
+    vendors = new HttpErpVendorConnector(running.erpConnection);
+    busEvents = await ObservedBusEvents.observe(running.clients, 'observe-erp-suppliers', {
       source: ['concord.erp'],
       'detail-type': ['erp.supplier.synced.v1'],
     });
+    exceptionsQueue = await ExceptionsQueueMessages.open(running.clients.sqs);
   }, 120_000);
 
   afterAll(async () => {
@@ -246,15 +218,10 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
     const master = await vendors.listVendors();
     // Act: the warehouse stream delivers every 60 local seconds (6 s here).
     const rows = await eventually(async () => {
-      const { code, stdout } = await concord([
-        'warehouse',
-        'sql',
-        'select * from suppliers order by vendor_number',
-        '--data-dir',
+      const { rows: parsed } = await warehouseSql(
         running.platform.runtime.options.dataDir,
-        '--json',
-      ]);
-      const parsed = code === 0 ? (JSON.parse(stdout) as Record<string, unknown>[]) : [];
+        'select * from suppliers order by vendor_number',
+      );
       return parsed.length === master.length &&
         parsed.every((row, index) => Number(row.vendor_version) === master[index]?.version)
         ? parsed

@@ -21,3 +21,15 @@ export async function concord(
     return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
   }
 }
+
+/**
+ * Runs `concord warehouse sql <sql> --json` on a local data directory: the rows (none when the command failed, as
+ * before the warehouse has the table) and its raw output, for a failure message.
+ */
+export async function warehouseSql(
+  dataDir: string,
+  sql: string,
+): Promise<{ rows: Record<string, unknown>[]; stdout: string }> {
+  const { code, stdout } = await concord(['warehouse', 'sql', sql, '--data-dir', dataDir, '--json']);
+  return { rows: code === 0 ? (JSON.parse(stdout) as Record<string, unknown>[]) : [], stdout };
+}

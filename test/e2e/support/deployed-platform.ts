@@ -67,16 +67,19 @@ export async function startPlatformWithErp(options: { clockFactor?: number } = {
   await platform.deploy(assembly, secrets);
   const clients = sdkClients(platform.runtime.endpoint);
   const erp = platform.erp as ErpSandbox;
+  const erpConnection = {
+    baseUrl: erp.url,
+    credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
+  };
   return {
     platform,
     secrets,
     clients,
     erpUrl: erp.url,
+    /** Where and how Concord's ERP connectors reach the sandbox (its URL and API key). */
+    erpConnection,
     /** The ERP as Concord's connector reaches it, with the sandbox's API key. */
-    erp: new HttpErpConnector({
-      baseUrl: erp.url,
-      credentials: staticErpCredentials(erp.credentials.apiKeys[0] as string),
-    }),
+    erp: new HttpErpConnector(erpConnection),
     /** The sandbox's admin API: faults, releases and corrections by hand. */
     erpAdmin: new ErpSandboxAdmin(erp.url, erp.credentials.adminToken),
     async stop(): Promise<void> {
@@ -151,6 +154,23 @@ export async function postShopifyOrder(
     },
     body,
   });
+}
+
+/** Posts a Spendesk webhook signed as Spendesk signs it (x-spendesk-webhook-signature: HMAC-SHA256 of the raw body, hex). */
+export async function postSpendeskWebhook(
+  apiUrl: string,
+  secret: string,
+  body: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${apiUrl}/webhooks/spendesk`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-spendesk-webhook-signature': createHmac('sha256', secret).update(body).digest('hex'),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 /** Posts a Stripe event signed by stripe-node's own test header generator. */
