@@ -25,6 +25,11 @@ import {
 
 const host = '127.0.0.1:4580';
 
+/** The row of one declared source in the Overview's webhooks table. */
+function sourceRows(page: Page, source: string) {
+  return page.locator(`#webhooks tr[data-source="${source}"]`);
+}
+
 describe('overviewPage', () => {
   let app: Hono<ConsoleEnv>;
 
@@ -177,6 +182,11 @@ describe('the ops console: overview', () => {
       '5',
     );
     await expect(page.locator('[data-tile="booked"] [data-tile-value]').textContent()).resolves.toBe('3');
+    // Every declared interface with its owner and criticality; one that sent nothing shows 0
+    const shopify = sourceRows(page, 'shopify');
+    await expect(shopify.textContent()).resolves.toMatch(/revenue-critical/);
+    await expect(shopify.locator('td').last().textContent()).resolves.toBe('5');
+    await expect(sourceRows(page, 'hibob').locator('td').last().textContent()).resolves.toBe('0');
     // Latencies of the booked orders, within the order-accepted SLO
     const accepted = await page.locator('#slos tr[data-slo="orderAccepted"]').textContent();
     expect(accepted).toContain('met');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { StageAlarm } from '../../../cli/stage-status';
+import { loadSourceRegistry } from '../../../functions/shared/sources/source-registry';
 import { stageConfig } from '../../../infra/config/stage-config';
 import { latencySlos } from '../../../infra/constructs/slo-alarms';
 import { type ConsoleEnv, ConsoleInputError, ConsoleNotFoundError, type ConsolePage } from '../console-page';
@@ -327,13 +328,35 @@ function costPanel(reading: OverviewReading): Html {
     }`;
 }
 
+/**
+ * Every interface the registry declares, with who owns it and how critical it is (the order a lead triages in), and
+ * what each accepted in the window: a source that went quiet shows as 0, not as a missing row.
+ */
 function webhooksPanel(reading: OverviewReading): Html {
-  const sources = Object.entries(reading.webhooksBySource).sort((a, b) => b[1] - a[1]);
+  const criticalityRank = ['revenue-critical', 'compliance-sensitive', 'operational', 'analytical'];
+  const sources = [...loadSourceRegistry().values()].sort(
+    (a, b) =>
+      criticalityRank.indexOf(a.criticality) - criticalityRank.indexOf(b.criticality) ||
+      a.name.localeCompare(b.name),
+  );
   return html`<h2>Webhooks in, by source</h2>
-    <p id="webhooks">
-      ${sources.length ? sources.map(([source, count]) => `${source} ${count}`).join(' · ') : html`<span class="muted">none accepted in the window</span>`}
-      · <span class="${reading.webhooksRefused > 0 ? 'refused' : 'muted'}">${reading.webhooksRefused} refused (4xx)</span>
-    </p>`;
+    <table id="webhooks">
+      <thead>
+        <tr><th>Source</th><th>Owner</th><th>Criticality</th><th>Accepted</th></tr>
+      </thead>
+      <tbody>
+        ${sources.map(
+          (source) =>
+            html`<tr data-source="${source.name}">
+              <td>${source.name} <span class="muted">${source.system}</span></td>
+              <td>${source.owner}</td>
+              <td>${source.criticality}</td>
+              <td>${reading.webhooksBySource[source.name] ?? 0}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p class="${reading.webhooksRefused > 0 ? 'refused' : 'muted'}">${reading.webhooksRefused} refused (4xx)</p>`;
 }
 
 /** GET /overview?window=1h|24h|7d */
