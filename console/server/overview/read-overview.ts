@@ -96,6 +96,31 @@ export const overviewFlows: readonly FlowSpec[] = [
     extra: [],
     latencies: [],
   },
+  {
+    flow: concordFlows.procureToPay,
+    title: 'Procure to pay',
+    unit: 'purchase orders',
+    done: { metric: 'PurchaseOrdersReleased', label: 'released' },
+    refused: 'PurchaseOrdersRefused',
+    extra: [],
+    latencies: [],
+  },
+  {
+    flow: concordFlows.supplierSync,
+    title: 'Supplier sync',
+    unit: 'changes',
+    done: { metric: 'SuppliersSynced', label: 'synced' },
+    extra: [],
+    latencies: [],
+  },
+  {
+    flow: concordFlows.employeeSync,
+    title: 'Employee sync',
+    unit: 'changes',
+    done: { metric: 'EmployeesSynced', label: 'synced' },
+    extra: [],
+    latencies: [],
+  },
 ];
 
 /** One business latency over the window, with the SLO that bounds it. */
