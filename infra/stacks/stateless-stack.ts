@@ -7,6 +7,7 @@ import { Alarm, AlarmBase, ComparisonOperator, Stats, TreatMissingData } from 'a
 import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -27,6 +28,20 @@ import type { StatefulStack } from './stateful-stack';
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   stateful: StatefulStack;
+}
+
+/** What sets one bus-started business workflow apart (see `StatelessStack.businessWorkflow`). */
+interface BusinessWorkflowProps {
+  /** Its ASL under statemachines/. */
+  readonly definitionFile: string;
+  /** `${<key>}` → a function the workflow invokes. */
+  readonly functions: Record<string, IFunction>;
+  /** What starts it, as its rule describes it. */
+  readonly description: string;
+  /** The bus sources whose events start it; the ingest edge (`concord.ingest`) unless given. */
+  readonly sources?: readonly string[];
+  /** The detail types that start it. */
+  readonly detailTypes: readonly string[];
 }
 
 /** The ingest edge of one stage. */
@@ -52,6 +67,10 @@ export class StatelessStack extends Stack {
   readonly reconcile: ServiceFunction;
   /** Concord-<stage>: alarms, orders, the SLO, failures waiting. */
   readonly dashboard: OperationsDashboard;
+  /** The stage's config, which every business workflow's logging follows. */
+  private readonly config: StageConfig;
+  /** The stateful resources: the bus that starts the business workflows and the queues they send to. */
+  private readonly stateful: StatefulStack;
   /** Every queue failures end in, for governed replay. */
   private readonly deadLetterQueues: Queue[] = [];
   /** The same queues by construct id, as the dashboard names them. */
@@ -60,6 +79,8 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
+    this.config = config;
+    this.stateful = stateful;
 
     this.ingest = new ServiceFunction(this, 'IngestWebhook', {
       functionDir: 'ingest-webhook',
@@ -151,15 +172,9 @@ export class StatelessStack extends Stack {
       onFailure: new SqsDestination(outboxRelayDlq),
     });
 
-    this.orderToCash = new Workflow(this, 'OrderToCash', {
+    this.orderToCash = this.businessWorkflow('OrderToCash', {
       definitionFile: 'order-to-cash.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('OrderToCash', this.orderToCash, {
-      bus: stateful.bus,
       description:
         'Orders placed, amended and cancelled on a commerce platform, and credit holds released in the ERP',
       sources: ['concord.ingest', 'concord.erp'],
@@ -170,59 +185,28 @@ export class StatelessStack extends Stack {
         'erp.order.credit-released.v1',
       ],
     });
-
-    this.paymentApplication = new Workflow(this, 'PaymentApplication', {
+    this.paymentApplication = this.businessWorkflow('PaymentApplication', {
       definitionFile: 'payment-application.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('PaymentApplication', this.paymentApplication, {
-      bus: stateful.bus,
       description: 'Payments captured and refunded on a billing platform',
-      sources: ['concord.ingest'],
       detailTypes: ['billing.payment.succeeded.v1', 'billing.payment.refunded.v1'],
     });
-
-    this.customerSync = new Workflow(this, 'CustomerSync', {
+    this.customerSync = this.businessWorkflow('CustomerSync', {
       definitionFile: 'customer-sync.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('CustomerSync', this.customerSync, {
-      bus: stateful.bus,
       description: 'Customer changes made in the CRM',
-      sources: ['concord.ingest'],
       detailTypes: ['crm.customer.upserted.v1'],
     });
-    this.supplierSync = new Workflow(this, 'SupplierSync', {
+    this.supplierSync = this.businessWorkflow('SupplierSync', {
       definitionFile: 'supplier-sync.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('SupplierSync', this.supplierSync, {
-      bus: stateful.bus,
       description: 'Suppliers created and changed at the procurement platform',
-      sources: ['concord.ingest'],
       detailTypes: ['procurement.supplier.created.v1', 'procurement.supplier.changed.v1'],
     });
-
-    this.procureToPay = new Workflow(this, 'ProcureToPay', {
+    this.procureToPay = this.businessWorkflow('ProcureToPay', {
       definitionFile: 'procure-to-pay.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('ProcureToPay', this.procureToPay, {
-      bus: stateful.bus,
       description: 'Purchase orders approved at the procurement platform',
-      sources: ['concord.ingest'],
       detailTypes: ['procurement.purchase-order.created.v1'],
     });
 
@@ -627,24 +611,16 @@ export class StatelessStack extends Stack {
       },
     });
     hrisReader.bindSecret('HIBOB_SERVICE_USER_SECRET_ID', stateful.platformCredentials.hibob);
-    const workflow = new Workflow(this, 'EmployeeSync', {
+    return this.businessWorkflow('EmployeeSync', {
       definitionFile: 'employee-sync.asl.json',
-      logRetention: config.logRetention,
-      includeExecutionData: config.workflowLogs.includeExecutionData,
       functions: {
         ErpAdapterFunctionArn: erpAdapter.function,
         VersionGateFunctionArn: versionGate.function,
         HrisReaderFunctionArn: hrisReader.function,
       },
-      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
-    });
-    this.routeToWorkflow('EmployeeSync', workflow, {
-      bus: stateful.bus,
       description: 'Employees hired, changed and terminated in the HRIS',
-      sources: ['concord.ingest'],
       detailTypes: ['hr.employee.hired.v1', 'hr.employee.changed.v1', 'hr.employee.terminated.v1'],
     });
-    return workflow;
   }
 
   /**
@@ -750,19 +726,28 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * A rule on the bus that starts the workflow, with its own dead-letter queue: EventBridge retries a failed start
-   * for a day, then parks the event there for replay. The queue lives beside the rule because its policy names it.
+   * A business workflow started from the bus: the Express workflow with the stage's logging, sending its failures to
+   * the exceptions queue and its redrives to the redrive queue, and a rule on the bus that starts it with its own
+   * dead-letter queue: EventBridge retries a failed start for a day, then parks the event there for replay. The queue
+   * lives beside the rule because its policy names it.
    */
-  private routeToWorkflow(
-    id: string,
-    workflow: Workflow,
-    route: { bus: IEventBus; description: string; sources: string[]; detailTypes: string[] },
-  ): void {
+  private businessWorkflow(id: string, props: BusinessWorkflowProps): Workflow {
+    const { config, stateful } = this;
+    const workflow = new Workflow(this, id, {
+      definitionFile: props.definitionFile,
+      logRetention: config.logRetention,
+      includeExecutionData: config.workflowLogs.includeExecutionData,
+      functions: props.functions,
+      queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
+    });
     const deadLetters = this.deadLetterQueue(`${id}Dlq`, `the ${id} rule target`);
     new Rule(this, `${id}Rule`, {
-      eventBus: route.bus,
-      description: route.description,
-      eventPattern: { source: route.sources, detailType: route.detailTypes },
+      eventBus: stateful.bus,
+      description: props.description,
+      eventPattern: {
+        source: [...(props.sources ?? ['concord.ingest'])],
+        detailType: [...props.detailTypes],
+      },
       targets: [
         new SfnStateMachine(workflow.stateMachine, {
           deadLetterQueue: deadLetters,
@@ -771,5 +756,6 @@ export class StatelessStack extends Stack {
         }),
       ],
     });
+    return workflow;
   }
 }
