@@ -1,19 +1,16 @@
 /** The warehouse's employee model: the ERP's employee register as erp.employee.synced.v1 announced it, personal fields hashed. */
+import { hashedColumn, latestBy, latestLineageBy, lineage, lineageSelect, piiHash, text } from './model-sql';
 import type { WarehouseModel } from './models';
 
-function text(path: string): string {
-  return `json_extract_scalar(data, '$.${path}')`;
-}
-
 /**
- * The `employees` model, with personal data hashed by `piiHash` (models.ts passes its own, so that every model
- * hashes alike). One row per ERP employee, each column from the register's latest version (`erp_version`), so a
- * change delivered after a later termination never brings back an older state.
+ * The `employees` model, with personal data hashed by `piiHash`, as every model hashes it. One row per ERP employee,
+ * each column from the register's latest version (`erp_version`), so a change delivered after a later termination
+ * never brings back an older state.
  */
-export function employeesModel(piiHash: (expression: string) => string): WarehouseModel {
+export function employeesModel(): WarehouseModel {
   const pii = ['firstName', 'lastName', 'displayName', 'workEmail', 'phone'] as const;
   const snake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-  const latest = (column: string) => `max_by(${column}, erp_version) AS ${column}`;
+  const latest = latestBy('erp_version');
   const plain = [
     'hris_employee_id',
     'job_title',
@@ -30,11 +27,7 @@ export function employeesModel(piiHash: (expression: string) => string): Warehou
     columns: [
       { name: 'employee_number', type: 'string', comment: "the ERP's employee number" },
       { name: 'hris_employee_id', type: 'string', comment: "the employee's id in the HRIS" },
-      ...pii.map((field) => ({
-        name: `${snake(field)}_hash`,
-        type: 'string' as const,
-        comment: 'x-pii: SHA-256 hex',
-      })),
+      ...pii.map((field) => hashedColumn(`${snake(field)}_hash`)),
       { name: 'job_title', type: 'string', comment: 'HRIS-owned' },
       { name: 'department', type: 'string', comment: 'HRIS-owned' },
       { name: 'cost_centre', type: 'string', comment: 'the ERP cost centre the employee is assigned to' },
@@ -56,26 +49,18 @@ export function employeesModel(piiHash: (expression: string) => string): Warehou
         comment: "the employee's version in the ERP register, which orders the rows",
       },
       { name: 'synced_at', type: 'timestamp', comment: 'the latest synchronisation' },
-      { name: 'correlation_id', type: 'string', comment: 'the business transaction, across every system' },
-      { name: 'source_event_id', type: 'string', comment: 'the SaaS event that caused this fact' },
-      { name: 'event_id', type: 'string', comment: 'the authoritative ERP event this row comes from' },
-      { name: 'entity_version', type: 'bigint', comment: 'the version the ERP gave the fact' },
-      {
-        name: 'loaded_at',
-        type: 'timestamp',
-        comment: 'when the warehouse stream took in the batch that carried the event (to the second)',
-      },
+      ...lineage,
     ],
     sql: `SELECT employee_number, ${[...plain.slice(0, 1), ...pii.map((field) => `${snake(field)}_hash`), ...plain.slice(1)].map(latest).join(', ')},
   max(erp_version) AS erp_version, max(event_time) AS synced_at,
-  ${['correlation_id', 'source_event_id', 'event_id', 'entity_version'].map(latest).join(', ')}, max(loaded_at) AS loaded_at
+  ${latestLineageBy('erp_version')}
 FROM (
   SELECT ${text('employeeNumber')} AS employee_number, ${text('hrisEmployeeId')} AS hris_employee_id,
     ${pii.map((field) => `${piiHash(text(field))} AS ${snake(field)}_hash`).join(', ')},
     ${text('jobTitle')} AS job_title, ${text('department')} AS department, ${text('costCentre')} AS cost_centre,
     ${text('startDate')} AS start_date, ${text('terminationDate')} AS termination_date, ${text('status')} AS status,
     CAST(${text('erpVersion')} AS BIGINT) AS erp_version,
-    event_time, correlation_id, source_event_id, event_id, entity_version, loaded_at
+    event_time, ${lineageSelect}
   FROM erp_events
   WHERE event_type = 'erp.employee.synced.v1'
 ) synced

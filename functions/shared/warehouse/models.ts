@@ -7,7 +7,11 @@
  * Money is DECIMAL(19,4) beside its ISO 4217 currency. Fields marked `x-pii` are hashed (`piiHash`).
  */
 import { employeesModel } from './employee-model';
+import { hashedColumn, lineage, lineageSelect, piiHash, text } from './model-sql';
 import { purchaseOrdersModel } from './purchase-order-model';
+
+// The reconciliation hashes its side of a comparison as the models hash theirs.
+export { piiHash } from './model-sql';
 
 /** A column as Glue declares it and the model produces it. */
 export interface ModelColumn {
@@ -26,20 +30,6 @@ export interface WarehouseModel {
   sql: string;
 }
 
-const lineage: readonly ModelColumn[] = [
-  { name: 'correlation_id', type: 'string', comment: 'the business transaction, across every system' },
-  { name: 'source_event_id', type: 'string', comment: 'the SaaS event that caused this fact' },
-  { name: 'event_id', type: 'string', comment: 'the authoritative ERP event this row comes from' },
-  { name: 'entity_version', type: 'bigint', comment: 'the version the ERP gave the fact' },
-  {
-    name: 'loaded_at',
-    type: 'timestamp',
-    comment: 'when the warehouse stream took in the batch that carried the event (to the second)',
-  },
-];
-
-const lineageSelect = 'correlation_id, source_event_id, event_id, entity_version, loaded_at';
-
 /** An entity's lineage, aggregated: that of its latest version. */
 const latestLineage = `max_by(correlation_id, entity_version) AS correlation_id,
   max_by(source_event_id, entity_version) AS source_event_id, max_by(event_id, entity_version) AS event_id,
@@ -53,15 +43,6 @@ function money(path: string): string {
 /** An ISO 8601 instant as a timestamp in UTC (without zone, the type Glue declares). */
 function timestamp(isoExpression: string): string {
   return `CAST(from_iso8601_timestamp(${isoExpression}) AS TIMESTAMP)`;
-}
-
-/** Personal data as its SHA-256 (lower-case hex): rows still join on it, nobody reads it. */
-export function piiHash(expression: string): string {
-  return `lower(to_hex(sha256(to_utf8(${expression}))))`;
-}
-
-function text(path: string): string {
-  return `json_extract_scalar(data, '$.${path}')`;
 }
 
 // Firehose names each object <stream>-<version>-yyyy-MM-dd-HH-mm-ss-<random>, after the arrival of the batch's
@@ -306,9 +287,9 @@ export const suppliers: WarehouseModel = {
     { name: 'source_supplier_id', type: 'string', comment: "the supplier's id at the procurement platform" },
     { name: 'legal_name', type: 'string', comment: 'procurement-owned' },
     { name: 'display_name', type: 'string', comment: 'procurement-owned' },
-    { name: 'contact_name_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
-    { name: 'contact_email_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
-    { name: 'contact_phone_hash', type: 'string', comment: 'x-pii: SHA-256 hex' },
+    hashedColumn('contact_name_hash'),
+    hashedColumn('contact_email_hash'),
+    hashedColumn('contact_phone_hash'),
     { name: 'address', type: 'string', comment: 'JSON object: the postal address (procurement-owned)' },
     { name: 'payment_terms', type: 'string', comment: 'ERP-owned' },
     {
@@ -365,7 +346,7 @@ export const warehouseModels: readonly WarehouseModel[] = [
   payments,
   invoices,
   customers,
-  employeesModel(piiHash),
+  employeesModel(),
   suppliers,
   purchaseOrdersModel(),
 ];

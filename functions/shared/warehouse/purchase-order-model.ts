@@ -1,9 +1,6 @@
 /** The warehouse's purchase-order model: each ERP purchase order with its status and three-way match, from the ERP's events. */
+import { latestBy, latestLineageBy, lineage, lineageSelect, text } from './model-sql';
 import type { WarehouseModel } from './models';
-
-function text(path: string): string {
-  return `json_extract_scalar(data, '$.${path}')`;
-}
 
 /** The event types that carry the order's snapshot (`data.purchaseOrder`), each at the order's ERP version. */
 const snapshotEvents = [
@@ -20,7 +17,7 @@ const snapshotEvents = [
  * match back. A refusal before any order was booked has no snapshot and no row: the ERP holds nothing for it.
  */
 export function purchaseOrdersModel(): WarehouseModel {
-  const latest = (column: string) => `max_by(${column}, erp_version) AS ${column}`;
+  const latest = latestBy('erp_version');
   const plain = [
     'source_purchase_order_id',
     'vendor_number',
@@ -67,19 +64,11 @@ export function purchaseOrdersModel(): WarehouseModel {
         comment: "the order's version in the ERP, which orders the rows",
       },
       { name: 'updated_at', type: 'timestamp', comment: 'the latest ERP event about the order' },
-      { name: 'correlation_id', type: 'string', comment: 'the business transaction, across every system' },
-      { name: 'source_event_id', type: 'string', comment: 'the SaaS event that caused this fact' },
-      { name: 'event_id', type: 'string', comment: 'the authoritative ERP event this row comes from' },
-      { name: 'entity_version', type: 'bigint', comment: 'the version the ERP gave the fact' },
-      {
-        name: 'loaded_at',
-        type: 'timestamp',
-        comment: 'when the warehouse stream took in the batch that carried the event (to the second)',
-      },
+      ...lineage,
     ],
     sql: `SELECT po_number, ${plain.map(latest).join(', ')},
   max(erp_version) AS erp_version, max(event_time) AS updated_at,
-  ${['correlation_id', 'source_event_id', 'event_id', 'entity_version'].map(latest).join(', ')}, max(loaded_at) AS loaded_at
+  ${latestLineageBy('erp_version')}
 FROM (
   SELECT ${text('purchaseOrder.poNumber')} AS po_number,
     ${text('purchaseOrder.sourcePurchaseOrderId')} AS source_purchase_order_id,
@@ -90,7 +79,7 @@ FROM (
     CAST(${text('purchaseOrder.receivedQuantity')} AS BIGINT) AS received_quantity,
     CAST(${text('purchaseOrder.invoicedAmount')} AS DECIMAL(19,4)) AS invoiced_amount,
     CAST(${text('purchaseOrder.version')} AS BIGINT) AS erp_version,
-    event_time, correlation_id, source_event_id, event_id, entity_version, loaded_at
+    event_time, ${lineageSelect}
   FROM erp_events
   WHERE event_type IN (${snapshotEvents.map((type) => `'${type}'`).join(', ')})
     AND ${text('purchaseOrder.poNumber')} IS NOT NULL
