@@ -69,21 +69,44 @@ function resolveRef(ref: string, base: JsonSchema): { schema: JsonSchema; base: 
   return { schema: node as JsonSchema, base: doc };
 }
 
-/** Paths (dotted, `[]` for array items) of every value marked `"x-pii": true`. */
-function piiPaths(schema: JsonSchema, base: JsonSchema, prefix: string, out: Set<string>): void {
-  if (schema['x-pii'] === true && prefix) {
+/** Paths (dotted, `[]` for array items) of every value marked `"<keyword>": true` (`x-pii`, `x-secret`). */
+function markedPaths(
+  keyword: 'x-pii' | 'x-secret',
+  schema: JsonSchema,
+  base: JsonSchema,
+  prefix: string,
+  out: Set<string>,
+): void {
+  if (schema[keyword] === true && prefix) {
     out.add(prefix);
     return;
   }
   if (typeof schema.$ref === 'string') {
     const target = resolveRef(schema.$ref, base);
-    piiPaths(target.schema, target.base, prefix, out);
+    markedPaths(keyword, target.schema, target.base, prefix, out);
   }
-  for (const sub of (schema.allOf as JsonSchema[] | undefined) ?? []) piiPaths(sub, base, prefix, out);
+  for (const sub of (schema.allOf as JsonSchema[] | undefined) ?? [])
+    markedPaths(keyword, sub, base, prefix, out);
   const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
   for (const [name, sub] of Object.entries(properties))
-    piiPaths(sub, base, prefix ? `${prefix}.${name}` : name, out);
-  if (schema.items) piiPaths(schema.items as JsonSchema, base, `${prefix}[]`, out);
+    markedPaths(keyword, sub, base, prefix ? `${prefix}.${name}` : name, out);
+  if (schema.items) markedPaths(keyword, schema.items as JsonSchema, base, `${prefix}[]`, out);
+}
+
+/** The form ingest gives a secret-class value (functions/shared/sources/secret-class.ts): a plain value fails the schema. */
+const sealedPattern = '^hmac-sha256:[0-9a-f]{64}$';
+
+/** Fails the generation on an `x-secret` field that is not also `x-pii` or does not require the sealed form. */
+function assertSecretFields(file: string, schema: JsonSchema, at: string): void {
+  if (schema['x-secret'] === true && (schema['x-pii'] !== true || schema.pattern !== sealedPattern))
+    throw new Error(
+      `${file} ${at}: an x-secret field must also be x-pii and have "pattern": "${sealedPattern}"`,
+    );
+  for (const [name, sub] of Object.entries(
+    (schema.properties as Record<string, JsonSchema> | undefined) ?? {},
+  ))
+    assertSecretFields(file, sub, `${at}/${name}`);
+  if (schema.items) assertSecretFields(file, schema.items as JsonSchema, `${at}[]`);
 }
 
 async function generateTypes(): Promise<string> {
@@ -149,7 +172,10 @@ function generateCatalog(): string {
   const entries = eventSchemas.map(({ file, schema }) => {
     const meta = metaOf(file, schema);
     const pii = new Set<string>();
-    piiPaths(schema, schema, '', pii);
+    markedPaths('x-pii', schema, schema, '', pii);
+    const secret = new Set<string>();
+    markedPaths('x-secret', schema, schema, '', secret);
+    assertSecretFields(file, schema, '');
     return [
       `  '${meta.type}': {`,
       `    type: '${meta.type}',`,
@@ -158,6 +184,10 @@ function generateCatalog(): string {
       `    domain: '${meta.domain}',`,
       `    entity: '${meta.entity}',`,
       `    piiPaths: [${[...pii]
+        .sort()
+        .map((p) => `'${p}'`)
+        .join(', ')}],`,
+      `    secretPaths: [${[...secret]
         .sort()
         .map((p) => `'${p}'`)
         .join(', ')}],`,
@@ -181,6 +211,8 @@ function generateCatalog(): string {
     '  entity: string;',
     '  /** Data paths marked `"x-pii": true` (`[]` stands for every array item). */',
     '  piiPaths: readonly string[];',
+    '  /** Data paths marked `"x-secret": true`: sealed at ingest to a keyed digest, never published plain. */',
+    '  secretPaths: readonly string[];',
     '  validate: ValidateFunction;',
     '}',
     '',

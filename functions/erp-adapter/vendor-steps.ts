@@ -33,6 +33,11 @@ export class SupplierNotYetKnownError extends Error {
 export interface ForeignVendorChange {
   field: string;
   value?: string;
+  /**
+   * A secret-class value (bank details) as ingest sealed it: a keyed digest whose key the adapter does not hold, so
+   * it is compared with nothing and always refused by name (docs/suppliers.md, Secret-class fields).
+   */
+  secretValue?: string;
 }
 
 /** What one step did to the vendor, as erp.supplier.synced.v1 announces it. */
@@ -137,7 +142,8 @@ function foreignChangesOf(input: Record<string, unknown>): ForeignVendorChange[]
         typeof change !== 'object' ||
         change === null ||
         typeof change.field !== 'string' ||
-        (change.value !== undefined && typeof change.value !== 'string'),
+        (change.value !== undefined && typeof change.value !== 'string') ||
+        (change.secretValue !== undefined && typeof change.secretValue !== 'string'),
     )
   )
     invalidInput('Step input foreignChanges must be a list of { field, value }');

@@ -3,6 +3,7 @@ import { PayloadTooLargeError, SchemaViolationError } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { correlationIdFrom, newId } from '../shared/ids';
 import type { MappedDelivery } from '../shared/sources/mappers/mapped-delivery';
+import { sealSecretValues } from '../shared/sources/secret-class';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
 
 /** EventBridge's limit on one PutEvents entry since 2026-01. */
@@ -14,11 +15,23 @@ export interface NewEvent {
   event: CanonicalEvent;
 }
 
-export function buildEvents(request: WebhookRequest, deliveries: MappedDelivery[]): NewEvent[] {
+/**
+ * The canonical events of the mapped deliveries, secret-class fields sealed with `sealingKey` before the schema
+ * check. The schemas require the sealed form of those fields, so without a key (a replay that holds no signing
+ * secret) an event carrying one fails its schema and is reported, never published plain.
+ */
+export function buildEvents(
+  request: WebhookRequest,
+  deliveries: MappedDelivery[],
+  sealingKey?: Buffer,
+): NewEvent[] {
   const incomingCorrelationId = request.headers['x-correlation-id'];
   return deliveries.flatMap((delivery) => {
     if (delivery.kind !== 'event') return [];
-    const event = buildCanonicalEvent(delivery.draft, {
+    const draft = sealingKey
+      ? { ...delivery.draft, data: sealSecretValues(delivery.draft.type, delivery.draft.data, sealingKey) }
+      : delivery.draft;
+    const event = buildCanonicalEvent(draft, {
       id: newId(),
       correlationId: correlationIdFrom(incomingCorrelationId),
       causationId: `${request.sourceName}:${delivery.deliveryId}`,

@@ -10,6 +10,7 @@ import {
 } from '../shared/errors';
 import { redactPii } from '../shared/events/pii';
 import { type StoredSigningSecrets, secretsForSender } from '../shared/secrets/webhook-secrets';
+import { secretClassKey } from '../shared/sources/secret-class';
 import type { WebhookSource } from '../shared/sources/source-registry';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
 import { buildEvents, type NewEvent } from './canonical-events';
@@ -97,28 +98,29 @@ function assertJsonContent(contentType: string | undefined): void {
     throw new UnsupportedMediaTypeError(contentType);
 }
 
+/** Verifies the request; answers the signing secrets (newest first) that verified it. */
 async function verifySignature(
   request: WebhookRequest,
   source: WebhookSource,
   deps: IngestDependencies,
-): Promise<void> {
+): Promise<string[]> {
   // Shopify signs only the body: the shop it names picks the secrets, so its body cannot pass as another shop's.
   const sender = source.senderOf?.(request);
-  const verify = (stored: StoredSigningSecrets) =>
-    source.verify(
-      request,
-      secretsForSender(stored, source.name, sender, {
-        acceptUnboundSenderSecrets: deps.acceptUnboundSenderSecrets,
-      }),
-    );
+  const verify = (stored: StoredSigningSecrets) => {
+    const secrets = secretsForSender(stored, source.name, sender, {
+      acceptUnboundSenderSecrets: deps.acceptUnboundSenderSecrets,
+    });
+    source.verify(request, secrets);
+    return secrets;
+  };
   try {
-    verify(await deps.secrets.secretsFor(source.name));
+    return verify(await deps.secrets.secretsFor(source.name));
   } catch (error) {
     if (!(error instanceof SignatureInvalidError)) throw error;
     // A mismatch right after a rotation, or a shop just added: try once more with fresh secrets (rate-limited by the secret source).
     const fresh = await deps.secrets.refresh(source.name);
     if (!fresh) throw error;
-    verify(fresh);
+    return verify(fresh);
   }
 }
 
@@ -130,11 +132,16 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-async function mapAndValidate(request: WebhookRequest, source: WebhookSource, deps: IngestDependencies) {
+async function mapAndValidate(
+  request: WebhookRequest,
+  source: WebhookSource,
+  deps: IngestDependencies,
+  sealingKey: Buffer,
+) {
   const payload = parseJson(request.body);
   try {
     const deliveries = await source.map(request, payload);
-    return { deliveries, events: buildEvents(request, deliveries) };
+    return { deliveries, events: buildEvents(request, deliveries, sealingKey) };
   } catch (error) {
     if (!(error instanceof SchemaViolationError)) throw error;
     // Authenticated but unusable: keep it where an operator can list, fix and replay it.
@@ -215,9 +222,10 @@ export async function receiveWebhook(
   assertJsonContent(request.headers['content-type']);
   if (request.body.length > deps.limits.maxBodyBytes)
     throw new PayloadTooLargeError(request.body.length, deps.limits.maxBodyBytes);
-  await verifySignature(request, source, deps);
-
-  const { deliveries, events } = await mapAndValidate(request, source, deps);
+  const signingSecrets = await verifySignature(request, source, deps);
+  // Secret-class values (bank details) are sealed before any event exists: nothing downstream ever holds them plain.
+  const sealingKey = secretClassKey(source.name, signingSecrets[0] ?? '');
+  const { deliveries, events } = await mapAndValidate(request, source, deps, sealingKey);
   const ignored = deliveries.flatMap((delivery) => (delivery.kind === 'ignored' ? [delivery.reason] : []));
   if (events.length === 0) {
     deps.logger.info('webhook ignored', { source: source.name, ignored });

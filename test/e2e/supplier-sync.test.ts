@@ -31,6 +31,7 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
   let vendors: HttpErpVendorConnector;
   let adminToken: string;
   let busEvents: ObservedBusEvents;
+  let procurementEvents: ObservedBusEvents;
   let exceptionsQueue: ExceptionsQueueMessages;
 
   /** Posts a body as Spendesk signs it, with the stage's Spendesk secret. */
@@ -85,6 +86,10 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
     busEvents = await ObservedBusEvents.observe(running.clients, 'observe-erp-suppliers', {
       source: ['concord.erp'],
       'detail-type': ['erp.supplier.synced.v1'],
+    });
+    procurementEvents = await ObservedBusEvents.observe(running.clients, 'observe-procurement-suppliers', {
+      source: ['concord.ingest'],
+      'detail-type': ['procurement.supplier.created.v1', 'procurement.supplier.changed.v1'],
     });
     exceptionsQueue = await ExceptionsQueueMessages.open(running.clients.sqs);
   }, 120_000);
@@ -181,6 +186,55 @@ describe('supplier-sync (Spendesk → ERP vendor master, on the embedded runtime
     expect(JSON.stringify(exception)).not.toContain(platformIban);
     expect(vendor).toMatchObject({ paymentTerms: 'net-45', bankAccountSha256: sha256(erpIban) });
   });
+
+  it('SecretSealedAtIngest: bank details Spendesk sends are on the bus, in executions and in the warehouse only as a keyed digest', async () => {
+    // Prepare: the refused change of ForeignFieldRefused, as the bus carried it.
+    const sealed = /^hmac-sha256:[0-9a-f]{64}$/;
+    const published = await procurementEvents.find(
+      (event) =>
+        event.subject === `supplier/${supplierId}` &&
+        JSON.stringify(event.data.foreignChanges ?? []).includes('bankAccount'),
+    );
+    // Act: the warehouse's raw events and every SupplierSync execution's input.
+    const rows = await eventually(async () => {
+      const { rows: found } = await warehouseSql(
+        running.platform.runtime.options.dataDir,
+        "select type, subject, data from raw_events where type like 'procurement.supplier.%'",
+      );
+      return found.some((row) => String(row.data).includes('bankAccount')) ? found : undefined;
+    }, 60_000);
+    const { stateMachines = [] } = await running.clients.sfn.send(new ListStateMachinesCommand({}));
+    const stateMachineArn = stateMachines.find((machine) =>
+      machine.name?.includes('SupplierSync'),
+    )?.stateMachineArn;
+    const { executions = [] } = await running.clients.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn }),
+    );
+    const inputs = await Promise.all(
+      executions.map(async ({ executionArn }) => {
+        const described = await running.clients.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return `${described.input ?? ''}${described.output ?? ''}`;
+      }),
+    );
+    const exception = await exceptionFor(`supplier/${supplierId}`);
+    // Assess: the field is named and its sealed digest travels; the IBAN is nowhere.
+    expect(published.data.foreignChanges).toEqual(
+      expect.arrayContaining([
+        {
+          field: 'bankAccount',
+          sourceProperty: 'bank_details.iban',
+          secretValue: expect.stringMatching(sealed),
+        },
+      ]),
+    );
+    expect(JSON.stringify(published)).not.toContain(platformIban);
+    expect(JSON.stringify(published)).not.toContain(sha256(platformIban));
+    expect(JSON.stringify(rows)).not.toContain(platformIban);
+    expect(inputs.join('\n')).toContain('bankAccount');
+    expect(inputs.join('\n')).not.toContain(platformIban);
+    expect(exception).toMatchObject({ error: { Cause: expect.stringContaining('bankAccount') } });
+    expect(JSON.stringify(exception)).not.toContain(platformIban);
+  }, 90_000);
 
   it('ErpFaultRecovered: a change whose answer is lost after the ERP committed it is read back, applied once and announced', async () => {
     // Prepare: a second supplier, then a change to it whose answer the ERP loses after committing (a gateway 504).

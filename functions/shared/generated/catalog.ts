@@ -14,6 +14,8 @@ export interface CanonicalTypeInfo {
   entity: string;
   /** Data paths marked `"x-pii": true` (`[]` stands for every array item). */
   piiPaths: readonly string[];
+  /** Data paths marked `"x-secret": true`: sealed at ingest to a keyed digest, never published plain. */
+  secretPaths: readonly string[];
   validate: ValidateFunction;
 }
 
@@ -26,6 +28,7 @@ export const canonicalCatalog = {
     domain: 'billing',
     entity: 'payment',
     piiPaths: ['customer.email', 'customer.name', 'customer.phone'],
+    secretPaths: [],
     validate: validators.validateBillingPaymentRefundedV1,
   },
   'billing.payment.succeeded.v1': {
@@ -35,6 +38,7 @@ export const canonicalCatalog = {
     domain: 'billing',
     entity: 'payment',
     piiPaths: ['customer.email', 'customer.name', 'customer.phone'],
+    secretPaths: [],
     validate: validators.validateBillingPaymentSucceededV1,
   },
   'commerce.order.amended.v1': {
@@ -44,6 +48,7 @@ export const canonicalCatalog = {
     domain: 'commerce',
     entity: 'order',
     piiPaths: ['billingAddress', 'customer.email', 'customer.name', 'customer.phone', 'note', 'shippingAddress'],
+    secretPaths: [],
     validate: validators.validateCommerceOrderAmendedV1,
   },
   'commerce.order.cancelled.v1': {
@@ -53,6 +58,7 @@ export const canonicalCatalog = {
     domain: 'commerce',
     entity: 'order',
     piiPaths: ['customer.email', 'customer.name', 'customer.phone'],
+    secretPaths: [],
     validate: validators.validateCommerceOrderCancelledV1,
   },
   'commerce.order.placed.v1': {
@@ -62,6 +68,7 @@ export const canonicalCatalog = {
     domain: 'commerce',
     entity: 'order',
     piiPaths: ['billingAddress', 'customer.email', 'customer.name', 'customer.phone', 'note', 'shippingAddress'],
+    secretPaths: [],
     validate: validators.validateCommerceOrderPlacedV1,
   },
   'crm.customer.upserted.v1': {
@@ -71,6 +78,7 @@ export const canonicalCatalog = {
     domain: 'crm',
     entity: 'customer',
     piiPaths: ['customer.address', 'customer.email', 'customer.firstName', 'customer.lastName', 'customer.phone'],
+    secretPaths: [],
     validate: validators.validateCrmCustomerUpsertedV1,
   },
   'erp.customer.synced.v1': {
@@ -80,6 +88,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'customer',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpCustomerSyncedV1,
   },
   'erp.employee.synced.v1': {
@@ -89,6 +98,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'employee',
     piiPaths: ['displayName', 'firstName', 'lastName', 'phone', 'workEmail'],
+    secretPaths: [],
     validate: validators.validateErpEmployeeSyncedV1,
   },
   'erp.goods-receipt.recorded.v1': {
@@ -98,6 +108,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'goods-receipt',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpGoodsReceiptRecordedV1,
   },
   'erp.invoice.posted.v1': {
@@ -107,6 +118,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'invoice',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpInvoicePostedV1,
   },
   'erp.item.price-changed.v1': {
@@ -116,6 +128,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'product',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpItemPriceChangedV1,
   },
   'erp.order.accepted.v1': {
@@ -125,6 +138,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpOrderAcceptedV1,
   },
   'erp.order.amended.v1': {
@@ -134,6 +148,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpOrderAmendedV1,
   },
   'erp.order.cancelled.v1': {
@@ -143,6 +158,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpOrderCancelledV1,
   },
   'erp.order.credit-held.v1': {
@@ -152,6 +168,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpOrderCreditHeldV1,
   },
   'erp.order.credit-released.v1': {
@@ -161,6 +178,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: ['releasedBy'],
+    secretPaths: [],
     validate: validators.validateErpOrderCreditReleasedV1,
   },
   'erp.order.rejected.v1': {
@@ -170,6 +188,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpOrderRejectedV1,
   },
   'erp.payment.applied.v1': {
@@ -179,6 +198,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'payment',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpPaymentAppliedV1,
   },
   'erp.purchase-order.match-updated.v1': {
@@ -188,6 +208,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'purchase-order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpPurchaseOrderMatchUpdatedV1,
   },
   'erp.purchase-order.refused.v1': {
@@ -197,6 +218,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'purchase-order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpPurchaseOrderRefusedV1,
   },
   'erp.purchase-order.released.v1': {
@@ -206,6 +228,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'purchase-order',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpPurchaseOrderReleasedV1,
   },
   'erp.stock.changed.v1': {
@@ -215,6 +238,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'product',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpStockChangedV1,
   },
   'erp.supplier-invoice.recorded.v1': {
@@ -224,6 +248,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'supplier-invoice',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateErpSupplierInvoiceRecordedV1,
   },
   'erp.supplier.synced.v1': {
@@ -233,6 +258,7 @@ export const canonicalCatalog = {
     domain: 'erp',
     entity: 'supplier',
     piiPaths: ['vendor.bankAccountSha256', 'vendor.contactEmail', 'vendor.contactName', 'vendor.contactPhone'],
+    secretPaths: [],
     validate: validators.validateErpSupplierSyncedV1,
   },
   'governance.reconciliation.completed.v1': {
@@ -242,6 +268,7 @@ export const canonicalCatalog = {
     domain: 'governance',
     entity: 'reconciliation',
     piiPaths: [],
+    secretPaths: [],
     validate: validators.validateGovernanceReconciliationCompletedV1,
   },
   'hr.employee.changed.v1': {
@@ -251,6 +278,7 @@ export const canonicalCatalog = {
     domain: 'hr',
     entity: 'employee',
     piiPaths: ['changedBy', 'employee.birthDate', 'employee.displayName', 'employee.firstName', 'employee.lastName', 'employee.personalEmail', 'employee.workEmail'],
+    secretPaths: [],
     validate: validators.validateHrEmployeeChangedV1,
   },
   'hr.employee.hired.v1': {
@@ -260,6 +288,7 @@ export const canonicalCatalog = {
     domain: 'hr',
     entity: 'employee',
     piiPaths: ['changedBy', 'employee.birthDate', 'employee.displayName', 'employee.firstName', 'employee.lastName', 'employee.personalEmail', 'employee.workEmail'],
+    secretPaths: [],
     validate: validators.validateHrEmployeeHiredV1,
   },
   'hr.employee.terminated.v1': {
@@ -269,6 +298,7 @@ export const canonicalCatalog = {
     domain: 'hr',
     entity: 'employee',
     piiPaths: ['changedBy'],
+    secretPaths: [],
     validate: validators.validateHrEmployeeTerminatedV1,
   },
   'procurement.purchase-order.created.v1': {
@@ -278,6 +308,7 @@ export const canonicalCatalog = {
     domain: 'procurement',
     entity: 'purchase-order',
     piiPaths: ['requestedBy'],
+    secretPaths: [],
     validate: validators.validateProcurementPurchaseOrderCreatedV1,
   },
   'procurement.supplier.changed.v1': {
@@ -286,7 +317,8 @@ export const canonicalCatalog = {
     revision: '1.0',
     domain: 'procurement',
     entity: 'supplier',
-    piiPaths: ['foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    piiPaths: ['foreignChanges[].secretValue', 'foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    secretPaths: ['foreignChanges[].secretValue'],
     validate: validators.validateProcurementSupplierChangedV1,
   },
   'procurement.supplier.created.v1': {
@@ -295,7 +327,8 @@ export const canonicalCatalog = {
     revision: '1.0',
     domain: 'procurement',
     entity: 'supplier',
-    piiPaths: ['foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    piiPaths: ['foreignChanges[].secretValue', 'foreignChanges[].value', 'supplier.contactEmail', 'supplier.contactName', 'supplier.contactPhone'],
+    secretPaths: ['foreignChanges[].secretValue'],
     validate: validators.validateProcurementSupplierCreatedV1,
   },
 } as const satisfies Record<string, CanonicalTypeInfo>;

@@ -1259,9 +1259,13 @@ export interface ProcurementSupplierChangedV1 {
      */
     sourceProperty: string;
     /**
-     * The value the platform sent; may be bank details, so secret-class: hashed in the warehouse and redacted from logs.
+     * The value the platform sent for a field that is not secret-class (terms, tax registration, blocked): redacted from logs, hashed in the warehouse.
      */
     value?: string;
+    /**
+     * A secret-class value the platform sent (bank details), sealed at ingest before the event is published: HMAC-SHA256 under a key derived from the source's signing secret. Never plain on the bus, in executions, dead letters, the warehouse or logs; tells that the field was sent, not what it holds.
+     */
+    secretValue?: string;
   }[];
   /**
    * The supplier's details as the platform sent them; only the platform-owned fields are applied to the ERP.
@@ -1320,9 +1324,13 @@ export interface ProcurementSupplierCreatedV1 {
      */
     sourceProperty: string;
     /**
-     * The value the platform sent; may be bank details, so secret-class: hashed in the warehouse and redacted from logs.
+     * The value the platform sent for a field that is not secret-class (terms, tax registration, blocked): redacted from logs, hashed in the warehouse.
      */
     value?: string;
+    /**
+     * A secret-class value the platform sent (bank details), sealed at ingest before the event is published: HMAC-SHA256 under a key derived from the source's signing secret. Never plain on the bus, in executions, dead letters, the warehouse or logs; tells that the field was sent, not what it holds.
+     */
+    secretValue?: string;
   }[];
   /**
    * The supplier's details as the platform sent them; only the platform-owned fields are applied to the ERP.

@@ -233,6 +233,49 @@ describe('upsertVendor (vendor-steps) with an in-memory vendor master', () => {
     expect(master.changes).toBe(1);
   });
 
+  it('refuses sealed bank details by name even when they seal the account the ERP holds', async () => {
+    // Prepare: the ERP holds the very account the platform sent, sealed at ingest.
+    await runErpStep(step({ sourceSupplierId: 'sup-1', fields: supplier }), deps());
+    const vendor = master.vendors.get('sup-1') as VendorRecord;
+    vendor.bankAccountSha256 = createHash('sha256').update('DE89370400440532013000').digest('hex');
+    const sealed = `hmac-sha256:${createHash('sha256').update('any digest').digest('hex')}`;
+    // Act
+    const result = await runErpStep(
+      step(
+        {
+          sourceSupplierId: 'sup-1',
+          fields: supplier,
+          foreignChanges: [{ field: 'bankAccount', secretValue: sealed }],
+        },
+        2,
+      ),
+      deps(),
+    );
+    // Assess: the adapter holds no sealing key, so it cannot call it an echo; the digest is never repeated.
+    expect(result).toMatchObject({ action: 'unchanged', refused: ['bankAccount'], echoes: [] });
+    expect(JSON.stringify(result)).not.toContain(sealed);
+    expect(JSON.stringify(published)).not.toContain(sealed);
+  });
+
+  it('refuses a sealed value that is not a string as invalid step input', async () => {
+    // Prepare
+    await runErpStep(step({ sourceSupplierId: 'sup-1', fields: supplier }), deps());
+    // Act
+    const run = runErpStep(
+      step(
+        {
+          sourceSupplierId: 'sup-1',
+          fields: supplier,
+          foreignChanges: [{ field: 'bankAccount', secretValue: 42 }],
+        },
+        2,
+      ),
+      deps(),
+    );
+    // Assess
+    await expect(run).rejects.toMatchObject({ code: 'invalid_step_input' });
+  });
+
   it('sends nothing when the supplier is re-sent unchanged', async () => {
     // Prepare
     await runErpStep(step({ sourceSupplierId: 'sup-1', fields: supplier }), deps());
