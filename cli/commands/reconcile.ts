@@ -36,9 +36,10 @@ usage: concord reconcile --date YYYY-MM-DD [options]
 ${opsOptionsHelp}
 
 Per business key: orders (shop order id), invoices (ERP number), payments (billing payment id), suppliers
-(procurement platform id) and employees (HRIS id). Mismatch classes: missing_in_erp, missing_in_warehouse,
-amount_differs, status_differs, fields_differ (a supplier or employee held with other values or at another
-version; personal fields compared by hash only), stale, and unreadable for a row of any side that cannot be read
+and purchase orders (procurement platform id) and employees (HRIS id). Mismatch classes: missing_in_erp,
+missing_in_warehouse, amount_differs, status_differs, fields_differ (a supplier, employee or purchase order held
+with other values or at another version: a purchase order's status, total, currency or three-way match; personal
+fields compared by hash only), stale, and unreadable for a row of any side that cannot be read
 or compared (reported with its identifiers and why; every other row is still
 reconciled). Exit code 0 when all three agree, 2 when there are mismatches (unreadable rows included), 1 when
 the reconciliation itself fails. The scheduled Reconcile function of each stage runs the same

@@ -1,13 +1,12 @@
 /** The employee kind of master reconciliation: HiBob's lifecycle events, the ERP employee register, the `employees` model. */
 import type { EmployeeRecord, ErpEmployeePort } from '../shared/erp/erp-employee-port';
-import type { MasterErpFact, MasterFieldSpec } from './master-reconciliation';
+import type { MasterFieldSpec } from './master-reconciliation';
 import {
   type ErpMasterKind,
-  isoOf,
+  erpRecordKind,
   masterModelSql,
   personalHash,
   type SaasMasterKind,
-  versionOf,
   type WarehouseMasterKind,
 } from './master-sources';
 import { UnreadableRowError } from './reconcile-sources';
@@ -61,47 +60,28 @@ export const employeeSaasKind: SaasMasterKind = {
 export function employeeErpKind(
   employees: Pick<ErpEmployeePort, 'listEmployees' | 'findEmployee'>,
 ): ErpMasterKind<EmployeeRecord> {
-  return {
+  return erpRecordKind<EmployeeRecord>({
     entity: 'employee',
     listChanged: (range) => employees.listEmployees(range),
     find: (key) => employees.findEmployee(key),
-    factOf(employee): MasterErpFact {
-      if (!employee.employeeNumber) throw new UnreadableRowError('it has no employeeNumber');
-      if (!employee.hrisId) throw new UnreadableRowError('it has no hrisId');
-      return {
-        entity: 'employee',
-        key: employee.hrisId,
-        number: employee.employeeNumber,
-        version: versionOf(employee.version, 'version'),
-        status: employee.status,
-        fields: {
-          ...Object.fromEntries(personal.map((field) => [field, personalHash(employee[field])])),
-          jobTitle: employee.jobTitle ?? null,
-          department: employee.department ?? null,
-          costCentre: employee.costCentre ?? null,
-          startDate: employee.startDate ?? null,
-          terminationDate: employee.terminationDate ?? null,
-        },
-        updatedAt: isoOf(employee.updatedAt, 'updatedAt'),
-      };
-    },
-    rowOf(employee) {
-      const text = (field: unknown) => (field === undefined || field === null ? null : String(field));
-      return {
-        number: text(employee.employeeNumber),
-        key: text(employee.hrisId),
-        version: text(employee.version),
-        status: text(employee.status),
-        updatedAt: text(employee.updatedAt),
-      };
-    },
-  };
+    number: 'employeeNumber',
+    key: 'hrisId',
+    status: (employee) => employee.status,
+    fields: (employee) => ({
+      ...Object.fromEntries(personal.map((field) => [field, personalHash(employee[field])])),
+      jobTitle: employee.jobTitle ?? null,
+      department: employee.department ?? null,
+      costCentre: employee.costCentre ?? null,
+      startDate: employee.startDate ?? null,
+      terminationDate: employee.terminationDate ?? null,
+    }),
+  });
 }
 
 /** The `employees` model over every employee synchronisation. */
 export const employeeWarehouseKind: WarehouseMasterKind = {
   entity: 'employee',
-  sql: `${masterModelSql('employees', 'erp.employee.synced.v1')}SELECT employee_number AS number,
+  sql: `${masterModelSql('employees', ['erp.employee.synced.v1'])}SELECT employee_number AS number,
   hris_employee_id AS record_key, CAST(erp_version AS VARCHAR) AS version, status, synced_at, correlation_id, source_event_id,
   ${personal.map((field) => `${snake(field)}_hash`).join(', ')}, job_title, department, cost_centre, start_date,
   termination_date

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
+import { HttpErpPurchasingConnector } from '../shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { newId } from '../shared/ids';
@@ -40,9 +41,11 @@ const erpOptions = {
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
 };
 const erp = new HttpErpConnector(erpOptions);
-// Suppliers and employees are reconciled beside the transactions, through the ERP's vendor and employee ports.
+// Suppliers, employees and purchase orders are reconciled beside the transactions, through the ERP's vendor,
+// employee and purchasing ports.
 const vendors = new HttpErpVendorConnector(erpOptions);
 const employees = new HttpErpEmployeeConnector(erpOptions);
+const purchasing = new HttpErpPurchasingConnector(erpOptions);
 
 export const handler = tracedHandler(tracer, async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());
@@ -52,6 +55,7 @@ export const handler = tracedHandler(tracer, async (request: ReconcileRequest) =
       erp,
       vendors,
       employees,
+      purchasing,
       now: () => new Date(),
       newId: () => newId(),
       allowedLagMs: config.allowedLagMs,

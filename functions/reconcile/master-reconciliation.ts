@@ -1,15 +1,17 @@
 /**
- * The three-way comparison of master records (suppliers, employees): what the SaaS platform's events state, what
+ * The three-way comparison of master records (suppliers, employees) and purchase orders: what the SaaS platform's events state, what
  * the ERP holds, what the warehouse model shows. Pure, as reconciliation.ts is for transactions; personal fields
  * arrive already hashed (the readers hash them), so no plain personal value can reach a report.
  */
+
+import { sumDecimals } from '../shared/decimal';
 import type {
   EntityTotals,
   FieldDifference,
-  MasterEntity,
   MasterRecordState,
   Mismatch,
   ReconciledSide,
+  RecordEntity,
 } from '../shared/reconciliation/report';
 import type { UnreadableRow } from './reconciliation';
 
@@ -23,10 +25,10 @@ export interface MasterFieldSpec {
 
 /** A master record as the SaaS platform's events state it, folded in entity-version order. */
 export interface MasterSaasFact {
-  entity: MasterEntity;
-  /** The platform's id (Spendesk supplier id, HiBob employee id). */
+  entity: RecordEntity;
+  /** The platform's id (Spendesk supplier or purchase order id, HiBob employee id). */
   key: string;
-  /** The latest event's lifecycle: created or changed (supplier); hired, changed or terminated (employee). */
+  /** The latest event's lifecycle: created or changed (supplier); hired, changed or terminated (employee); created (purchase order). */
   status: string;
   /** The values the events state, the latest per field; a personal value as its SHA-256 hex. */
   fields: Record<string, string>;
@@ -39,7 +41,7 @@ export interface MasterSaasFact {
 
 /** A master record as the ERP holds it (vendor, employee); personal values hashed. */
 export interface MasterErpFact {
-  entity: MasterEntity;
+  entity: RecordEntity;
   key: string;
   number: string;
   version: number;
@@ -50,7 +52,7 @@ export interface MasterErpFact {
 
 /** A master record as the warehouse model shows it (its latest synchronisation). */
 export interface MasterWarehouseFact {
-  entity: MasterEntity;
+  entity: RecordEntity;
   key: string;
   number: string;
   version: number;
@@ -63,8 +65,9 @@ export interface MasterWarehouseFact {
   sourceEventId?: string;
 }
 
+/** One record kind's three sides of a window, as the readers (master-sources.ts) give them. */
 export interface MasterReconcileInput {
-  entity: MasterEntity;
+  entity: RecordEntity;
   /** The fields the ERP and the warehouse are compared on (bank details are never among them). */
   fields: readonly MasterFieldSpec[];
   window: { from: Date; to: Date };
@@ -77,12 +80,24 @@ export interface MasterReconcileInput {
   /** The warehouse model's rows (the whole model: a record changed today may have been synced years ago). */
   warehouse: readonly MasterWarehouseFact[];
   unreadable: readonly UnreadableRow[];
+  /**
+   * Platform keys the ERP refused by rule (a purchase order for a blocked vendor, over budget), each with why: the
+   * ERP holding no record for one is the outcome, already on the exceptions queue, not a record missing.
+   */
+  refused?: ReadonlyMap<string, string>;
+  /** The fields a side's sums are taken of, per currency (a purchase order's total); none for master records. */
+  sums?: { amount: string; currency: string };
 }
 
 /** How each entity kind is named in a sentence. */
-const nouns: Record<MasterEntity, { record: string; platform: string; erpRecord: string }> = {
+const nouns: Record<RecordEntity, { record: string; platform: string; erpRecord: string }> = {
   supplier: { record: 'supplier', platform: 'the procurement platform', erpRecord: 'vendor' },
   employee: { record: 'employee', platform: 'the HRIS', erpRecord: 'employee' },
+  'purchase-order': {
+    record: 'purchase order',
+    platform: 'the procurement platform',
+    erpRecord: 'purchase order',
+  },
 };
 
 const sideName: Record<ReconciledSide, string> = {
@@ -119,6 +134,25 @@ function named(differences: readonly FieldDifference[]): string {
     .join(', ');
 }
 
+/** Sums per currency of the facts that state both fields; a side's count says how many there were in all. */
+function sumsOf(
+  facts: readonly { fields: Record<string, string | null> }[],
+  fields: { amount: string; currency: string } | undefined,
+): Record<string, string> {
+  if (!fields) return {};
+  const amounts = new Map<string, string[]>();
+  for (const fact of facts) {
+    const amount = fact.fields[fields.amount];
+    const currency = fact.fields[fields.currency];
+    if (amount === null || amount === undefined || !currency) continue;
+    amounts.set(currency, [...(amounts.get(currency) ?? []), amount]);
+  }
+  return Object.fromEntries(
+    [...amounts].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, sumDecimals(v)]),
+  );
+}
+
+/** Compares the three sides of one record kind in the window: each mismatch once, and each side's totals. */
 export function reconcileMasters(input: MasterReconcileInput): {
   mismatches: Mismatch[];
   totals: EntityTotals;
@@ -145,6 +179,7 @@ export function reconcileMasters(input: MasterReconcileInput): {
       saas: { status: fact.status, time: fact.time },
     };
     if (!erp) {
+      if (input.refused?.has(fact.key)) continue;
       mismatches.push({
         ...base,
         class: young(fact.time) ? 'stale' : 'missing_in_erp',
@@ -263,7 +298,10 @@ export function reconcileMasters(input: MasterReconcileInput): {
     });
   }
 
-  const count = (facts: readonly unknown[]) => ({ count: facts.length, sums: {} });
+  const count = (facts: readonly { fields: Record<string, string | null> }[]) => ({
+    count: facts.length,
+    sums: sumsOf(facts, input.sums),
+  });
   return {
     mismatches,
     totals: {

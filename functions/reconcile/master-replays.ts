@@ -1,12 +1,15 @@
 /**
- * What replaying can mend of a master record's mismatch (supplier, employee):
+ * What replaying can mend of a master record's (supplier, employee) or a purchase order's mismatch:
  * - a record the ERP lacks, or holds with other values than the platform's latest: the platform's events again,
  *   through the sync flow (the version gate lets a replay re-run the version it carries; the flow changes only
  *   the fields that differ);
  * - a record the warehouse lacks, shows at an older version, or shows unreadable: the bus archive's window around
  *   the ERP's change, replayed to the warehouse rule only (the synchronisation event carries the whole record).
  * The rest (the ERP changed by hand after the flow applied the platform's latest change, the warehouse ahead of the
- * ERP, equal versions with other values, a malformed event or record) goes to review.
+ * ERP, equal versions with other values, a malformed event or record) goes to review. A purchase order is created,
+ * never changed, from the platform: re-publishing its approval books one the ERP lacks (the ERP answers one already
+ * booked for the platform's id unchanged), but cannot change a total the ERP computed otherwise; and an order the ERP
+ * holds OPEN was never announced (the flow stopped before the release), so no archive holds it.
  */
 import type { Mismatch } from '../shared/reconciliation/report';
 
@@ -23,6 +26,11 @@ export function masterRemedy(mismatch: Mismatch, marginMs: number): MasterRemedy
   // latest of them (the warehouse shows its synchronisation) and the ERP moved on since: a replay would find that
   // change done under its idempotency key and change nothing.
   if (mismatch.saas && mismatch.class === 'missing_in_erp') return { kind: 'republish' };
+  if (mismatch.saas && mismatch.class === 'fields_differ' && mismatch.entity === 'purchase-order')
+    return {
+      kind: 'review',
+      detail: `${mismatch.detail}: the ERP answers a replayed order with the one it booked, so correct the order at the platform or in the ERP`,
+    };
   if (mismatch.saas && mismatch.class === 'fields_differ') {
     if (!(warehouse && erp && erp.version > warehouse.version)) return { kind: 'republish' };
     return {
@@ -30,6 +38,16 @@ export function masterRemedy(mismatch: Mismatch, marginMs: number): MasterRemedy
       detail: `${mismatch.detail}: correct the ERP, or make the change at the platform so that it flows again`,
     };
   }
+  if (
+    erp &&
+    mismatch.class === 'missing_in_warehouse' &&
+    mismatch.entity === 'purchase-order' &&
+    erp.status === 'OPEN'
+  )
+    return {
+      kind: 'review',
+      detail: `${mismatch.detail}: the order is booked but was never released, so no event announced it; release or cancel it in the ERP`,
+    };
   if (erp && mismatch.class === 'missing_in_warehouse') {
     const changed = Date.parse(erp.updatedAt);
     return { kind: 'archive', from: changed - marginMs, to: changed + marginMs };

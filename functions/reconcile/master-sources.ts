@@ -1,11 +1,11 @@
 /**
- * Reading the three sides of a master-record reconciliation, whatever the kind: the SaaS events folded per key, the
+ * Reading the three sides of a master-record (or purchase-order) reconciliation, whatever the kind: the SaaS events folded per key, the
  * ERP's records changed in the range (and read by key for the keys the other sides name), the warehouse model. The
- * kinds (supplier-sources.ts, employee-sources.ts) say which events, columns and fields; personal values are hashed
+ * kinds (supplier-sources.ts, employee-sources.ts, purchase-order-sources.ts) say which events, columns and fields; personal values are hashed
  * before they leave the warehouse (SQL) or the ERP connector's answer (here).
  */
 import { createHash } from 'node:crypto';
-import type { MasterEntity } from '../shared/reconciliation/report';
+import type { RecordEntity } from '../shared/reconciliation/report';
 import { loadedAt, warehouseModels } from '../shared/warehouse/models';
 import type { MasterErpFact, MasterSaasFact, MasterWarehouseFact } from './master-reconciliation';
 import {
@@ -47,7 +47,7 @@ export function canonicalJson(value: unknown): string | null {
 
 /** What a kind says about its SaaS events. */
 export interface SaasMasterKind {
-  entity: MasterEntity;
+  entity: RecordEntity;
   /** Canonical event type → the lifecycle it names (created, changed, hired, terminated). */
   types: Readonly<Record<string, string>>;
   /** The event's key as its data names it (what an unreadable event lacks). */
@@ -144,7 +144,7 @@ WHERE loaded_at >= ${sqlTimestamp(range.from)} AND loaded_at < ${sqlTimestamp(ra
 
 /** What a kind says about the ERP's records. */
 export interface ErpMasterKind<T> {
-  entity: MasterEntity;
+  entity: RecordEntity;
   /** The records changed in the range (the ERP port's listing with its change window). */
   listChanged(range: { fromIso: string; toIso: string }): Promise<T[]>;
   /** The record for a platform key, if the ERP holds one. */
@@ -153,6 +153,62 @@ export interface ErpMasterKind<T> {
   factOf(record: T): MasterErpFact;
   /** The record as an unreadable row shows it: never a personal value in plain. */
   rowOf(record: T): Record<string, string | null>;
+}
+
+/** What a kind reads of an ERP record: where its number and platform key are, its status, its compared fields. */
+export interface ErpRecordSpec<T extends { version?: unknown; updatedAt?: unknown }> {
+  entity: RecordEntity;
+  listChanged(range: { fromIso: string; toIso: string }): Promise<T[]>;
+  find(key: string): Promise<T | undefined>;
+  /** The record's number, under the name the ERP's API gives it (what an unreadable record is said to lack). */
+  number: keyof T & string;
+  /** The platform's key, under the name the ERP's API gives it. */
+  key: keyof T & string;
+  status(record: T): string;
+  /** The compared fields' values, personal ones hashed; throws UnreadableRowError when one cannot be read. */
+  fields(record: T): Record<string, string | null>;
+}
+
+/** An ERP kind from what it reads: the number, key, version and change time every record kind has, checked alike. */
+export function erpRecordKind<T extends { version?: unknown; updatedAt?: unknown }>(
+  spec: ErpRecordSpec<T>,
+): ErpMasterKind<T> {
+  const text = (value: unknown) => (value === undefined || value === null ? null : String(value));
+  return {
+    entity: spec.entity,
+    listChanged: (range) => spec.listChanged(range),
+    find: (key) => spec.find(key),
+    factOf(record): MasterErpFact {
+      const number = text(record[spec.number]);
+      const key = text(record[spec.key]);
+      if (!number) throw new UnreadableRowError(`it has no ${spec.number}`);
+      if (!key) throw new UnreadableRowError(`it has no ${spec.key}`);
+      return {
+        entity: spec.entity,
+        key,
+        number,
+        version: versionOf(text(record.version), 'version'),
+        status: spec.status(record),
+        fields: spec.fields(record),
+        updatedAt: isoOf(text(record.updatedAt), 'updatedAt'),
+      };
+    },
+    rowOf(record) {
+      let status: string | null;
+      try {
+        status = spec.status(record);
+      } catch {
+        status = null;
+      }
+      return {
+        number: text(record[spec.number]),
+        key: text(record[spec.key]),
+        version: text(record.version),
+        status,
+        updatedAt: text(record.updatedAt),
+      };
+    },
+  };
 }
 
 /** How many ERP reads by key run at once (a day's changed keys are mostly in the listing already). */
@@ -221,21 +277,24 @@ export function isoOf(value: string | null | undefined, name: string): string {
 }
 
 /**
- * The warehouse model of a master kind as common table expressions over only its own event type: every
+ * The warehouse model of a record kind as common table expressions over only its own event types: every
  * synchronisation ever (a record changed today may have been synced years ago), yet no other type's partitions.
  */
-export function masterModelSql(model: 'suppliers' | 'employees', eventType: string): string {
+export function masterModelSql(model: string, eventTypes: readonly string[]): string {
   const erpEvents = warehouseModels.find((candidate) => candidate.name === 'erp_events');
   const own = warehouseModels.find((candidate) => candidate.name === model);
   const base = "WHERE event_type LIKE 'erp.%'";
   if (!erpEvents?.sql.includes(base) || !own) throw new Error(`the ${model} model no longer reads ${base}`);
-  return `WITH erp_events AS (${erpEvents.sql.replace(base, `WHERE event_type = ${sqlText(eventType)}`)}),
+  // Reading fewer types than the model would hide its rows: a model that stopped naming one is a reconciliation to fix.
+  const unnamed = eventTypes.filter((type) => !own.sql.includes(type));
+  if (unnamed.length > 0) throw new Error(`the ${model} model no longer reads ${unnamed.join(', ')}`);
+  return `WITH erp_events AS (${erpEvents.sql.replace(base, `WHERE event_type IN (${eventTypes.map(sqlText).join(', ')})`)}),
 ${model} AS (${own.sql})\n`;
 }
 
 /** What a kind says about its warehouse model's rows. */
 export interface WarehouseMasterKind {
-  entity: MasterEntity;
+  entity: RecordEntity;
   /** The query: number, record_key, version, status, synced_at, correlation_id, source_event_id, one column per field. */
   sql: string;
   /** The compared fields' values of a row (personal ones as the model's hash). */

@@ -6,7 +6,8 @@
  *   the bus archive's window around the ERP's changes, replayed to the warehouse rule only (the models keep each
  *   event once, so overlap is harmless).
  * Whatever no replay can mend (the ERP changed without announcing it, the shop and the ERP disagree, an event or
- * ERP document that cannot be read) is listed for review instead. Suppliers and employees: master-replays.ts.
+ * ERP document that cannot be read) is listed for review instead. Suppliers, employees, purchase orders:
+ * master-replays.ts.
  */
 
 import {
@@ -17,7 +18,7 @@ import {
   type ReplayPlan,
   replayPlanKind,
 } from '../shared/reconciliation/replay-plan';
-import { isMasterEntity, type Mismatch, type ReconciliationReport } from '../shared/reconciliation/report';
+import { isRecordEntity, type Mismatch, type ReconciliationReport } from '../shared/reconciliation/report';
 import { masterRemedy } from './master-replays';
 
 /** Margin around the ERP's change times: the bus stamps an event to the second, after the ERP recorded it. */
@@ -69,7 +70,7 @@ export function buildReplayPlan(report: ReconciliationReport, eventsOf: EventsOf
   const review: PlannedReview[] = [];
   for (const mismatch of report.mismatches) {
     const { entity, key } = mismatch;
-    if (isMasterEntity(entity)) {
+    if (isRecordEntity(entity)) {
       const remedy = masterRemedy(mismatch, archiveMarginMs);
       if (remedy.kind === 'republish')
         republish.push({ class: mismatch.class, entity, key, events: eventsOf(mismatch) });

@@ -1,15 +1,16 @@
 /** The reconciliation use case: read the three sides of a window, compare them, and plan the replays that mend. */
 import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
 import type { ErpPort } from '../shared/erp/erp-port';
+import type { ErpPurchasingPort } from '../shared/erp/erp-purchasing-port';
 import type { ErpVendorPort } from '../shared/erp/erp-vendor-port';
 import type { ReplayPlan } from '../shared/reconciliation/replay-plan';
 import {
   type EntityTotals,
-  isMasterEntity,
-  type MasterEntity,
+  isRecordEntity,
   type Mismatch,
   mismatchClasses,
   type ReconciliationReport,
+  type RecordEntity,
 } from '../shared/reconciliation/report';
 import { employeeErpKind, employeeFields, employeeSaasKind, employeeWarehouseKind } from './employee-sources';
 import { type MasterFieldSpec, type MasterSaasFact, reconcileMasters } from './master-reconciliation';
@@ -23,6 +24,14 @@ import {
   type WarehouseMasterKind,
 } from './master-sources';
 import { buildReplayPlan } from './plan-replays';
+import {
+  purchaseOrderErpKind,
+  purchaseOrderFields,
+  purchaseOrderSaasKind,
+  purchaseOrderSums,
+  purchaseOrderWarehouseKind,
+  readPurchaseOrderRefusals,
+} from './purchase-order-sources';
 import {
   type ReadRange,
   readCanonicalEvents,
@@ -41,6 +50,8 @@ export interface ReconcileDependencies {
   vendors?: Pick<ErpVendorPort, 'listVendors' | 'findVendor'>;
   /** The ERP's employee register: given, employees are reconciled too. */
   employees?: Pick<ErpEmployeePort, 'listEmployees' | 'findEmployee'>;
+  /** The ERP's purchasing: given, purchase orders are reconciled too. */
+  purchasing?: Pick<ErpPurchasingPort, 'listPurchaseOrders' | 'findPurchaseOrder'>;
   now(): Date;
   newId(): string;
   /** How long the warehouse may trail the ERP: twice the stage's stream delivery interval. */
@@ -120,20 +131,24 @@ export async function runReconciliation(
 
 /** Whether the plan re-publishes a mismatch's SaaS events (plan-replays.ts and master-replays.ts decide alike). */
 function republished(mismatch: Mismatch): boolean {
-  if (isMasterEntity(mismatch.entity)) return masterRemedy(mismatch, 0).kind === 'republish';
+  if (isRecordEntity(mismatch.entity)) return masterRemedy(mismatch, 0).kind === 'republish';
   return mismatch.class === 'missing_in_erp' && mismatch.saas !== undefined;
 }
 
 interface MasterKind {
-  entity: MasterEntity;
+  entity: RecordEntity;
   fields: readonly MasterFieldSpec[];
+  /** The fields a side's sums are taken of, if any. */
+  sums?: { amount: string; currency: string };
+  /** The platform keys the ERP refused by rule in the range (purchase orders). */
+  refused?(range: ReadRange): Promise<ReadonlyMap<string, string>>;
   saas: SaasMasterKind;
   // biome-ignore lint/suspicious/noExplicitAny: each kind reads its own ERP record type
   erp: ErpMasterKind<any>;
   warehouse: WarehouseMasterKind;
 }
 
-/** The master kinds this run can read the ERP side of. */
+/** The record kinds (master records, purchase orders) this run can read the ERP side of. */
 function masterKinds(deps: ReconcileDependencies): MasterKind[] {
   const kinds: MasterKind[] = [];
   if (deps.vendors)
@@ -152,18 +167,29 @@ function masterKinds(deps: ReconcileDependencies): MasterKind[] {
       erp: employeeErpKind(deps.employees),
       warehouse: employeeWarehouseKind,
     });
+  if (deps.purchasing)
+    kinds.push({
+      entity: 'purchase-order',
+      fields: purchaseOrderFields,
+      sums: purchaseOrderSums,
+      refused: (range) => readPurchaseOrderRefusals(deps.warehouse, range),
+      saas: purchaseOrderSaasKind,
+      erp: purchaseOrderErpKind(deps.purchasing),
+      warehouse: purchaseOrderWarehouseKind,
+    });
   return kinds;
 }
 
-/** Reads one master kind's three sides (the ERP also by the keys the others name) and compares them. */
+/** Reads one record kind's three sides (the ERP also by the keys the others name) and compares them. */
 async function reconcileMasterKind(
   deps: ReconcileDependencies,
   kind: MasterKind,
   run: { window: { from: Date; to: Date }; range: ReadRange; ranAt: Date },
-): Promise<{ entity: MasterEntity; mismatches: Mismatch[]; totals: EntityTotals; saas: MasterSaasFact[] }> {
-  const [saas, warehouse] = await Promise.all([
+): Promise<{ entity: RecordEntity; mismatches: Mismatch[]; totals: EntityTotals; saas: MasterSaasFact[] }> {
+  const [saas, warehouse, refused] = await Promise.all([
     readMasterSaasFacts(deps.warehouse, run.range, kind.saas),
     readMasterWarehouseFacts(deps.warehouse, kind.warehouse),
+    kind.refused?.(run.range),
   ]);
   const within = (iso: string) => {
     const at = Date.parse(iso);
@@ -184,6 +210,8 @@ async function reconcileMasterKind(
     erp: erp.facts,
     warehouse: warehouse.facts,
     unreadable: [...saas.unreadable, ...erp.unreadable, ...warehouse.unreadable],
+    ...(refused ? { refused } : {}),
+    ...(kind.sums ? { sums: kind.sums } : {}),
   });
   return { entity: kind.entity, mismatches, totals, saas: saas.facts };
 }

@@ -1,15 +1,14 @@
 /** The supplier kind of master reconciliation: Spendesk's supplier events, the ERP vendor master, the `suppliers` model. */
 import type { ErpVendorPort, VendorRecord } from '../shared/erp/erp-vendor-port';
 import { piiHash } from '../shared/warehouse/models';
-import type { MasterErpFact, MasterFieldSpec } from './master-reconciliation';
+import type { MasterFieldSpec } from './master-reconciliation';
 import {
   canonicalJson,
   type ErpMasterKind,
-  isoOf,
+  erpRecordKind,
   masterModelSql,
   personalHash,
   type SaasMasterKind,
-  versionOf,
   type WarehouseMasterKind,
 } from './master-sources';
 import { required, UnreadableRowError } from './reconcile-sources';
@@ -79,50 +78,31 @@ export const supplierSaasKind: SaasMasterKind = {
 export function supplierErpKind(
   vendors: Pick<ErpVendorPort, 'listVendors' | 'findVendor'>,
 ): ErpMasterKind<VendorRecord> {
-  return {
+  return erpRecordKind<VendorRecord>({
     entity: 'supplier',
     listChanged: (range) => vendors.listVendors(range),
     find: (key) => vendors.findVendor(key),
-    factOf(vendor): MasterErpFact {
-      if (!vendor.vendorNumber) throw new UnreadableRowError('it has no vendorNumber');
-      if (!vendor.sourceSupplierId) throw new UnreadableRowError('it has no sourceSupplierId');
-      return {
-        entity: 'supplier',
-        key: vendor.sourceSupplierId,
-        number: vendor.vendorNumber,
-        version: versionOf(vendor.version, 'version'),
-        status: vendor.blocked ? 'BLOCKED' : 'ACTIVE',
-        fields: {
-          legalName: vendor.legalName ?? null,
-          displayName: vendor.displayName ?? null,
-          contactName: personalHash(vendor.contactName),
-          contactEmail: personalHash(vendor.contactEmail),
-          contactPhone: personalHash(vendor.contactPhone),
-          address: canonicalJson(vendor.address),
-          paymentTerms: vendor.paymentTerms ?? null,
-          taxId: vendor.taxId ?? null,
-          blocked: String(vendor.blocked === true),
-        },
-        updatedAt: isoOf(vendor.updatedAt, 'updatedAt'),
-      };
-    },
-    rowOf(vendor) {
-      const text = (field: unknown) => (field === undefined || field === null ? null : String(field));
-      return {
-        number: text(vendor.vendorNumber),
-        key: text(vendor.sourceSupplierId),
-        version: text(vendor.version),
-        blocked: text(vendor.blocked),
-        updatedAt: text(vendor.updatedAt),
-      };
-    },
-  };
+    number: 'vendorNumber',
+    key: 'sourceSupplierId',
+    status: (vendor) => (vendor.blocked ? 'BLOCKED' : 'ACTIVE'),
+    fields: (vendor) => ({
+      legalName: vendor.legalName ?? null,
+      displayName: vendor.displayName ?? null,
+      contactName: personalHash(vendor.contactName),
+      contactEmail: personalHash(vendor.contactEmail),
+      contactPhone: personalHash(vendor.contactPhone),
+      address: canonicalJson(vendor.address),
+      paymentTerms: vendor.paymentTerms ?? null,
+      taxId: vendor.taxId ?? null,
+      blocked: String(vendor.blocked === true),
+    }),
+  });
 }
 
 /** The `suppliers` model over every supplier synchronisation. */
 export const supplierWarehouseKind: WarehouseMasterKind = {
   entity: 'supplier',
-  sql: `${masterModelSql('suppliers', 'erp.supplier.synced.v1')}SELECT vendor_number AS number,
+  sql: `${masterModelSql('suppliers', ['erp.supplier.synced.v1'])}SELECT vendor_number AS number,
   source_supplier_id AS record_key, CAST(vendor_version AS VARCHAR) AS version,
   CASE WHEN blocked = 'true' THEN 'BLOCKED' ELSE 'ACTIVE' END AS status, synced_at, correlation_id, source_event_id,
   legal_name, display_name, contact_name_hash, contact_email_hash, contact_phone_hash, address, payment_terms,

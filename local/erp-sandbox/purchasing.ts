@@ -2,7 +2,7 @@
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
 import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
 import { pathParameter, type SandboxRoute } from './sandbox-routes';
-import type { VendorMaster } from './vendor-master';
+import { type ChangeWindow, changeWindow, type VendorMaster } from './vendor-master';
 
 /** A purchase order's life: OPEN (booked, budget not yet committed), RELEASED (budget committed), CANCELLED. */
 export type PurchaseOrderStatus = 'OPEN' | 'RELEASED' | 'CANCELLED';
@@ -305,11 +305,16 @@ export class Purchasing {
     return this.view(row);
   }
 
-  /** Every purchase order, by number. */
-  list(): PurchaseOrderView[] {
-    return (
-      this.ledger.db.prepare('SELECT * FROM purchase_orders ORDER BY po_number').all() as OrderRow[]
-    ).map((row) => this.view(row));
+  /** Every purchase order, by number; or, given a window, those last changed in it (a receipt or invoice changes it). */
+  list(changed?: ChangeWindow): PurchaseOrderView[] {
+    const rows = changed
+      ? this.ledger.db
+          .prepare(
+            'SELECT * FROM purchase_orders WHERE updated_at >= ? AND updated_at < ? ORDER BY po_number',
+          )
+          .all(changed.from, changed.to)
+      : this.ledger.db.prepare('SELECT * FROM purchase_orders ORDER BY po_number').all();
+    return (rows as OrderRow[]).map((row) => this.view(row));
   }
 
   /** A cost centre's purchasing budget; NotFoundError when it has none. */
@@ -717,7 +722,7 @@ export function purchasingRoutes(purchasing: Purchasing, ledger: ErpLedger): San
       handler: (_m, _b, query) => {
         const sourcePurchaseOrderId = query.get('sourcePurchaseOrderId');
         return sourcePurchaseOrderId === null
-          ? { purchaseOrders: purchasing.list() }
+          ? { purchaseOrders: purchasing.list(changeWindow(query)) }
           : purchasing.findBySourceId(sourcePurchaseOrderId);
       },
     },

@@ -114,8 +114,11 @@ export interface ErpPurchasingPort {
   ): Promise<PurchaseOrder>;
   /** The order booked for a platform's purchase order id, if any. */
   findPurchaseOrder(sourcePurchaseOrderId: string): Promise<PurchaseOrder | undefined>;
-  /** Every purchase order. */
-  listPurchaseOrders(): Promise<PurchaseOrder[]>;
+  /**
+   * Every purchase order; or, given a window, those last changed in it (from inclusive, to exclusive): a receipt or
+   * an invoice changes its order too, since it changes the match.
+   */
+  listPurchaseOrders(changed?: { fromIso: string; toIso: string }): Promise<PurchaseOrder[]>;
   lookupChange(idempotencyKey: string): Promise<ChangeLookup>;
 }
 

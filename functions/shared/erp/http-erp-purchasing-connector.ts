@@ -43,10 +43,13 @@ export class HttpErpPurchasingConnector extends HttpErpConnector implements ErpP
     }
   }
 
-  async listPurchaseOrders(): Promise<PurchaseOrder[]> {
+  async listPurchaseOrders(changed?: { fromIso: string; toIso: string }): Promise<PurchaseOrder[]> {
+    const query = changed
+      ? `?${new URLSearchParams({ updatedFrom: changed.fromIso, updatedTo: changed.toIso })}`
+      : '';
     const { purchaseOrders } = await this.call<{ purchaseOrders: PurchaseOrder[] }>(
       'GET',
-      '/purchase-orders',
+      `/purchase-orders${query}`,
     );
     return purchaseOrders;
   }

@@ -4,7 +4,11 @@
 export type TransactionEntity = 'order' | 'invoice' | 'payment';
 /** The master records reconciled: a record per key, compared field by field (personal fields by hash only). */
 export type MasterEntity = 'supplier' | 'employee';
-export type ReconciledEntity = TransactionEntity | MasterEntity;
+/** The procurement documents reconciled as master records are: a record per key, compared field by field (since 1.3). */
+export type ProcurementEntity = 'purchase-order';
+/** Every kind compared record by record and field by field, with a version per record. */
+export type RecordEntity = MasterEntity | ProcurementEntity;
+export type ReconciledEntity = TransactionEntity | RecordEntity;
 
 /** Every entity kind a report may hold, transactions first. */
 export const reconciledEntities: readonly ReconciledEntity[] = [
@@ -13,11 +17,17 @@ export const reconciledEntities: readonly ReconciledEntity[] = [
   'payment',
   'supplier',
   'employee',
+  'purchase-order',
 ];
 
 /** Whether an entity kind is a master record (compared by fields, no amounts). */
 export function isMasterEntity(entity: ReconciledEntity): entity is MasterEntity {
   return entity === 'supplier' || entity === 'employee';
+}
+
+/** Whether an entity kind is compared record by record (master records, purchase orders): fields, versions, records. */
+export function isRecordEntity(entity: ReconciledEntity): entity is RecordEntity {
+  return isMasterEntity(entity) || entity === 'purchase-order';
 }
 
 export const mismatchClasses = [
@@ -28,7 +38,7 @@ export const mismatchClasses = [
   'stale',
   // A row of one side the reconciliation cannot read or compare (a value it needs is missing or malformed).
   'unreadable',
-  // Master records (suppliers, employees): two sides hold the record with different values or versions.
+  // Master records (suppliers, employees) and purchase orders: two sides hold the record with other values or versions.
   'fields_differ',
 ] as const;
 export type MismatchClass = (typeof mismatchClasses)[number];
@@ -50,18 +60,18 @@ export interface Mismatch {
   warehouse?: { status: string; amount: string; currency: string; updatedAt: string };
   /** An unreadable row (or an incomplete warehouse row still `stale`): its side, the row as read, what is wrong. */
   unreadable?: { side: ReconciledSide; row: Record<string, string | null>; reason: string };
-  /** Master records: the record as the ERP and the warehouse hold it (no field values). */
+  /** Master records and purchase orders: the record as the ERP and the warehouse hold it (no field values). */
   records?: { erp?: MasterRecordState; warehouse?: MasterRecordState };
-  /** Master records: each field two sides disagree on; a personal field's values are SHA-256 hex, never the value. */
+  /** Master records and purchase orders: each field two sides disagree on; a personal field's values are SHA-256 hex only. */
   fields?: FieldDifference[];
 }
 
-/** A master record's identity and version on one side. */
+/** A master record's (or a purchase order's) identity and version on one side. */
 export interface MasterRecordState {
-  /** The ERP's number (vendor V-…, employee E-…). */
+  /** The ERP's number (vendor V-…, employee E-…, purchase order PO-…). */
   number: string;
   version: number;
-  /** ACTIVE or BLOCKED for a vendor; an employee's ACTIVE, TERMINATION_SCHEDULED or TERMINATED. */
+  /** ACTIVE or BLOCKED for a vendor; an employee's ACTIVE, TERMINATION_SCHEDULED or TERMINATED; OPEN, RELEASED or CANCELLED for a purchase order. */
   status: string;
   /** When the ERP last changed it (the ERP), or when the warehouse's latest synchronisation was announced. */
   updatedAt: string;
@@ -84,7 +94,7 @@ export interface EntityTotals {
   warehouse: SideTotals;
 }
 
-/** Count and sums per currency of one entity on one side (no sums for master records). */
+/** Count and sums per currency of one entity on one side (no sums for master records; a purchase order's total). */
 export interface SideTotals {
   count: number;
   sums: Record<string, string>;
@@ -94,8 +104,11 @@ export interface ReconciliationReport {
   id: string;
   window: { from: string; to: string };
   ranAt: string;
-  /** Per entity kind; a master kind only when the run reconciled it (reports before 1.2 hold the transactions only). */
-  totals: Record<TransactionEntity, EntityTotals> & Partial<Record<MasterEntity, EntityTotals>>;
+  /**
+   * Per entity kind; a record kind only when the run reconciled it (reports before 1.2 hold the transactions only,
+   * before 1.3 no purchase orders).
+   */
+  totals: Record<TransactionEntity, EntityTotals> & Partial<Record<RecordEntity, EntityTotals>>;
   mismatches: Mismatch[];
   byClass: Record<MismatchClass, number>;
 }
