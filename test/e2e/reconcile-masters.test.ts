@@ -6,6 +6,7 @@ import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { signWebhook } from '../../cli/webhook-signing';
 import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
 import { HttpErpEmployeeConnector } from '../../functions/shared/erp/http-erp-employee-connector';
+import { HttpErpPurchasingConnector } from '../../functions/shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../../functions/shared/erp/http-erp-vendor-connector';
 import type { ReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import type { ReconciliationReport } from '../../functions/shared/reconciliation/report';
@@ -36,13 +37,15 @@ const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures
 /**
  * Suppliers and employees reconciled on the embedded runtime at real speed (the comparison's lag is measured with
  * the runtime's clock against the ERP's): a supplier change the ERP refused, a hire the ERP refused for a cost
- * centre it did not yet have; the plan carried out, then a clean reconciliation.
+ * centre it did not yet have; the plan carried out, then a clean reconciliation. Then a purchase order released
+ * through procure-to-pay, which agrees, beside one booked in the ERP by hand and never announced.
  */
 describe('supplier and employee reconciliation on the embedded runtime', () => {
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
   let sandbox: ErpSandbox;
   let vendors: HttpErpVendorConnector;
   let employees: HttpErpEmployeeConnector;
+  let purchasing: HttpErpPurchasingConnector;
   let dataDir: string;
   const planFile = path.join(tmpdir(), `concord-masters-plan-${process.pid}.json`);
   const window = () => ['--since', '1h', '--until', new Date(Date.now() + 3_600_000).toISOString()];
@@ -153,6 +156,7 @@ describe('supplier and employee reconciliation on the embedded runtime', () => {
     };
     vendors = new HttpErpVendorConnector(connection);
     employees = new HttpErpEmployeeConnector(connection);
+    purchasing = new HttpErpPurchasingConnector(connection);
 
     // A supplier created at Spendesk and booked as a vendor; its next change refused by the ERP, to the exceptions queue.
     await postSpendesk(fixture('suppliers-created.json'));
@@ -268,4 +272,51 @@ describe('supplier and employee reconciliation on the embedded runtime', () => {
       warehouse: { count: 1 },
     });
   }, 120_000);
+
+  it('reconciles a purchase order procure-to-pay released with the ERP and the warehouse, and names one no event announced', async () => {
+    // Prepare: the supplier's vendor gets an order through Spendesk; another is booked in the ERP by hand, never released.
+    const orderId = 'po_8f2d4c1a-7b3e-4e9a-a1c5-3d6f0b2e9a41';
+    await postSpendesk(fixture('purchase_orders-created.json'));
+    await delivered(
+      `select po_number from purchase_orders where source_purchase_order_id = '${orderId}' and status = 'RELEASED'`,
+      1,
+    );
+    const byHand = await purchasing.createPurchaseOrder(
+      {
+        sourcePurchaseOrderId: 'po_by_hand_1',
+        sourceSupplierId: supplierId,
+        costCentre: 'CC-1000',
+        currency: 'EUR',
+        lines: [{ description: 'Desk', quantity: 1, unitPrice: '400.00' }],
+      },
+      'reconcile-masters:po_by_hand_1',
+    );
+
+    // Act
+    const { code, report } = await reconcile('--plan-out', planFile);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(
+      report.mismatches.map(
+        (mismatch) => `${mismatch.class} ${mismatch.entity} ${mismatch.key} ${mismatch.records?.erp?.status}`,
+      ),
+    ).toEqual(['missing_in_warehouse purchase-order po_by_hand_1 OPEN']);
+    expect(report.mismatches[0]?.erpDocument).toBe(byHand.poNumber);
+    expect(report.totals['purchase-order']).toEqual({
+      saas: { count: 1, sums: { EUR: '1890.00' } },
+      erp: { count: 2, sums: { EUR: '2290.00' } },
+      warehouse: { count: 1, sums: { EUR: '1890.00' } },
+    });
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as ReplayPlan;
+    expect(plan.republish).toEqual([]);
+    expect(plan.archiveReplays).toEqual([]);
+    expect(plan.review).toEqual([
+      expect.objectContaining({
+        entity: 'purchase-order',
+        key: 'po_by_hand_1',
+        detail: expect.stringMatching(/never released/),
+      }),
+    ]);
+  }, 90_000);
 });
