@@ -642,31 +642,14 @@ export class StatelessStack extends Stack {
         PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
       },
     });
-    writeBack.function.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(deadLetters),
-    });
-    new Rule(this, 'WriteBackRule', {
-      eventBus: bus,
+    this.routeErpAnswersToWriteBack('WriteBackRule', writeBack, deadLetters, {
+      bus,
       description: 'ERP answers written back to the platform the order or customer came from',
-      eventPattern: {
-        source: ['concord.erp'],
-        detailType: [
-          'erp.order.accepted.v1',
-          'erp.order.credit-held.v1',
-          'erp.invoice.posted.v1',
-          'erp.customer.synced.v1',
-        ],
-        // Only answers to a platform's own record carry an origin.
-        detail: { origin: [{ exists: true }] },
-      },
-      targets: [
-        new LambdaFunction(writeBack.function, {
-          deadLetterQueue: deadLetters,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-        }),
+      detailTypes: [
+        'erp.order.accepted.v1',
+        'erp.order.credit-held.v1',
+        'erp.invoice.posted.v1',
+        'erp.customer.synced.v1',
       ],
     });
     return writeBack;
@@ -696,22 +679,41 @@ export class StatelessStack extends Stack {
       },
     });
     writeBack.bindSecret('SPENDESK_API_TOKEN_SECRET_ID', stateful.platformCredentials.spendesk);
+    this.routeErpAnswersToWriteBack('PurchaseOrderWriteBackRule', writeBack, deadLetters, {
+      bus: stateful.bus,
+      description:
+        "The ERP's PO number, refusal and three-way match written back to the procurement platform",
+      detailTypes: [
+        'erp.purchase-order.released.v1',
+        'erp.purchase-order.refused.v1',
+        'erp.purchase-order.match-updated.v1',
+      ],
+    });
+    return writeBack;
+  }
+
+  /**
+   * Routes the ERP's answers to a write-back function: a rule on the bus for the given types, only for answers to a
+   * platform's own record (they carry an origin), delivered with EventBridge's retries for a day and then parked in
+   * `deadLetters`; the function's own asynchronous failures (two retries within six hours) land there too.
+   */
+  private routeErpAnswersToWriteBack(
+    ruleId: string,
+    writeBack: ServiceFunction,
+    deadLetters: Queue,
+    props: { readonly bus: IEventBus; readonly description: string; readonly detailTypes: string[] },
+  ): void {
     writeBack.function.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(deadLetters),
     });
-    new Rule(this, 'PurchaseOrderWriteBackRule', {
-      eventBus: stateful.bus,
-      description:
-        "The ERP's PO number, refusal and three-way match written back to the procurement platform",
+    new Rule(this, ruleId, {
+      eventBus: props.bus,
+      description: props.description,
       eventPattern: {
         source: ['concord.erp'],
-        detailType: [
-          'erp.purchase-order.released.v1',
-          'erp.purchase-order.refused.v1',
-          'erp.purchase-order.match-updated.v1',
-        ],
+        detailType: props.detailTypes,
         detail: { origin: [{ exists: true }] },
       },
       targets: [
@@ -722,7 +724,6 @@ export class StatelessStack extends Stack {
         }),
       ],
     });
-    return writeBack;
   }
 
   /**
