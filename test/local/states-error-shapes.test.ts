@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  CreateStateMachineCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
@@ -13,24 +12,14 @@ import {
 } from '@aws-sdk/client-sfn';
 import { LocalRuntime } from '../../local/runtime';
 import { sdkClients, startTestRuntime } from './support/local-runtime';
+import { createStateMachine } from './support/state-machines';
 
-let counter = 0;
-
-async function machine(
+function machine(
   sfn: SFNClient,
   definition: object,
   type: 'STANDARD' | 'EXPRESS' = 'STANDARD',
 ): Promise<string> {
-  counter += 1;
-  const { stateMachineArn } = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `errors-${counter}`,
-      definition: JSON.stringify(definition),
-      roleArn: 'arn:aws:iam::000000000000:role/sfn',
-      type,
-    }),
-  );
-  return stateMachineArn as string;
+  return createStateMachine(sfn, definition, { prefix: 'errors', type });
 }
 
 async function waitForEnd(sfn: SFNClient, executionArn: string): Promise<DescribeExecutionCommandOutput> {

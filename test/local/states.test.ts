@@ -9,24 +9,14 @@ import {
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startTestRuntime } from './support/local-runtime';
+import { createStateMachine } from './support/state-machines';
 
-let counter = 0;
-
-async function machine(
+function machine(
   sfn: SFNClient,
   definition: object,
   type: 'STANDARD' | 'EXPRESS' = 'STANDARD',
 ): Promise<string> {
-  counter += 1;
-  const { stateMachineArn } = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `sm-${counter}`,
-      definition: JSON.stringify(definition),
-      roleArn: 'arn:aws:iam::000000000000:role/sfn',
-      type,
-    }),
-  );
-  return stateMachineArn as string;
+  return createStateMachine(sfn, definition, { prefix: 'sm', type });
 }
 
 async function runToEnd(sfn: SFNClient, stateMachineArn: string, input: unknown) {
