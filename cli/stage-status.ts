@@ -14,6 +14,7 @@ import {
   metricsNamespace,
 } from '../functions/shared/observability/business-metrics';
 import type { StageConfig } from '../infra/config/stage-config';
+import { latencySlos, sloAlarmPrefix } from '../infra/constructs/slo-alarms';
 import type { OpsContext } from './ops-context';
 
 /** The throughput counters `concord status` shows, by the key `--json` uses. */
@@ -64,16 +65,6 @@ export interface LatencySloStatus {
   met?: boolean;
   alarms: AlarmStatus[];
 }
-
-/** The latency SLOs of the stage config, the metric each bounds and the logical id of its burn-rate alarms. */
-export const latencySlos = {
-  orderAccepted: { metricName: 'OrderAcceptedLatency', alarmId: 'OrderAcceptedSlo' },
-  invoicePosted: { metricName: 'InvoicePostedLatency', alarmId: 'InvoicePostedSlo' },
-  paymentApplied: { metricName: 'PaymentAppliedLatency', alarmId: 'PaymentAppliedSlo' },
-} as const;
-
-/** The name of a latency SLO in the stage config and the report. */
-export type LatencySloKey = keyof typeof latencySlos;
 
 /** Everything `concord status` reports; `--json` prints it as is. */
 export interface StatusReport {
@@ -243,7 +234,7 @@ export async function readStatusWithAlarms(
 ): Promise<StatusReading> {
   const { stage, sqs, cloudwatch } = context;
   const stageDimension = { Name: 'stage', Value: stage };
-  const sloKeys = Object.keys(latencySlos) as LatencySloKey[];
+  const sloKeys = Object.keys(latencySlos) as (keyof typeof latencySlos)[];
   const [throughputSeries, latencySeries, alarms, deadLetters, redrive] = await Promise.all([
     Promise.all(Object.values(throughputMetrics).map((name) => seriesOf(cloudwatch, name, [stageDimension]))),
     Promise.all(sloKeys.map((key) => seriesOf(cloudwatch, latencySlos[key].metricName, [stageDimension]))),
@@ -322,7 +313,7 @@ export async function readStatusWithAlarms(
   });
 
   const alarmsMatching = (logicalId: string) => alarms.filter((alarm) => alarm.name.includes(logicalId));
-  const latencySloStatus = (key: LatencySloKey): LatencySloStatus => {
+  const latencySloStatus = (key: keyof typeof latencySlos): LatencySloStatus => {
     const sloIndex = sloKeys.indexOf(key);
     const series = latencySeries[sloIndex] ?? [];
     const { target, withinSec } = config.slos[key];
@@ -337,7 +328,7 @@ export async function readStatusWithAlarms(
       ...(observedMs !== undefined ? { observedMs } : {}),
       samples,
       ...(observedMs !== undefined && samples > 0 ? { met: observedMs <= withinSec * 1000 } : {}),
-      alarms: alarmsMatching(latencySlos[key].alarmId).map(alarmStatusOf),
+      alarms: alarmsMatching(sloAlarmPrefix(key)).map(alarmStatusOf),
     };
   };
   const invoiceAlarms = alarmsMatching('InvoiceVisibleSloAlarm');

@@ -71,6 +71,11 @@ export function sloLatency(
   return concordMetric(stage, metricName, { flow }, { statistic, period });
 }
 
+/** The logical-id prefix of a latency SLO's alarms (`OrderAcceptedSlo…`), by which readers find them. */
+export function sloAlarmPrefix(name: keyof typeof latencySlos): string {
+  return `${name[0]?.toUpperCase()}${name.slice(1)}Slo`;
+}
+
 /**
  * A latency SLO as two alarms, one per window, each announcing itself: the latency percentile the target names
  * (p99 for 0.99) over `withinSec` in the last 5 minutes (fast burn: page now), or over the last hour (slow burn:
@@ -84,7 +89,7 @@ export function alarmOnLatencySlo(
 ): { fast: Alarm; slow: Alarm } {
   const percentile = sloPercentile(slo);
   const { what, measured, lookFirst, anchor } = latencySlos[name];
-  const prefix = `${name[0]?.toUpperCase()}${name.slice(1)}Slo`;
+  const prefix = sloAlarmPrefix(name);
   const alarm = (window: keyof typeof burnRateWindows) =>
     new Alarm(scope, `${prefix}${window === 'fast' ? 'Fast' : 'Slow'}BurnAlarm`, {
       alarmDescription: `SLO (${slo.target * 100} % of ${what} within ${slo.withinSec} s) burning: ${percentile} of ${measured} over ${burnRateWindows[window].toHumanString()} exceeds ${slo.withinSec} s. Look at ${lookFirst}; docs/observability.md#${anchor}`,

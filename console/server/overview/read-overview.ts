@@ -17,6 +17,7 @@ import {
 } from '../../../functions/shared/observability/business-metrics';
 import type { StageConfig } from '../../../infra/config/stage-config';
 import { concordFlows } from '../../../infra/constructs/concord-metrics';
+import { latencySlos } from '../../../infra/constructs/slo-alarms';
 import { priceUsage } from '../../../local/usage/aws-prices';
 import type { UsageCounts } from '../../../local/usage/usage-meter';
 
@@ -45,14 +46,8 @@ export function parseOverviewWindow(value: string | undefined): OverviewWindow {
   return value as OverviewWindow;
 }
 
-/** A latency SLO of the stage config, with the business latency it bounds. */
-const latencySloMetrics = {
-  orderAccepted: 'OrderAcceptedLatency',
-  invoicePosted: 'InvoicePostedLatency',
-  paymentApplied: 'PaymentAppliedLatency',
-} as const satisfies Record<string, BusinessMetricName>;
-
-type LatencySloKey = keyof typeof latencySloMetrics;
+/** A latency SLO of the stage config (infra/constructs/slo-alarms.ts names the business latency each bounds). */
+type LatencySloKey = keyof typeof latencySlos;
 
 /** How one flow's outcomes are counted: the metric of each column (absent where the flow has no such outcome). */
 interface FlowSpec {
@@ -348,7 +343,7 @@ async function readFlows(
     for (const slo of spec.latencies) {
       const metric = {
         Namespace: metricsNamespace,
-        MetricName: latencySloMetrics[slo],
+        MetricName: latencySlos[slo].metricName,
         Dimensions: [stageDimension, { Name: 'flow', Value: spec.flow }],
       };
       const stats = ['SampleCount', 'p50', 'p95', 'p99', percentileOf(config.slos[slo].target)];
@@ -412,7 +407,7 @@ async function readFlows(
       const p99 = worst(3);
       return {
         slo,
-        metric: latencySloMetrics[slo],
+        metric: latencySlos[slo].metricName,
         samples,
         ...(p50 !== undefined ? { p50 } : {}),
         ...(p95 !== undefined ? { p95 } : {}),
