@@ -6,7 +6,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
-import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
 import { HttpErpPurchasingConnector } from '../shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
@@ -17,12 +16,13 @@ import { loadErpAdapterConfig } from './config';
 import {
   type ErpStep,
   type ErpStepDependencies,
-  erpOperations,
+  isErpOperation,
   mutatingOperations,
   runErpStep,
   stepIdempotencyKey,
 } from './erp-steps';
 import { callHonouringRetryAfter } from './retry-after';
+import { InvalidErpStepError } from './step-errors';
 
 const config = loadErpAdapterConfig();
 const logger = new Logger({ serviceName: 'erp-adapter' });
@@ -113,13 +113,14 @@ async function runWorkflowStep(step: ErpStep, context: Context): Promise<Record<
     flow: step?.flow,
     operation: step?.operation,
   });
+  // Refused before any idempotency record is written: a request that is not a step must change nothing.
   if (
     !step ||
-    !erpOperations.includes(step.operation) ||
+    !isErpOperation(step.operation) ||
     typeof step.businessKey !== 'string' ||
     typeof step.entityVersion !== 'number'
   ) {
-    throw new ErpRefusedError('invalid_step', `Not an ERP step: ${JSON.stringify(step)?.slice(0, 200)}`);
+    throw new InvalidErpStepError(`Not an ERP step: ${JSON.stringify(step)?.slice(0, 200)}`);
   }
   idempotencyConfig.registerLambdaContext(context);
   try {

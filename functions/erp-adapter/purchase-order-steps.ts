@@ -11,6 +11,7 @@ import {
   type PurchaseOrderLineRequest,
   purchaseOrderSnapshot,
 } from '../shared/erp/erp-purchasing-port';
+import type { CanonicalDataByType } from '../shared/generated/types';
 
 /** The operations this module performs for the ERP adapter. */
 export const purchaseOrderOperations = [
@@ -35,7 +36,11 @@ export interface PurchaseOrderStepContext {
   /** Sends a change under the step's idempotency key, resolving a lost answer by reading the ERP under that key. */
   commit<T>(change: (idempotencyKey: string) => Promise<T>): Promise<T>;
   /** Publishes an event about the order (one id per step and type: a repeat is deduplicated downstream). */
-  announce(type: PurchaseOrderEventType, subject: string, data: Record<string, unknown>): Promise<void>;
+  announce<T extends PurchaseOrderEventType>(
+    type: T,
+    subject: string,
+    data: CanonicalDataByType[T],
+  ): Promise<void>;
   /** The platform the order came from (origin URI): the ERP keeps it as the order's channel. */
   origin?: string;
   now(): Date;

@@ -14,6 +14,7 @@ import {
   type VendorFields,
   type VendorRecord,
 } from '../shared/erp/erp-vendor-port';
+import type { ErpSupplierSyncedV1 } from '../shared/generated/types';
 import { loadSystemOfRecord, type SystemOfRecord } from '../shared/governance/system-of-record';
 
 /** The operations this module performs for the ERP adapter. */
@@ -228,7 +229,7 @@ export function supplierSyncedData(
   vendor: VendorRecord,
   details: VendorSyncDetails,
   syncedAt: string,
-): Record<string, unknown> {
+): ErpSupplierSyncedV1 {
   const optional = <K extends keyof VendorRecord>(key: K) =>
     vendor[key] === undefined ? {} : { [key]: vendor[key] };
   return {
