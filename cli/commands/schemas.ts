@@ -15,6 +15,7 @@ export const schemasHelp = `Schema governance: breaking changes and the catalog 
 
 usage: concord schemas check [--base REF] [--json]
        concord schemas catalog [--out FILE]
+       concord schemas asyncapi [--out FILE]
 
   check           compares every schema with its previous revision in git and fails on a breaking change within
                   its major version (removed field, narrowed type or bound, new required field, tightened enum,
@@ -23,7 +24,9 @@ usage: concord schemas check [--base REF] [--json]
                   working tree is compared with HEAD, an unchanged one with its revision before its last commit
   catalog         the event types as markdown: domain, entity, revision, producers with their owner and
                   criticality (sources.json), PII fields
-  --out FILE      write the catalog there instead of printing it`;
+  asyncapi        the AsyncAPI 3.0 document of the bus (docs/asyncapi.json): every event type with its schema, the
+                  functions that publish it and the rules of the synthesized stacks that route it, with their targets
+  --out FILE      write the catalog (or the AsyncAPI document) there instead of printing it`;
 
 const rootDir = path.join(__dirname, '../..');
 const schemaDirs = ['schemas', 'schemas/events'];
@@ -121,17 +124,31 @@ function piiFields(
   return found;
 }
 
-function catalog(out: string | undefined): number {
+/** One canonical event type as the catalog and the AsyncAPI document describe it. */
+export interface EventTypeEntry {
+  /** Path of the schema file, relative to the repository. */
+  file: string;
+  schema: Record<string, unknown>;
+  meta: { type: string; revision: string; domain: string; entity: string };
+  /** Who produces it: the registered webhook sources of its domain, or the ERP's publishers. */
+  producers: string[];
+  owners: string[];
+  criticalities: Criticality[];
+  pii: string[];
+}
+
+/** Every event type in `schemas/events/`, sorted by file, with its producers, owners and PII fields. */
+export function eventTypeEntries(): EventTypeEntry[] {
   const common = JSON.parse(readFileSync(path.join(rootDir, 'schemas/common.v1.json'), 'utf8'));
   const producersBySystem = new Map<string, WebhookSource[]>();
   for (const source of loadSourceRegistry().values())
     producersBySystem.set(source.system, [...(producersBySystem.get(source.system) ?? []), source]);
-  const rows = readdirSync(path.join(rootDir, 'schemas/events'))
+  return readdirSync(path.join(rootDir, 'schemas/events'))
     .filter((file) => file.endsWith('.json'))
     .sort()
     .map((file) => {
       const schema = JSON.parse(readFileSync(path.join(rootDir, 'schemas/events', file), 'utf8'));
-      const meta = schema['x-concord'] as { type: string; revision: string; domain: string; entity: string };
+      const meta = schema['x-concord'] as EventTypeEntry['meta'];
       const sources = producersBySystem.get(meta.domain) ?? [];
       const producers =
         meta.domain === 'erp'
@@ -143,8 +160,15 @@ function catalog(out: string | undefined): number {
         sources.some((source) => source.criticality === level),
       );
       const pii = [...new Set(piiFields(schema, common))];
-      return `| \`${meta.type}\` | ${meta.domain} | ${meta.entity} | ${meta.revision} | ${producers.join(', ') || '-'} | ${owners.join(', ') || '-'} | ${criticalities.join(', ') || '-'} | ${pii.map((field) => `\`${field}\``).join(', ') || '-'} | ${String(schema.description ?? '').replace(/\|/g, '\\|')} |`;
+      return { file: `schemas/events/${file}`, schema, meta, producers, owners, criticalities, pii };
     });
+}
+
+function catalog(out: string | undefined): number {
+  const rows = eventTypeEntries().map(
+    ({ schema, meta, producers, owners, criticalities, pii }) =>
+      `| \`${meta.type}\` | ${meta.domain} | ${meta.entity} | ${meta.revision} | ${producers.join(', ') || '-'} | ${owners.join(', ') || '-'} | ${criticalities.join(', ') || '-'} | ${pii.map((field) => `\`${field}\``).join(', ') || '-'} | ${String(schema.description ?? '').replace(/\|/g, '\\|')} |`,
+  );
   const text = [
     '# Event catalog',
     '',
@@ -172,5 +196,13 @@ export async function runSchemas(args: string[]): Promise<number> {
   const [verb] = positionals;
   if (verb === 'check') return check(values.base, values.json === true);
   if (verb === 'catalog') return catalog(values.out ? path.resolve(values.out) : undefined);
-  throw new Error('usage: concord schemas check | concord schemas catalog (see --help)');
+  if (verb === 'asyncapi') {
+    // Loaded on demand: it synthesizes the CDK app, which `check` and `catalog` do not need.
+    const { asyncApiText } = await import('../asyncapi-document');
+    const text = asyncApiText();
+    if (values.out) writeFileSync(path.resolve(values.out), text);
+    else process.stdout.write(text);
+    return 0;
+  }
+  throw new Error('usage: concord schemas check | catalog | asyncapi (see --help)');
 }
