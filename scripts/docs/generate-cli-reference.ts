@@ -1,0 +1,169 @@
+/**
+ * Generates docs/cli.md from what `concord --help` and `concord <command> --help` print, so the reference is the
+ * help an operator sees. `--check` fails when the committed doc differs.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { markdownTable } from './markdown-table';
+
+const run = promisify(execFile);
+
+/** The `concord` entry point whose help is read. */
+export const concordBin = path.resolve(__dirname, '..', '..', 'cli', 'concord.js');
+/** The generated doc. */
+export const cliReferenceDoc = path.resolve(__dirname, '..', '..', 'docs', 'cli.md');
+
+/** `concord --help` printed no command list, or a command's help could not be read. */
+export class CliHelpUnreadableError extends Error {
+  override readonly name = 'CliHelpUnreadableError';
+}
+
+/** One command and its help text. */
+export interface CommandHelp {
+  name: string;
+  summary: string;
+  help: string;
+}
+
+/** The commands `concord --help` lists under `commands:`, each with its one-line summary, in the order listed. */
+export function parseCommandList(usage: string): Array<{ name: string; summary: string }> {
+  const lines = usage.split('\n');
+  const from = lines.findIndex((line) => line.trim() === 'commands:');
+  if (from < 0) throw new CliHelpUnreadableError('concord --help lists no "commands:" section');
+  const commands: Array<{ name: string; summary: string }> = [];
+  for (const line of lines.slice(from + 1)) {
+    const match = /^ {2}([a-z][\w-]*)\s+(.*)$/.exec(line);
+    if (match?.[1] && match[2] !== undefined) commands.push({ name: match[1], summary: match[2].trim() });
+  }
+  if (commands.length === 0) throw new CliHelpUnreadableError('concord --help lists no command');
+  return commands;
+}
+
+/** What `node cli/concord.js <args>` prints on stdout (help goes there and exits 0). */
+async function concord(args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(process.execPath, [concordBin, ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+      maxBuffer: 4 * 1024 * 1024,
+    });
+    return stdout.replace(/\s+$/, '');
+  } catch (error) {
+    throw new CliHelpUnreadableError(`concord ${args.join(' ')} failed`, { cause: error });
+  }
+}
+
+/**
+ * Prints, as JSON, what cli/main.ts prints for each argument list, in one process: main.ts is loaded afresh per list
+ * with that `process.argv` (its `--help` path prints before any await), while the command modules stay cached, so
+ * thirteen helps cost one start-up instead of thirteen.
+ */
+const helpDumpScript = `
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+require('tsx/cjs');
+const [bin, main, lists] = process.argv.slice(1);
+const printed = [];
+for (const args of JSON.parse(lists)) {
+  delete require.cache[require.resolve(main)];
+  const lines = [];
+  const log = console.log;
+  console.log = (...parts) => lines.push(parts.join(' '));
+  process.argv = [process.execPath, bin, ...args];
+  try { require(main); } finally { console.log = log; }
+  printed.push(lines.join('\\n'));
+}
+process.stdout.write(JSON.stringify(printed));
+`;
+
+/** The top-level usage (from the real entry point) and every command's help, as `concord <command> --help` prints it. */
+export async function readCliHelp(): Promise<{ usage: string; commands: CommandHelp[] }> {
+  const usage = await concord(['--help']);
+  const listed = parseCommandList(usage);
+  const main = path.join(path.dirname(concordBin), 'main.ts');
+  let printed: string[];
+  try {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        helpDumpScript,
+        concordBin,
+        main,
+        JSON.stringify(listed.map((command) => [command.name, '--help'])),
+      ],
+      { cwd: path.dirname(concordBin), env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 4 * 1024 * 1024 },
+    );
+    printed = JSON.parse(stdout) as string[];
+  } catch (error) {
+    throw new CliHelpUnreadableError("the commands' --help could not be read", { cause: error });
+  }
+  const commands = listed.map((command, index) => ({
+    ...command,
+    help: (printed[index] ?? '').replace(/\s+$/, ''),
+  }));
+  const empty = commands.find((command) => command.help === '');
+  if (empty) throw new CliHelpUnreadableError(`concord ${empty.name} --help printed nothing`);
+  return { usage, commands };
+}
+
+/** The markdown of the reference. */
+export function renderCliReference(usage: string, commands: CommandHelp[]): string {
+  // A fence longer than any backtick run in the help keeps the help verbatim.
+  const fence = '```';
+  const table = markdownTable(
+    ['command', 'what it does'],
+    commands.map((command) => [`[\`concord ${command.name}\`](#concord-${command.name})`, command.summary]),
+  );
+  return [
+    '# The `concord` command',
+    '',
+    '<!-- generated by scripts/docs/generate-cli-reference.ts from `concord --help`; do not edit -->',
+    '',
+    'What each command prints for `--help`, regenerated by `npx tsx scripts/docs/generate-cli-reference.ts` (a test',
+    'fails when this page and the help differ). Run from a clone as `npx concord …` or `node cli/concord.js …`; the',
+    'runbooks ([runbooks/](runbooks/)) say when to use which.',
+    '',
+    `${fence}text`,
+    usage,
+    fence,
+    '',
+    table,
+    '',
+    ...commands.flatMap((command) => [
+      `## concord ${command.name}`,
+      '',
+      `${fence}text`,
+      command.help,
+      fence,
+      '',
+    ]),
+  ].join('\n');
+}
+
+if (require.main === module) {
+  readCliHelp()
+    .then(({ usage, commands }) => {
+      const rendered = renderCliReference(usage, commands);
+      const current = (() => {
+        try {
+          return readFileSync(cliReferenceDoc, 'utf8');
+        } catch {
+          return '';
+        }
+      })();
+      if (process.argv.includes('--check')) {
+        if (rendered !== current) {
+          console.error(`${cliReferenceDoc} is stale: run npx tsx scripts/docs/generate-cli-reference.ts`);
+          process.exit(1);
+        }
+      } else if (rendered !== current) {
+        writeFileSync(cliReferenceDoc, rendered);
+        console.log(`Updated ${cliReferenceDoc}`);
+      }
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}
