@@ -23,8 +23,11 @@ import type { WebhookRequest } from '../shared/sources/webhook-request';
 import type { IngestLogger } from './ports';
 import type { IngestOutcome } from './receive-webhook';
 
-// The one table from error class to HTTP answer. Bad input is always a 4xx; only our own failures are 5xx.
-const problemTable: [new (...args: never[]) => Error, ProblemMapping][] = [
+/**
+ * The one table from error class to HTTP answer (docs/openapi/concord.openapi.json is generated from it). Bad input is
+ * always a 4xx; only our own failures are 5xx.
+ */
+export const problemTable: [new (...args: never[]) => Error, ProblemMapping][] = [
   [UnknownSourceError, { status: 404, slug: 'unknown-source', title: 'Unknown webhook source' }],
   [
     UnsupportedMediaTypeError,
@@ -54,7 +57,8 @@ const problemTable: [new (...args: never[]) => Error, ProblemMapping][] = [
     { status: 503, slug: 'downstream-unavailable', title: 'Downstream unavailable', retryAfterSec: 30 },
   ],
 ];
-const internalError: ProblemMapping = { status: 500, slug: 'internal-error', title: 'Internal error' };
+/** The answer to any failure the table does not name. */
+export const internalError: ProblemMapping = { status: 500, slug: 'internal-error', title: 'Internal error' };
 
 function mappingFor(error: unknown): ProblemMapping {
   return problemTable.find(([errorClass]) => error instanceof errorClass)?.[1] ?? internalError;

@@ -13,7 +13,14 @@ import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { type HttpResult, jsonResult, problemResult } from '../shared/http/problem';
 import { correlationIdFrom } from '../shared/ids';
 import { annotateTransaction, createTracer, tracedHandler } from '../shared/observability/tracing';
-import { parseValidationRequest, type Violation } from './validation-request';
+import {
+  InvalidRequestError,
+  internal,
+  invalid,
+  unavailable,
+  ValidationUnavailableError,
+} from './validation-problems';
+import { parseValidationRequest } from './validation-request';
 
 const env = readEnv(['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS']);
 const budgetMs = parsePositiveIntEnv('VALIDATION_BUDGET_MS', env.VALIDATION_BUDGET_MS);
@@ -23,32 +30,6 @@ const tracer = createTracer('order-validation-api');
 const sfn = tracer.captureAWSv3Client(
   new SFNClient({ disableHostPrefix: Boolean(process.env.AWS_ENDPOINT_URL) }),
 );
-
-class InvalidRequestError extends Error {
-  override readonly name = 'InvalidRequestError';
-  constructor(readonly violations: Violation[]) {
-    super('The validation request is not valid; see violations');
-  }
-}
-
-/** The ERP (or the workflow) could not answer in time: the caller may retry shortly. */
-class ValidationUnavailableError extends Error {
-  override readonly name = 'ValidationUnavailableError';
-}
-
-const invalid = {
-  status: 400,
-  slug: 'invalid-request',
-  title: 'Invalid request',
-  extensions: (error: Error) => ({ violations: (error as InvalidRequestError).violations }),
-};
-const unavailable = {
-  status: 503,
-  slug: 'validation-unavailable',
-  title: 'Validation unavailable',
-  retryAfterSec: 5,
-};
-const internal = { status: 500, slug: 'internal-error', title: 'Internal error' };
 
 function parseBody(event: APIGatewayProxyEventV2): unknown {
   const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;

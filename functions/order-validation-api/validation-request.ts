@@ -23,11 +23,17 @@ export interface Violation {
 
 /** Sizes a checkout sends; anything larger is a mistake, not an order to price. */
 export const maxLines = 100;
-const maxQuantity = 100_000;
+/** The largest quantity of one line. */
+export const maxQuantity = 100_000;
+/** The longest SKU. */
+export const maxSkuLength = 100;
 
-const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
-const currencyPattern = /^[A-Z]{3}$/;
-const decimalPattern = /^\d{1,12}(\.\d{1,4})?$/;
+/** What the checks accept, exported so that the OpenAPI document states the same rules. */
+export const emailPattern = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+/** An ISO 4217 code. */
+export const currencyPattern = /^[A-Z]{3}$/;
+/** A non-negative decimal with at most four places, as a string. */
+export const decimalPattern = /^\d{1,12}(\.\d{1,4})?$/;
 
 function validLine(line: unknown, index: number, violations: Violation[]): ValidationLine | undefined {
   const at = `/lines/${index}`;
@@ -37,8 +43,8 @@ function validLine(line: unknown, index: number, violations: Violation[]): Valid
   }
   const { sku, quantity, unitPrice } = line as Record<string, unknown>;
   const before = violations.length;
-  if (typeof sku !== 'string' || sku.length === 0 || sku.length > 100)
-    violations.push({ path: `${at}/sku`, message: 'must be a string of 1 to 100 characters' });
+  if (typeof sku !== 'string' || sku.length === 0 || sku.length > maxSkuLength)
+    violations.push({ path: `${at}/sku`, message: `must be a string of 1 to ${maxSkuLength} characters` });
   if (!Number.isInteger(quantity) || (quantity as number) < 1 || (quantity as number) > maxQuantity)
     violations.push({ path: `${at}/quantity`, message: `must be an integer from 1 to ${maxQuantity}` });
   if (unitPrice !== undefined && (typeof unitPrice !== 'string' || !decimalPattern.test(unitPrice)))
