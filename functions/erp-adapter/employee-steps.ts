@@ -18,6 +18,7 @@ import {
   type LostAnswerObserver,
   type ResolutionBudget,
 } from './resolve-outcome';
+import { requiredText } from './step-input';
 
 /** The operations this module performs for the ERP adapter. */
 export const employeeOperations = ['hireEmployee', 'changeEmployee', 'terminateEmployee'] as const;
@@ -58,13 +59,6 @@ let registry: SystemOfRecord | undefined;
 function defaultRegistry(): SystemOfRecord {
   registry ??= loadSystemOfRecord();
   return registry;
-}
-
-function text(input: Record<string, unknown>, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || value === '')
-    throw new ErpRefusedError('invalid_step_input', `Step input ${name} must be a non-empty string`);
-  return value;
 }
 
 /**
@@ -171,7 +165,7 @@ export async function runEmployeeStep(
 ): Promise<Record<string, unknown>> {
   const employees = registerOf(context);
   const systemOfRecord = context.systemOfRecord ?? defaultRegistry();
-  const hrisId = text(input, 'hrisEmployeeId');
+  const hrisId = requiredText(input, 'hrisEmployeeId');
   // Unknown is never read as not done: a lost answer is resolved by reading the ERP under the same key first.
   const commit = <T>(change: (key: string) => Promise<T>): Promise<T> =>
     changeResolvingLostAnswers(
@@ -184,7 +178,7 @@ export async function runEmployeeStep(
   switch (operation) {
     case 'hireEmployee': {
       const { fields, refused } = classifyEmployeeFields(input, systemOfRecord);
-      const startDate = text(input, 'startDate');
+      const startDate = requiredText(input, 'startDate');
       // The ERP answers the employee it already holds for a hire sent twice; reading first keeps a second hire
       // (the HRIS re-sent joined) from announcing the hire again as if it were new.
       const existing = await employees.findEmployee(hrisId);
@@ -216,7 +210,7 @@ export async function runEmployeeStep(
       return outcome(employee, { refused });
     }
     case 'terminateEmployee': {
-      const terminationDate = text(input, 'terminationDate');
+      const terminationDate = requiredText(input, 'terminationDate');
       const reason = typeof input.reason === 'string' && input.reason !== '' ? input.reason : undefined;
       const existing = await knownEmployee(employees, hrisId);
       const employee = await commit((key) =>

@@ -12,6 +12,7 @@ import {
   purchaseOrderSnapshot,
 } from '../shared/erp/erp-purchasing-port';
 import type { CanonicalDataByType } from '../shared/generated/types';
+import { invalidStepInput, optionalNonEmptyText, requiredText, type StepInput, textList } from './step-input';
 
 /** The operations this module performs for the ERP adapter. */
 export const purchaseOrderOperations = [
@@ -46,18 +47,7 @@ export interface PurchaseOrderStepContext {
   now(): Date;
 }
 
-function invalidInput(message: string): never {
-  throw new ErpRefusedError('invalid_step_input', message);
-}
-
-function text(input: Record<string, unknown>, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || value === '')
-    invalidInput(`Step input ${name} must be a non-empty string`);
-  return value;
-}
-
-function linesOf(input: Record<string, unknown>): PurchaseOrderLineRequest[] {
+function linesOf(input: StepInput): PurchaseOrderLineRequest[] {
   const lines = input.lines;
   if (
     !Array.isArray(lines) ||
@@ -72,7 +62,7 @@ function linesOf(input: Record<string, unknown>): PurchaseOrderLineRequest[] {
         typeof line.unitPrice !== 'string',
     )
   )
-    invalidInput('Step input lines must be a non-empty list of { description, quantity, unitPrice }');
+    invalidStepInput('Step input lines must be a non-empty list of { description, quantity, unitPrice }');
   return lines as PurchaseOrderLineRequest[];
 }
 
@@ -83,7 +73,9 @@ export function purchaseOrderTotal(lines: readonly PurchaseOrderLineRequest[]): 
       lines.reduce((sum, line) => sum + BigInt(line.quantity) * parseDecimal(line.unitPrice), 0n),
     );
   } catch (error) {
-    return invalidInput(`Step input lines carry an amount that is not decimal: ${(error as Error).message}`);
+    return invalidStepInput(
+      `Step input lines carry an amount that is not decimal: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -95,102 +87,116 @@ function outcome(order: PurchaseOrder): Record<string, unknown> {
   return { poNumber: order.poNumber, status: order.status, total: order.total, version: order.version };
 }
 
-/** Runs one purchase-order step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
-export async function runPurchaseOrderStep(
-  operation: PurchaseOrderOperation,
-  input: Record<string, unknown>,
-  context: PurchaseOrderStepContext,
-): Promise<Record<string, unknown>> {
-  const purchasing = context.purchasing;
-  if (!purchasing)
+/** The ERP's purchasing, or a refusal: an ERP without purchasing cannot run procure-to-pay. */
+function purchasingOf(context: PurchaseOrderStepContext): ErpPurchasingPort {
+  if (!context.purchasing)
     throw new ErpRefusedError(
       'purchasing_not_supported',
       'The ERP connector has no purchasing (ErpPurchasingPort): procure-to-pay cannot run against it',
     );
-  switch (operation) {
-    case 'checkPurchaseOrder': {
-      // An order the ERP already holds (a redriven transaction, a re-sent order) is not checked again: its own amount
-      // is committed now, and checking it against the rest of the budget would refuse an order already placed.
-      const existing = await purchasing.findPurchaseOrder(text(input, 'sourcePurchaseOrderId'));
-      if (existing?.status === 'CANCELLED')
-        return {
-          verdict: 'already_cancelled',
-          reason: `Purchase order ${existing.poNumber} was booked for this order and cancelled`,
-          poNumber: existing.poNumber,
-        };
-      if (existing)
-        return {
-          verdict: 'ok',
-          reason: 'already booked',
-          poNumber: existing.poNumber,
-          status: existing.status,
-        };
-      // The verdict is the ERP's, answered not thrown: the workflow branches on it and refuses visibly.
-      const check = await purchasing.checkPurchaseOrder({
-        sourceSupplierId: text(input, 'sourceSupplierId'),
-        costCentre: text(input, 'costCentre'),
-        currency: text(input, 'currency'),
-        total: purchaseOrderTotal(linesOf(input)),
-      });
-      return { ...check };
-    }
-    case 'createPurchaseOrder': {
-      const order = await context.commit((key) =>
-        purchasing.createPurchaseOrder(
-          {
-            sourcePurchaseOrderId: text(input, 'sourcePurchaseOrderId'),
-            sourceSupplierId: text(input, 'sourceSupplierId'),
-            costCentre: text(input, 'costCentre'),
-            currency: text(input, 'currency'),
-            lines: linesOf(input),
-            ...(context.origin ? { channel: context.origin } : {}),
-          },
-          key,
-        ),
-      );
-      return outcome(order);
-    }
-    case 'releasePurchaseOrder': {
-      const order = await context.commit((key) =>
-        purchasing.releasePurchaseOrder(text(input, 'poNumber'), key),
-      );
-      await context.announce('erp.purchase-order.released.v1', subjectOf(order.sourcePurchaseOrderId), {
-        poNumber: order.poNumber,
-        sourcePurchaseOrderId: order.sourcePurchaseOrderId,
-        purchaseOrder: purchaseOrderSnapshot(order),
-        releasedAt: context.now().toISOString(),
-      });
-      return outcome(order);
-    }
-    case 'cancelPurchaseOrder': {
-      const reason = typeof input.reason === 'string' && input.reason !== '' ? input.reason : 'other';
-      const order = await context.commit((key) =>
-        purchasing.cancelPurchaseOrder(text(input, 'poNumber'), { reason: reason.slice(0, 200) }, key),
-      );
-      return outcome(order);
-    }
-    case 'emitPurchaseOrderRefused': {
-      const sourcePurchaseOrderId = text(input, 'sourcePurchaseOrderId');
-      const poNumber =
-        typeof input.poNumber === 'string' && input.poNumber !== '' ? input.poNumber : undefined;
-      // The order as the ERP holds it after the compensation, so that the warehouse sees it cancelled.
-      const order = poNumber ? await purchasing.findPurchaseOrder(sourcePurchaseOrderId) : undefined;
-      const compensated = input.compensated ?? [];
-      if (!Array.isArray(compensated) || compensated.some((step) => typeof step !== 'string'))
-        invalidInput('Step input compensated must be a list of step names');
-      await context.announce('erp.purchase-order.refused.v1', subjectOf(sourcePurchaseOrderId), {
-        sourcePurchaseOrderId,
-        ...(poNumber ? { poNumber } : {}),
-        reasonCode: text(input, 'reasonCode'),
-        reason: String(input.reason ?? '').slice(0, 2000),
-        ...(typeof input.failedStep === 'string' && input.failedStep !== ''
-          ? { failedStep: input.failedStep }
-          : {}),
-        compensated,
-        ...(order ? { purchaseOrder: purchaseOrderSnapshot(order) } : {}),
-        refusedAt: context.now().toISOString(),
-      });
-      return { refused: true, ...(order ? { poNumber: order.poNumber, status: order.status } : {}) };
-    }
-  }
+  return context.purchasing;
+}
+
+/** One purchase-order operation, given the ERP's purchasing. */
+type PurchaseOrderStep = (
+  purchasing: ErpPurchasingPort,
+  input: StepInput,
+  context: PurchaseOrderStepContext,
+) => Promise<Record<string, unknown>>;
+
+/**
+ * checkPurchaseOrder: the ERP's verdict on the vendor and the cost centre's budget, answered not thrown: the workflow
+ * branches on it and refuses visibly.
+ */
+const checkPurchaseOrder: PurchaseOrderStep = async (purchasing, input) => {
+  // An order the ERP already holds (a redriven transaction, a re-sent order) is not checked again: its own amount
+  // is committed now, and checking it against the rest of the budget would refuse an order already placed.
+  const existing = await purchasing.findPurchaseOrder(requiredText(input, 'sourcePurchaseOrderId'));
+  if (existing?.status === 'CANCELLED')
+    return {
+      verdict: 'already_cancelled',
+      reason: `Purchase order ${existing.poNumber} was booked for this order and cancelled`,
+      poNumber: existing.poNumber,
+    };
+  if (existing)
+    return { verdict: 'ok', reason: 'already booked', poNumber: existing.poNumber, status: existing.status };
+  const check = await purchasing.checkPurchaseOrder({
+    sourceSupplierId: requiredText(input, 'sourceSupplierId'),
+    costCentre: requiredText(input, 'costCentre'),
+    currency: requiredText(input, 'currency'),
+    total: purchaseOrderTotal(linesOf(input)),
+  });
+  return { ...check };
+};
+
+/** createPurchaseOrder: the order booked in the ERP under the step's key, with the platform as its channel. */
+const createPurchaseOrder: PurchaseOrderStep = async (purchasing, input, context) => {
+  const request = {
+    sourcePurchaseOrderId: requiredText(input, 'sourcePurchaseOrderId'),
+    sourceSupplierId: requiredText(input, 'sourceSupplierId'),
+    costCentre: requiredText(input, 'costCentre'),
+    currency: requiredText(input, 'currency'),
+    lines: linesOf(input),
+    ...(context.origin ? { channel: context.origin } : {}),
+  };
+  return outcome(await context.commit((key) => purchasing.createPurchaseOrder(request, key)));
+};
+
+/** releasePurchaseOrder: the booked order released, announced as erp.purchase-order.released.v1. */
+const releasePurchaseOrder: PurchaseOrderStep = async (purchasing, input, context) => {
+  const poNumber = requiredText(input, 'poNumber');
+  const order = await context.commit((key) => purchasing.releasePurchaseOrder(poNumber, key));
+  await context.announce('erp.purchase-order.released.v1', subjectOf(order.sourcePurchaseOrderId), {
+    poNumber: order.poNumber,
+    sourcePurchaseOrderId: order.sourcePurchaseOrderId,
+    purchaseOrder: purchaseOrderSnapshot(order),
+    releasedAt: context.now().toISOString(),
+  });
+  return outcome(order);
+};
+
+/** cancelPurchaseOrder: the booked order cancelled, the compensation when a later step refuses it. */
+const cancelPurchaseOrder: PurchaseOrderStep = async (purchasing, input, context) => {
+  const poNumber = requiredText(input, 'poNumber');
+  const reason = (optionalNonEmptyText(input, 'reason') ?? 'other').slice(0, 200);
+  return outcome(await context.commit((key) => purchasing.cancelPurchaseOrder(poNumber, { reason }, key)));
+};
+
+/** emitPurchaseOrderRefused: announces erp.purchase-order.refused.v1 with the order as the ERP holds it. */
+const emitPurchaseOrderRefused: PurchaseOrderStep = async (purchasing, input, context) => {
+  const sourcePurchaseOrderId = requiredText(input, 'sourcePurchaseOrderId');
+  const poNumber = optionalNonEmptyText(input, 'poNumber');
+  const compensated = textList(input, 'compensated');
+  const reasonCode = requiredText(input, 'reasonCode');
+  const failedStep = optionalNonEmptyText(input, 'failedStep');
+  // The order as the ERP holds it after the compensation, so that the warehouse sees it cancelled.
+  const order = poNumber ? await purchasing.findPurchaseOrder(sourcePurchaseOrderId) : undefined;
+  await context.announce('erp.purchase-order.refused.v1', subjectOf(sourcePurchaseOrderId), {
+    sourcePurchaseOrderId,
+    ...(poNumber ? { poNumber } : {}),
+    reasonCode,
+    reason: String(input.reason ?? '').slice(0, 2000),
+    ...(failedStep ? { failedStep } : {}),
+    compensated,
+    ...(order ? { purchaseOrder: purchaseOrderSnapshot(order) } : {}),
+    refusedAt: context.now().toISOString(),
+  });
+  return { refused: true, ...(order ? { poNumber: order.poNumber, status: order.status } : {}) };
+};
+
+const purchaseOrderSteps: Readonly<Record<PurchaseOrderOperation, PurchaseOrderStep>> = {
+  checkPurchaseOrder,
+  createPurchaseOrder,
+  releasePurchaseOrder,
+  cancelPurchaseOrder,
+  emitPurchaseOrderRefused,
+};
+
+/** Runs one purchase-order step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
+export function runPurchaseOrderStep(
+  operation: PurchaseOrderOperation,
+  input: StepInput,
+  context: PurchaseOrderStepContext,
+): Promise<Record<string, unknown>> {
+  return purchaseOrderSteps[operation](purchasingOf(context), input, context);
 }

@@ -16,6 +16,7 @@ import {
 } from '../shared/erp/erp-vendor-port';
 import type { ErpSupplierSyncedV1 } from '../shared/generated/types';
 import { loadSystemOfRecord, type SystemOfRecord } from '../shared/governance/system-of-record';
+import { invalidStepInput } from './step-input';
 
 /** The operations this module performs for the ERP adapter. */
 export const vendorOperations = ['upsertVendor'] as const;
@@ -66,10 +67,6 @@ function loadedRegistry(): SystemOfRecord {
   return registry;
 }
 
-function invalidInput(message: string): never {
-  throw new ErpRefusedError('invalid_step_input', message);
-}
-
 function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
@@ -108,7 +105,7 @@ export function classifyVendorFields(
 ): { fields: VendorFields; refused: string[] } {
   const raw = input.fields ?? {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    invalidInput('Step input fields must be an object');
+    invalidStepInput('Step input fields must be an object');
   const ownedByPlatform = (field: string) => {
     try {
       return (
@@ -125,11 +122,11 @@ export function classifyVendorFields(
     if (!ownedByPlatform(field)) refused.push(field);
     else if (field === 'address') {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
-        invalidInput('Step input fields.address must be an object');
+        invalidStepInput('Step input fields.address must be an object');
       fields.address = value as VendorAddress;
     } else if (typeof value === 'string' && value !== '')
       fields[field as Exclude<PlatformOwnedVendorField, 'address'>] = value;
-    else invalidInput(`Step input fields.${field} must be a non-empty string`);
+    else invalidStepInput(`Step input fields.${field} must be a non-empty string`);
   }
   return { fields, refused: refused.sort() };
 }
@@ -147,7 +144,7 @@ function foreignChangesOf(input: Record<string, unknown>): ForeignVendorChange[]
         (change.secretValue !== undefined && typeof change.secretValue !== 'string'),
     )
   )
-    invalidInput('Step input foreignChanges must be a list of { field, value }');
+    invalidStepInput('Step input foreignChanges must be a list of { field, value }');
   return raw as ForeignVendorChange[];
 }
 
@@ -187,7 +184,7 @@ export async function runVendorStep(
   const systemOfRecord = context.systemOfRecord ?? loadedRegistry();
   const sourceSupplierId = input.sourceSupplierId;
   if (typeof sourceSupplierId !== 'string' || sourceSupplierId === '')
-    invalidInput('Step input sourceSupplierId must be a non-empty string');
+    invalidStepInput('Step input sourceSupplierId must be a non-empty string');
   const { fields, refused: unowned } = classifyVendorFields(input, systemOfRecord);
   const existing = await vendors.findVendor(sourceSupplierId);
   const refused = new Set(unowned);
