@@ -31,6 +31,7 @@ import { registeredSourceNames, webhookSourceTag } from '../../functions/shared/
 import type { StageConfig } from '../config/stage-config';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { BucketPrefixWriter } from '../constructs/bucket-prefix-writer';
+import { EventSchemaRegistry } from '../constructs/event-schema-registry';
 import { alarmOnFailures } from '../constructs/failure-alarms';
 import { alarmOnMismatchAge, alarmOnWarehouseFreshness } from '../constructs/slo-alarms';
 import { WarehouseCatalog } from '../constructs/warehouse-catalog';
@@ -43,6 +44,8 @@ export interface StatefulStackProps extends StackProps {
 /** Bus, dedupe table, raw archive, quarantine and webhook secrets of one stage. */
 export class StatefulStack extends Stack {
   readonly bus: EventBus;
+  /** The EventBridge Schema Registry of the stage, with one schema per canonical event type. */
+  readonly eventSchemaRegistry: EventSchemaRegistry;
   readonly dedupeTable: Table;
   readonly archiveBucket: Bucket;
   readonly quarantineBucket: Bucket;
@@ -97,6 +100,11 @@ export class StatefulStack extends Stack {
       eventPattern: { account: [this.account] },
       retention: config.busArchiveRetention,
       description: 'Every event on the bus, for audit and time-window replay',
+    });
+    // The contract of the bus where AWS users look for it: the schema of every event type it carries.
+    this.eventSchemaRegistry = new EventSchemaRegistry(this, 'EventSchemas', {
+      stage: config.stage,
+      busName: `concord-${config.stage}`,
     });
 
     this.dedupeTable = new Table(this, 'DedupeTable', {

@@ -6,6 +6,7 @@ import type { HttpApiRegistry } from '../apigw/http-api-registry';
 import type { LocalRuntime } from '../runtime';
 import type { GlueDatabaseInput, GlueTableInput } from '../services/glue/glue-catalog';
 import type { EventSourceMappings } from '../services/lambda/event-source-mappings';
+import { eventSchemasResourceHandlers } from './event-schemas-handlers';
 
 /** A resource as deployed: what Ref and Fn::GetAtt answer. */
 export interface DeployedResource {
@@ -734,6 +735,7 @@ export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::CloudWatch::Alarm': cloudWatchAlarm,
   'AWS::CloudWatch::Dashboard': cloudWatchDashboard,
   'AWS::Logs::LogGroup': logGroup,
+  ...eventSchemasResourceHandlers,
 };
 
 /** Ref and Fn::GetAtt values of skipped resources (roles, log groups, policies): references to them must still resolve. */
