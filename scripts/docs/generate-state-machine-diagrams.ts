@@ -131,7 +131,7 @@ function renderScope(
     return nodeId(prefix, name);
   };
   const startId = nodeId(prefix, '__start');
-  lines.push(`${indent}${startId}(("start"))`);
+  lines.push(`${indent}${startId}(("Start"))`);
   lines.push(`${indent}${startId} --> ${id(scope.StartAt, 'StartAt')}`);
   const endId = nodeId(prefix, '__end');
   let ends = false;
@@ -221,7 +221,7 @@ function renderScope(
       });
     }
   }
-  if (ends) lines.push(`${indent}${endId}(("end"))`);
+  if (ends) lines.push(`${indent}${endId}(("End"))`);
 }
 
 /** One state machine's section: its comment, the flowchart, the legend's retry table. */
