@@ -157,6 +157,83 @@ function outcome(employee: EmployeeRecord, extra: Record<string, unknown>): Reco
   };
 }
 
+/** What every employee operation works with: the register, the registry, the employee and the step's commit. */
+interface EmployeeStepRun {
+  employees: ErpEmployeePort;
+  systemOfRecord: SystemOfRecord;
+  hrisId: string;
+  input: Record<string, unknown>;
+  context: EmployeeStepContext;
+  /** Sends a change under the step's key; unknown is never read as not done (resolve-outcome.ts). */
+  commit<T>(change: (key: string) => Promise<T>): Promise<T>;
+}
+
+/** hireEmployee: the HRIS hire onto the register with its cost-centre assignment, announced once. */
+async function hireEmployee(run: EmployeeStepRun): Promise<Record<string, unknown>> {
+  const { employees, hrisId, input, context } = run;
+  const { fields, refused } = classifyEmployeeFields(input, run.systemOfRecord);
+  const startDate = requiredText(input, 'startDate');
+  // The ERP answers the employee it already holds for a hire sent twice; reading first keeps a second hire
+  // (the HRIS re-sent joined) from announcing the hire again as if it were new.
+  const existing = await employees.findEmployee(hrisId);
+  if (existing) return outcome(existing, { alreadyHired: true, refused });
+  const employee = await run.commit((key) => employees.hireEmployee({ hrisId, startDate, fields }, key));
+  await context.announce(
+    employeeSyncedData(
+      employee,
+      { action: 'hired', appliedFields: Object.keys(fields).sort(), refusedFields: refused },
+      context.now(),
+    ),
+  );
+  return outcome(employee, { refused });
+}
+
+/** changeEmployee: the HRIS-owned fields changed on a hired employee; nothing to write answers `unchanged`. */
+async function changeEmployee(run: EmployeeStepRun): Promise<Record<string, unknown>> {
+  const { employees, hrisId, input, context } = run;
+  const { fields, refused } = classifyEmployeeFields(input, run.systemOfRecord);
+  const existing = await knownEmployee(employees, hrisId);
+  if (Object.keys(fields).length === 0) return outcome(existing, { refused, unchanged: true });
+  const employee = await run.commit((key) =>
+    employees.changeEmployee(existing.employeeNumber, { fields }, key),
+  );
+  await context.announce(
+    employeeSyncedData(
+      employee,
+      { action: 'changed', appliedFields: Object.keys(fields).sort(), refusedFields: refused },
+      context.now(),
+    ),
+  );
+  return outcome(employee, { refused });
+}
+
+/** terminateEmployee: a dated termination of a hired employee, announced. */
+async function terminateEmployee(run: EmployeeStepRun): Promise<Record<string, unknown>> {
+  const { employees, hrisId, input, context } = run;
+  const terminationDate = requiredText(input, 'terminationDate');
+  const reason = typeof input.reason === 'string' && input.reason !== '' ? input.reason : undefined;
+  const existing = await knownEmployee(employees, hrisId);
+  const employee = await run.commit((key) =>
+    employees.terminateEmployee(
+      existing.employeeNumber,
+      { terminationDate, ...(reason ? { reason } : {}) },
+      key,
+    ),
+  );
+  await context.announce(
+    employeeSyncedData(
+      employee,
+      { action: 'terminated', appliedFields: ['terminationDate'], refusedFields: [] },
+      context.now(),
+    ),
+  );
+  return outcome(employee, { terminationDate: employee.terminationDate, refused: [] });
+}
+
+const employeeSteps: Readonly<
+  Record<EmployeeOperation, (run: EmployeeStepRun) => Promise<Record<string, unknown>>>
+> = { hireEmployee, changeEmployee, terminateEmployee };
+
 /** Runs one employee step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
 export async function runEmployeeStep(
   operation: EmployeeOperation,
@@ -164,74 +241,19 @@ export async function runEmployeeStep(
   context: EmployeeStepContext,
 ): Promise<Record<string, unknown>> {
   const employees = registerOf(context);
-  const systemOfRecord = context.systemOfRecord ?? defaultRegistry();
-  const hrisId = requiredText(input, 'hrisEmployeeId');
-  // Unknown is never read as not done: a lost answer is resolved by reading the ERP under the same key first.
-  const commit = <T>(change: (key: string) => Promise<T>): Promise<T> =>
-    changeResolvingLostAnswers(
-      employees,
-      context.idempotencyKey,
-      () => change(context.idempotencyKey),
-      context.resolution,
-      context.onLostAnswerResolved,
-    );
-  switch (operation) {
-    case 'hireEmployee': {
-      const { fields, refused } = classifyEmployeeFields(input, systemOfRecord);
-      const startDate = requiredText(input, 'startDate');
-      // The ERP answers the employee it already holds for a hire sent twice; reading first keeps a second hire
-      // (the HRIS re-sent joined) from announcing the hire again as if it were new.
-      const existing = await employees.findEmployee(hrisId);
-      if (existing) return outcome(existing, { alreadyHired: true, refused });
-      const employee = await commit((key) => employees.hireEmployee({ hrisId, startDate, fields }, key));
-      await context.announce(
-        employeeSyncedData(
-          employee,
-          { action: 'hired', appliedFields: Object.keys(fields).sort(), refusedFields: refused },
-          context.now(),
-        ),
-      );
-      return outcome(employee, { refused });
-    }
-    case 'changeEmployee': {
-      const { fields, refused } = classifyEmployeeFields(input, systemOfRecord);
-      const existing = await knownEmployee(employees, hrisId);
-      if (Object.keys(fields).length === 0) return outcome(existing, { refused, unchanged: true });
-      const employee = await commit((key) =>
-        employees.changeEmployee(existing.employeeNumber, { fields }, key),
-      );
-      await context.announce(
-        employeeSyncedData(
-          employee,
-          { action: 'changed', appliedFields: Object.keys(fields).sort(), refusedFields: refused },
-          context.now(),
-        ),
-      );
-      return outcome(employee, { refused });
-    }
-    case 'terminateEmployee': {
-      const terminationDate = requiredText(input, 'terminationDate');
-      const reason = typeof input.reason === 'string' && input.reason !== '' ? input.reason : undefined;
-      const existing = await knownEmployee(employees, hrisId);
-      const employee = await commit((key) =>
-        employees.terminateEmployee(
-          existing.employeeNumber,
-          { terminationDate, ...(reason ? { reason } : {}) },
-          key,
-        ),
-      );
-      await context.announce(
-        employeeSyncedData(
-          employee,
-          {
-            action: 'terminated',
-            appliedFields: ['terminationDate'],
-            refusedFields: [],
-          },
-          context.now(),
-        ),
-      );
-      return outcome(employee, { terminationDate: employee.terminationDate, refused: [] });
-    }
-  }
+  return employeeSteps[operation]({
+    employees,
+    systemOfRecord: context.systemOfRecord ?? defaultRegistry(),
+    hrisId: requiredText(input, 'hrisEmployeeId'),
+    input,
+    context,
+    commit: (change) =>
+      changeResolvingLostAnswers(
+        employees,
+        context.idempotencyKey,
+        () => change(context.idempotencyKey),
+        context.resolution,
+        context.onLostAnswerResolved,
+      ),
+  });
 }

@@ -193,7 +193,7 @@ const purchaseOrderSteps: Readonly<Record<PurchaseOrderOperation, PurchaseOrderS
 };
 
 /** Runs one purchase-order step; returns what the workflow continues with. Errors keep their class names for Retry/Catch. */
-export function runPurchaseOrderStep(
+export async function runPurchaseOrderStep(
   operation: PurchaseOrderOperation,
   input: StepInput,
   context: PurchaseOrderStepContext,
