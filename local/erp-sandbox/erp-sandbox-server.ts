@@ -171,6 +171,8 @@ export interface ErpSandbox {
   credentials: SandboxCredentials;
   ledger: ErpLedger;
   faults: Fault[];
+  /** The ERP operations it serves (method and path pattern; the platform stand-ins route on their own): the OpenAPI check reads them. */
+  routes: readonly Pick<SandboxRoute, 'method' | 'pattern'>[];
   close(): Promise<void>;
 }
 
@@ -683,6 +685,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     credentials,
     ledger,
     faults,
+    routes: routes.map(({ method, pattern }) => ({ method, pattern })),
     async close() {
       await closeGracefully(server as Server, 2000);
       ledger.close();

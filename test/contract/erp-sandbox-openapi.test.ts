@@ -1,0 +1,338 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { type ErpSandbox, startErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
+import { spendeskApiPrefix } from '../../local/erp-sandbox/spendesk-purchase-order-stand-in';
+import { OpenApiConformance } from './openapi-conformance';
+
+const documentFile = path.join(__dirname, '../../docs/erp-sandbox.openapi.yaml');
+const document = parse(readFileSync(documentFile, 'utf8'));
+const contract = new OpenApiConformance(document, 'erp-sandbox');
+
+type Credential = 'api-key' | 'admin-token' | 'spendesk-token' | 'none';
+
+/** The credential an operation's `security` asks for (the document's default when it names none). */
+function credentialOf(method: string, route: string): Credential {
+  if (route.startsWith(`${spendeskApiPrefix}/`)) return 'spendesk-token';
+  const security = (contract.operation(method, route).security ?? document.security) as Record<
+    string,
+    unknown
+  >[];
+  if (security.length === 0) return 'none';
+  return Object.keys(security[0] ?? {}).includes('adminToken') ? 'admin-token' : 'api-key';
+}
+
+/** A concrete path of a templated one: each `{parameter}` by its value, or `unknown-<name>`. */
+function concretePath(route: string, values: Record<string, string> = {}): string {
+  return route.replace(/\{(\w+)\}/g, (_whole, name: string) =>
+    encodeURIComponent(values[name] ?? `unknown-${name}`),
+  );
+}
+
+let nextKey = 0;
+
+/** Operations that answer an empty body with 500 (a crash, see the report of issue 19), not a 400 or 422 refusal. */
+const knownEmptyBodyDefects = ['POST /reservations', 'POST /customers'];
+
+describe('ERP sandbox OpenAPI document (docs/erp-sandbox.openapi.yaml)', () => {
+  let erp: ErpSandbox;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'concord-erp-openapi-'));
+    erp = await startErpSandbox({ dataDir: dir, port: 0 });
+  });
+
+  afterAll(async () => {
+    await erp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Sends a request to a documented operation and asserts the answer against the document; answers status and body. */
+  async function call(
+    method: string,
+    route: string,
+    options: {
+      params?: Record<string, string>;
+      query?: string;
+      body?: unknown;
+      credential?: Credential;
+      headers?: Record<string, string>;
+      /** Send a change without an Idempotency-Key. */
+      keyless?: boolean;
+    } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const credential = options.credential ?? credentialOf(method, route);
+    const token = {
+      'api-key': erp.credentials.apiKeys[0],
+      'admin-token': erp.credentials.adminToken,
+      'spendesk-token': erp.credentials.platforms.spendesk.apiToken,
+      none: undefined,
+    }[credential];
+    const url = `${erp.url}${concretePath(route, options.params)}${options.query ? `?${options.query}` : ''}`;
+    const hasBody = method !== 'GET' && method !== 'DELETE';
+    const response = await fetch(url, {
+      method,
+      headers: {
+        ...(hasBody ? { 'content-type': 'application/json' } : {}),
+        ...(hasBody && !options.keyless ? { 'idempotency-key': `contract-${++nextKey}` } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...options.headers,
+      },
+      ...(hasBody ? { body: JSON.stringify(options.body ?? {}) } : {}),
+    });
+    const text = await response.text();
+    contract.assertAnswer(method, route, {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: text,
+    });
+    const json = response.headers.get('content-type')?.includes('json');
+    return { status: response.status, body: json && text ? JSON.parse(text) : {} };
+  }
+
+  it('documents every ERP route the server serves, and the server serves every documented one', () => {
+    // Prepare
+    const documented = contract
+      .operations()
+      .map((operation) => operation.split(' ') as [string, string])
+      .filter(([, route]) => !route.startsWith(`${spendeskApiPrefix}/`));
+    // Act
+    const unserved = documented
+      .filter(
+        ([method, route]) =>
+          erp.routes.filter((served) => served.method === method && served.pattern.test(concretePath(route)))
+            .length !== 1,
+      )
+      .map((operation) => operation.join(' '));
+    const undocumented = erp.routes
+      .filter(
+        (served) =>
+          !documented.some(
+            ([method, route]) => method === served.method && served.pattern.test(concretePath(route)),
+          ),
+      )
+      .map((served) => `${served.method} ${served.pattern.source}`);
+    // Assess
+    expect({ unserved, undocumented }).toEqual({ unserved: [], undocumented: [] });
+  });
+
+  it('answers every documented operation without credentials as documented', async () => {
+    // Prepare
+    const guarded = contract
+      .operations()
+      .map((operation) => operation.split(' ') as [string, string])
+      .filter(([method, route]) => credentialOf(method, route) !== 'none');
+    // Act
+    const statuses = [];
+    for (const [method, route] of guarded)
+      statuses.push(`${method} ${route} ${(await call(method, route, { credential: 'none' })).status}`);
+    // Assess
+    expect(statuses).toEqual(guarded.map(([method, route]) => `${method} ${route} 401`));
+  });
+
+  it('answers every documented operation with an empty request as documented', async () => {
+    // Prepare
+    const operations = contract.operations().map((operation) => operation.split(' ') as [string, string]);
+    // The sandbox logs each crash; the defects below are expected, so their log lines are counted, not printed.
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    // Act
+    const failures: string[] = [];
+    const internalErrors: string[] = [];
+    for (const [method, route] of operations) {
+      try {
+        if ((await call(method, route)).status === 500) internalErrors.push(`${method} ${route}`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    // Assess
+    expect(failures).toEqual([]);
+    // Server defects, documented as 500 like any defect: an empty body should be a 400 or 422 refusal, not a crash.
+    expect(internalErrors).toEqual(knownEmptyBodyDefects);
+    expect(logged).toHaveBeenCalledTimes(knownEmptyBodyDefects.length);
+    logged.mockRestore();
+  });
+
+  it('answers the order-to-cash, item and admin operations as documented on their happy path', async () => {
+    // Prepare
+    const line = { sku: 'TR-42-SLATE', quantity: 2 };
+    const admin = { credential: 'admin-token' as const };
+    // Act
+    const statuses: Record<string, number> = {};
+    const step = async (name: string, ...args: Parameters<typeof call>) => {
+      const answer = await call(...args);
+      statuses[name] = answer.status;
+      return answer.body;
+    };
+    await step('health', 'GET', '/health');
+    await step('customer', 'GET', '/customers', { query: 'email=jane.doe%40example.com' });
+    await step('credit', 'POST', '/credit-checks', {
+      body: { customerNumber: 'C-000001', amount: '100.00', currency: 'USD' },
+    });
+    await step('quote', 'POST', '/quotes', {
+      body: { customerNumber: 'C-000001', currency: 'USD', lines: [line] },
+    });
+    const reservation = await step('reserve', 'POST', '/reservations', {
+      body: { orderRef: 'ORD-1', lines: [line] },
+      headers: { 'idempotency-key': 'contract-happy-reserve' },
+    });
+    const order = await step('order', 'POST', '/sales-orders', {
+      body: {
+        externalRef: 'ORD-1',
+        customerNumber: 'C-000001',
+        currency: 'USD',
+        lines: [line],
+        reservationId: reservation.reservationId,
+      },
+    });
+    const number = String(order.number);
+    await step('orderByRef', 'GET', '/sales-orders', { query: 'externalRef=ORD-1' });
+    await step('amend', 'POST', '/sales-orders/{number}/amend', {
+      params: { number },
+      body: { lines: [{ ...line, quantity: 1 }] },
+    });
+    const invoice = await step('invoice', 'POST', '/invoices', { body: { orderNumber: number } });
+    await step('payment', 'POST', '/payments', {
+      body: { externalRef: 'pi_1', invoiceNumber: invoice.number, amount: '10.00', currency: 'USD' },
+    });
+    await step('refund', 'POST', '/refunds', {
+      body: { externalRef: 're_1', paymentExternalRef: 'pi_1', amount: '5.00', currency: 'USD' },
+    });
+    await step('upsertCustomer', 'POST', '/customers', {
+      body: { crmId: '777', fields: { name: 'New Co', email: 'new@example.com' } },
+    });
+    await step('documents', 'GET', '/documents', { query: 'type=invoice' });
+    const held = await step('heldOrder', 'POST', '/sales-orders', {
+      body: {
+        externalRef: 'ORD-2',
+        customerNumber: 'C-000001',
+        currency: 'USD',
+        lines: [line],
+        creditHold: true,
+      },
+    });
+    await step('releaseHold', 'POST', '/sales-orders/{number}/release-credit-hold', {
+      params: { number: String(held.number) },
+    });
+    await step('cancel', 'POST', '/sales-orders/{number}/cancel', {
+      params: { number: String(held.number) },
+      body: { reason: 'customer' },
+    });
+    await step('outbox', 'GET', '/outbox', { query: 'after=0' });
+    const spare = await step('reserveSpare', 'POST', '/reservations', {
+      body: { orderRef: 'ORD-3', lines: [line] },
+    });
+    await step('release', 'POST', '/reservations/{id}/release', {
+      params: { id: String(spare.reservationId) },
+    });
+    await step('creditLimit', 'PUT', '/_admin/customers/{number}/credit-limit', {
+      ...admin,
+      params: { number: 'C-000002' },
+      body: { creditLimit: '5000.00' },
+    });
+    await step('total', 'PUT', '/_admin/sales-orders/{number}/total', {
+      ...admin,
+      params: { number },
+      body: { total: '1.00' },
+    });
+    await step('receipt', 'POST', '/_admin/items/{sku}/receipts', {
+      ...admin,
+      params: { sku: 'TR-42-SLATE' },
+      body: { quantity: 3 },
+    });
+    await step('items', 'POST', '/_admin/items', {
+      ...admin,
+      body: { items: [{ sku: 'NEW-1', title: 'New', taxRate: '0.1', prices: { USD: '1.00' } }] },
+    });
+    await step('setPrice', 'PUT', '/_admin/items/{sku}/prices/{currency}', {
+      ...admin,
+      params: { sku: 'NEW-1', currency: 'EUR' },
+      body: { amount: '0.90' },
+    });
+    await step('price', 'GET', '/items/{sku}/prices/{currency}', {
+      params: { sku: 'NEW-1', currency: 'EUR' },
+    });
+    await step('movement', 'POST', '/_admin/stock-movements', {
+      ...admin,
+      body: { reference: 'r1', lines: [{ sku: 'NEW-1', locationId: 'main', quantity: 5 }] },
+    });
+    await step('level', 'GET', '/items/{sku}/stock-levels/{locationId}', {
+      params: { sku: 'NEW-1', locationId: 'main' },
+    });
+    await step('levels', 'GET', '/_admin/stock-levels', { ...admin, query: 'sku=NEW-1' });
+    await step('idempotencyKey', 'GET', '/idempotency-keys/{key}', {
+      params: { key: 'contract-happy-reserve' },
+    });
+    await step('audit', 'GET', '/_admin/audit', { ...admin, query: 'limit=2' });
+    await step('costCentres', 'GET', '/cost-centres');
+    // Assess
+    expect(Object.entries(statuses).filter(([, status]) => status >= 300)).toEqual([]);
+  });
+
+  it('answers injected faults and admin refusals as documented', async () => {
+    // Prepare
+    const admin = { credential: 'admin-token' as const };
+    const quote = {
+      customerNumber: 'C-000001',
+      currency: 'USD',
+      lines: [{ sku: 'TR-42-SLATE', quantity: 1 }],
+    };
+    const inject = (kind: string) =>
+      call('POST', '/_admin/faults', { ...admin, body: { route: '/quotes', kind, rate: 1, times: 1 } });
+    // Act
+    const statuses: number[] = [];
+    for (const kind of ['429', '5xx', 'refuse']) {
+      await inject(kind);
+      statuses.push((await call('POST', '/quotes', { body: quote })).status);
+    }
+    await call('POST', '/_admin/faults', {
+      ...admin,
+      body: { route: '/customers', kind: '5xx-after-commit', rate: 1, times: 1 },
+    });
+    statuses.push(
+      (await call('POST', '/customers', { body: { crmId: '888', fields: { name: 'Lost Answer Co' } } }))
+        .status,
+    );
+    await call('DELETE', '/_admin/faults', admin);
+    statuses.push(
+      (await call('GET', '/_admin/faults', { ...admin, headers: { origin: 'https://evil.example' } })).status,
+    );
+    statuses.push(
+      (await call('DELETE', '/_admin/faults', { ...admin, headers: { origin: 'https://evil.example' } }))
+        .status,
+    );
+    statuses.push(
+      (
+        await call('PUT', '/_admin/customers/{number}/credit-limit', {
+          ...admin,
+          params: { number: 'C-000002' },
+          headers: { 'content-type': 'text/plain' },
+        })
+      ).status,
+    );
+    // Assess
+    expect(statuses).toEqual([429, 503, 422, 504, 403, 403, 415]);
+  });
+
+  it('answers a replayed change with the stored answer and a reused key as documented', async () => {
+    // Prepare
+    const body = { orderRef: 'ORD-REPLAY', lines: [{ sku: 'SOCK-MER-M', quantity: 1 }] };
+    const headers = { 'idempotency-key': 'contract-replay-1' };
+    // Act
+    const first = await call('POST', '/reservations', { body, headers });
+    const replay = await call('POST', '/reservations', { body, headers });
+    const reused = await call('POST', '/reservations', { body: { ...body, orderRef: 'OTHER' }, headers });
+    const missingKey = await call('POST', '/reservations', { body, keyless: true });
+    // Assess
+    expect([first.status, replay.status, reused.status, reused.body.code]).toEqual([
+      201,
+      201,
+      422,
+      'idempotency_key_reused',
+    ]);
+    expect(replay.body).toEqual(first.body);
+    expect(missingKey.status).toBe(400);
+  });
+});
