@@ -14,7 +14,7 @@ import {
   maxSkuLength,
 } from '../functions/order-validation-api/validation-request';
 import { UnknownSourceError } from '../functions/shared/errors';
-import { type ProblemMapping, problemTypeBase } from '../functions/shared/http/problem';
+import { type ProblemMapping, problemTypeUri } from '../functions/shared/http/problem';
 import type { BuiltInSignatureScheme } from '../functions/shared/sources/signatures';
 import { parseSignedTemplate } from '../functions/shared/sources/signatures/declared-hmac';
 import { hubspotToleranceSec } from '../functions/shared/sources/signatures/hubspot';
@@ -169,7 +169,7 @@ function problemSchema(mapping: ProblemMapping): OpenApiNode {
   return {
     allOf: [schemaRef('Problem')],
     properties: {
-      type: { const: `${problemTypeBase}${mapping.slug}` },
+      type: { const: problemTypeUri(mapping.slug) },
       title: { const: mapping.title },
       status: { const: mapping.status },
       ...extension?.properties,
@@ -189,7 +189,7 @@ function problemResponses(mappings: readonly ProblemMapping[]): Record<string, O
     const schemas = group.map(problemSchema);
     const retryAfterSec = group.find((mapping) => mapping.retryAfterSec !== undefined)?.retryAfterSec;
     responses[String(status)] = {
-      description: group.map((mapping) => `${mapping.title} (${problemTypeBase}${mapping.slug})`).join('; '),
+      description: group.map((mapping) => `${mapping.title} (${problemTypeUri(mapping.slug)})`).join('; '),
       ...(retryAfterSec !== undefined
         ? {
             headers: {

@@ -29,3 +29,29 @@ export function parsePositiveIntEnv(key: string, value: string): number {
   }
   return parsed;
 }
+
+/**
+ * The stage's base of problem `type` URIs (PROBLEM_TYPE_BASE_URI); undefined when the function runs outside a
+ * deployment. Throws naming the variable when it is not an absolute URI ending with `/`, since every type URI is
+ * resolved against it.
+ */
+export function problemTypeBaseUri(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.PROBLEM_TYPE_BASE_URI || undefined;
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new ConfigurationError(
+      `Environment variable PROBLEM_TYPE_BASE_URI is not an absolute URI: "${value}"`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!url.pathname.endsWith('/'))
+    throw new ConfigurationError(
+      `Environment variable PROBLEM_TYPE_BASE_URI must end with "/", got "${value}"`,
+    );
+  return value;
+}

@@ -1,6 +1,9 @@
 /** Per-stage configuration as typed data: what differs between local, dev, staging and prod, and nothing else. */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { problemTypeBase } from '../../functions/shared/http/problem';
 
 /** The stages Concord deploys. */
 export const stageNames = ['local', 'dev', 'staging', 'prod'] as const;
@@ -53,6 +56,11 @@ export interface StageConfig {
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string; maxConcurrentCalls: number };
   /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
   orderValidation: { budgetMs: number };
+  /**
+   * Base of the problem `type` URIs the HTTP APIs answer (RFC 9457), ending with `/`: a type is `<base><slug>.md`,
+   * the page of docs/problems/ that says what it means and what the sender should do, so it must serve docs/problems/.
+   */
+  problemTypeBaseUri: string;
   /**
    * How the events stream buffers before it writes a batch to the warehouse bucket: partitioning by event type
    * needs at least 64 MiB and 60 s; larger batches make fewer, larger files to query.
@@ -152,6 +160,8 @@ export class PlatformSettingsError extends Error {
 
 const base = {
   region: 'us-east-1',
+  // The deployed stages link the team's docs host, which serves the repository's docs/ as they are.
+  problemTypeBaseUri: problemTypeBase,
   ingest: {
     memorySizeMiB: 256,
     timeoutSec: 10,
@@ -218,6 +228,8 @@ const stages: Record<StageName, StageConfig> = {
   local: {
     ...base,
     stage: 'local',
+    // The pages in this checkout (a file: URL): whoever runs the local stage reads them on the same machine.
+    problemTypeBaseUri: pathToFileURL(path.join(__dirname, '../../docs/problems/')).href,
     // Seconds, not minutes: a newcomer (and the tests) see the archive while they look.
     archive: { ...base.archive, deliveryIntervalSec: 1 },
     // The generated local secrets file has one list per source; no real shop posts here.

@@ -92,6 +92,7 @@ export class StatelessStack extends Stack {
         MAX_BODY_BYTES: String(config.ingest.maxBodyBytes),
         IN_PROGRESS_SEC: String(config.ingest.inProgressSec),
         ACCEPT_UNBOUND_SENDER_SECRETS: String(config.ingest.acceptUnboundSenderSecrets),
+        PROBLEM_TYPE_BASE_URI: config.problemTypeBaseUri,
       },
     });
     this.ingest.bindEventBus('EVENT_BUS_NAME', stateful.bus);
@@ -254,6 +255,7 @@ export class StatelessStack extends Stack {
       environment: {
         VALIDATION_STATE_MACHINE_ARN: this.orderValidation.stateMachine.stateMachineArn,
         VALIDATION_BUDGET_MS: String(config.orderValidation.budgetMs),
+        PROBLEM_TYPE_BASE_URI: config.problemTypeBaseUri,
       },
     });
     this.orderValidationApi.role.addToPolicy(

@@ -1,4 +1,5 @@
 /** RFC 9457 problem details: the one shape of every HTTP error Concord answers. */
+import { problemTypeBaseUri } from '../config';
 
 /** A problem+json body. */
 export interface ProblemDetails {
@@ -28,8 +29,24 @@ export interface HttpResult {
   body: string;
 }
 
-/** Base of every problem `type` URI. */
-export const problemTypeBase = 'https://concord.dev/problems/';
+/** Where the page of a problem type lives in the repository: `docs/problems/<slug>.md`. */
+export function problemPagePath(slug: string): string {
+  return `docs/problems/${slug}.md`;
+}
+
+/**
+ * Base of every problem `type` URI unless the stage names another (StageConfig.problemTypeBaseUri, given to the
+ * functions as PROBLEM_TYPE_BASE_URI): the docs host of the deployed stages, which serves the repository's docs/.
+ */
+export const problemTypeBase = 'https://docs.concord.internal/problems/';
+
+// Read once, when the function starts: a malformed base fails the cold start, naming the variable.
+const configuredProblemTypeBase = problemTypeBaseUri() ?? problemTypeBase;
+
+/** The `type` URI of a problem: its page under the base (`<base><slug>.md`), so that dereferencing it documents it. */
+export function problemTypeUri(slug: string, base: string = configuredProblemTypeBase): string {
+  return new URL(`${slug}.md`, base).href;
+}
 
 /** A JSON response. */
 export function jsonResult(statusCode: number, body: unknown): HttpResult {
@@ -39,7 +56,7 @@ export function jsonResult(statusCode: number, body: unknown): HttpResult {
 /** A problem+json response for an error, through its mapping. */
 export function problemResult(error: Error, mapping: ProblemMapping, instance?: string): HttpResult {
   const problem: ProblemDetails = {
-    type: `${problemTypeBase}${mapping.slug}`,
+    type: problemTypeUri(mapping.slug),
     title: mapping.title,
     status: mapping.status,
     detail: error.message,

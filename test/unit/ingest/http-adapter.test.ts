@@ -109,7 +109,8 @@ describe('createWebhookHandler', () => {
     expect(result.statusCode).toBe(status);
     expect(result.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(result.body)).toMatchObject({
-      type: `https://concord.dev/problems/${slug}`,
+      // The problem's page under the default base (no PROBLEM_TYPE_BASE_URI here).
+      type: `https://docs.concord.internal/problems/${slug}.md`,
       status,
       instance: 'JkYbWhH3IAMEVxg=',
     });
