@@ -267,8 +267,168 @@ describe('ERP sandbox OpenAPI document (docs/erp-sandbox.openapi.yaml)', () => {
     });
     await step('audit', 'GET', '/_admin/audit', { ...admin, query: 'limit=2' });
     await step('costCentres', 'GET', '/cost-centres');
+    await step('platformUpdate', 'POST', '/platform-outbox', {
+      credential: 'none',
+      body: {
+        platform: 'shopify',
+        origin: 'shopify://acme-outdoor.myshopify.com',
+        entity: 'order',
+        externalRef: 'ORD-1',
+        status: 'accepted',
+        erpReference: number,
+        fields: { note: 'ERP order accepted' },
+        correlationId: 'corr-1',
+        sourceEventId: 'evt-1',
+        occurredAt: '2026-11-20T15:00:00Z',
+      },
+    });
+    const { updates } = await step('platformUpdates', 'GET', '/platform-outbox', { credential: 'none' });
     // Assess
     expect(Object.entries(statuses).filter(([, status]) => status >= 300)).toEqual([]);
+    expect(updates).toHaveLength(1);
+  });
+
+  it('answers the vendor, purchasing and employee operations as documented on their happy path', async () => {
+    // Prepare
+    const admin = { credential: 'admin-token' as const };
+    const spendesk = { credential: 'spendesk-token' as const };
+    // Act
+    const statuses: Record<string, number> = {};
+    const step = async (name: string, ...args: Parameters<typeof call>) => {
+      const answer = await call(...args);
+      statuses[name] = answer.status;
+      return answer.body;
+    };
+    const vendor = await step('vendor', 'POST', '/vendors', {
+      body: {
+        sourceSupplierId: 'sup-1',
+        fields: { legalName: 'Nordlicht GmbH', address: { country: 'DE' } },
+      },
+    });
+    const vendorNumber = String(vendor.vendorNumber);
+    await step('vendorBySupplier', 'GET', '/vendors', { query: 'sourceSupplierId=sup-1' });
+    await step('vendorList', 'GET', '/vendors');
+    await step('vendorByNumber', 'GET', '/vendors/{number}', { params: { number: vendorNumber } });
+    await step('vendorChange', 'POST', '/vendors/{number}/changes', {
+      params: { number: vendorNumber },
+      body: { fields: { displayName: 'Nordlicht Office' } },
+    });
+    await step('vendorFinance', 'PUT', '/_admin/vendors/{number}/finance', {
+      ...admin,
+      params: { number: vendorNumber },
+      body: { paymentTerms: 'net-15', bankAccount: 'DE89370400440532013000' },
+    });
+    await step('budget', 'PUT', '/_admin/cost-centres/{code}/budget', {
+      ...admin,
+      params: { code: 'CC-1000' },
+      body: { currency: 'EUR', amount: '50000.00' },
+    });
+    await step('budgetRead', 'GET', '/cost-centres/{code}/budget', { params: { code: 'CC-1000' } });
+    await step('check', 'POST', '/purchase-order-checks', {
+      body: { sourceSupplierId: 'sup-1', costCentre: 'CC-1000', currency: 'EUR', total: '480.00' },
+    });
+    const order = (id: string) => ({
+      sourcePurchaseOrderId: id,
+      sourceSupplierId: 'sup-1',
+      costCentre: 'CC-1000',
+      currency: 'EUR',
+      lines: [{ description: 'Chairs', quantity: 2, unitPrice: '240.00' }],
+    });
+    const po = await step('po', 'POST', '/purchase-orders', { body: order('po-1') });
+    const poNumber = String(po.poNumber);
+    await step('poBySource', 'GET', '/purchase-orders', { query: 'sourcePurchaseOrderId=po-1' });
+    await step('poList', 'GET', '/purchase-orders');
+    await step('poByNumber', 'GET', '/purchase-orders/{number}', { params: { number: poNumber } });
+    await step('release', 'POST', '/purchase-orders/{number}/release', { params: { number: poNumber } });
+    await step('receipt', 'POST', '/_admin/purchase-orders/{number}/goods-receipts', {
+      ...admin,
+      params: { number: poNumber },
+      body: { lines: [{ lineNo: 1, quantity: 2 }] },
+    });
+    await step('supplierInvoice', 'POST', '/_admin/purchase-orders/{number}/supplier-invoices', {
+      ...admin,
+      params: { number: poNumber },
+      body: {
+        supplierInvoiceRef: 'SI-1',
+        currency: 'EUR',
+        lines: [{ lineNo: 1, quantity: 2, unitPrice: '240.00' }],
+      },
+    });
+    const spare = await step('spare', 'POST', '/purchase-orders', { body: order('po-2') });
+    await step('cancel', 'POST', '/purchase-orders/{number}/cancel', {
+      params: { number: String(spare.poNumber) },
+      body: { reason: 'not needed' },
+    });
+    await step('block', 'PUT', '/_admin/vendors/{number}/block', {
+      ...admin,
+      params: { number: vendorNumber },
+      body: { blocked: true, reason: 'fraud check' },
+    });
+    await step('erpStatus', 'PUT', '/spendesk/v1/purchase-orders/{id}/erp-status', {
+      ...spendesk,
+      params: { id: 'po-1' },
+      body: { erpStatus: 'created', poNumber, erpVersion: 1 },
+    });
+    await step('erpStatusRead', 'GET', '/spendesk/v1/purchase-orders/{id}/erp-status', {
+      ...spendesk,
+      params: { id: 'po-1' },
+    });
+    await step('costCentre', 'PUT', '/_admin/cost-centres/{code}', {
+      ...admin,
+      params: { code: 'CC-4000' },
+      body: { name: 'Research', status: 'OPEN' },
+    });
+    const employee = await step('hire', 'POST', '/employees', {
+      body: {
+        hrisId: 'h-1',
+        startDate: '2026-01-05',
+        fields: { firstName: 'Ada', lastName: 'Lovelace', costCentre: 'CC-1000' },
+      },
+    });
+    const employeeNumber = String(employee.employeeNumber);
+    await step('employeeByHris', 'GET', '/employees', { query: 'hrisId=h-1' });
+    await step('employeeList', 'GET', '/employees');
+    await step('employeeChange', 'POST', '/employees/{number}/changes', {
+      params: { number: employeeNumber },
+      body: { fields: { jobTitle: 'Engineer' } },
+    });
+    await step('payroll', 'PUT', '/_admin/employees/{number}/payroll', {
+      ...admin,
+      params: { number: employeeNumber },
+      body: { payrollGrade: 'G5' },
+    });
+    await step('termination', 'POST', '/employees/{number}/termination', {
+      params: { number: employeeNumber },
+      body: { terminationDate: '2026-12-31', reason: 'resigned' },
+    });
+    await step('hibobPerson', 'PUT', '/_admin/hibob/people/{id}', {
+      ...admin,
+      params: { id: '3332883854254932743' },
+      body: { companyId: 636192, person: { root: { firstName: 'Ada' } } },
+    });
+    // Assess
+    expect(Object.entries(statuses).filter(([, status]) => status >= 300)).toEqual([]);
+  });
+
+  it('describes the body of every answer and keeps no stray keys from unquoted commas', () => {
+    // Prepare
+    const strays: string[] = [];
+    const walk = (node: unknown, at: string) => {
+      if (node === null) strays.push(at);
+      else if (typeof node === 'object')
+        for (const [key, value] of Object.entries(node as Record<string, unknown>))
+          walk(value, `${at}/${key}`);
+    };
+    // Act
+    const undescribed = contract.operations().flatMap((operation) => {
+      const [method = '', route = ''] = operation.split(' ');
+      return [...contract.responses(method, route)]
+        .filter(([, { response }]) => response.content === undefined)
+        .map(([status]) => `${operation} ${status}`);
+    });
+    walk(document, '');
+    // Assess
+    expect({ undescribed, strays }).toEqual({ undescribed: [], strays: [] });
   });
 
   it('answers injected faults and admin refusals as documented', async () => {
