@@ -6,17 +6,25 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { AwsTargetDeliverer } from '../functions/replay/adapters/aws-target-deliverer';
+import { DynamoDbAppliedVersions } from '../functions/replay/adapters/dynamodb-applied-versions';
+import { EventBridgeBusArchive } from '../functions/replay/adapters/eventbridge-bus-archive';
+import { EventBridgeReplayBus } from '../functions/replay/adapters/eventbridge-replay-bus';
+import { SqsDeadLetterQueues } from '../functions/replay/adapters/sqs-dead-letter-queues';
 import { operatorOf } from '../functions/replay/caller-identity';
+import { queueNameOf } from '../functions/replay/dead-letters';
+import type { PlanRunDependencies } from '../functions/replay/from-plan';
 import { OpsJournal } from '../functions/replay/ops-journal';
-import type { ReplayDependencies } from '../functions/replay/replay';
+import type { DeadLetterQueues, ReplayDependencies } from '../functions/replay/ports';
+import { pickQueue } from '../functions/replay/replay';
 
 /** The options every ops command takes. */
 export const opsOptions = {
@@ -34,14 +42,62 @@ export const opsOptionsHelp = `  --endpoint URL  an AWS-compatible endpoint (env
   --region NAME   the AWS region (env AWS_REGION)
   --json          JSON for scripts instead of a table`;
 
+/** The stack a resource belongs to: its physical names begin `Concord-<stage>-<Stack>-`. */
+export type ConcordStack = 'Stateless' | 'Stateful';
+
+/**
+ * How the physical names of a stage's resources begin: CloudFormation names them `<stack>-<logical id>-<suffix>`,
+ * and Concord's stacks are `Concord-<stage>-Stateless` and `Concord-<stage>-Stateful`. The CLI discovers resources by
+ * these prefixes; the functions never do (the stack gives them their resources' names).
+ */
+export function stackPrefix(stage: string, stack: ConcordStack, logicalName = ''): string {
+  return `Concord-${stage}-${stack}-${logicalName}`;
+}
+
+/** Every queue of the stage that holds failures: rule and function DLQs, the exceptions and parking queues. */
+export async function deadLetterQueueUrls(sqs: SQSClient, stage: string): Promise<string[]> {
+  const urls: string[] = [];
+  for (const stack of ['Stateless', 'Stateful'] as const) {
+    let NextToken: string | undefined;
+    do {
+      const page = await sqs.send(
+        new ListQueuesCommand({ QueueNamePrefix: stackPrefix(stage, stack), NextToken }),
+      );
+      urls.push(...(page.QueueUrls ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return urls.filter((url) => /Dlq|ExceptionsQueue|ParkingQueue/.test(queueNameOf(url))).sort();
+}
+
+/** The dead-letter queue of the stage a name, a unique part of a name, or a URL designates. */
+export async function resolveQueue(sqs: SQSClient, stage: string, designation: string): Promise<string> {
+  if (/^https?:\/\//.test(designation)) return designation;
+  return pickQueue(await deadLetterQueueUrls(sqs, stage), designation);
+}
+
+/**
+ * The replay dependencies of a stage, with the concrete journal (`concord audit` and the console search it), the
+ * bus's archive (a reconciliation's replay plan) and the SQS client the queues adapter sends with.
+ */
+export interface OpsReplayDependencies extends ReplayDependencies, PlanRunDependencies {
+  journal: OpsJournal;
+  /** The client behind `queues`, the same as the context's (an end-to-end test injects a failure into it). */
+  sqs: SQSClient;
+}
+
 /** The clients and names of one stage. */
 export interface OpsContext {
   stage: string;
   sqs: SQSClient;
+  /** The stage's dead-letter queues, through the port the replay use cases read them with. */
+  deadLetters: DeadLetterQueues;
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   s3: S3Client;
   lambda: LambdaClient;
+  /** Step Functions: a replay's targets, and the executions `concord trace` and the console read. */
+  sfn: SFNClient;
   athena: AthenaClient;
   /** Metrics and alarms (`concord status`). */
   cloudwatch: CloudWatchClient;
@@ -58,7 +114,7 @@ export interface OpsContext {
    * from a flag, so that the audit names the person the account knows, not the one they typed.
    */
   operator(): Promise<string>;
-  deps(): Promise<ReplayDependencies>;
+  deps(): Promise<OpsReplayDependencies>;
   close(): void;
 }
 
@@ -109,7 +165,7 @@ export function opsContext(values: {
   const sts = new STSClient(config);
   let operator: Promise<string> | undefined;
   const functionName = async (logicalName: string): Promise<string> => {
-    const prefix = `Concord-${stage}-Stateless-${logicalName}`;
+    const prefix = stackPrefix(stage, 'Stateless', logicalName);
     let Marker: string | undefined;
     do {
       const page = await lambda.send(new ListFunctionsCommand({ Marker }));
@@ -122,7 +178,7 @@ export function opsContext(values: {
     );
   };
   const table = async (logicalName: string): Promise<string> => {
-    const prefix = `Concord-${stage}-Stateful-${logicalName}`;
+    const prefix = stackPrefix(stage, 'Stateful', logicalName);
     let ExclusiveStartTableName: string | undefined;
     do {
       const page = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName }));
@@ -134,13 +190,17 @@ export function opsContext(values: {
       `no ${logicalName} table for stage ${stage}${endpoint ? ` at ${endpoint}` : ''}: is it deployed?`,
     );
   };
+  const deadLetters = new SqsDeadLetterQueues(sqs);
+  const busName = `concord-${stage}`;
   return {
     stage,
     sqs,
+    deadLetters,
     dynamodb,
     events,
     s3,
     lambda,
+    sfn,
     athena,
     cloudwatch,
     logs,
@@ -156,18 +216,16 @@ export function opsContext(values: {
     },
     async deps() {
       const [auditTable, versionTable] = await Promise.all([table('OpsAuditTable'), table('VersionTable')]);
+      const versions = new DynamoDbAppliedVersions(dynamodb, versionTable);
       return {
+        queues: deadLetters,
         sqs,
-        events,
+        bus: new EventBridgeReplayBus(events, busName),
+        busName,
+        busArchive: new EventBridgeBusArchive(events, busName),
         journal: new OpsJournal(dynamodb, auditTable),
-        busName: `concord-${stage}`,
-        targets: { sfn, lambda, firehose },
-        async appliedVersion(subject: string) {
-          const { Item } = await dynamodb.send(
-            new GetItemCommand({ TableName: versionTable, Key: { subject: { S: subject } } }),
-          );
-          return Item?.entityVersion?.N ? Number(Item.entityVersion.N) : undefined;
-        },
+        targets: new AwsTargetDeliverer({ events, sqs, sfn, lambda, firehose }),
+        appliedVersion: (subject: string) => versions.appliedVersion(subject),
       };
     },
     close() {

@@ -8,14 +8,15 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterQueueUrls, listDeadLetterQueues } from '../functions/replay/replay';
+import { SqsDeadLetterQueues } from '../functions/replay/adapters/sqs-dead-letter-queues';
+import { listDeadLetterQueues } from '../functions/replay/replay';
 import {
   type BusinessMetricName,
   metricsNamespace,
 } from '../functions/shared/observability/business-metrics';
 import type { StageConfig } from '../infra/config/stage-config';
 import { latencySlos, sloAlarmPrefix } from '../infra/constructs/slo-alarms';
-import type { OpsContext } from './ops-context';
+import { deadLetterQueueUrls, type OpsContext } from './ops-context';
 
 /** The throughput counters `concord status` shows, by the key `--json` uses. */
 export const throughputMetrics = {
@@ -239,7 +240,9 @@ export async function readStatusWithAlarms(
     Promise.all(Object.values(throughputMetrics).map((name) => seriesOf(cloudwatch, name, [stageDimension]))),
     Promise.all(sloKeys.map((key) => seriesOf(cloudwatch, latencySlos[key].metricName, [stageDimension]))),
     stageAlarms(cloudwatch, stage),
-    deadLetterQueueUrls(sqs, stage).then((urls) => listDeadLetterQueues(sqs, urls, now)),
+    deadLetterQueueUrls(sqs, stage).then((urls) =>
+      listDeadLetterQueues(new SqsDeadLetterQueues(sqs), urls, now),
+    ),
     redriveQueue(sqs, stage),
   ]);
 

@@ -14,10 +14,12 @@ import {
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { isoFromWarehouse, sqlText, type WarehouseQuery } from '../functions/reconcile/reconcile-sources';
+import { SqsDeadLetterQueues } from '../functions/replay/adapters/sqs-dead-letter-queues';
 import type { OpsJournal } from '../functions/replay/ops-journal';
-import { deadLetterQueueUrls, peekQueue } from '../functions/replay/replay';
+import { peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
 import { loadedAt } from '../functions/shared/warehouse/models';
+import { deadLetterQueueUrls } from './ops-context';
 
 /**
  * `Concord-local-Stateless-ErpAdapterFunction39B3…` (a function) or `Concord-local-Stateless-ErpAdapterLogs5A1C…` (its
@@ -352,7 +354,7 @@ export async function traceTimeline(
     sources.logsQuery,
   );
   for (const url of await deadLetterQueueUrls(sources.sqs, sources.stage)) {
-    for (const letter of await peekQueue(sources.sqs, url, 1000)) {
+    for (const letter of await peekQueue(new SqsDeadLetterQueues(sources.sqs), url, 1000)) {
       const about =
         (letter.correlationId && subject.correlationIds.has(letter.correlationId)) ||
         (letter.entity && subject.entities.has(letter.entity));

@@ -11,8 +11,11 @@ import { parseArgs } from 'node:util';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { EventBridgeReplayBus } from '../../functions/replay/adapters/eventbridge-replay-bus';
+import { SqsDeadLetterQueues } from '../../functions/replay/adapters/sqs-dead-letter-queues';
 import { OpsJournal } from '../../functions/replay/ops-journal';
-import { type ReplayDependencies, runReplay } from '../../functions/replay/replay';
+import type { ReplayDependencies } from '../../functions/replay/ports';
+import { runReplay } from '../../functions/replay/replay';
 import { LocalRuntime } from '../../local/runtime';
 import { sdkClients } from '../../test/local/support/local-runtime';
 
@@ -83,8 +86,8 @@ async function main(): Promise<void> {
       }),
     );
     const deps: ReplayDependencies = {
-      sqs: clients.sqs,
-      events: clients.events,
+      queues: new SqsDeadLetterQueues(clients.sqs),
+      bus: new EventBridgeReplayBus(clients.events, 'concord-bench'),
       journal: new OpsJournal(clients.dynamodb, 'ops-audit'),
       busName: 'concord-bench',
     };

@@ -1,16 +1,12 @@
 /** `concord dlq list|show`: what failed, where, and why. */
 import { parseArgs } from 'node:util';
+import { requireReason } from '../../functions/replay/accountability';
 import { matchesFilter, parseFilter } from '../../functions/replay/dead-letters';
 import { parkMessages } from '../../functions/replay/park-and-edit';
-import {
-  deadLetterQueueUrls,
-  listDeadLetterQueues,
-  peekQueue,
-  resolveQueue,
-} from '../../functions/replay/replay';
+import { listDeadLetterQueues, peekQueue } from '../../functions/replay/replay';
 import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
-import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
+import { deadLetterQueueUrls, opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { formatAge, printJson, printTable } from '../table-output';
 
 export const dlqHelp = `Dead-letter queues: every queue failures end in, and the messages in one.
@@ -40,7 +36,7 @@ export async function runDlq(args: string[]): Promise<number> {
   try {
     if (verb === 'list') {
       const summaries = await listDeadLetterQueues(
-        context.sqs,
+        context.deadLetters,
         await deadLetterQueueUrls(context.sqs, context.stage),
       );
       if (values.json) printJson(summaries);
@@ -61,7 +57,7 @@ export async function runDlq(args: string[]): Promise<number> {
       if (!queue) throw new Error('usage: concord dlq show <queue> [filters] (see --help)');
       const url = await resolveQueue(context.sqs, context.stage, queue);
       const filter = parseFilter(values);
-      const letters = (await peekQueue(context.sqs, url, 10_000))
+      const letters = (await peekQueue(context.deadLetters, url, 10_000))
         .filter((letter) => matchesFilter(letter, filter))
         .slice(0, maxFrom(values.max));
       if (values.json) printJson(letters.map(({ receiptHandle: _handle, ...letter }) => letter));
@@ -96,8 +92,8 @@ export async function runDlq(args: string[]): Promise<number> {
       const messageIds = positionals.slice(2);
       if (!queue || messageIds.length === 0)
         throw new Error('usage: concord dlq park <queue> <message-id…> --reason TEXT (see --help)');
-      if (!values.reason)
-        throw new Error('parking needs --reason: it stays with the messages and in the audit');
+      // Checked before the question: a refusal must come before anyone is asked to confirm.
+      const reason = requireReason(values.reason, { action: 'parking', field: '--reason' });
       const queueUrl = await resolveQueue(context.sqs, context.stage, queue);
       const parkingQueueUrl = await resolveQueue(context.sqs, context.stage, 'ParkingQueue');
       await confirmAction(
@@ -109,7 +105,7 @@ export async function runDlq(args: string[]): Promise<number> {
         parkingQueueUrl,
         messageIds,
         operator: await context.operator(),
-        reason: values.reason,
+        reason,
       });
       if (values.json) printJson(result);
       else {

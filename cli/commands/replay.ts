@@ -4,16 +4,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { requireReason } from '../../functions/replay/accountability';
+import { S3WebhookArchiveReader } from '../../functions/replay/adapters/s3-webhook-archive-reader';
 import { type FilterInput, parseFilter } from '../../functions/replay/dead-letters';
-import { readArchive, replayFromArchive } from '../../functions/replay/from-archive';
+import { replayFromArchive } from '../../functions/replay/from-archive';
 import { runReplayPlan } from '../../functions/replay/from-plan';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
-import { planReplay, type ReplayPlan, resolveQueue, runReplay } from '../../functions/replay/replay';
+import { planReplay, type ReplayPlan, runReplay } from '../../functions/replay/replay';
 import { parseReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
 import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
-import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
+import { opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
 export const replayHelp = `Deliver the events of a dead-letter queue again, after the cause is fixed: to the target that failed
@@ -52,6 +54,9 @@ target bus), shaped by the rule's input settings: replaying the warehouse's DLQ 
 flow. Each message is deleted only after its delivery succeeded; the event keeps its id and carries replayid,
 replayof (the message id), replayby and replayreason. Ctrl-C stops after the event in hand.`;
 
+/** How the CLI words a missing reason: its flag. */
+const replayReasonWording = { action: 'a replay', field: '--reason' };
+
 /** Opens the event in $EDITOR (or vi) and reads it back. */
 async function editInEditor(original: Record<string, unknown>): Promise<unknown> {
   const dir = mkdtempSync(path.join(tmpdir(), 'concord-edit-'));
@@ -89,8 +94,8 @@ async function replayArchive(values: {
 }): Promise<number> {
   if (!values.since)
     throw new Error('--from-archive needs --since (a duration such as 2h, or an ISO timestamp)');
-  if (!values['dry-run'] && !values.reason)
-    throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+  // Checked before anything is read or asked (the use case checks it again, for every edge).
+  if (!values['dry-run']) requireReason(values.reason, replayReasonWording);
   const sources = loadSourceRegistry(
     values.sources ? JSON.parse(readFileSync(values.sources, 'utf8')) : undefined,
   );
@@ -100,16 +105,11 @@ async function replayArchive(values: {
       since: values.since,
       until: values.until ?? new Date().toISOString(),
     });
-    const webhooks = await readArchive(
-      context.s3,
-      {
-        archive: await context.bucketName('rawarchivebucket'),
-        quarantine: await context.bucketName('quarantinebucket'),
-      },
-      [...sources.keys()],
-      since as Date,
-      until as Date,
-    );
+    const archive = new S3WebhookArchiveReader(context.s3, {
+      archive: await context.bucketName('rawarchivebucket'),
+      quarantine: await context.bucketName('quarantinebucket'),
+    });
+    const webhooks = await archive.read([...sources.keys()], since as Date, until as Date);
     const deps = await context.deps();
     const request = {
       webhooks,
@@ -185,8 +185,7 @@ async function replayPlanFile(
     }
     return 0;
   }
-  if (!values.reason)
-    throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+  const reason = requireReason(values.reason, replayReasonWording);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))
     throw new Error(`--rate must be a positive number, not "${values.rate}"`);
@@ -200,7 +199,7 @@ async function replayPlanFile(
     const result = await runReplayPlan(await context.deps(), {
       plan,
       operator: await context.operator(),
-      reason: values.reason,
+      reason,
       ratePerSec: rate,
       onProgress: (line) => process.stderr.write(`${line}\n`),
     });
@@ -277,12 +276,12 @@ export async function runReplayCommand(args: string[]): Promise<number> {
     const filter = parseFilter(values);
     const max = maxFrom(values.max);
     if (values.edit) {
-      if (!values.reason) throw new Error('an edit needs --reason: it goes into the audit');
+      const reason = requireReason(values.reason, { action: 'an edit', field: '--reason' });
       const result = await editAndReplay(deps, {
         queueUrl,
         messageId: values.edit,
         operator: await context.operator(),
-        reason: values.reason,
+        reason,
         edit: (original) =>
           values.patch
             ? Promise.resolve(mergePatch(original, JSON.parse(readFileSync(values.patch, 'utf8'))))
@@ -313,8 +312,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       }
       return 0;
     }
-    if (!values.reason)
-      throw new Error('a replay needs --reason (an incident or ticket): it goes into the audit');
+    const reason = requireReason(values.reason, replayReasonWording);
     // The question names what the run will take: a resumed run keeps its selection unless given another one.
     const earlier = values.resume ? await deps.journal.find(values.resume) : undefined;
     if (values.resume && !earlier) throw new Error(`no replay ${values.resume} in the audit`);
@@ -339,7 +337,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
         max,
         ratePerSec: rate,
         operator,
-        reason: values.reason,
+        reason,
         replayId: values.resume,
         signal: controller.signal,
         onProgress: ({ published }) => {

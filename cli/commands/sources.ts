@@ -4,13 +4,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import jsonata from 'jsonata';
-import { buildEvents } from '../../functions/ingest-webhook/canonical-events';
 import {
   MalformedPayloadError,
   RegistryInconsistentError,
   SchemaViolationError,
   SignatureInvalidError,
 } from '../../functions/shared/errors';
+import { buildEvents } from '../../functions/shared/events/canonical-events';
 import { canonicalCatalog } from '../../functions/shared/generated/catalog';
 import { loadSystemOfRecord } from '../../functions/shared/governance/system-of-record';
 import type { DeclaredMapping } from '../../functions/shared/sources/mappers/declared';

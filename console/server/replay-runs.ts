@@ -2,12 +2,8 @@
  * Replays started from the console, run in the console's process by the same use case as `concord replay`
  * (runReplay), with their progress kept in memory so that the page can poll it while the replay runs.
  */
-import {
-  type ReplayDependencies,
-  type ReplayRequest,
-  type ReplayResult,
-  runReplay,
-} from '../../functions/replay/replay';
+import type { ReplayDependencies } from '../../functions/replay/ports';
+import { type ReplayRequest, type ReplayResult, runReplay } from '../../functions/replay/replay';
 import { newId } from '../../functions/shared/ids';
 
 /** One replay run and where it stands. */

@@ -1,6 +1,10 @@
 /** The ports of the ingest use case: what it needs from the outside world, independent of AWS. */
 import type { CanonicalEvent } from '../shared/events/envelope';
 import type { StoredSigningSecrets } from '../shared/secrets/webhook-secrets';
+import type { RawWebhookRecord } from '../shared/sources/raw-webhook-record';
+
+// The archive's record is shared with the replay function, which reads it back; the archive port names it here.
+export type { RawWebhookRecord };
 
 /** The active signing secrets of each source (several during a rotation; per shop for Shopify). */
 export interface WebhookSecretSource {
@@ -37,18 +41,6 @@ export interface DedupeStore {
   ): Promise<void>;
   /** Gives a claim back after a failure, so the provider's retry is processed afresh. */
   release(key: DeliveryKey, token: string): Promise<void>;
-}
-
-/** A raw webhook as received (secrets stripped), kept so it can be re-mapped later. */
-export interface RawWebhookRecord {
-  source: string;
-  deliveryIds: string[];
-  receivedAt: string;
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  /** The exact body bytes, base64-encoded. */
-  bodyBase64: string;
 }
 
 /** A payload refused for a schema violation, kept for operators to inspect and fix. */

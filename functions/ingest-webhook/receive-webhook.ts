@@ -8,12 +8,12 @@ import {
   UnknownSourceError,
   UnsupportedMediaTypeError,
 } from '../shared/errors';
+import { buildEvents, type NewEvent } from '../shared/events/canonical-events';
 import { redactPii } from '../shared/events/pii';
 import { type StoredSigningSecrets, secretsForSender } from '../shared/secrets/webhook-secrets';
 import { secretClassKey } from '../shared/sources/secret-class';
 import type { WebhookSource } from '../shared/sources/source-registry';
 import type { WebhookRequest } from '../shared/sources/webhook-request';
-import { buildEvents, type NewEvent } from './canonical-events';
 import type {
   DedupeStore,
   EventPublisher,

@@ -68,6 +68,11 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
+/** A queue's name from its URL (or the name itself). */
+export function queueNameOf(url: string): string {
+  return url.split('/').at(-1) ?? url;
+}
+
 /** The bus source a canonical event is published under: the ERP's answers under concord.erp, the rest as ingested. */
 export function busSourceOf(eventType: string): string {
   return eventType.startsWith('erp.') ? 'concord.erp' : 'concord.ingest';
@@ -272,4 +277,33 @@ export function parseFilter(input: FilterInput = {}): DeadLetterFilter {
     ...(input.since ? { since: parseTimeBound(input.since) } : {}),
     ...(input.until ? { until: parseTimeBound(input.until) } : {}),
   };
+}
+
+/** Whether a value is an event as EventBridge delivers it, with a JSON object as its detail. */
+export function isBusEvent(
+  value: unknown,
+): value is Record<string, unknown> & { detail: Record<string, unknown> } {
+  const event = value as Record<string, unknown> | null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event['detail-type'] === 'string' &&
+    typeof event.detail === 'object' &&
+    event.detail !== null &&
+    !Array.isArray(event.detail)
+  );
+}
+
+const serviceLabels: Record<string, string> = {
+  states: 'state machine',
+  lambda: 'function',
+  firehose: 'delivery stream',
+  sqs: 'queue',
+  events: 'event bus',
+};
+
+/** How a dry run and the audit name a target: its kind and name (`state machine OrderToCash`). */
+export function describeRecordedTarget(recorded: RecordedTarget): string {
+  const service = recorded.arn.split(':')[2] ?? '';
+  return `${serviceLabels[service] ?? service} ${targetName(recorded.arn) ?? recorded.arn}`;
 }

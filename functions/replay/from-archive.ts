@@ -1,84 +1,18 @@
 /**
- * Replay from the raw webhook archive: the webhooks received in a window, mapped again through the current mapping
- * (for when a mapping bug was fixed) and published to the bus with replay metadata. Reads the Firehose batches
- * (`raw/stream/…`), the webhooks too large for them (`raw/<source>/…`) and the quarantine (`quarantine/<source>/…`,
- * where a mapping bug sends what it could not map). Events the mapping still cannot make are reported, not published.
+ * Replay from the raw webhook archive: the webhooks received in a window (the archive and the quarantine, where a
+ * mapping bug sends what it could not map), mapped again through the current mapping (for when a mapping bug was
+ * fixed) and published to the bus with replay metadata. Events the mapping still cannot make are reported, not
+ * published.
  */
-import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { buildEvents } from '../ingest-webhook/canonical-events';
-import type { RawWebhookRecord } from '../ingest-webhook/ports';
+
 import { SchemaViolationError } from '../shared/errors';
+import { buildEvents } from '../shared/events/canonical-events';
 import { newId } from '../shared/ids';
 import type { WebhookSource } from '../shared/sources/source-registry';
+import { requireAccountable } from './accountability';
 import { busSourceOf, type DeadLetterFilter, matchesFilter } from './dead-letters';
+import type { ArchivedWebhook, ReplayDependencies } from './ports';
 import { createRateLimiter } from './rate-limiter';
-import type { ReplayDependencies } from './replay';
-import { publishReplayed } from './replay-io';
-
-/** An archived webhook and where it was found. */
-export interface ArchivedWebhook {
-  key: string;
-  record: RawWebhookRecord;
-}
-
-function daysBetween(since: Date, until: Date): string[] {
-  const days: string[] = [];
-  const day = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
-  while (day <= until) {
-    days.push(day.toISOString().slice(0, 10).replaceAll('-', '/'));
-    day.setUTCDate(day.getUTCDate() + 1);
-  }
-  return days;
-}
-
-async function objectText(s3: S3Client, bucket: string, key: string): Promise<string> {
-  const { Body } = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const bytes = Buffer.from(
-    await (Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-  );
-  return (key.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-}
-
-/** Every archived or quarantined webhook received in [since, until], oldest first. */
-export async function readArchive(
-  s3: S3Client,
-  buckets: { archive: string; quarantine: string },
-  sourceNames: readonly string[],
-  since: Date,
-  until: Date,
-): Promise<ArchivedWebhook[]> {
-  const found: ArchivedWebhook[] = [];
-  for (const day of daysBetween(since, until)) {
-    const places = [
-      { bucket: buckets.archive, prefix: `raw/stream/${day}/` },
-      ...sourceNames.flatMap((source) => [
-        { bucket: buckets.archive, prefix: `raw/${source}/${day}/` },
-        { bucket: buckets.quarantine, prefix: `quarantine/${source}/${day}/` },
-      ]),
-    ];
-    for (const { bucket, prefix } of places) {
-      let ContinuationToken: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }),
-        );
-        for (const { Key } of page.Contents ?? []) {
-          const text = await objectText(s3, bucket, Key as string);
-          for (const line of text.split('\n').filter((candidate) => candidate.trim() !== ''))
-            found.push({ key: `s3://${bucket}/${Key}`, record: JSON.parse(line) as RawWebhookRecord });
-        }
-        ContinuationToken = page.NextContinuationToken;
-      } while (ContinuationToken);
-    }
-  }
-  return found
-    .filter(({ record }) => {
-      const at = new Date(record.receivedAt);
-      return at >= since && at <= until;
-    })
-    .sort((a, b) => a.record.receivedAt.localeCompare(b.record.receivedAt));
-}
 
 /** What a replay from the archive did, or would do. */
 export interface ArchiveReplayResult {
@@ -91,9 +25,9 @@ export interface ArchiveReplayResult {
   dryRun: boolean;
 }
 
-/** Maps archived webhooks again and publishes what the filter selects. */
+/** Maps archived webhooks again and publishes what the filter selects; a dry run publishes nothing and audits nothing. */
 export async function replayFromArchive(
-  deps: ReplayDependencies,
+  deps: Pick<ReplayDependencies, 'bus' | 'journal'>,
   request: {
     webhooks: readonly ArchivedWebhook[];
     sources: ReadonlyMap<string, WebhookSource>;
@@ -105,6 +39,10 @@ export async function replayFromArchive(
     ratePerSec?: number;
   },
 ): Promise<ArchiveReplayResult> {
+  // A dry run changes nothing, so it needs no one to answer for it.
+  const { operator, reason } = request.dryRun
+    ? { operator: request.operator, reason: request.reason }
+    : requireAccountable(request, { action: 'a replay' });
   const result: ArchiveReplayResult = {
     replayId: newId(),
     webhooks: request.webhooks.length,
@@ -159,8 +97,7 @@ export async function replayFromArchive(
         continue;
       }
       await limiter.take();
-      await publishReplayed(
-        deps,
+      await deps.bus.publish(
         {
           source: busSourceOf(event.type),
           detailType: event.type,
@@ -169,8 +106,8 @@ export async function replayFromArchive(
         {
           replayid: result.replayId,
           replayof: key,
-          replayby: request.operator,
-          replayreason: request.reason,
+          replayby: operator,
+          replayreason: reason,
         },
       );
       result.published += 1;
@@ -180,8 +117,8 @@ export async function replayFromArchive(
     await deps.journal.record({
       id: result.replayId,
       action: 'replay',
-      operator: request.operator,
-      reason: request.reason,
+      operator,
+      reason,
       queue: 'raw archive',
       at: new Date().toISOString(),
       status: 'done',

@@ -3,23 +3,19 @@
  * and replays the bus archive's windows to the warehouse rule only, for documents the warehouse lacks or shows
  * in an older state. Audited like every replay.
  */
-import {
-  DescribeArchiveCommand,
-  DescribeEventBusCommand,
-  DescribeReplayCommand,
-  type EventBridgeClient,
-  ListArchivesCommand,
-  ListRulesCommand,
-  StartReplayCommand,
-} from '@aws-sdk/client-eventbridge';
 import { newId } from '../shared/ids';
 import type { ReplayPlan } from '../shared/reconciliation/replay-plan';
+import { requireAccountable } from './accountability';
 import { busSourceOf } from './dead-letters';
-import type { AuditRecord } from './ops-journal';
+import type { AuditRecord, BusArchive, ReplayDependencies } from './ports';
 import { createRateLimiter } from './rate-limiter';
-import type { ReplayDependencies } from './replay';
-import { publishReplayed } from './replay-io';
 
+/** What carrying out a plan needs: the replay dependencies and the bus's archive. */
+export interface PlanRunDependencies extends Pick<ReplayDependencies, 'bus' | 'journal'> {
+  busArchive: BusArchive;
+}
+
+/** A plan to carry out, by whom and why. */
 export interface PlanRunRequest {
   plan: ReplayPlan;
   operator: string;
@@ -31,6 +27,7 @@ export interface PlanRunRequest {
   onProgress?(line: string): void;
 }
 
+/** What carrying out a plan did. */
 export interface PlanRunResult {
   replayId: string;
   republished: number;
@@ -38,39 +35,20 @@ export interface PlanRunResult {
   archiveReplays: { name: string; from: string; to: string; state: string }[];
 }
 
-/** The stage bus's archive and the rule that loads the warehouse: where an archive replay reads and writes. */
-async function warehouseReplayTarget(events: EventBridgeClient, busName: string) {
-  const { Arn: busArn } = await events.send(new DescribeEventBusCommand({ Name: busName }));
-  const { Archives = [] } = await events.send(new ListArchivesCommand({ EventSourceArn: busArn }));
-  const archive = Archives[0]?.ArchiveName;
-  if (!busArn || !archive) throw new Error(`the bus ${busName} has no archive to replay from`);
-  const rules = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await events.send(new ListRulesCommand({ EventBusName: busName, NextToken }));
-    rules.push(...(page.Rules ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  // The stateless stack's rule into the warehouse stream (logical id WarehouseRule).
-  const rule = rules.find((candidate) => candidate.Name?.includes('WarehouseRule'));
-  if (!rule?.Arn) throw new Error(`no warehouse rule on the bus ${busName}`);
-  const { ArchiveArn } = await events.send(new DescribeArchiveCommand({ ArchiveName: archive }));
-  if (!ArchiveArn) throw new Error(`the archive ${archive} has no ARN`);
-  return { busArn, archiveArn: ArchiveArn, ruleArn: rule.Arn };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Re-publishes the plan's events, then replays its archive windows to the warehouse and waits for them to end. */
 export async function runReplayPlan(
-  deps: ReplayDependencies,
+  deps: PlanRunDependencies,
   request: PlanRunRequest,
 ): Promise<PlanRunResult> {
+  const { operator, reason } = requireAccountable(request, { action: 'a replay' });
   const { plan } = request;
   const audit: AuditRecord = {
     id: newId(),
     action: 'replay',
-    operator: request.operator,
-    reason: request.reason,
+    operator,
+    reason,
     queue: `reconciliation:${plan.reconciliationId}`,
     at: new Date().toISOString(),
     status: 'running',
@@ -87,14 +65,13 @@ export async function runReplayPlan(
         await limiter.take();
         const type = String(event.type);
         try {
-          await publishReplayed(
-            deps,
+          await deps.bus.publish(
             { source: busSourceOf(type), detailType: type, detail: event },
             {
               replayid: audit.id,
               replayof: `reconciliation:${plan.reconciliationId}`,
-              replayby: request.operator,
-              replayreason: request.reason,
+              replayby: operator,
+              replayreason: reason,
             },
           );
           result.republished += 1;
@@ -103,30 +80,25 @@ export async function runReplayPlan(
         }
       }
     if (plan.archiveReplays.length > 0) {
-      const target = await warehouseReplayTarget(deps.events, deps.busName);
+      const target = await deps.busArchive.warehouseReplayTarget();
       for (const [index, window] of plan.archiveReplays.entries()) {
         const name = `concord-${audit.id}-${index + 1}`;
         // The archive replays only what lies in the past.
         const to = new Date(Math.min(Date.parse(window.to), Date.now() - 1000));
-        await deps.events.send(
-          new StartReplayCommand({
-            ReplayName: name,
-            Description: `reconciliation ${plan.reconciliationId}: ${window.documents.slice(0, 5).join(', ')}`,
-            EventSourceArn: target.archiveArn,
-            EventStartTime: new Date(window.from),
-            EventEndTime: to,
-            Destination: { Arn: target.busArn, FilterArns: [target.ruleArn] },
-          }),
-        );
+        await deps.busArchive.startReplay(name, target, {
+          from: new Date(window.from),
+          to,
+          description: `reconciliation ${plan.reconciliationId}: ${window.documents.slice(0, 5).join(', ')}`,
+        });
         result.archiveReplays.push({ name, from: window.from, to: to.toISOString(), state: 'STARTING' });
       }
       const deadline = Date.now() + (request.waitMs ?? 15 * 60_000);
       for (const replay of result.archiveReplays) {
         while (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(replay.state) && Date.now() < deadline) {
-          const described = await deps.events.send(new DescribeReplayCommand({ ReplayName: replay.name }));
-          replay.state = described.State ?? 'UNKNOWN';
+          const described = await deps.busArchive.replayState(replay.name);
+          replay.state = described.state;
           if (replay.state === 'FAILED')
-            result.failed.push({ eventId: replay.name, error: described.StateReason ?? 'failed' });
+            result.failed.push({ eventId: replay.name, error: described.reason ?? 'failed' });
           else if (replay.state !== 'COMPLETED') await sleep(request.pollMs ?? 2000);
         }
         request.onProgress?.(`archive replay ${replay.name}: ${replay.state}`);

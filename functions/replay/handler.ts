@@ -20,7 +20,7 @@
  * (proveCaller), which this function sends to STS itself. STS's answer names the operator the audit records, exactly
  * as `concord` and the console name it; a request with "operator" is refused.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,95 +28,60 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
-import { parseJsonEnv, readEnv } from '../shared/config';
-import { readStage } from '../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../shared/observability/tracing';
-import { parseTimeBound } from '../shared/ops/time-window';
 import { loadSourceRegistry } from '../shared/sources/source-registry';
-import { type CallerProof, OperatorNotAcceptedError, operatorOf, StsCallerVerifier } from './caller-identity';
-import { type FilterInput, parseFilter } from './dead-letters';
-import { readArchive, replayFromArchive } from './from-archive';
+import { AwsTargetDeliverer } from './adapters/aws-target-deliverer';
+import { DynamoDbAppliedVersions } from './adapters/dynamodb-applied-versions';
+import { EventBridgeReplayBus } from './adapters/eventbridge-replay-bus';
+import { S3WebhookArchiveReader } from './adapters/s3-webhook-archive-reader';
+import { SqsDeadLetterQueues } from './adapters/sqs-dead-letter-queues';
+import { StsCallerVerifier } from './caller-identity';
+import { loadReplayConfig } from './config';
+import { createReplayInvokeHandler, type ReplayLambdaRequest } from './invoke-adapter';
 import { OpsJournal } from './ops-journal';
-import { editAndReplay, mergePatch, parkMessages } from './park-and-edit';
-import {
-  listDeadLetterQueues,
-  peekQueue,
-  pickQueue,
-  planReplay,
-  type ReplayDependencies,
-  runReplay,
-} from './replay';
-import { editedReplayMetrics, parkedMetrics, replayRunMetrics } from './replay-metrics';
 
-const env = readEnv([
-  'EVENT_BUS_NAME',
-  'OPS_AUDIT_TABLE_NAME',
-  'VERSION_TABLE_NAME',
-  'DEAD_LETTER_QUEUE_URLS',
-  'ARCHIVE_BUCKET_NAME',
-  'QUARANTINE_BUCKET_NAME',
-]);
-const queueUrls = parseJsonEnv('DEAD_LETTER_QUEUE_URLS', env.DEAD_LETTER_QUEUE_URLS) as string[];
+const config = loadReplayConfig();
 const tracer = createTracer('replay');
-const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'replay' });
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
-const s3 = tracer.captureAWSv3Client(new S3Client({}));
-// The embedded runtime answers STS at the edge like every other service; on AWS the proof goes to the STS host it was signed for.
-const callers = new StsCallerVerifier({
-  endpointOverride: process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL,
+const events = tracer.captureAWSv3Client(new EventBridgeClient({}));
+const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({}));
+const versions = new DynamoDbAppliedVersions(dynamodb, config.versionTableName);
+
+const answer = createReplayInvokeHandler({
+  replay: {
+    queues: new SqsDeadLetterQueues(sqs),
+    bus: new EventBridgeReplayBus(events, config.eventBusName),
+    busName: config.eventBusName,
+    journal: new OpsJournal(dynamodb, config.opsAuditTableName),
+    // A dead letter that records the target that failed is delivered to it alone.
+    targets: new AwsTargetDeliverer({
+      events,
+      sqs,
+      sfn: tracer.captureAWSv3Client(new SFNClient({})),
+      lambda: tracer.captureAWSv3Client(new LambdaClient({})),
+      firehose: tracer.captureAWSv3Client(new FirehoseClient({})),
+    }),
+    appliedVersion: (subject) => versions.appliedVersion(subject),
+  },
+  queueUrls: config.deadLetterQueueUrls,
+  // The embedded runtime answers STS at the edge like every other service; on AWS the proof goes to the STS host it was signed for.
+  callers: new StsCallerVerifier({ endpointOverride: config.stsEndpointOverride }),
+  archive: new S3WebhookArchiveReader(tracer.captureAWSv3Client(new S3Client({})), {
+    archive: config.archiveBucketName,
+    quarantine: config.quarantineBucketName,
+  }),
+  sources: loadSourceRegistry(),
+  metrics,
 });
-const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'replay' });
-const deps: ReplayDependencies = {
-  sqs,
-  events: tracer.captureAWSv3Client(new EventBridgeClient({})),
-  journal: new OpsJournal(dynamodb, env.OPS_AUDIT_TABLE_NAME),
-  busName: env.EVENT_BUS_NAME,
-  // A dead letter that records the target that failed is delivered to it alone.
-  targets: {
-    sfn: tracer.captureAWSv3Client(new SFNClient({})),
-    lambda: tracer.captureAWSv3Client(new LambdaClient({})),
-    firehose: tracer.captureAWSv3Client(new FirehoseClient({})),
-  },
-  async appliedVersion(subject) {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: env.VERSION_TABLE_NAME, Key: { subject: { S: subject } } }),
-    );
-    return Item?.entityVersion?.N ? Number(Item.entityVersion.N) : undefined;
-  },
-};
 
-/** The request, as the console sends it. */
-export interface ReplayLambdaRequest {
-  action: 'list' | 'show' | 'replay' | 'replayArchive' | 'park' | 'edit';
-  /** replayArchive: the window of webhooks received, as in the filter (duration or ISO timestamp). */
-  since?: string;
-  until?: string;
-  messageIds?: string[];
-  messageId?: string;
-  /** A JSON merge patch (RFC 7386) applied to the event before it is checked and published. */
-  patch?: unknown;
-  queue?: string;
-  filter?: FilterInput;
-  dryRun?: boolean;
-  /** Who asks, for anything that changes something: a signed GetCallerIdentity bound to this request. */
-  callerProof?: CallerProof;
-  reason?: string;
-  max?: number;
-  ratePerSec?: number;
-  resume?: string;
-}
-
-function queueUrl(designation: string | undefined): string {
-  if (!designation) throw new Error('"queue" is required: a dead-letter queue name or a unique part of one');
-  return pickQueue(queueUrls, designation);
-}
-
+/** Direct invocation (the console, automation, the AWS console's "Test"), traced with the action it asks for. */
 export const handler = tracedHandler(
   tracer,
   async (request: ReplayLambdaRequest, context: Context): Promise<unknown> => {
     try {
-      return await dispatch(request, context);
+      return await answer(request, context);
     } finally {
       metrics.flush();
     }
@@ -124,97 +89,3 @@ export const handler = tracedHandler(
   // An operator's action is not one transaction: what was done is what a trace search needs.
   { fromEvent: (request) => ({ flow: 'replay', operation: request.action }) },
 );
-
-/** The operator STS says signed the request's proof: the name the audit records. */
-async function operatorFor(request: ReplayLambdaRequest): Promise<string> {
-  return operatorOf(await callers.callerArn(request as unknown as Record<string, unknown>));
-}
-
-async function dispatch(request: ReplayLambdaRequest, context: Context): Promise<unknown> {
-  if (request && typeof request === 'object' && 'operator' in request) throw new OperatorNotAcceptedError();
-  switch (request?.action) {
-    case 'list':
-      // The queues of this stack, by their URLs (no ListQueues: the function may read only its DLQs).
-      return (await listDeadLetterQueues(sqs, queueUrls)).map(({ url: _url, ...summary }) => summary);
-    case 'show':
-      return (await peekQueue(sqs, queueUrl(request.queue), request.max ?? 100)).map(
-        ({ receiptHandle: _handle, ...letter }) => letter,
-      );
-    case 'replay': {
-      const url = queueUrl(request.queue);
-      if (request.dryRun) return planReplay(deps, url, parseFilter(request.filter), request.max);
-      if (!request.reason) throw new Error('a replay needs "reason": it goes into the audit');
-      const operator = await operatorFor(request);
-      // Stop a minute before Lambda would kill the invocation: the journal then says where to resume.
-      const signal = AbortSignal.timeout(Math.max(1000, context.getRemainingTimeInMillis() - 60_000));
-      const result = await runReplay(deps, {
-        queueUrl: url,
-        filter: parseFilter(request.filter),
-        operator,
-        reason: request.reason,
-        max: request.max,
-        ratePerSec: request.ratePerSec,
-        replayId: request.resume,
-        signal,
-      });
-      metrics.record(...replayRunMetrics(result));
-      return result;
-    }
-    case 'replayArchive': {
-      if (!request.since) throw new Error('"since" is required: a duration such as 2h, or an ISO timestamp');
-      if (!request.dryRun && !request.reason)
-        throw new Error('a replay needs "reason": it goes into the audit');
-      const operator = request.dryRun ? 'dry run' : await operatorFor(request);
-      const sources = loadSourceRegistry();
-      const webhooks = await readArchive(
-        s3,
-        { archive: env.ARCHIVE_BUCKET_NAME, quarantine: env.QUARANTINE_BUCKET_NAME },
-        [...sources.keys()],
-        parseTimeBound(request.since),
-        request.until ? parseTimeBound(request.until) : new Date(),
-      );
-      return replayFromArchive(deps, {
-        webhooks,
-        sources,
-        filter: parseFilter({ ...request.filter, since: undefined, until: undefined }),
-        operator,
-        reason: request.reason ?? 'dry run',
-        dryRun: request.dryRun,
-        max: request.max,
-        ratePerSec: request.ratePerSec,
-      });
-    }
-    case 'park':
-    case 'edit': {
-      if (!request.reason) throw new Error(`${request.action} needs "reason": it goes into the audit`);
-      const { reason } = request;
-      const operator = await operatorFor(request);
-      if (request.action === 'park') {
-        const from = queueUrl(request.queue);
-        const result = await parkMessages(deps, {
-          queueUrl: from,
-          parkingQueueUrl: queueUrl('ParkingQueue'),
-          messageIds: request.messageIds ?? [],
-          operator,
-          reason,
-        });
-        metrics.record(...parkedMetrics(from, result.parked.length));
-        return result;
-      }
-      if (!request.messageId || request.patch === undefined)
-        throw new Error('an edit needs "messageId" and "patch" (a JSON merge patch of the event)');
-      const from = queueUrl(request.queue);
-      const result = await editAndReplay(deps, {
-        queueUrl: from,
-        messageId: request.messageId,
-        operator,
-        reason,
-        edit: async (original) => mergePatch(original, request.patch),
-      });
-      metrics.record(...editedReplayMetrics(from));
-      return result;
-    }
-    default:
-      throw new Error('"action" must be list, show, replay, park or edit');
-  }
-}

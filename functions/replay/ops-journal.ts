@@ -9,19 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-
-/** One audit record. */
-export interface AuditRecord {
-  id: string;
-  action: 'replay' | 'park' | 'edit' | 'reveal';
-  operator: string;
-  reason: string;
-  queue: string;
-  at: string;
-  status: 'running' | 'done' | 'interrupted';
-  /** The filter, options and counts of the action, as JSON. */
-  detail: Record<string, unknown>;
-}
+import type { AuditJournal, AuditRecord } from './ports';
 
 const auditPartition = 'audit';
 
@@ -70,7 +58,8 @@ function recordOf(item: StoredItem): AuditRecord {
   };
 }
 
-export class OpsJournal {
+/** The ops audit on DynamoDB: the {@link AuditJournal} port, and the search `concord audit` and the console read. */
+export class OpsJournal implements AuditJournal {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,

@@ -1,29 +1,26 @@
-import {
-  DeleteMessageCommand,
-  type Message,
-  type MessageAttributeValue,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+/**
+ * Parking and editing dead letters: moving them aside with a reason, and publishing an edited copy of one's event once
+ * it validates. Both audited; the same use cases serve the `replay` Lambda, the `concord` CLI and the console.
+ */
 import { validateCanonicalEvent } from '../shared/events/envelope';
 import { newId } from '../shared/ids';
-import { busSourceOf, readDeadLetter } from './dead-letters';
-import { deliverToRecordedTarget, type ReplayDependencies } from './replay';
-import { publishReplayed, receiveBatch, releaseMessages } from './replay-io';
-import { describeRecordedTarget, isBusEvent } from './target-delivery';
+import { requireAccountable } from './accountability';
+import { busSourceOf, describeRecordedTarget, isBusEvent, queueNameOf, readDeadLetter } from './dead-letters';
+import { deliverToRecordedTarget } from './delivery';
+import type { DeadLetterQueues, QueueMessage, ReplayDependencies } from './ports';
 
 /** Receives messages (hidden for `visibilitySec`) until every wanted id is found or the queue has no new one. */
 async function takeMessages(
-  sqs: SQSClient,
+  queues: DeadLetterQueues,
   queueUrl: string,
   wanted: ReadonlySet<string>,
   visibilitySec = 60,
-): Promise<{ found: Message[]; others: Message[] }> {
-  const found: Message[] = [];
-  const others: Message[] = [];
+): Promise<{ found: QueueMessage[]; others: QueueMessage[] }> {
+  const found: QueueMessage[] = [];
+  const others: QueueMessage[] = [];
   const seen = new Set<string>();
   while (found.length < wanted.size) {
-    const Messages = await receiveBatch(sqs, queueUrl, visibilitySec);
+    const Messages = await queues.receive(queueUrl, visibilitySec);
     const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
     if (fresh.length === 0) break;
     for (const message of fresh) {
@@ -45,39 +42,32 @@ export async function parkMessages(
     reason: string;
   },
 ): Promise<{ parked: string[]; notFound: string[] }> {
-  const queue = request.queueUrl.split('/').at(-1) ?? request.queueUrl;
-  const { found, others } = await takeMessages(deps.sqs, request.queueUrl, new Set(request.messageIds));
+  const { operator, reason } = requireAccountable(request, { action: 'parking' });
+  const queue = queueNameOf(request.queueUrl);
+  const { found, others } = await takeMessages(deps.queues, request.queueUrl, new Set(request.messageIds));
   const parked: string[] = [];
   try {
     for (const message of found) {
-      const attributes: Record<string, MessageAttributeValue> = {
+      await deps.queues.send(request.parkingQueueUrl, message.Body ?? '', {
         ...(message.MessageAttributes ?? {}),
-        PARKED_REASON: { DataType: 'String', StringValue: request.reason },
+        PARKED_REASON: { DataType: 'String', StringValue: reason },
         PARKED_FROM: { DataType: 'String', StringValue: queue },
-        PARKED_BY: { DataType: 'String', StringValue: request.operator },
+        PARKED_BY: { DataType: 'String', StringValue: operator },
         PARKED_MESSAGE_ID: { DataType: 'String', StringValue: message.MessageId ?? '' },
-      };
-      await deps.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: request.parkingQueueUrl,
-          MessageBody: message.Body ?? '',
-          MessageAttributes: attributes,
-        }),
-      );
-      await deps.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
+      });
+      // Deleted only once the parking queue holds it: a failure in between leaves a copy, never none.
+      await deps.queues.delete(request.queueUrl, message.ReceiptHandle);
       parked.push(message.MessageId ?? '');
     }
   } finally {
-    await releaseMessages(deps.sqs, request.queueUrl, others);
+    await deps.queues.release(request.queueUrl, others);
   }
   const notFound = request.messageIds.filter((id) => !parked.includes(id));
   await deps.journal.record({
     id: newId(),
     action: 'park',
-    operator: request.operator,
-    reason: request.reason,
+    operator,
+    reason,
     queue,
     at: new Date().toISOString(),
     status: 'done',
@@ -104,8 +94,9 @@ export class EditRefusedError extends Error {
   constructor(
     message: string,
     readonly violations: { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -124,10 +115,16 @@ export async function editAndReplay(
     edit(original: Record<string, unknown>): Promise<unknown>;
   },
 ): Promise<{ eventId: string; busEventId: string }> {
-  const queue = request.queueUrl.split('/').at(-1) ?? request.queueUrl;
+  const { operator, reason } = requireAccountable(request, { action: 'an edit' });
+  const queue = queueNameOf(request.queueUrl);
   // Held for the editor's time: nobody else replays it meanwhile.
-  const { found, others } = await takeMessages(deps.sqs, request.queueUrl, new Set([request.messageId]), 900);
-  await releaseMessages(deps.sqs, request.queueUrl, others);
+  const { found, others } = await takeMessages(
+    deps.queues,
+    request.queueUrl,
+    new Set([request.messageId]),
+    900,
+  );
+  await deps.queues.release(request.queueUrl, others);
   const [message] = found;
   if (!message) throw new EditRefusedError(`no message ${request.messageId} in ${queue}`);
   try {
@@ -140,8 +137,8 @@ export async function editAndReplay(
     const metadata = {
       replayid: newId(),
       replayof: request.messageId,
-      replayby: request.operator,
-      replayreason: request.reason,
+      replayby: operator,
+      replayreason: reason,
     };
     const event: Record<string, unknown> & { id: string } = {
       ...(edited as Record<string, unknown>),
@@ -166,19 +163,16 @@ export async function editAndReplay(
             { ...recorded, input: { ...recorded.input, detail: event } },
             metadata,
           )
-        : await publishReplayed(
-            deps,
+        : await deps.bus.publish(
             { source: busSourceOf(String(event.type)), detailType: String(event.type), detail: event },
             metadata,
           );
-    await deps.sqs.send(
-      new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-    );
+    await deps.queues.delete(request.queueUrl, message.ReceiptHandle);
     await deps.journal.record({
       id: metadata.replayid,
       action: 'edit',
-      operator: request.operator,
-      reason: request.reason,
+      operator,
+      reason,
       queue,
       at: new Date().toISOString(),
       status: 'done',
@@ -193,7 +187,7 @@ export async function editAndReplay(
     });
     return { eventId: event.id, busEventId };
   } catch (error) {
-    await releaseMessages(deps.sqs, request.queueUrl, [message]);
+    await deps.queues.release(request.queueUrl, [message]);
     throw error;
   }
 }

@@ -4,42 +4,18 @@
  * deleting each message only after its delivery succeeded and journaling it, so that a replay interrupted at any
  * point resumes without delivering anything twice. The same use cases serve the `replay` Lambda and the `concord` CLI.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import {
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ListQueuesCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { newId } from '../shared/ids';
+import { requireAccountable } from './accountability';
 import {
-  type BusEntry,
   type DeadLetter,
   type DeadLetterFilter,
   matchesFilter,
-  type RecordedTarget,
+  queueNameOf,
   readDeadLetter,
 } from './dead-letters';
-import type { AuditRecord, OpsJournal } from './ops-journal';
+import { deliverDeadLetter, replayDestination } from './delivery';
+import type { AuditRecord, DeadLetterQueues, QueueMessage, ReplayDependencies } from './ports';
 import { createRateLimiter } from './rate-limiter';
-import { publishReplayed, type ReplayMetadata, receiveBatch, releaseMessages } from './replay-io';
-import { deliverToTarget, describeRecordedTarget, type TargetClients } from './target-delivery';
-
-/** What the use cases need. */
-export interface ReplayDependencies {
-  sqs: SQSClient;
-  events: EventBridgeClient;
-  journal: OpsJournal;
-  busName: string;
-  /**
-   * The clients of the targets a dead letter may record (state machines, functions, delivery streams). Without
-   * them, a message that records its target is not replayed: it stays in its queue and is reported as failed.
-   */
-  targets?: Omit<TargetClients, 'events' | 'sqs'>;
-  /** The entity version the version gate last let through (the version table), for the dry run. */
-  appliedVersion?(subject: string): Promise<number | undefined>;
-}
 
 /** A dead-letter queue at a glance. */
 export interface QueueSummary {
@@ -54,51 +30,41 @@ export interface QueueSummary {
 
 const sampleSize = 100;
 
-function queueName(url: string): string {
-  return url.split('/').at(-1) ?? url;
-}
-
-/** Every queue of the stage that holds failures: rule and function DLQs, the exceptions and parking queues. */
-export async function deadLetterQueueUrls(sqs: SQSClient, stage: string): Promise<string[]> {
-  const urls: string[] = [];
-  for (const prefix of [`Concord-${stage}-Stateless-`, `Concord-${stage}-Stateful-`]) {
-    let NextToken: string | undefined;
-    do {
-      const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, NextToken }));
-      urls.push(...(page.QueueUrls ?? []));
-      NextToken = page.NextToken;
-    } while (NextToken);
-  }
-  return urls.filter((url) => /Dlq|ExceptionsQueue|ParkingQueue/.test(queueName(url))).sort();
-}
-
-/** The queue a name, a unique part of a name, or a URL designates. */
-export async function resolveQueue(sqs: SQSClient, stage: string, designation: string): Promise<string> {
-  if (/^https?:\/\//.test(designation)) return designation;
-  return pickQueue(await deadLetterQueueUrls(sqs, stage), designation);
-}
-
 /** The queue among `urls` a name, or a unique part of a name in any case, designates. */
 export function pickQueue(urls: readonly string[], designation: string): string {
-  const exact = urls.find((url) => queueName(url) === designation);
+  const exact = urls.find((url) => queueNameOf(url) === designation);
   if (exact) return exact;
-  const matches = urls.filter((url) => queueName(url).toLowerCase().includes(designation.toLowerCase()));
+  const matches = urls.filter((url) => queueNameOf(url).toLowerCase().includes(designation.toLowerCase()));
   if (matches.length === 1) return matches[0] as string;
   if (matches.length === 0)
-    throw new Error(
-      `no dead-letter queue matches "${designation}"; the queues are ${urls.map(queueName).join(', ')}`,
+    throw new QueueNotFoundError(
+      `no dead-letter queue matches "${designation}"; the queues are ${urls.map(queueNameOf).join(', ')}`,
     );
-  throw new Error(`"${designation}" matches ${matches.map(queueName).join(', ')}: be more specific`);
+  throw new QueueNotFoundError(
+    `"${designation}" matches ${matches.map(queueNameOf).join(', ')}: be more specific`,
+  );
+}
+
+/** A queue designation matches no dead-letter queue, or several: nothing was read or changed. */
+export class QueueNotFoundError extends Error {
+  override readonly name = 'QueueNotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 /**
  * Reads up to `limit` messages without taking them: each is received with a zero visibility timeout, so it stays
  * available to consumers (its receive count grows, which no DLQ acts on).
  */
-export async function peekQueue(sqs: SQSClient, queueUrl: string, limit = sampleSize): Promise<DeadLetter[]> {
+export async function peekQueue(
+  queues: DeadLetterQueues,
+  queueUrl: string,
+  limit = sampleSize,
+): Promise<DeadLetter[]> {
   const seen = new Map<string, DeadLetter>();
   for (let idle = 0; seen.size < limit && idle < 3; ) {
-    const Messages = await receiveBatch(sqs, queueUrl, 0);
+    const Messages = await queues.receive(queueUrl, 0);
     const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
     for (const message of fresh) seen.set(message.MessageId ?? '', readDeadLetter(message));
     idle = fresh.length === 0 ? idle + 1 : 0;
@@ -112,27 +78,22 @@ function countBy(values: (string | undefined)[]): Record<string, number> {
   return counts;
 }
 
+/** Each queue's depth, the age of its oldest message and its most frequent errors, from a sample it leaves in place. */
 export async function listDeadLetterQueues(
-  sqs: SQSClient,
+  queues: DeadLetterQueues,
   urls: readonly string[],
   now: Date = new Date(),
 ): Promise<QueueSummary[]> {
   const summaries: QueueSummary[] = [];
   for (const url of urls) {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    const depth = Number(Attributes.ApproximateNumberOfMessages ?? 0);
-    const sample = depth > 0 ? await peekQueue(sqs, url) : [];
+    const { visible: depth, inFlight } = await queues.depth(url);
+    const sample = depth > 0 ? await peekQueue(queues, url) : [];
     const oldest = Math.min(...sample.map((letter) => letter.sentAt.getTime()));
     summaries.push({
-      name: queueName(url),
+      name: queueNameOf(url),
       url,
       depth,
-      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      inFlight,
       ...(sample.length > 0 ? { oldestAgeSec: Math.round((now.getTime() - oldest) / 1000) } : {}),
       topErrors: Object.entries(countBy(sample.map((letter) => letter.errorCode)))
         .map(([code, count]) => ({ code, count }))
@@ -161,48 +122,14 @@ export interface ReplayPlan {
   byTarget: Record<string, number>;
 }
 
-/** A message records the target that failed, and this replayer was given no clients to reach it. */
-export class TargetClientsMissingError extends Error {
-  override readonly name = 'TargetClientsMissingError';
-  constructor(readonly target: string) {
-    super(`This replayer has no clients for targets: ${target} is not reached; the message stays`);
-  }
-}
-
-/** Where a dead letter is replayed to, in words; undefined when it cannot be replayed. */
-export function replayDestination(letter: DeadLetter, busName: string): string | undefined {
-  if (letter.recordedTarget) return describeRecordedTarget(letter.recordedTarget);
-  return letter.entry ? `bus ${busName} (re-publish)` : undefined;
-}
-
-/** Delivers to the target a dead letter recorded, with the dependencies' clients; returns the delivery's id. */
-export function deliverToRecordedTarget(
-  deps: ReplayDependencies,
-  recorded: RecordedTarget,
-  metadata: ReplayMetadata,
-): Promise<string> {
-  if (!deps.targets) throw new TargetClientsMissingError(recorded.arn);
-  return deliverToTarget({ ...deps.targets, events: deps.events, sqs: deps.sqs }, recorded, metadata);
-}
-
-/** Delivers a dead letter where it belongs; returns the delivery's id (event id, execution ARN, record id, …). */
-async function deliver(
-  deps: ReplayDependencies,
-  letter: DeadLetter,
-  metadata: ReplayMetadata,
-): Promise<string> {
-  if (letter.recordedTarget) return deliverToRecordedTarget(deps, letter.recordedTarget, metadata);
-  // The event keeps its id, so the flows' idempotency still recognizes it (runReplay passes only replayable letters).
-  return publishReplayed(deps, letter.entry as BusEntry, metadata);
-}
-
+/** What a replay of the letters a filter selects would do; changes nothing (the letters stay where they are). */
 export async function planReplay(
   deps: ReplayDependencies,
   queueUrl: string,
   filter: DeadLetterFilter,
   max = Number.POSITIVE_INFINITY,
 ): Promise<ReplayPlan> {
-  const matching = (await peekQueue(deps.sqs, queueUrl, 10_000))
+  const matching = (await peekQueue(deps.queues, queueUrl, 10_000))
     .filter((letter) => matchesFilter(letter, filter))
     .slice(0, max);
   let seenBefore = 0;
@@ -213,7 +140,7 @@ export async function planReplay(
     if (applied !== undefined && applied >= version) seenBefore += 1;
   }
   return {
-    queue: queueName(queueUrl),
+    queue: queueNameOf(queueUrl),
     matching: matching.length,
     byType: countBy(matching.map((letter) => letter.eventType)),
     byError: countBy(matching.map((letter) => letter.errorCode)),
@@ -239,6 +166,7 @@ export interface ReplayRequest {
   onProgress?(progress: { published: number; max?: number }): void;
 }
 
+/** What a replay did. */
 export interface ReplayResult {
   replayId: string;
   queue: string;
@@ -264,16 +192,21 @@ function storedFilter(value: unknown): DeadLetterFilter {
   };
 }
 
+/**
+ * Replays the letters a filter selects, at most `max`, at `ratePerSec`; resumes the replay `replayId` names, whose
+ * delivered messages it deletes without delivering them again. Stops at `signal`; the audit then says `interrupted`.
+ */
 export async function runReplay(deps: ReplayDependencies, request: ReplayRequest): Promise<ReplayResult> {
-  const { sqs, journal } = deps;
-  const queue = queueName(request.queueUrl);
+  const { operator, reason } = requireAccountable(request, { action: 'a replay' });
+  const { queues, journal } = deps;
+  const queue = queueNameOf(request.queueUrl);
   const earlier = request.replayId ? await journal.find(request.replayId) : undefined;
-  if (request.replayId && !earlier) throw new Error(`no replay ${request.replayId} in the audit`);
+  if (request.replayId && !earlier) throw new ReplayNotFoundError(request.replayId);
   const audit: AuditRecord = earlier ?? {
     id: newId(),
     action: 'replay',
-    operator: request.operator,
-    reason: request.reason,
+    operator,
+    reason,
     queue,
     at: new Date().toISOString(),
     status: 'running',
@@ -303,13 +236,13 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     });
   await save('running');
   const limiter = createRateLimiter(request.ratePerSec);
-  const held: Message[] = [];
+  const held: QueueMessage[] = [];
   const seen = new Set<string>();
   const max = request.max ?? Number.POSITIVE_INFINITY;
   let crashed = false;
   try {
     while (result.published < max && !request.signal?.aborted) {
-      const Messages = await receiveBatch(sqs, request.queueUrl, request.visibilitySec ?? 300);
+      const Messages = await queues.receive(request.queueUrl, request.visibilitySec ?? 300);
       const fresh = Messages.filter((message) => !seen.has(message.MessageId ?? ''));
       if (fresh.length === 0) break;
       for (const message of fresh) {
@@ -322,10 +255,7 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
           held.push(message);
           continue;
         }
-        const remove = () =>
-          sqs.send(
-            new DeleteMessageCommand({ QueueUrl: request.queueUrl, ReceiptHandle: letter.receiptHandle }),
-          );
+        const remove = () => queues.delete(request.queueUrl, letter.receiptHandle);
         const replayed = () => {
           if (letter.entity && result.entities.length < 1000) result.entities.push(letter.entity);
           result.byTarget[destination] = (result.byTarget[destination] ?? 0) + 1;
@@ -338,11 +268,11 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
         }
         await limiter.take();
         try {
-          const deliveryId = await deliver(deps, letter, {
+          const deliveryId = await deliverDeadLetter(deps, letter, {
             replayid: audit.id,
             replayof: letter.messageId,
-            replayby: request.operator,
-            replayreason: request.reason,
+            replayby: operator,
+            replayreason: reason,
           });
           await journal.markPublished(audit.id, letter.messageId, deliveryId, destination);
         } catch (error) {
@@ -361,9 +291,20 @@ export async function runReplay(deps: ReplayDependencies, request: ReplayRequest
     throw error;
   } finally {
     // What this run looked at but did not replay goes back to the queue at once, not after the timeout.
-    await releaseMessages(sqs, request.queueUrl, held);
+    await queues.release(request.queueUrl, held);
     result.interrupted = crashed || Boolean(request.signal?.aborted);
     await save(result.interrupted ? 'interrupted' : 'done');
   }
   return result;
+}
+
+/** A resume names a replay the audit does not hold: nothing was replayed. */
+export class ReplayNotFoundError extends Error {
+  override readonly name = 'ReplayNotFoundError';
+  constructor(
+    readonly replayId: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no replay ${replayId} in the audit`, options);
+  }
 }

@@ -2,9 +2,8 @@
 
 import { get } from 'node:http';
 import type { Page } from 'playwright-core';
-import type { OpsContext } from '../../cli/ops-context';
+import { deadLetterQueueUrls, type OpsContext } from '../../cli/ops-context';
 import type { RunningConsole } from '../../console/server/console-server';
-import { deadLetterQueueUrls } from '../../functions/replay/replay';
 import { postShopifyOrder } from '../e2e/support/deployed-platform';
 import { shopifyOrder } from '../e2e/support/shopify-orders';
 import type { RunningBrowser } from './support/chromium';

@@ -9,7 +9,8 @@ import type { ConsoleEnv } from '../../console/server/console-page';
 import { auditPage, auditQueryOf, transactionsOf } from '../../console/server/pages/audit';
 import { reconciliationPage, transactionOf } from '../../console/server/pages/reconciliation';
 import { ReplayRuns } from '../../console/server/replay-runs';
-import { type AuditRecord, OpsJournal } from '../../functions/replay/ops-journal';
+import { OpsJournal } from '../../functions/replay/ops-journal';
+import type { AuditRecord } from '../../functions/replay/ports';
 
 const host = '127.0.0.1:4580';
 

@@ -4,7 +4,8 @@
  */
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
-import { AuditCursorError, type AuditQuery, type AuditRecord } from '../../../functions/replay/ops-journal';
+import { AuditCursorError, type AuditQuery } from '../../../functions/replay/ops-journal';
+import type { AuditRecord } from '../../../functions/replay/ports';
 import { parseTimeBound } from '../../../functions/shared/ops/time-window';
 import { type ConsoleEnv, ConsoleInputError, ConsoleNotFoundError, type ConsolePage } from '../console-page';
 import { type Html, renderPage } from '../layout';

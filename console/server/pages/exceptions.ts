@@ -5,6 +5,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
+import { deadLetterQueueUrls, resolveQueue } from '../../../cli/ops-context';
 import {
   type DeadLetter,
   type FilterInput,
@@ -18,11 +19,10 @@ import {
   parkMessages,
 } from '../../../functions/replay/park-and-edit';
 import {
-  deadLetterQueueUrls,
   listDeadLetterQueues,
   peekQueue,
   planReplay,
-  resolveQueue,
+  QueueNotFoundError,
 } from '../../../functions/replay/replay';
 import { newId } from '../../../functions/shared/ids';
 import { type ConsoleEnv, ConsoleInputError, ConsoleNotFoundError, type ConsolePage } from '../console-page';
@@ -76,7 +76,7 @@ async function queueUrlOf(c: C, queue: string): Promise<string> {
   try {
     return await resolveQueue(context.sqs, context.stage, queue);
   } catch (error) {
-    if (/no dead-letter queue matches|be more specific/.test((error as Error).message))
+    if (error instanceof QueueNotFoundError)
       throw new ConsoleNotFoundError((error as Error).message, { cause: error });
     throw error;
   }
@@ -120,7 +120,7 @@ function hiddenFilter(input: FilterInput): Html {
 async function queuesView(c: C): Promise<Response> {
   const { context, runs } = c.get('services');
   const summaries = await listDeadLetterQueues(
-    context.sqs,
+    context.deadLetters,
     await deadLetterQueueUrls(context.sqs, context.stage),
   );
   const rows = summaries.map(
@@ -186,7 +186,7 @@ async function queueView(c: C): Promise<Response> {
   let scanned = 0;
   try {
     const filter = parseFilterInput(input);
-    const sample = await peekQueue(context.sqs, url, scanLimit);
+    const sample = await peekQueue(context.deadLetters, url, scanLimit);
     scanned = sample.length;
     letters = sample.filter((letter) => matchesFilter(letter, filter));
   } catch (failure) {
@@ -381,7 +381,9 @@ async function letterOf(c: C): Promise<{ queue: string; url: string; letter: Dea
   const queue = c.req.param('queue') ?? '';
   const messageId = c.req.param('messageId') ?? '';
   const url = await queueUrlOf(c, queue);
-  const letter = (await peekQueue(context.sqs, url, 10_000)).find((found) => found.messageId === messageId);
+  const letter = (await peekQueue(context.deadLetters, url, 10_000)).find(
+    (found) => found.messageId === messageId,
+  );
   if (!letter)
     throw new ConsoleNotFoundError(
       `no message ${messageId} in ${queue}: it was replayed, parked or edited since?`,

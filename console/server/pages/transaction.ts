@@ -205,8 +205,7 @@ async function transactionView(
   // No upper bound worth the name: the embedded runtime's clock may run ahead of this machine's.
   const to = new Date(Date.now() + 7 * 86_400_000);
   // The Step Functions client the replay uses for its targets: the same credentials and endpoint.
-  const sfn = (await context.deps()).targets?.sfn;
-  if (!sfn) throw new Error('the ops context has no Step Functions client');
+  const { sfn } = context;
   // On AWS an Express workflow's path is read from X-Ray; the client shares the stage's credentials and region.
   const xray = xrayClientLike(context.logs);
   const { executions, warnings } = await transactionExecutions(

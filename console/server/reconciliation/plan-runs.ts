@@ -3,8 +3,11 @@
  * `concord replay --plan` (runReplayPlan), kept in memory so that the page can follow a run that waits for the
  * archive's replays.
  */
-import { type PlanRunResult, runReplayPlan } from '../../../functions/replay/from-plan';
-import type { ReplayDependencies } from '../../../functions/replay/replay';
+import {
+  type PlanRunDependencies,
+  type PlanRunResult,
+  runReplayPlan,
+} from '../../../functions/replay/from-plan';
 import { newId } from '../../../functions/shared/ids';
 import type { ReplayPlan } from '../../../functions/shared/reconciliation/replay-plan';
 
@@ -40,7 +43,7 @@ export class PlanRuns {
 
   /** Starts carrying out a plan in the background and returns its run at once. */
   start(
-    deps: ReplayDependencies,
+    deps: PlanRunDependencies,
     request: { plan: ReplayPlan; operator: string; reason: string; ratePerSec?: number },
   ): PlanRun {
     const run: PlanRun = {

@@ -2,9 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { type OpsContext, opsContext } from '../../../cli/ops-context';
+import { deadLetterQueueUrls, type OpsContext, opsContext } from '../../../cli/ops-context';
 import { type RunningConsole, startConsole } from '../../../console/server/console-server';
-import { deadLetterQueueUrls, listDeadLetterQueues } from '../../../functions/replay/replay';
+import { listDeadLetterQueues } from '../../../functions/replay/replay';
 import type { ErpPort } from '../../../functions/shared/erp/erp-port';
 import { startPlatformWithErp } from '../../e2e/support/deployed-platform';
 import { launchChromium, type RunningBrowser } from './chromium';
@@ -65,7 +65,10 @@ export async function stopConsoleTest(
 
 /** How many messages wait in the local stage's exceptions dead-letter queue. */
 export async function exceptionsQueueDepth(context: OpsContext): Promise<number> {
-  const queues = await listDeadLetterQueues(context.sqs, await deadLetterQueueUrls(context.sqs, 'local'));
+  const queues = await listDeadLetterQueues(
+    context.deadLetters,
+    await deadLetterQueueUrls(context.sqs, 'local'),
+  );
   return queues.find((queue) => queue.name.includes('ExceptionsQueue'))?.depth ?? 0;
 }
 

@@ -10,10 +10,16 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AwsTargetDeliverer,
+  deliverToTarget,
+  shapeInput,
+} from '../../../functions/replay/adapters/aws-target-deliverer';
+import { EventBridgeReplayBus } from '../../../functions/replay/adapters/eventbridge-replay-bus';
+import { SqsDeadLetterQueues } from '../../../functions/replay/adapters/sqs-dead-letter-queues';
 import { readDeadLetter } from '../../../functions/replay/dead-letters';
-import type { AuditRecord, OpsJournal } from '../../../functions/replay/ops-journal';
-import { planReplay, type ReplayDependencies, runReplay } from '../../../functions/replay/replay';
-import { deliverToTarget, shapeInput } from '../../../functions/replay/target-delivery';
+import type { AuditRecord, ReplayDependencies } from '../../../functions/replay/ports';
+import { planReplay, runReplay } from '../../../functions/replay/replay';
 
 const account = 'arn:aws:events:us-east-1:123456789012';
 const warehouseRule = `${account}:rule/concord-dev/Concord-dev-Stateless-WarehouseRule-1`;
@@ -81,6 +87,20 @@ function mocks() {
     sqs: new SQSClient({}),
   };
   return { events, sfn, lambda, firehose, sqs, clients, restore };
+}
+
+/** The use cases' dependencies on the AWS adapters, over the mocked clients. */
+function awsDeps(
+  clients: ReturnType<typeof mocks>['clients'],
+  journal = memoryJournal(),
+): ReplayDependencies {
+  return {
+    queues: new SqsDeadLetterQueues(clients.sqs),
+    bus: new EventBridgeReplayBus(clients.events, 'concord-dev'),
+    busName: 'concord-dev',
+    journal,
+    targets: new AwsTargetDeliverer(clients),
+  };
 }
 
 /** An audit journal in memory. */
@@ -248,7 +268,7 @@ describe('shapeInput', () => {
   });
 });
 
-describe('runReplay to recorded targets', () => {
+describe('runReplay to recorded targets (on the AWS adapters)', () => {
   function queueOf(sqs: ReturnType<typeof mocks>['sqs'], messages: Message[]) {
     let taken = false;
     sqs.on(ReceiveMessageCommand).callsFake(async () => {
@@ -268,12 +288,7 @@ describe('runReplay to recorded targets', () => {
       ruleTargetMessage('m-2', warehouseRule, stream),
     ]);
     const journal = memoryJournal();
-    const deps: ReplayDependencies = {
-      ...clients,
-      journal: journal as unknown as OpsJournal,
-      busName: 'concord-dev',
-      targets: clients,
-    };
+    const deps = awsDeps(clients, journal);
     // Act
     const result = await runReplay(deps, {
       queueUrl: 'https://sqs/123/WarehouseDlq',
@@ -309,12 +324,7 @@ describe('runReplay to recorded targets', () => {
     const { sqs, firehose, clients, restore } = mocks();
     firehose.on(PutRecordCommand).rejects(new Error('ServiceUnavailableException'));
     queueOf(sqs, [ruleTargetMessage('m-1', warehouseRule, stream)]);
-    const deps: ReplayDependencies = {
-      ...clients,
-      journal: memoryJournal() as unknown as OpsJournal,
-      busName: 'concord-dev',
-      targets: clients,
-    };
+    const deps = awsDeps(clients);
     // Act
     const result = await runReplay(deps, {
       queueUrl: 'https://sqs/123/WarehouseDlq',
@@ -335,12 +345,7 @@ describe('runReplay to recorded targets', () => {
     // Prepare
     const { sqs, events, firehose, clients, restore } = mocks();
     queueOf(sqs, [{ ...ruleTargetMessage('m-1', warehouseRule, stream), MessageAttributes: {} }]);
-    const deps: ReplayDependencies = {
-      ...clients,
-      journal: memoryJournal() as unknown as OpsJournal,
-      busName: 'concord-dev',
-      targets: clients,
-    };
+    const deps = awsDeps(clients);
     // Act
     const result = await runReplay(deps, {
       queueUrl: 'https://sqs/123/WarehouseDlq',
@@ -364,12 +369,7 @@ describe('runReplay to recorded targets', () => {
       ruleTargetMessage('m-1', warehouseRule, stream),
       ruleTargetMessage('m-2', orderToCashRule, stateMachine),
     ]);
-    const deps: ReplayDependencies = {
-      ...clients,
-      journal: memoryJournal() as unknown as OpsJournal,
-      busName: 'concord-dev',
-      targets: clients,
-    };
+    const deps = awsDeps(clients);
     // Act
     const plan = await planReplay(deps, 'https://sqs/123/SomeDlq', {});
     // Assess

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import jsonata from 'jsonata';
-import { buildEvents } from '../../../functions/ingest-webhook/canonical-events';
+import { buildEvents } from '../../../functions/shared/events/canonical-events';
 import { validateCanonicalEvent } from '../../../functions/shared/events/envelope';
 import { secretClassKey } from '../../../functions/shared/sources/secret-class';
 import { signDeclaredHmac } from '../../../functions/shared/sources/signatures/declared-hmac';

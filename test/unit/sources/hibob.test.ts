@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildEvents } from '../../../functions/ingest-webhook/canonical-events';
 import { SignatureInvalidError } from '../../../functions/shared/errors';
+import { buildEvents } from '../../../functions/shared/events/canonical-events';
 import { validateCanonicalEvent } from '../../../functions/shared/events/envelope';
 import { loadSourceRegistry } from '../../../functions/shared/sources/source-registry';
 import type { WebhookRequest } from '../../../functions/shared/sources/webhook-request';

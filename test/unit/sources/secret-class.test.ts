@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildEvents } from '../../../functions/ingest-webhook/canonical-events';
 import { SchemaViolationError } from '../../../functions/shared/errors';
+import { buildEvents } from '../../../functions/shared/events/canonical-events';
 import { redactPii } from '../../../functions/shared/events/pii';
 import {
   sealedValuePattern,

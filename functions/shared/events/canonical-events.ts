@@ -1,10 +1,10 @@
 /** The canonical events a mapped webhook makes: identity, correlation, schema validation and the bus size limit. */
-import { PayloadTooLargeError, SchemaViolationError } from '../shared/errors';
-import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
-import { correlationIdFrom, newId } from '../shared/ids';
-import type { MappedDelivery } from '../shared/sources/mappers/mapped-delivery';
-import { sealSecretValues } from '../shared/sources/secret-class';
-import type { WebhookRequest } from '../shared/sources/webhook-request';
+import { PayloadTooLargeError, SchemaViolationError } from '../errors';
+import { correlationIdFrom, newId } from '../ids';
+import type { MappedDelivery } from '../sources/mappers/mapped-delivery';
+import { sealSecretValues } from '../sources/secret-class';
+import type { WebhookRequest } from '../sources/webhook-request';
+import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from './envelope';
 
 /** EventBridge's limit on one PutEvents entry since 2026-01. */
 export const eventBridgeMaxEntryBytes = 1_048_576;

@@ -1,7 +1,8 @@
 /**
- * Delivers a dead letter to the one target that failed it, as EventBridge or Lambda would have: the rule's input
- * settings applied to the event, then StartExecution, an asynchronous Invoke, PutRecord, SendMessage or PutEvents.
- * Replaying the warehouse's dead letters thus feeds the warehouse only, and re-runs no business flow.
+ * The {@link TargetDeliverer} port on AWS: delivers a dead letter to the one target that failed it, as EventBridge or
+ * Lambda would have: the rule's input settings applied to the event, then StartExecution, an asynchronous Invoke,
+ * PutRecord, SendMessage or PutEvents. Replaying the warehouse's dead letters thus feeds the warehouse only, and
+ * re-runs no business flow.
  */
 import {
   type EventBridgeClient,
@@ -13,9 +14,9 @@ import { type FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose'
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { targetInput } from '../shared/bus/target-input';
-import { type RecordedTarget, targetName } from './dead-letters';
-import type { ReplayMetadata } from './replay-io';
+import { targetInput } from '../../shared/bus/target-input';
+import { isBusEvent, type RecordedTarget } from '../dead-letters';
+import type { ReplayMetadata, TargetDeliverer } from '../ports';
 
 /** The clients that reach each kind of target. */
 export interface TargetClients {
@@ -115,21 +116,6 @@ async function describeTarget(
     throw error;
   }
   throw new TargetNotFoundError(ruleArn, targetArn);
-}
-
-/** Whether a value is an event as EventBridge delivers it, with a JSON object as its detail. */
-export function isBusEvent(
-  value: unknown,
-): value is Record<string, unknown> & { detail: Record<string, unknown> } {
-  const event = value as Record<string, unknown> | null;
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    typeof event['detail-type'] === 'string' &&
-    typeof event.detail === 'object' &&
-    event.detail !== null &&
-    !Array.isArray(event.detail)
-  );
 }
 
 /**
@@ -236,16 +222,11 @@ export async function deliverToTarget(
   }
 }
 
-const serviceLabels: Record<string, string> = {
-  states: 'state machine',
-  lambda: 'function',
-  firehose: 'delivery stream',
-  sqs: 'queue',
-  events: 'event bus',
-};
+/** The {@link TargetDeliverer} port with the AWS clients of every kind of target. */
+export class AwsTargetDeliverer implements TargetDeliverer {
+  constructor(private readonly clients: TargetClients) {}
 
-/** How a dry run and the audit name a target: its kind and name (`state machine OrderToCash`). */
-export function describeRecordedTarget(recorded: RecordedTarget): string {
-  const service = recorded.arn.split(':')[2] ?? '';
-  return `${serviceLabels[service] ?? service} ${targetName(recorded.arn) ?? recorded.arn}`;
+  deliver(recorded: RecordedTarget, metadata: ReplayMetadata): Promise<string> {
+    return deliverToTarget(this.clients, recorded, metadata);
+  }
 }
