@@ -5,6 +5,11 @@ import { LocalClock } from './clock';
 import { AwsError } from './edge/aws-error';
 import { startEdgeServer } from './edge/edge-server';
 import { closeGracefully } from './edge/graceful-close';
+import { AccessDeniedError } from './iam/access-denied';
+import { authorizingTaskIntegrations } from './iam/authorizing-task-integrations';
+import { IamAuthorizer, iamEnforcementFromEnvironment } from './iam/iam-authorizer';
+import { IamRegistry } from './iam/iam-registry';
+import type { ArnContext } from './iam/operation-actions';
 import { AthenaService } from './services/athena/athena-service';
 import { ApiMetrics } from './services/cloudwatch/api-metrics';
 import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
@@ -38,6 +43,8 @@ export interface RuntimeOptions {
   clockFactor?: number;
   accountId?: string;
   region?: string;
+  /** Whether the deployed roles' policies are enforced on functions' and state machines' calls (default: on, unless CONCORD_IAM_ENFORCEMENT=off). */
+  iamEnforcement?: boolean;
 }
 
 async function withDeliveryErrors(call: () => unknown): Promise<void> {
@@ -74,6 +81,10 @@ export class LocalRuntime {
   readonly logs: LogsService;
   /** GetCallerIdentity: who a request's access key id says the operator is. */
   readonly sts: StsService;
+  /** The deployed IAM, enforced on the calls of functions and state machines (operators act as the account's admin). */
+  readonly iam: IamAuthorizer;
+  /** How IAM builds the ARNs of the resources a call names. */
+  private readonly arns: ArnContext;
   /** Billable units of everything the runtime served since start (or the last reset). */
   readonly usage = new UsageMeter();
   /** Local time when the meter started counting: what it counted is this run's, from here to now. */
@@ -110,6 +121,24 @@ export class LocalRuntime {
     this.sns = new SnsService(this.store, this.clock, env);
     this.logs = new LogsService(this.store, this.clock, env);
     this.sts = new StsService(options.dataDir, env);
+    this.arns = {
+      accountId: env.accountId,
+      region: env.region,
+      secretArn: (id) => {
+        try {
+          return this.secrets.secret(id).arn;
+        } catch {
+          return id.startsWith('arn:')
+            ? id
+            : `arn:aws:secretsmanager:${env.region}:${env.accountId}:secret:${id}`;
+        }
+      },
+    };
+    this.iam = new IamAuthorizer(
+      new IamRegistry(this.store),
+      this.arns,
+      options.iamEnforcement ?? iamEnforcementFromEnvironment(),
+    );
     this.wire();
   }
 
@@ -142,6 +171,7 @@ export class LocalRuntime {
             sqs: new SqsQueryProtocol(runtime.sqs),
           },
           health: () => runtime.health(),
+          guard: (request, body, response) => runtime.iam.refuseAtEdge(request, body, response),
         },
         options.edgePort,
       );
@@ -247,7 +277,17 @@ export class LocalRuntime {
           }),
         );
     };
-    this.events.dispatch = (target, payload, event) => this.deliver(target, payload, event);
+    this.events.dispatch = async (target, payload, event, ruleArn) => {
+      try {
+        if (ruleArn) this.iam.authorizeRuleTarget(ruleArn, target.Arn, target.RoleArn);
+      } catch (error) {
+        // EventBridge does not retry a delivery it has no permission for: the event goes to the dead-letter queue.
+        if (error instanceof AccessDeniedError)
+          throw new TargetDeliveryError('NO_PERMISSIONS', error.message, false);
+        throw error;
+      }
+      return this.deliver(target, payload, event);
+    };
     this.states.onExecutionStart = (stateMachineArn) => this.statesMetrics.started(stateMachineArn);
     this.states.onExecutionEnd = ({ stateMachineArn, status, type, transitions, durationMs, logBytes }) => {
       this.usage.execution(type, transitions, durationMs);
@@ -267,6 +307,21 @@ export class LocalRuntime {
     };
     this.lambda.sendToDestination = async (arn, record) => {
       const { service } = parseArn(arn);
+      // Lambda sends the record as the function's execution role.
+      const functionArn = String(
+        (record.requestContext as { functionArn?: string } | undefined)?.functionArn ?? '',
+      );
+      try {
+        this.iam.authorizeDestination(
+          this.lambda.functionDefinition(functionArn)?.roleCredentials?.accessKeyId,
+          arn,
+        );
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        // Lambda drops a record its role may not send (DestinationDeliveryFailures on AWS); the log says why.
+        console.warn(`[lambda] destination ${arn} refused the record of ${functionArn}: ${error.message}`);
+        return;
+      }
       const body = JSON.stringify(record);
       if (service === 'sqs') this.sqs.sendMessage(this.sqs.queueByArn(arn), { MessageBody: body });
       else if (service === 'lambda') this.lambda.invokeAsync(arn, body);
@@ -282,14 +337,18 @@ export class LocalRuntime {
         ]);
       } else console.warn(`[lambda] destination ${arn} is not supported locally; record dropped: ${body}`);
     };
-    this.states.integrations = new LocalTaskIntegrations({
-      lambda: this.lambda,
-      events: this.events,
-      sqs: this.sqs,
-      states: this.states,
-      dynamodb: (operation, input) => this.callDynamoDb(operation, input),
-      json: { firehose: this.firehose, secretsmanager: this.secrets },
-    });
+    this.states.integrations = authorizingTaskIntegrations(
+      new LocalTaskIntegrations({
+        lambda: this.lambda,
+        events: this.events,
+        sqs: this.sqs,
+        states: this.states,
+        dynamodb: (operation, input) => this.callDynamoDb(operation, input),
+        json: { firehose: this.firehose, secretsmanager: this.secrets },
+      }),
+      this.iam,
+      this.arns,
+    );
   }
 
   private async deliver(

@@ -40,7 +40,12 @@ export interface TaskIntegrations {
   run(
     resource: string,
     input: unknown,
-    options: { signal: AbortSignal; taskToken?: string },
+    options: {
+      signal: AbortSignal;
+      taskToken?: string;
+      /** The execution's role session (the state machine's role): IAM authorizes the call as it. */
+      session?: { roleArn: string; sessionName: string };
+    },
   ): Promise<unknown>;
   /** Waits for SendTaskSuccess/Failure on a token; heartbeats extend the wait. */
   awaitTaskToken(token: string, options: { heartbeatSec?: number; signal: AbortSignal }): Promise<unknown>;
@@ -705,6 +710,9 @@ export class Interpreter {
     const isLambdaArn = resource.startsWith('arn:aws:lambda:');
     const kind = isLambdaArn ? 'LambdaFunction' : 'Task';
     const controller = new AbortController();
+    const { RoleArn: roleArn, Name: sessionName } = this.options.context.Execution;
+    const session =
+      typeof roleArn === 'string' && roleArn ? { roleArn, sessionName: String(sessionName) } : undefined;
     const abort = () => controller.abort(this.options.signal.reason);
     this.options.signal.addEventListener('abort', abort);
     const resourceDetails = {
@@ -721,7 +729,7 @@ export class Interpreter {
     try {
       const work = (async () => {
         if (!waitsForToken)
-          return this.options.integrations.run(resource, input, { signal: controller.signal });
+          return this.options.integrations.run(resource, input, { signal: controller.signal, session });
         const token = (context.Task as { Token: string }).Token;
         if (!waitingToken) {
           // Persist "waiting" before the message that carries the token leaves: a restart then waits, never re-sends.
@@ -735,6 +743,7 @@ export class Interpreter {
           await this.options.integrations.run(resource, input, {
             signal: controller.signal,
             taskToken: token,
+            session,
           });
         }
         return this.options.integrations.awaitTaskToken(token, { heartbeatSec, signal: controller.signal });

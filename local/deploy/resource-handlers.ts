@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { HttpApiRegistry } from '../apigw/http-api-registry';
+import { iamResourceHandlers } from '../iam/iam-resource-handlers';
 import type { LocalRuntime } from '../runtime';
 import type { GlueDatabaseInput, GlueTableInput } from '../services/glue/glue-catalog';
 import type { EventSourceMappings } from '../services/lambda/event-source-mappings';
@@ -270,6 +271,7 @@ const eventRule: ResourceHandler = {
       if (Number(put.FailedEntryCount) > 0)
         throw new Error(`${context.logicalId}: targets refused: ${JSON.stringify(put.FailedEntries)}`);
     }
+    context.runtime.iam.registry.markDeployedRule(String(result.RuleArn), true);
     return {
       physicalId: bus === 'default' ? name : `${bus}|${name}`,
       attributes: { Arn: result.RuleArn, RuleName: name, EventBusName: bus },
@@ -291,6 +293,7 @@ const eventRule: ResourceHandler = {
         Ids: Targets.map((target) => target.Id),
       });
     await edge(context.runtime.events, 'DeleteRule', { Name: name, EventBusName: bus });
+    context.runtime.iam.registry.markDeployedRule(String(resource.attributes.Arn), false);
   },
 };
 
@@ -437,6 +440,11 @@ const lambdaFunction: ResourceHandler = {
           ? undefined
           : Number(properties.ReservedConcurrentExecutions),
       async: existing?.async,
+      // Lambda runs the function as its execution role, under a session named after the function.
+      roleCredentials:
+        typeof properties.Role === 'string' && context.runtime.iam.registry.hasRole(properties.Role)
+          ? context.runtime.iam.registry.openSession({ roleArn: properties.Role, sessionName: name })
+          : undefined,
     });
     const logging = properties.LoggingConfig as { LogGroup?: string } | undefined;
     context.runtime.logs.routeFunction(name, logging?.LogGroup);
@@ -492,6 +500,11 @@ const eventInvokeConfig: ResourceHandler = {
 const eventSourceMapping: ResourceHandler = {
   async deploy(properties, context) {
     const id = context.previous?.physicalId ?? crypto.randomUUID();
+    const functionName = String(properties.FunctionName).split(':').at(-1) as string;
+    context.runtime.iam.authorizeEventSourceMapping(
+      context.runtime.lambda.functionDefinition(functionName)?.roleCredentials?.accessKeyId,
+      String(properties.EventSourceArn),
+    );
     context.eventSourceMappings.put(id, {
       queueArn: String(properties.EventSourceArn),
       functionName: String(properties.FunctionName).split(':').at(-1) as string,
@@ -736,6 +749,7 @@ export const resourceHandlers: Record<string, ResourceHandler> = {
   'AWS::CloudWatch::Dashboard': cloudWatchDashboard,
   'AWS::Logs::LogGroup': logGroup,
   ...eventSchemasResourceHandlers,
+  ...iamResourceHandlers,
 };
 
 /** Ref and Fn::GetAtt values of skipped resources (roles, log groups, policies): references to them must still resolve. */

@@ -24,6 +24,8 @@ export interface EdgeRoutes {
   rawByScope: Record<string, RawService>;
   /** The health document; `status: "ok"` answers 200, anything else 503 (still starting). */
   health: () => { status: string } & Record<string, unknown>;
+  /** Refuses a call before it is served (IAM), answering it itself; returns whether it did. */
+  guard?: (request: IncomingMessage, body: Buffer, response: ServerResponse) => boolean;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -91,6 +93,7 @@ async function dispatch(
     const health = routes.health();
     return sendJson(response, health.status === 'ok' ? 200 : 503, 'application/json', health);
   }
+  if (routes.guard?.(request, body, response)) return;
   const target = request.headers['x-amz-target'];
   if (typeof target === 'string') {
     const separator = target.indexOf('.');

@@ -16,6 +16,8 @@ export interface FunctionDefinition {
   timeoutSec: number;
   memoryMiB: number;
   reservedConcurrency?: number;
+  /** The credentials of the function's execution role session: IAM at the edge authorizes its calls as that role. */
+  roleCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   /** Async invocation settings (EventInvokeConfig). */
   async?: {
     maximumRetryAttempts?: number;
@@ -86,6 +88,13 @@ export class FunctionHost {
         AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.name}`,
         ...definition.environment,
+        ...(definition.roleCredentials
+          ? {
+              AWS_ACCESS_KEY_ID: definition.roleCredentials.accessKeyId,
+              AWS_SECRET_ACCESS_KEY: definition.roleCredentials.secretAccessKey,
+              AWS_SESSION_TOKEN: definition.roleCredentials.sessionToken,
+            }
+          : {}),
       },
       stdout: true,
       stderr: true,

@@ -79,7 +79,21 @@ function writeAssembly(dir: string, options: { withSchedule: boolean; handler: s
           },
         },
         Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'app-bus' } },
-        Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: {} } },
+        // The rule's role: EventBridge starts a Step Functions target as the role the target names.
+        Role: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: {},
+            Policies: [
+              {
+                PolicyName: 'start',
+                PolicyDocument: {
+                  Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: '*' }],
+                },
+              },
+            ],
+          },
+        },
       },
       Outputs: {
         WorkArn: { Value: { 'Fn::GetAtt': ['Work', 'Arn'] }, Export: { Name: 'App-Data:WorkArn' } },
@@ -138,7 +152,9 @@ function writeAssembly(dir: string, options: { withSchedule: boolean; handler: s
           Properties: {
             EventBusName: 'app-bus',
             EventPattern: { source: ['app'] },
-            Targets: [{ Id: 'flow', Arn: { Ref: 'Flow' } }],
+            Targets: [
+              { Id: 'flow', Arn: { Ref: 'Flow' }, RoleArn: 'arn:aws:iam::000000000000:role/App-Data-Role' },
+            ],
           },
         },
         ...(options.withSchedule
@@ -207,10 +223,10 @@ describe('Deployer (a CDK-style cloud assembly onto the runtime)', () => {
     const ttl = await clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     // Assess
     expect(report.stacks.map((stack) => [stack.name, stack.created.length])).toEqual([
-      ['App-Data', 4],
+      ['App-Data', 5],
       ['App-Logic', 6],
     ]);
-    expect(report.skipped).toEqual({ 'AWS::IAM::Role': 1 });
+    expect(report.skipped).toEqual({});
     expect(tableName).toMatch(/^App-Data-Table-[A-Z0-9]{12}$/);
     expect(table.Table?.GlobalSecondaryIndexes?.[0]?.IndexName).toBe('byGsi');
     expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('ENABLED');
@@ -261,6 +277,7 @@ describe('Deployer (a CDK-style cloud assembly onto the runtime)', () => {
     expect(report.stacks.find((stack) => stack.name === 'App-Data')?.unchanged.sort()).toEqual([
       'Bus',
       'Dlq',
+      'Role',
       'Table',
       'Work',
     ]);

@@ -65,6 +65,8 @@ export type TargetDispatcher = (
   target: TargetDefinition,
   payload: string,
   event: Record<string, unknown>,
+  /** The rule that matched: IAM authorizes the delivery on its behalf (aws:SourceArn). */
+  ruleArn?: string,
 ) => Promise<void>;
 
 /** Sends a dead letter (the original event plus AWS's error attributes) to an SQS queue by ARN. */
@@ -571,7 +573,7 @@ export class EventsService implements JsonService {
     }
     const event = JSON.parse(row.event) as Record<string, unknown>;
     try {
-      await this.dispatch(target, targetInput(target, event, nameParts.join('/') || bus), event);
+      await this.dispatch(target, targetInput(target, event, nameParts.join('/') || bus), event, rule.arn);
       return row.seq;
     } catch (error) {
       const failure =

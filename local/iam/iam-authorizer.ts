@@ -1,0 +1,291 @@
+/** Enforces the deployed IAM on calls: a role session's calls at the edge and in Step Functions tasks, and service principals' deliveries. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AwsError } from '../edge/aws-error';
+import { sendJsonError } from '../edge/edge-server';
+import { AccessDeniedError, accessDeniedMessage } from './access-denied';
+import type { ConditionContext } from './condition-operators';
+import { type IamRegistry, type RoleSession, roleArnOf, sessionArnOf } from './iam-registry';
+import {
+  type ArnContext,
+  lambdaPermissions,
+  type RequiredPermission,
+  requiredPermissions,
+  s3Permissions,
+} from './operation-actions';
+import { type CallerPrincipal, evaluateAuthorization } from './policy-evaluation';
+
+/** The IAM service prefix of each AWS JSON protocol target prefix the edge serves. */
+const servicesByTarget: Record<string, string> = {
+  AWSEvents: 'events',
+  AmazonSQS: 'sqs',
+  AWSStepFunctions: 'states',
+  Firehose_20150804: 'firehose',
+  secretsmanager: 'secretsmanager',
+  AmazonAthena: 'athena',
+  AWSGlue: 'glue',
+  GraniteServiceVersion20100801: 'cloudwatch',
+  Logs_20140328: 'logs',
+  DynamoDB_20120810: 'dynamodb',
+  AWSSecurityTokenServiceV20110615: 'sts',
+};
+
+/** Whether enforcement is on: it is unless `CONCORD_IAM_ENFORCEMENT=off` (or `false`, `0`) says otherwise. */
+export function iamEnforcementFromEnvironment(environment: NodeJS.ProcessEnv = process.env): boolean {
+  const value = environment.CONCORD_IAM_ENFORCEMENT?.trim().toLowerCase();
+  return !(value === 'off' || value === 'false' || value === '0');
+}
+
+function xmlEscape(value: string): string {
+  return value.replace(/[<>&'"]/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+/** The deployed IAM, evaluated on every call that carries a role's identity. */
+export class IamAuthorizer {
+  constructor(
+    readonly registry: IamRegistry,
+    private readonly arns: ArnContext,
+    /** Off: every call is allowed, as before IAM was enforced (CONCORD_IAM_ENFORCEMENT=off). */
+    readonly enabled: boolean,
+  ) {}
+
+  private context(principal: CallerPrincipal, extra: ConditionContext = {}): ConditionContext {
+    return {
+      // The edge stands in for AWS's HTTPS endpoints: a policy denying plain-HTTP calls must not deny local ones.
+      'aws:SecureTransport': 'true',
+      'aws:PrincipalAccount': principal.accountId,
+      'aws:RequestedRegion': this.arns.region,
+      'aws:CurrentTime': new Date().toISOString(),
+      ...(principal.kind === 'role'
+        ? { 'aws:PrincipalArn': principal.roleArn, 'aws:PrincipalType': 'AssumedRole' }
+        : { 'aws:PrincipalServiceName': principal.service }),
+      ...extra,
+    };
+  }
+
+  /** Throws AccessDeniedError unless the role session may perform every permission the call needs. */
+  authorizeRole(session: RoleSession, service: string, permissions: RequiredPermission[]): void {
+    if (!this.enabled) return;
+    const principal: CallerPrincipal = {
+      kind: 'role',
+      roleArn: session.roleArn,
+      sessionArn: sessionArnOf(session),
+      accountId: this.arns.accountId,
+    };
+    const identity = this.registry.identityPolicies(session.roleArn);
+    for (const { action, resource } of permissions) {
+      const decision = evaluateAuthorization(
+        { principal, action, resource, context: this.context(principal) },
+        identity,
+        resource === '*' ? undefined : this.resourcePolicyOf(resource),
+      );
+      if (decision.effect !== 'Allow')
+        throw new AccessDeniedError(
+          service,
+          accessDeniedMessage(principal.sessionArn, service, action, resource, decision),
+        );
+    }
+  }
+
+  /**
+   * Throws AccessDeniedError unless the resource's policy lets an AWS service (events.amazonaws.com delivering a
+   * rule's event, sns.amazonaws.com a topic's message) perform the action on behalf of the source ARN.
+   */
+  authorizeServicePrincipal(
+    servicePrincipal: string,
+    sourceArn: string,
+    permission: RequiredPermission,
+  ): void {
+    if (!this.enabled) return;
+    const principal: CallerPrincipal = {
+      kind: 'service',
+      service: servicePrincipal,
+      accountId: this.arns.accountId,
+    };
+    const service = permission.action.split(':')[0] ?? '';
+    const decision = evaluateAuthorization(
+      {
+        principal,
+        ...permission,
+        context: this.context(principal, {
+          'aws:SourceArn': sourceArn,
+          'aws:SourceAccount': this.arns.accountId,
+        }),
+      },
+      [],
+      this.resourcePolicyOf(permission.resource),
+    );
+    if (decision.effect !== 'Allow')
+      throw new AccessDeniedError(
+        service,
+        accessDeniedMessage(servicePrincipal, service, permission.action, permission.resource, decision),
+      );
+  }
+
+  /** The permission a delivery to a target ARN needs (a rule's target, a function's destination). */
+  private deliveryPermission(targetArn: string): RequiredPermission | undefined {
+    const [, , service = '', , , ...rest] = targetArn.split(':');
+    const actions: Record<string, string> = {
+      sqs: 'sqs:SendMessage',
+      lambda: 'lambda:InvokeFunction',
+      states: 'states:StartExecution',
+      firehose: 'firehose:PutRecord',
+      events: 'events:PutEvents',
+      sns: 'sns:Publish',
+    };
+    const action = actions[service];
+    return action && rest.length > 0 ? { action, resource: targetArn } : undefined;
+  }
+
+  /**
+   * Authorizes a deployed rule's delivery to a target as EventBridge does: as the target's role when it has one,
+   * otherwise as events.amazonaws.com through the target's resource policy (a queue policy, a Lambda permission).
+   */
+  authorizeRuleTarget(ruleArn: string, targetArn: string, roleArn?: string): void {
+    if (!this.enabled || !this.registry.isDeployedRule(ruleArn)) return;
+    const permission = this.deliveryPermission(targetArn);
+    if (!permission) return;
+    const service = permission.action.split(':')[0] ?? '';
+    if (roleArn) {
+      const session = this.roleSession(roleArn, `events-${ruleArn.split('/').at(-1)}`.slice(0, 64));
+      if (!session)
+        throw new AccessDeniedError(
+          service,
+          `EventBridge cannot assume the role ${roleArn}: it is not deployed`,
+        );
+      this.authorizeRole(session, service, [permission]);
+    } else this.authorizeServicePrincipal('events.amazonaws.com', ruleArn, permission);
+  }
+
+  /** Authorizes a function's async-invocation destination as the function's role (its session's access key id). */
+  authorizeDestination(accessKeyId: string | undefined, destinationArn: string): void {
+    const session = accessKeyId ? this.registry.session(accessKeyId) : undefined;
+    const permission = this.deliveryPermission(destinationArn);
+    if (!this.enabled || !session || !permission) return;
+    this.authorizeRole(session, permission.action.split(':')[0] ?? '', [permission]);
+  }
+
+  /**
+   * Refuses an SQS event source mapping whose function's role cannot consume the queue, as Lambda refuses
+   * CreateEventSourceMapping (InvalidParameterValueException) before any message is polled.
+   */
+  authorizeEventSourceMapping(accessKeyId: string | undefined, queueArn: string): void {
+    const session = accessKeyId ? this.registry.session(accessKeyId) : undefined;
+    if (!this.enabled || !session) return;
+    for (const operation of ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes']) {
+      try {
+        this.authorizeRole(session, 'sqs', [{ action: `sqs:${operation}`, resource: queueArn }]);
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        throw new AwsError(
+          'InvalidParameterValueException',
+          `The provided execution role does not have permissions to call ${operation} on SQS`,
+        );
+      }
+    }
+  }
+
+  /** The session a role ARN runs as when the runtime itself acts for it (a state machine, a rule target's role). */
+  roleSession(roleNameOrArn: string, sessionName: string): RoleSession | undefined {
+    const roleArn = roleArnOf(this.arns.accountId, roleNameOrArn);
+    return this.registry.hasRole(roleArn) ? { roleArn, sessionName } : undefined;
+  }
+
+  private resourcePolicyOf(resource: string) {
+    // An object's bucket policy is the bucket's; a queue's, topic's, function's or bus's policy is its own.
+    if (resource.startsWith('arn:aws:s3:::'))
+      return this.registry.resourcePolicy(resource.split('/')[0] as string);
+    const unqualified = resource.startsWith('arn:aws:lambda:')
+      ? resource.split(':').slice(0, 7).join(':')
+      : resource;
+    return this.registry.resourcePolicy(unqualified);
+  }
+
+  /** The role session an edge request is signed as, if its access key id is one the runtime issued. */
+  private sessionOf(request: IncomingMessage): RoleSession | undefined {
+    const keyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+    return keyId ? this.registry.session(keyId) : undefined;
+  }
+
+  /**
+   * The edge's guard: refuses (answering in the service's own error shape) a call signed by a role session that
+   * IAM would deny, and answers whether it did. Calls signed otherwise (the operator, the CLI) act as the account's
+   * administrator, as they do with admin credentials on AWS.
+   */
+  refuseAtEdge(request: IncomingMessage, body: Buffer, response: ServerResponse): boolean {
+    if (!this.enabled) return false;
+    const session = this.sessionOf(request);
+    if (!session) return false;
+    const url = new URL(request.url ?? '/', 'http://local');
+    const target = request.headers['x-amz-target'];
+    try {
+      if (typeof target === 'string') {
+        const separator = target.indexOf('.');
+        const service = servicesByTarget[target.slice(0, separator)];
+        if (!service) return false;
+        let input: Record<string, unknown> = {};
+        try {
+          input = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+        } catch {
+          // The service itself answers SerializationException for a body that is not JSON.
+          return false;
+        }
+        this.authorizeRole(
+          session,
+          service,
+          requiredPermissions(service, target.slice(separator + 1), input, this.arns),
+        );
+        return false;
+      }
+      const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(
+        request.headers.authorization ?? '',
+      )?.[1];
+      const method = request.method ?? 'GET';
+      if (scope === 's3')
+        this.authorizeRole(session, 's3', s3Permissions(method, url, request.headers, body));
+      else if (scope === 'lambda')
+        this.authorizeRole(session, 'lambda', lambdaPermissions(method, url, this.arns));
+      else if (scope === 'sqs' || scope === 'sns' || scope === 'sts') {
+        const form = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+        const operation = form.Action ?? '';
+        this.authorizeRole(session, scope, requiredPermissions(scope, operation, form, this.arns));
+      }
+      return false;
+    } catch (error) {
+      if (!(error instanceof AccessDeniedError)) throw error;
+      this.render(error, request, response);
+      return true;
+    }
+  }
+
+  private render(error: AccessDeniedError, request: IncomingMessage, response: ServerResponse): void {
+    const requestId = crypto.randomUUID();
+    if (typeof request.headers['x-amz-target'] === 'string') {
+      const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.1');
+      const prefix = error.service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#' : '';
+      sendJsonError(response, contentType, error, prefix);
+      return;
+    }
+    if (error.service === 'lambda') {
+      const text = JSON.stringify({ Type: 'User', Message: error.message, message: error.message });
+      response.writeHead(error.statusCode, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-errortype': error.code,
+        'x-amzn-requestid': requestId,
+      });
+      response.end(text);
+      return;
+    }
+    const xml =
+      error.service === 's3'
+        ? `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`
+        : `<?xml version="1.0"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+    response.writeHead(error.statusCode, {
+      'content-type': error.service === 's3' ? 'application/xml' : 'text/xml',
+      'content-length': Buffer.byteLength(xml),
+      'x-amz-request-id': requestId,
+      'x-amzn-requestid': requestId,
+    });
+    response.end(xml);
+  }
+}
