@@ -14,7 +14,7 @@ import {
   maxSkuLength,
 } from '../functions/order-validation-api/validation-request';
 import { UnknownSourceError } from '../functions/shared/errors';
-import { type ProblemMapping, problemTypeUri } from '../functions/shared/http/problem';
+import { type ProblemMapping, problemTypeBase, problemTypeUri } from '../functions/shared/http/problem';
 import type { BuiltInSignatureScheme } from '../functions/shared/sources/signatures';
 import { parseSignedTemplate } from '../functions/shared/sources/signatures/declared-hmac';
 import { hubspotToleranceSec } from '../functions/shared/sources/signatures/hubspot';
@@ -169,7 +169,12 @@ function problemSchema(mapping: ProblemMapping): OpenApiNode {
   return {
     allOf: [schemaRef('Problem')],
     properties: {
-      type: { const: problemTypeUri(mapping.slug) },
+      // Each stage names its own base (PROBLEM_TYPE_BASE_URI): the page, not the host, identifies the problem.
+      type: {
+        type: 'string',
+        format: 'uri',
+        pattern: `/${mapping.slug.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.md$`,
+      },
       title: { const: mapping.title },
       status: { const: mapping.status },
       ...extension?.properties,
@@ -189,7 +194,12 @@ function problemResponses(mappings: readonly ProblemMapping[]): Record<string, O
     const schemas = group.map(problemSchema);
     const retryAfterSec = group.find((mapping) => mapping.retryAfterSec !== undefined)?.retryAfterSec;
     responses[String(status)] = {
-      description: group.map((mapping) => `${mapping.title} (${problemTypeUri(mapping.slug)})`).join('; '),
+      description: group
+        .map(
+          (mapping) =>
+            `${mapping.title} (${problemTypeUri(mapping.slug, problemTypeBase)} on the default base)`,
+        )
+        .join('; '),
       ...(retryAfterSec !== undefined
         ? {
             headers: {
