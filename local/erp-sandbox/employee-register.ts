@@ -1,5 +1,6 @@
 /** The ERP sandbox's employee register: cost centres, and employees with their cost-centre assignment and dated termination. */
-import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { NotFoundError, RefusalError } from './erp-errors';
+import type { LedgerHandle } from './ledger/ledger-database';
 import { pathParameter, type SandboxRoute } from './sandbox-routes';
 import { type ChangeWindow, changeWindow } from './vendor-master';
 
@@ -143,7 +144,7 @@ function hrisFields(value: unknown): Partial<Record<HrisEmployeeField, string>> 
 /** The employee register over the ledger's database: each call runs inside the caller's transaction. */
 export class EmployeeRegister {
   constructor(
-    private readonly ledger: ErpLedger,
+    private readonly ledger: LedgerHandle,
     private readonly today: () => string = () => new Date().toISOString().slice(0, 10),
   ) {
     ledger.db.exec(schema);
@@ -373,7 +374,7 @@ export class EmployeeRegister {
  * The register's HTTP routes (docs/erp-sandbox.openapi.yaml): hires, changes and terminations are changes under an
  * Idempotency-Key, run by the server in one transaction; the admin routes are a controller's and a payroll user's.
  */
-export function employeeRoutes(register: EmployeeRegister, ledger: ErpLedger): SandboxRoute[] {
+export function employeeRoutes(register: EmployeeRegister, ledger: LedgerHandle): SandboxRoute[] {
   return [
     {
       method: 'POST',

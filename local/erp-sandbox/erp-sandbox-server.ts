@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { closeGracefully } from '../edge/graceful-close';
 import { EmployeeRegister, employeeRoutes } from './employee-register';
-import { ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { BadRequestError, NotFoundError, RefusalError } from './erp-errors';
+import { ErpLedger } from './erp-ledger';
 import { HibobPeopleStandIn, hibobApiPrefix } from './hibob-people-stand-in';
 import { ItemMaster } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
@@ -50,10 +51,6 @@ export interface Fault {
   times?: number;
   /** How many requests the fault has hit so far: lets a test or an operator see it took effect. */
   fired: number;
-}
-
-class BadRequestError extends Error {
-  override readonly name = 'BadRequestError';
 }
 
 function problem(
@@ -295,7 +292,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         try {
           return hibobStandIn.putPerson(pathParameter(m), body);
         } catch (error) {
-          throw new RefusalError('invalid_hibob_person', (error as Error).message, 422);
+          throw new RefusalError('invalid_hibob_person', (error as Error).message, 422, { cause: error });
         }
       },
     },
@@ -448,7 +445,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
         try {
           return shopifyStandIn.configure(body);
         } catch (error) {
-          throw new RefusalError('invalid_rate_limit', (error as Error).message, 422);
+          throw new RefusalError('invalid_rate_limit', (error as Error).message, 422, { cause: error });
         }
       },
     },

@@ -1,6 +1,7 @@
 /** The ERP sandbox's item master: items with a price per currency and stock per location, announced in the outbox. */
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
-import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { NotFoundError, RefusalError } from './erp-errors';
+import type { LedgerHandle } from './ledger/ledger-database';
 
 /** The most lines one call may change: a large goods receipt, still one transaction of bounded size. */
 export const maxLinesPerCall = 10_000;
@@ -104,7 +105,7 @@ function validLine(value: unknown, index: number): StockMovementLine {
  * versions, which is what the write-back keeps the latest of.
  */
 export class ItemMaster {
-  constructor(private readonly ledger: ErpLedger) {
+  constructor(private readonly ledger: LedgerHandle) {
     ledger.db.exec(schema);
   }
 

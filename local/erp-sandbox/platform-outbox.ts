@@ -3,7 +3,7 @@
  * accepted, on credit hold, invoiced; customer linked to its ERP account) is recorded here for tests and ops to read.
  */
 import type Database from 'better-sqlite3';
-import { RefusalError } from './erp-ledger';
+import { RefusalError } from './erp-errors';
 
 const statuses = ['accepted', 'credit-held', 'invoiced', 'customer-linked'];
 const entities = ['order', 'customer'];

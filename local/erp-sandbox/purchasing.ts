@@ -1,6 +1,7 @@
 /** The ERP sandbox's purchasing: budgets per cost centre, purchase orders, goods receipts, supplier invoices and the three-way match. */
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
-import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { NotFoundError, RefusalError } from './erp-errors';
+import type { LedgerHandle } from './ledger/ledger-database';
 import { pathParameter, type SandboxRoute } from './sandbox-routes';
 import { type ChangeWindow, changeWindow, type VendorMaster } from './vendor-master';
 
@@ -215,7 +216,7 @@ export function threeWayMatch(lines: readonly PurchaseOrderLineView[], invoiceCo
  */
 export class Purchasing {
   constructor(
-    private readonly ledger: ErpLedger,
+    private readonly ledger: LedgerHandle,
     private readonly vendors: VendorMaster,
   ) {
     ledger.db.exec(schema);
@@ -701,7 +702,7 @@ export class Purchasing {
  * Purchasing's HTTP routes (docs/erp-sandbox.openapi.yaml): booking, releasing and cancelling are changes under an
  * Idempotency-Key; the check is a read; goods receipts, supplier invoices and budgets are the ERP users' admin routes.
  */
-export function purchasingRoutes(purchasing: Purchasing, ledger: ErpLedger): SandboxRoute[] {
+export function purchasingRoutes(purchasing: Purchasing, ledger: LedgerHandle): SandboxRoute[] {
   return [
     {
       method: 'POST',

@@ -1,6 +1,7 @@
 /** The sandbox's starting books: customers in different credit situations and items with stock, prices and tax. */
 
-interface SeedCustomer {
+/** A customer the sandbox starts with. */
+export interface SeedCustomer {
   customerNumber: string;
   crmId?: string;
   name: string;
@@ -12,7 +13,8 @@ interface SeedCustomer {
   blocked?: boolean;
 }
 
-interface SeedItem {
+/** An item the sandbox starts with, in its one list-price currency. */
+export interface SeedItem {
   sku: string;
   title: string;
   unitPrice: string;

@@ -1,6 +1,7 @@
 /** The ERP sandbox's vendor master: suppliers with the procurement platform's details and the ERP's own finance data. */
 import { createHash } from 'node:crypto';
-import { type ErpLedger, NotFoundError, RefusalError } from './erp-ledger';
+import { NotFoundError, RefusalError } from './erp-errors';
+import type { LedgerHandle } from './ledger/ledger-database';
 import { pathParameter, type SandboxRoute } from './sandbox-routes';
 
 /** The fields the procurement platform writes (system-of-record.json, entity supplier); any other is refused by name. */
@@ -165,7 +166,7 @@ export function bankAccountSha256(iban: string): string {
  * its number is the ERP's. Audit records name the fields a change touched, never bank details' values.
  */
 export class VendorMaster {
-  constructor(private readonly ledger: ErpLedger) {
+  constructor(private readonly ledger: LedgerHandle) {
     ledger.db.exec(schema);
   }
 
@@ -408,7 +409,7 @@ export function changeWindow(query: URLSearchParams): ChangeWindow | undefined {
  * The vendor master's HTTP routes (docs/erp-sandbox.openapi.yaml): creates and changes are changes under an
  * Idempotency-Key, run by the server in one transaction; the admin routes are accounts payable's.
  */
-export function vendorRoutes(vendors: VendorMaster, ledger: ErpLedger): SandboxRoute[] {
+export function vendorRoutes(vendors: VendorMaster, ledger: LedgerHandle): SandboxRoute[] {
   return [
     {
       method: 'POST',
