@@ -4,6 +4,7 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../infra/app';
 import { stageNames } from '../infra/config/stage-config';
+import { registrySchemaDocument } from '../infra/constructs/event-schema-registry';
 import { compileEventPattern, matchesEventPattern } from '../local/patterns/event-pattern';
 import { type EventTypeEntry, eventTypeEntries } from './commands/schemas';
 
@@ -165,7 +166,7 @@ function componentRefs(schema: unknown): unknown {
     if (key === '$defs') continue; // lifted into components.schemas by the caller
     copy[key] =
       key === '$ref' && typeof value === 'string'
-        ? `#/components/schemas/${/#\/\$defs\/([\w-]+)$/.exec(value)?.[1] ?? fail(value)}`
+        ? `#/components/schemas/${/#\/(?:\$defs|definitions)\/([\w-]+)$/.exec(value)?.[1] ?? fail(value)}`
         : componentRefs(value);
   }
   return copy;
@@ -222,13 +223,21 @@ export function buildAsyncApiDocument(
   const schemas: Record<string, unknown> = {
     CanonicalEnvelope: componentRefs(envelope),
   };
-  for (const [name, definition] of Object.entries(common.$defs)) schemas[name] = componentRefs(definition);
 
   for (const entry of entries) {
     const { type } = entry.meta;
     const name = messageName(entry);
     const busSource = busSourceOfDomain(entry.meta.domain);
-    schemas[name] = componentRefs(entry.schema);
+    // AsyncAPI schemas extend JSON Schema draft-07, which has no unevaluatedProperties: the payload is the draft 4
+    // translation the Schema Registry publishes (closed objects flattened), whose keywords draft-07 reads alike.
+    const {
+      definitions,
+      $schema: _draft4,
+      ...body
+    } = registrySchemaDocument(entry.schema, common as { $defs: Record<string, Record<string, unknown>> });
+    for (const [definition, schema] of Object.entries((definitions as Record<string, unknown>) ?? {}))
+      schemas[definition] = componentRefs(schema);
+    schemas[name] = componentRefs(body);
     messages[name] = {
       name: type,
       title: name,

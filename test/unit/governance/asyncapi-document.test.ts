@@ -146,6 +146,24 @@ describe('AsyncAPI document of the bus', () => {
     );
   });
 
+  it('gives payloads only keywords AsyncAPI schemas (draft-07) know, closed objects still closed', () => {
+    // Prepare
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+
+    // Act
+    const text = JSON.stringify(schemas);
+
+    // Assess
+    expect(text).not.toContain('unevaluatedProperties');
+    expect(text).not.toContain('$defs');
+    expect(schemas.CommerceOrderPlacedV1).toEqual(
+      expect.objectContaining({
+        additionalProperties: false,
+        required: expect.arrayContaining(['sourceOrderId']),
+      }),
+    );
+  });
+
   it('fails naming a function that is given the bus but not said what it publishes', () => {
     // Prepare
     const entries = eventTypeEntries().slice(0, 1);
