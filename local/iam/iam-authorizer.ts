@@ -62,6 +62,12 @@ export class IamAuthorizer {
     };
   }
 
+  /** Logs a refusal where the operator looks (the runtime's console), as CloudTrail records AccessDenied on AWS. */
+  private refused(error: AccessDeniedError): AccessDeniedError {
+    console.warn(`[iam] refused: ${error.message}`);
+    return error;
+  }
+
   /** Throws AccessDeniedError unless the role session may perform every permission the call needs. */
   authorizeRole(session: RoleSession, service: string, permissions: RequiredPermission[]): void {
     if (!this.enabled) return;
@@ -79,9 +85,11 @@ export class IamAuthorizer {
         resource === '*' ? undefined : this.resourcePolicyOf(resource),
       );
       if (decision.effect !== 'Allow')
-        throw new AccessDeniedError(
-          service,
-          accessDeniedMessage(principal.sessionArn, service, action, resource, decision),
+        throw this.refused(
+          new AccessDeniedError(
+            service,
+            accessDeniedMessage(principal.sessionArn, service, action, resource, decision),
+          ),
         );
     }
   }
@@ -115,9 +123,11 @@ export class IamAuthorizer {
       this.resourcePolicyOf(permission.resource),
     );
     if (decision.effect !== 'Allow')
-      throw new AccessDeniedError(
-        service,
-        accessDeniedMessage(servicePrincipal, service, permission.action, permission.resource, decision),
+      throw this.refused(
+        new AccessDeniedError(
+          service,
+          accessDeniedMessage(servicePrincipal, service, permission.action, permission.resource, decision),
+        ),
       );
   }
 
