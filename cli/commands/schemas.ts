@@ -197,8 +197,9 @@ export async function runSchemas(args: string[]): Promise<number> {
   if (verb === 'check') return check(values.base, values.json === true);
   if (verb === 'catalog') return catalog(values.out ? path.resolve(values.out) : undefined);
   if (verb === 'asyncapi') {
-    // Loaded on demand: it synthesizes the CDK app, which `check` and `catalog` do not need.
-    const { asyncApiText } = await import('../asyncapi-document');
+    // Loaded on demand (require: tsx resolves it as the CLI's other modules): it synthesizes the CDK app, which
+    // `check`, `catalog` and every other command do not need.
+    const { asyncApiText } = require('../asyncapi-document') as typeof import('../asyncapi-document');
     const text = asyncApiText();
     if (values.out) writeFileSync(path.resolve(values.out), text);
     else process.stdout.write(text);
