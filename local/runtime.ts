@@ -277,6 +277,7 @@ export class LocalRuntime {
           }),
         );
     };
+    this.sts.roleSessionIdentity = (accessKeyId) => this.iam.sessionIdentity(accessKeyId);
     this.events.dispatch = async (target, payload, event, ruleArn) => {
       try {
         if (ruleArn) this.iam.authorizeRuleTarget(ruleArn, target.Arn, target.RoleArn);

@@ -1,4 +1,5 @@
 /** Enforces the deployed IAM on calls: a role session's calls at the edge and in Step Functions tasks, and service principals' deliveries. */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../edge/aws-error';
 import { sendJsonError } from '../edge/edge-server';
@@ -192,6 +193,19 @@ export class IamAuthorizer {
         );
       }
     }
+  }
+
+  /**
+   * What GetCallerIdentity answers for a role session's access key id: the assumed-role ARN and `ROLEID:SESSION`
+   * (the role's id an `AROA…` derived from its ARN, stable across restarts).
+   */
+  sessionIdentity(accessKeyId: string): { Arn: string; UserId: string } | undefined {
+    const session = this.registry.session(accessKeyId);
+    if (!session) return undefined;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+    const digest = createHash('sha256').update(`iam-role:${session.roleArn}`).digest();
+    const roleId = `AROA${[...digest.subarray(0, 17)].map((byte) => alphabet[byte % 32]).join('')}`;
+    return { Arn: sessionArnOf(session), UserId: `${roleId}:${session.sessionName}` };
   }
 
   /** The session a role ARN runs as when the runtime itself acts for it (a state machine, a rule target's role). */

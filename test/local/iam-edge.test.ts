@@ -128,7 +128,7 @@ describe('IAM at the edge (role sessions of functions and state machines)', () =
     s3.destroy();
   });
 
-  it('answers GetCallerIdentity without any grant, and lets operator credentials act as the admin', async () => {
+  it('answers GetCallerIdentity with the assumed role without any grant, and lets operator credentials act as the admin', async () => {
     // Prepare
     const sts = new STSClient(config);
 
@@ -140,6 +140,8 @@ describe('IAM at the edge (role sessions of functions and state machines)', () =
 
     // Assess
     expect(identity.Account).toBe(account);
+    expect(identity.Arn).toBe(`arn:aws:sts::${account}:assumed-role/IngestRole/ingest`);
+    expect(identity.UserId).toMatch(/^AROA[A-Z2-7]{17}:ingest$/);
     expect(operator.$metadata.httpStatusCode).toBe(200);
     sts.destroy();
   });

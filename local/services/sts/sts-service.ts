@@ -108,8 +108,13 @@ export class StsService implements RawService {
     return name;
   }
 
+  /** The identity of a role session's access key id (a function's execution role), set by the runtime's IAM. */
+  roleSessionIdentity: (accessKeyId: string) => { Arn: string; UserId: string } | undefined = () => undefined;
+
   /** The caller identity of a request signed with this access key id. */
   callerIdentity(accessKeyId: string | undefined): CallerIdentity {
+    const session = accessKeyId ? this.roleSessionIdentity(accessKeyId) : undefined;
+    if (session) return { Account: this.env.accountId, ...session };
     const name = this.operatorFor(accessKeyId);
     return {
       Account: this.env.accountId,
