@@ -154,7 +154,7 @@ describe('Logs Insights query', () => {
       { level: 'WARN', n: '1', 'min(durationMs)': '40', 'max(durationMs)': '40', 'avg(durationMs)': '40' },
     ]);
     expect(total).toEqual([{ 'count(*)': '5' }]);
-    expect(run('stats count(*) by level')[0]?.some((cell) => cell.field === '@ptr')).toBe(false);
+    expect(run('stats count(*) by level')[0]?.map((cell) => cell.field)).not.toContain('@ptr');
   });
 
   it('counts per time bin', () => {

@@ -95,7 +95,7 @@ describe('CloudWatch Logs Insights (through the AWS SDK)', () => {
       ['000000000000:/aws/lambda/adapter', 'erp step done', undefined],
     ]);
     expect(rows[0]?.['@timestamp']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
-    expect(rows.every((row) => typeof row['@ptr'] === 'string' && row['@ptr'].length > 0)).toBe(true);
+    expect(rows.map((row) => row['@ptr'])).toEqual(Array(rows.length).fill(expect.stringMatching(/./)));
     expect(answer.statistics).toEqual({
       recordsMatched: 3,
       recordsScanned: expect.any(Number),
