@@ -172,6 +172,7 @@ export class LocalRuntime {
           },
           health: () => runtime.health(),
           guard: (request, body, response) => runtime.iam.refuseAtEdge(request, body, response),
+          durable: () => runtime.store.durable(),
         },
         options.edgePort,
       );

@@ -26,6 +26,8 @@ export interface EdgeRoutes {
   health: () => { status: string } & Record<string, unknown>;
   /** Refuses a call before it is served (IAM), answering it itself; returns whether it did. */
   guard?: (request: IncomingMessage, body: Buffer, response: ServerResponse) => boolean;
+  /** Resolves once every commit made so far is on disk (group commit); each response ends only after it. */
+  durable?: () => Promise<void>;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -132,12 +134,31 @@ async function dispatch(
   await rest.handleRaw(request, body, response);
 }
 
+/**
+ * Holds the end of a response until what its request committed is on disk, so an acknowledgement is never ahead of
+ * durability; services, raw ones included, answer as usual. A failed fsync answers nothing: the caller retries.
+ */
+function endWhenDurable(response: ServerResponse, durable: () => Promise<void>): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    durable().then(
+      () => end(...args),
+      (error: unknown) => {
+        console.error('[edge] commits could not be made durable; the request is not acknowledged', error);
+        response.destroy();
+      },
+    );
+    return response;
+  }) as ServerResponse['end'];
+}
+
 /** Starts the edge on 127.0.0.1; resolves with the server and its URL once it listens. */
 export async function startEdgeServer(
   routes: EdgeRoutes,
   port: number,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
+    if (routes.durable) endWhenDurable(response, routes.durable);
     dispatch(routes, request, response).catch((error: unknown) => {
       console.error('[edge] request failed', error);
       if (!response.headersSent)
