@@ -310,7 +310,18 @@ export function parseIntrinsic(text: string): void {
   new Parser(text).parse();
 }
 
+/** Parsed intrinsic calls by their text: a definition's calls are parsed once, not on every state entered. */
+const parsedCalls = new Map<string, Argument>();
+/** Definitions are few; a bound keeps a long-running runtime's cache from growing with replaced definitions. */
+const parsedCallsLimit = 10_000;
+
 /** Evaluates an intrinsic call; path arguments ($…, $$…, $variable…) are read through `resolvePath`. */
 export function evaluateIntrinsic(text: string, resolvePath: (path: string) => unknown): unknown {
-  return evaluate(new Parser(text).parse(), resolvePath);
+  let parsed = parsedCalls.get(text);
+  if (!parsed) {
+    parsed = new Parser(text).parse();
+    if (parsedCalls.size >= parsedCallsLimit) parsedCalls.clear();
+    parsedCalls.set(text, parsed);
+  }
+  return evaluate(parsed, resolvePath);
 }

@@ -87,6 +87,21 @@ const endEvents: Record<Exclude<ExecutionStatus, 'RUNNING' | 'SUCCEEDED'>, [stri
 };
 
 const expressLimitMs = 5 * 60 * 1000;
+
+/** Parsed definitions by their text: an execution reads its machine's definition, it never changes it. */
+const parsedDefinitions = new Map<string, StateMachineDefinition>();
+
+/** The parsed definition, parsed once per definition text rather than once per execution. */
+function parsedDefinition(text: string): StateMachineDefinition {
+  let definition = parsedDefinitions.get(text);
+  if (!definition) {
+    definition = JSON.parse(text) as StateMachineDefinition;
+    // Updated definitions replace old ones; the bound keeps a long-running runtime's cache small.
+    if (parsedDefinitions.size >= 100) parsedDefinitions.clear();
+    parsedDefinitions.set(text, definition);
+  }
+  return definition;
+}
 const recentExpressLimit = 5000;
 
 /**
@@ -403,7 +418,7 @@ export class StatesService implements JsonService {
       : 0;
     const recorder = new MemoryRecorder(this.clock, storedEvents);
     this.recorders.set(row.arn, recorder);
-    const definition = JSON.parse(machine.definition) as StateMachineDefinition;
+    const definition = parsedDefinition(machine.definition);
     const meter = { transitions: row.transitions };
     if (!resume)
       recorder.record('ExecutionStarted', {
