@@ -226,7 +226,10 @@ export class IamAuthorizer {
 
   /** The role session an edge request is signed as, if its access key id is one the runtime issued. */
   private sessionOf(request: IncomingMessage): RoleSession | undefined {
-    const keyId = /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1];
+    // Signed in the Authorization header, or presigned (X-Amz-Credential in the query, as S3 presigned URLs are).
+    const keyId =
+      /Credential=([^/]+)\//.exec(request.headers.authorization ?? '')?.[1] ??
+      new URL(request.url ?? '/', 'http://local').searchParams.get('X-Amz-Credential')?.split('/')[0];
     return keyId ? this.registry.session(keyId) : undefined;
   }
 
@@ -260,9 +263,9 @@ export class IamAuthorizer {
         );
         return false;
       }
-      const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(
-        request.headers.authorization ?? '',
-      )?.[1];
+      const credential =
+        request.headers.authorization ?? `Credential=${url.searchParams.get('X-Amz-Credential') ?? ''}`;
+      const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(credential)?.[1];
       const method = request.method ?? 'GET';
       if (scope === 's3')
         this.authorizeRole(session, 's3', s3Permissions(method, url, request.headers, body));

@@ -1,11 +1,17 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { IamAuthorizer } from '../../local/iam/iam-authorizer';
 import { parsePolicyDocument } from '../../local/iam/policy-document';
@@ -207,6 +213,76 @@ describe('IAM at the edge (role sessions of functions and state machines)', () =
     expect(done.cause).toBe(
       `User: arn:aws:sts::${account}:assumed-role/IngestRole/run-1 is not authorized to perform: sqs:SendMessage ` +
         `on resource: ${queueArn('ungranted')} because no identity-based policy allows the sqs:SendMessage action`,
+    );
+  });
+
+  it('delivers a deployed rule only to a queue whose policy names the rule, dead-lettering the other', async () => {
+    // Prepare
+    const { sqs, events } = local.clients;
+    const url = async (name: string) =>
+      (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl as string;
+    const [openUrl, closedUrl, dlqUrl] = [
+      await url('rule-open'),
+      await url('rule-closed'),
+      await url('rule-dlq'),
+    ];
+    const ruleArns: string[] = [];
+    for (const [rule, queue] of [
+      ['to-open', 'rule-open'],
+      ['to-closed', 'rule-closed'],
+    ] as const) {
+      const { RuleArn } = await events.send(
+        new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['iam.test'] }) }),
+      );
+      await events.send(
+        new PutTargetsCommand({
+          Rule: rule,
+          Targets: [{ Id: 'q', Arn: queueArn(queue), DeadLetterConfig: { Arn: queueArn('rule-dlq') } }],
+        }),
+      );
+      local.runtime.iam.registry.markDeployedRule(RuleArn as string, true);
+      ruleArns.push(RuleArn as string);
+    }
+    // Both queues allow events.amazonaws.com, for the rule to-open only (as CDK's SqsQueue target writes it).
+    for (const queue of ['rule-open', 'rule-closed'])
+      local.runtime.iam.registry.putResourceStatements(
+        queueArn(queue),
+        'test/QueuePolicy',
+        parsePolicyDocument(
+          {
+            Statement: {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queueArn(queue),
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArns[0] } },
+            },
+          },
+          queue,
+        ).Statement,
+      );
+
+    // Act
+    await events.send(
+      new PutEventsCommand({ Entries: [{ Source: 'iam.test', DetailType: 't', Detail: '{}' }] }),
+    );
+    const receive = (QueueUrl: string) =>
+      eventually(async () => {
+        const { Messages } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+        );
+        return Messages?.[0];
+      });
+    const delivered = await receive(openUrl);
+    const deadLetter = await receive(dlqUrl);
+    const { Messages: refused } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: closedUrl }));
+
+    // Assess
+    expect(JSON.parse(delivered.Body ?? '{}').source).toBe('iam.test');
+    expect(refused).toBeUndefined();
+    expect(deadLetter.MessageAttributes?.ERROR_CODE?.StringValue).toBe('NO_PERMISSIONS');
+    expect(deadLetter.MessageAttributes?.ERROR_MESSAGE?.StringValue).toContain(
+      `User: events.amazonaws.com is not authorized to perform: sqs:SendMessage on resource: ${queueArn('rule-closed')}`,
     );
   });
 
