@@ -182,19 +182,6 @@ export class EmployeeRegister {
       .all() as CostCentreView[];
   }
 
-  /** The next employee number, from the ledger's document counters (E-000001, …), in the caller's transaction. */
-  private nextEmployeeNumber(): string {
-    this.db
-      .prepare(
-        "INSERT INTO counters (name, value) VALUES ('employee', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-      )
-      .run();
-    const { value } = this.db.prepare("SELECT value FROM counters WHERE name = 'employee'").get() as {
-      value: number;
-    };
-    return `E-${String(value).padStart(6, '0')}`;
-  }
-
   /** Refuses an assignment to a cost centre that does not exist or is closed. */
   private assertAssignable(code: string): void {
     const centre = this.db.prepare('SELECT status FROM cost_centres WHERE code = ?').get(code) as
@@ -261,7 +248,7 @@ export class EmployeeRegister {
     for (const required of ['firstName', 'lastName', 'costCentre'] as const)
       if (fields[required] === undefined) invalid(`fields.${required} is required to hire`);
     this.assertAssignable(fields.costCentre as string);
-    const number = this.nextEmployeeNumber();
+    const number = this.ledger.next('employee', 'E');
     const now = new Date().toISOString();
     this.db
       .prepare(

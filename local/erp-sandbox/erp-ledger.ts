@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { type CreditDecision, CustomerAccounts, type CustomerView } from './ledger/customer-accounts';
+import { IdempotencyKeys } from './ledger/idempotency-keys';
 import { Invoices, type InvoiceView } from './ledger/invoices';
 import {
   type AuditEntry,
@@ -38,6 +39,8 @@ export class ErpLedger implements LedgerHandle {
   readonly invoices: Invoices;
   /** Payments and refunds. */
   readonly payments: Payments;
+  /** The answers of committed changes, by Idempotency-Key. */
+  readonly idempotency: IdempotencyKeys;
 
   constructor(dataDir: string) {
     this.books = new LedgerDatabase(dataDir);
@@ -50,6 +53,7 @@ export class ErpLedger implements LedgerHandle {
     this.orders = new SalesOrders(this.books, this.customers, this.stock);
     this.invoices = new Invoices(this.books, this.orders, this.customers);
     this.payments = new Payments(this.books, this.invoices);
+    this.idempotency = new IdempotencyKeys(this.books);
     if (this.stock.isEmpty())
       this.books.transaction(() => {
         this.customers.seed(seedCatalogue.customers);
@@ -75,6 +79,11 @@ export class ErpLedger implements LedgerHandle {
   /** Records who changed what, in the caller's transaction. */
   audit(actor: string, action: string, entity: string, entityId: string, detail: unknown): void {
     this.books.audit(actor, action, entity, entityId, detail);
+  }
+
+  /** The next number of a document counter, formatted `<prefix>-000001`, in the caller's transaction. */
+  next(counter: string, prefix: string): string {
+    return this.books.next(counter, prefix);
   }
 
   /** Appends a business event to the outbox, in the caller's transaction (the item master announces through it). */

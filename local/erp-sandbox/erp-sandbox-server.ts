@@ -358,16 +358,14 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       mutation: false,
       handler: (m) => {
         const key = pathParameter(m);
-        const row = ledger.db
-          .prepare('SELECT status, body, created_at FROM idempotency WHERE key = ?')
-          .get(key) as { status: number; body: string; created_at: string } | undefined;
-        if (row)
+        const committed = ledger.idempotency.find(key);
+        if (committed)
           return {
             state: 'committed',
             key,
-            status: row.status,
-            body: JSON.parse(row.body),
-            committedAt: row.created_at,
+            status: committed.status,
+            body: JSON.parse(committed.body),
+            committedAt: committed.committedAt,
           };
         if (inFlight.has(key)) return { state: 'in-flight', key };
         throw new NotFoundError(
@@ -590,11 +588,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       .update(`${method} ${url.pathname} ${JSON.stringify(body)}`)
       .digest('hex');
     return ledger.transaction(() => {
-      const seen = ledger.db
-        .prepare('SELECT request_hash, status, body FROM idempotency WHERE key = ?')
-        .get(key) as { request_hash: string; status: number; body: string } | undefined;
+      const seen = ledger.idempotency.find(key);
       if (seen) {
-        if (seen.request_hash !== requestHash)
+        if (seen.requestHash !== requestHash)
           throw new RefusalError(
             'idempotency_key_reused',
             `Idempotency-Key ${key} was used for another request`,
@@ -610,11 +606,7 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
           409,
         );
       const result = JSON.stringify(route.handler(match, body, url.searchParams, actor));
-      ledger.db
-        .prepare(
-          'INSERT INTO idempotency (key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(key, requestHash, 201, result, new Date().toISOString());
+      ledger.idempotency.record(key, requestHash, 201, result);
       return { status: 201, body: result, replayed: false };
     });
   }

@@ -230,15 +230,6 @@ export class Purchasing {
           .run(budget.costCentre, budget.currency, budget.amount, '0.00', new Date().toISOString());
   }
 
-  private nextNumber(counter: string, prefix: string): string {
-    const { value } = this.ledger.db
-      .prepare(
-        'INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value',
-      )
-      .get(counter) as { value: number };
-    return `${prefix}-${String(value).padStart(6, '0')}`;
-  }
-
   private orderRow(poNumber: string): OrderRow {
     const row = this.ledger.db.prepare('SELECT * FROM purchase_orders WHERE po_number = ?').get(poNumber) as
       | OrderRow
@@ -442,7 +433,7 @@ export class Purchasing {
     this.refuseUnlessPlaceable(check);
     const channel = typeof body.channel === 'string' && body.channel !== '' ? body.channel : null;
     const now = new Date().toISOString();
-    const poNumber = this.nextNumber('purchase-order', 'PO');
+    const poNumber = this.ledger.next('purchase-order', 'PO');
     this.ledger.db
       .prepare(
         `INSERT INTO purchase_orders (po_number, source_po_id, vendor_number, source_supplier_id, cost_centre, currency,
@@ -611,7 +602,7 @@ export class Purchasing {
         );
     }
     const receipt: GoodsReceiptView = {
-      receiptNumber: this.nextNumber('goods-receipt', 'GR'),
+      receiptNumber: this.ledger.next('goods-receipt', 'GR'),
       poNumber,
       lines,
       receivedAt: new Date().toISOString(),
@@ -662,7 +653,7 @@ export class Purchasing {
         409,
       );
     const invoice: SupplierInvoiceView = {
-      invoiceNumber: this.nextNumber('supplier-invoice', 'SI'),
+      invoiceNumber: this.ledger.next('supplier-invoice', 'SI'),
       supplierInvoiceRef,
       poNumber,
       currency: row.currency,

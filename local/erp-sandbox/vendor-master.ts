@@ -178,15 +178,6 @@ export class VendorMaster {
     return row;
   }
 
-  private nextNumber(): string {
-    const { value } = this.ledger.db
-      .prepare(
-        "INSERT INTO counters (name, value) VALUES ('vendor', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
-      )
-      .get() as { value: number };
-    return `V-${String(value).padStart(6, '0')}`;
-  }
-
   private view(row: VendorRow): VendorView {
     const optional = <K extends string, V>(key: K, value: V | null) =>
       value === null ? {} : ({ [key]: value } as Record<K, V>);
@@ -254,7 +245,7 @@ export class VendorMaster {
     if (existing) return this.get(existing.vendor_number);
     if (fields.legalName === undefined) invalid('fields.legalName is required to create a vendor');
     const now = new Date().toISOString();
-    const vendorNumber = this.nextNumber();
+    const vendorNumber = this.ledger.next('vendor', 'V');
     this.ledger.db
       .prepare(
         `INSERT INTO vendors (vendor_number, source_supplier_id, legal_name, display_name, contact_name, contact_email,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ErpLedger } from '../../local/erp-sandbox/erp-ledger';
+import { IdempotencyKeys } from '../../local/erp-sandbox/ledger/idempotency-keys';
 import { LedgerDatabase } from '../../local/erp-sandbox/ledger/ledger-database';
 import { seedCatalogue } from '../../local/erp-sandbox/seed-catalogue';
 import { thrownBy } from './erp-ledger-books';
@@ -91,6 +92,46 @@ describe('LedgerDatabase', () => {
         detail: { quantity: 2 },
       }),
     ]);
+  });
+});
+
+describe('IdempotencyKeys', () => {
+  let dir: string;
+  let books: LedgerDatabase;
+  let keys: IdempotencyKeys;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'concord-idempotency-keys-'));
+    books = new LedgerDatabase(dir);
+    keys = new IdempotencyKeys(books);
+  });
+
+  afterEach(() => {
+    books.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives back the answer recorded under a key, byte for byte', () => {
+    // Prepare
+    const body = '{"number":"SO-000001","total":"21.71"}';
+    // Act
+    books.transaction(() => keys.record('key-1', 'hash-1', 201, body));
+    const committed = keys.find('key-1');
+    // Assess
+    expect(committed).toEqual({ requestHash: 'hash-1', status: 201, body, committedAt: expect.any(String) });
+    expect(keys.find('key-2')).toBeUndefined();
+  });
+
+  it('keeps no answer of a change whose transaction failed', () => {
+    // Act
+    thrownBy(() =>
+      books.transaction(() => {
+        keys.record('key-1', 'hash-1', 201, '{}');
+        throw new RangeError('the change failed after its answer was recorded');
+      }),
+    );
+    // Assess
+    expect(keys.find('key-1')).toBeUndefined();
   });
 });
 

@@ -13,6 +13,8 @@ export interface LedgerHandle {
   audit(actor: string, action: string, entity: string, entityId: string, detail: unknown): void;
   /** Appends a business event to the outbox, in the caller's transaction. */
   emit(type: string, payload: unknown): void;
+  /** The next number of a document counter, formatted `<prefix>-000001`, in the caller's transaction. */
+  next(counter: string, prefix: string): string;
 }
 
 /** One audit record as read back: `detail` parsed. */
@@ -53,10 +55,9 @@ export interface DocumentRange {
   externalRef?: string;
 }
 
-// The tables no single aggregate owns: counters number every document; idempotency, audit and outbox span them all.
+// The tables no single aggregate owns: counters number every document; audit and outbox record changes of all.
 const schema = `
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, entity TEXT NOT NULL,
   entity_id TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL);`;
