@@ -586,9 +586,10 @@ describe('order-to-cash on the embedded runtime against the ERP sandbox', () => 
       compensated: ['CancelSalesOrder'],
     });
     expect(salesOrder?.status).toBe('CANCELLED');
-    expect(
-      seen.some((event) => event.type === 'erp.order.cancelled.v1' && event.subject === `order/${order.id}`),
-    ).toBe(true);
+    expect(seen.map(({ type, subject }) => ({ type, subject }))).toContainEqual({
+      type: 'erp.order.cancelled.v1',
+      subject: `order/${order.id}`,
+    });
   });
 
   it.each<[string, FaultKind]>([
