@@ -7,6 +7,7 @@
  * Money is DECIMAL(19,4) beside its ISO 4217 currency. Fields marked `x-pii` are hashed (`piiHash`).
  */
 import { employeesModel } from './employee-model';
+import { itemPrices, itemStockHistory, items, stockLevels } from './item-models';
 import { hashedColumn, lineage, lineageSelect, piiHash, text } from './model-sql';
 import { purchaseOrdersModel } from './purchase-order-model';
 
@@ -349,6 +350,10 @@ export const warehouseModels: readonly WarehouseModel[] = [
   employeesModel(),
   suppliers,
   purchaseOrdersModel(),
+  itemStockHistory,
+  stockLevels,
+  itemPrices,
+  items,
 ];
 
 /**
