@@ -77,10 +77,18 @@ function outcomeMetrics(step: ErpStep, event: CanonicalEvent, now: Date): Metric
     case 'erp.supplier.synced.v1': {
       const { action } = event.data as { action: string };
       const name = event.type === 'erp.employee.synced.v1' ? 'EmployeesSynced' : 'SuppliersSynced';
-      return [metricPoint(name, { ...flow, action }), ...refusedFieldPoints(flow, event.data)];
+      // Only a hire is timed: a change or termination may be effective-dated or held for its hire by design.
+      const hired =
+        event.type === 'erp.employee.synced.v1' && action === 'hired'
+          ? latencyPoint('EmployeeHiredLatency', flow, since, now)
+          : [];
+      return [metricPoint(name, { ...flow, action }), ...refusedFieldPoints(flow, event.data), ...hired];
     }
     case 'erp.purchase-order.released.v1':
-      return [metricPoint('PurchaseOrdersReleased', flow)];
+      return [
+        metricPoint('PurchaseOrdersReleased', flow),
+        ...latencyPoint('PurchaseOrderReleasedLatency', flow, since, now),
+      ];
     case 'erp.purchase-order.refused.v1': {
       const { reasonCode } = event.data as CanonicalDataByType['erp.purchase-order.refused.v1'];
       return [

@@ -73,6 +73,25 @@ export const businessMetricCatalogue = {
   InvoicePostedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
   /** From the payment's ingest to the ERP applying it. Milliseconds, per `flow`. */
   PaymentAppliedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** From the purchase order's ingest (its causing event's id time) to the ERP releasing it with a PO number. Milliseconds, per `flow`. */
+  PurchaseOrderReleasedLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** From the hire's ingest (its causing event's id time) to the ERP's employee register applying it. Milliseconds, per `flow`. */
+  EmployeeHiredLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
+  /** An ERP stock or price change the item write-back received (`flow` item-write-back). Count, per `flow`. */
+  ItemChangesReceived: { unit: 'Count', dimensions: ['flow'] },
+  /**
+   * A change never written itself because a later one of the same key covered it (in its batch, recorded already,
+   * or found written): the burst the write-back absorbed. Count, per `flow`.
+   */
+  ItemChangesCoalesced: { unit: 'Count', dimensions: ['flow'] },
+  /** A stock level or price written to the commerce platform. Count, per `flow`. */
+  ItemWritesApplied: { unit: 'Count', dimensions: ['flow'] },
+  /** A write the platform refused, or that kept failing, sent to the item write-back's DLQ. Count, per `flow`. */
+  ItemWritesDeadLettered: { unit: 'Count', dimensions: ['flow'] },
+  /** A 429 (rate limit) the commerce platform answered, waited out or left for a retry. Count, per `flow`. */
+  PlatformThrottled: { unit: 'Count', dimensions: ['flow'] },
+  /** From the ERP's announcement of a stock level (the event's time) to the platform accepting it. Milliseconds, per `flow`. */
+  StockWrittenLatency: { unit: 'Milliseconds', dimensions: ['flow'] },
   /** An ERP answer written back to the platform the record came from. Count, per `source` (platform) and `status`. */
   StatusWrittenBack: { unit: 'Count', dimensions: ['source', 'status'] },
   /** From the ERP event's time to the platform acknowledging the write-back. Milliseconds, per `source` (platform). */
@@ -86,6 +105,12 @@ export const businessMetricCatalogue = {
 } as const satisfies Record<string, { unit: 'Count' | 'Milliseconds'; dimensions: readonly string[] }>;
 
 type Catalogue = typeof businessMetricCatalogue;
+
+/**
+ * The `flow` of the item write-back's metrics: not a workflow that changes the ERP (infra's `concordFlows`), but a
+ * business flow of its own (ERP → commerce platform) that the dashboard, the SLOs and the console read by this value.
+ */
+export const itemWriteBackFlow = 'item-write-back';
 
 /** A metric's name, as CloudWatch shows it. */
 export type BusinessMetricName = keyof Catalogue;

@@ -14,6 +14,9 @@ export function stageMetrics(options: { stage: string; serviceName: string }): M
   return metrics;
 }
 
+/** Below Powertools' 100 values of one metric (and 100 metrics) per document, at which it publishes on its own. */
+const maxPointsPerDocument = 99;
+
 /**
  * Keeps the points an invocation records and publishes them in `flush()`, one EMF document per dimension set
  * (Powertools gives one document one dimension set). Create one per container; call `flush()` in the handler's
@@ -42,11 +45,16 @@ export class PowertoolsBusinessMetrics implements BusinessMetrics {
       byDimensions.set(key, [...(byDimensions.get(key) ?? []), point]);
     }
     for (const group of byDimensions.values()) {
-      const [first] = group;
-      if (!first) continue;
-      for (const [name, value] of Object.entries(first.dimensions)) this.#metrics.addDimension(name, value);
-      for (const point of group) this.#metrics.addMetric(point.name, point.unit, point.value);
-      this.#metrics.publishStoredMetrics();
+      // Powertools publishes by itself at its 100th value of a metric and then forgets the dimensions, so the rest
+      // would go out without them: each document takes fewer points than that.
+      for (let start = 0; start < group.length; start += maxPointsPerDocument) {
+        const chunk = group.slice(start, start + maxPointsPerDocument);
+        const [first] = chunk;
+        if (!first) continue;
+        for (const [name, value] of Object.entries(first.dimensions)) this.#metrics.addDimension(name, value);
+        for (const point of chunk) this.#metrics.addMetric(point.name, point.unit, point.value);
+        this.#metrics.publishStoredMetrics();
+      }
     }
   }
 }

@@ -8,6 +8,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { secretsManagerErpCredentials } from '../../shared/erp/secrets-manager-erp-credentials';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
+import { readStage } from '../../shared/observability/business-metrics';
+import { PowertoolsBusinessMetrics } from '../../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
 import {
   parseShopifyAccessToken,
@@ -24,12 +26,14 @@ import {
   flushKeys,
   type ItemWriteBackDependencies,
 } from './item-write-back';
+import { itemWriteBackMetrics } from './item-write-back-metrics';
 import { ShopifyAdminPlatform } from './shopify-admin-platform';
 import { SqsFlushQueue, SqsItemDeadLetters } from './sqs-item-queues';
 
 const config = loadItemWriteBackConfig();
 const logger = new Logger({ serviceName: 'item-write-back' });
 const tracer = createTracer('item-write-back');
+const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'item-write-back' });
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const platform = new ShopifyAdminPlatform({
   baseUrl: config.shopifyAdminApiUrl,
@@ -113,8 +117,19 @@ async function writeBackItems(event: SQSEvent, context: Context): Promise<SQSBat
     now: Date.now,
     remainingMs: () => context.getRemainingTimeInMillis(),
   };
+  // The platform's counters live as long as the container: the batch's 429s are the difference.
+  const throttledBefore = platform.stats.throttled;
   const accepted = await acceptChanges(deps, changes);
   const flushed = await flushKeys(deps, flushes, { maxAttempts: config.flushMaxAttempts });
+  metrics.record(
+    ...itemWriteBackMetrics({
+      received: changes.length + otherCurrency,
+      accepted,
+      flushed,
+      throttled: platform.stats.throttled - throttledBefore,
+    }),
+  );
+  metrics.flush();
   const failed = [...unreadable, ...accepted.failedMessageIds, ...flushed.failedMessageIds];
   logger.info('item write-back batch', {
     changes: changes.length,

@@ -9,6 +9,8 @@ export interface StockLevelChange {
   available: number;
   /** The ERP's version of this level: the higher wins. */
   version: number;
+  /** When the ERP announced it (its event's time): where the level's write-back lag is measured from. */
+  announcedAt?: string;
 }
 
 /** A list price of a sku in one currency. */
@@ -43,6 +45,7 @@ export function itemChangeOf(event: CanonicalEvent): ItemChange | undefined {
       locationId: data.locationId,
       available: data.available,
       version: event.entityversion,
+      announcedAt: event.time,
     };
   }
   if (event.type === 'erp.item.price-changed.v1') {

@@ -106,6 +106,8 @@ export interface ItemWriteBackResult {
   written: number;
   alreadyWritten: number;
   deadLettered: number;
+  /** Per stock level written: milliseconds from the ERP's announcement of the level recorded to the platform's acceptance. */
+  stockLagMs: number[];
 }
 
 const emptyResult = (): ItemWriteBackResult => ({
@@ -116,6 +118,7 @@ const emptyResult = (): ItemWriteBackResult => ({
   written: 0,
   alreadyWritten: 0,
   deadLettered: 0,
+  stockLagMs: [],
 });
 
 /**
@@ -201,6 +204,12 @@ export async function flushKeys(
         await deps.platform.apply(target);
         written = target.version;
         result.written += 1;
+        // From the announcement recorded (the ERP's newer state, when read, was announced later still): the shop
+        // showed an older level at least this long. Skewed clocks (a negative lag) measure nothing.
+        const announcedMs =
+          desired.kind === 'stock' && desired.announcedAt ? Date.parse(desired.announcedAt) : NaN;
+        const lagMs = deps.now() - announcedMs;
+        if (target.kind === 'stock' && Number.isFinite(lagMs) && lagMs >= 0) result.stockLagMs.push(lagMs);
       } catch (error) {
         const refused = error instanceof PlatformRefusedError;
         if (!refused && !(error instanceof PlatformUnavailableError)) throw error;

@@ -5,18 +5,24 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
+import { readStage } from '../../shared/observability/business-metrics';
+import { PowertoolsBusinessMetrics } from '../../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
 import {
   parseSpendeskApiToken,
   secretsManagerPlatformCredentials,
 } from '../../shared/secrets/platform-credentials';
 import { loadPurchaseOrderWriteBackConfig } from './config';
-import { purchaseOrderStatusWrite } from './purchase-order-status';
+import { purchaseOrderStatusWrite, purchaseOrderWrittenBackMetrics } from './purchase-order-status';
 import { SpendeskPurchaseOrderClient } from './spendesk-purchase-order-client';
 
 const config = loadPurchaseOrderWriteBackConfig();
 const logger = new Logger({ serviceName: 'purchase-order-write-back' });
 const tracer = createTracer('purchase-order-write-back');
+const metrics = new PowertoolsBusinessMetrics({
+  stage: readStage(),
+  serviceName: 'purchase-order-write-back',
+});
 // One procurement platform so far: a second one adds its client here, chosen by the event's origin.
 const platforms = {
   spendesk: new SpendeskPurchaseOrderClient({
@@ -70,6 +76,8 @@ async function writeBack(event: BusEvent): Promise<{ written: boolean }> {
       `No purchase-order write-back for platform ${write.platform} (event ${event.detail.id})`,
     );
   await client.write(write.status);
+  metrics.record(...purchaseOrderWrittenBackMetrics(write, new Date()));
+  metrics.flush();
   logger.info('purchase order status written back', {
     platform: write.platform,
     purchaseOrderId: write.status.purchaseOrderId,

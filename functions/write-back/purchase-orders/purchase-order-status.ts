@@ -5,6 +5,7 @@
  * newer status back.
  */
 import type { CanonicalEvent } from '../../shared/events/envelope';
+import { latencyPoint, type MetricPoint, metricPoint } from '../../shared/observability/business-metrics';
 
 /** The ERP status of one platform purchase order. */
 export interface PurchaseOrderErpStatus {
@@ -33,6 +34,8 @@ export interface PurchaseOrderStatusWrite {
   status: PurchaseOrderErpStatus;
   correlationId: string;
   sourceEventId: string;
+  /** When the ERP announced the status (its event's time): where the write-back's latency runs from. */
+  announcedAt: string;
 }
 
 /** Sends purchase-order statuses to a procurement platform. */
@@ -87,5 +90,27 @@ export function purchaseOrderStatusWrite(event: CanonicalEvent): PurchaseOrderSt
   const platform = event.origin ? platformOf(event.origin) : undefined;
   const status = statusOf(event);
   if (!platform || !status) return undefined;
-  return { platform, status, correlationId: event.correlationid, sourceEventId: event.id };
+  return {
+    platform,
+    status,
+    correlationId: event.correlationid,
+    sourceEventId: event.id,
+    announcedAt: event.time,
+  };
+}
+
+/**
+ * What a status written to the platform counts for, in the write-backs' metrics: StatusWrittenBack per platform and
+ * ERP status (created, refused, and the three-way match: awaiting-receipt, awaiting-invoice, price-mismatch,
+ * quantity-mismatch, matched), and WriteBackLatency from the ERP's announcement to the platform's acknowledgement.
+ */
+export function purchaseOrderWrittenBackMetrics(
+  write: PurchaseOrderStatusWrite,
+  writtenAt: Date,
+): MetricPoint[] {
+  const source = write.platform;
+  return [
+    metricPoint('StatusWrittenBack', { source, status: write.status.erpStatus }),
+    ...latencyPoint('WriteBackLatency', { source }, Date.parse(write.announcedAt), writtenAt),
+  ];
 }

@@ -354,4 +354,60 @@ describe('runErpStep metrics of employee-sync', () => {
       { name: 'FieldChangesRefused', unit: 'Count', value: 1, dimensions: { flow: 'employee-sync' } },
     ]);
   });
+
+  it('measures a hire from its ingest to the register applying it, and times no change', async () => {
+    // Prepare
+    const register = new FakeEmployeeRegister();
+    const recorded: MetricPoint[] = [];
+    const ingestedAt = Date.parse('2026-11-02T00:00:05.000Z');
+    const deps = {
+      erp: register as never,
+      employees: register,
+      publish: async () => {},
+      erpSourceUri: 'erp://sandbox',
+      now: () => new Date(ingestedAt + 42_000),
+      resolution: { lookups: 1, pauseMs: 0 },
+      metrics: { record: (...points: readonly MetricPoint[]) => void recorded.push(...points) },
+    };
+    const step = (
+      operation: ErpStep['operation'],
+      input: Record<string, unknown>,
+      entityVersion: number,
+    ) => ({
+      operation,
+      flow: 'employee-sync',
+      businessKey: 'employee/bob-1',
+      entityVersion,
+      correlationId: newId(ingestedAt),
+      causationId: newId(ingestedAt),
+      origin: 'hibob://acme',
+      input,
+    });
+    // Act
+    await runErpStep(
+      step(
+        'hireEmployee',
+        {
+          hrisEmployeeId: 'bob-1',
+          startDate: '2026-11-02',
+          fields: { firstName: 'Ada', lastName: 'Lovelace', costCentre: 'CC-1000' },
+        },
+        1,
+      ),
+      deps,
+    );
+    await runErpStep(
+      step('changeEmployee', { hrisEmployeeId: 'bob-1', fields: { jobTitle: 'Analyst' } }, 2),
+      deps,
+    );
+    // Assess
+    expect(recorded.filter((point) => point.unit === 'Milliseconds')).toEqual([
+      {
+        name: 'EmployeeHiredLatency',
+        unit: 'Milliseconds',
+        value: 42_000,
+        dimensions: { flow: 'employee-sync' },
+      },
+    ]);
+  });
 });

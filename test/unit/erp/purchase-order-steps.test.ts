@@ -305,6 +305,38 @@ describe('procure-to-pay steps (purchase-order-steps) with an in-memory ERP purc
     ]);
   });
 
+  it('measures a released order from its ingest to the release, and times no refusal', async () => {
+    // Prepare
+    const recorded: MetricPoint[] = [];
+    const ingestedAt = Date.parse('2026-11-23T09:12:48.500Z');
+    deps.metrics = { record: (...points) => void recorded.push(...points) };
+    const fromIngest = (operation: ErpStep['operation'], input: Record<string, unknown>) => ({
+      ...step(operation, input),
+      causationId: newId(ingestedAt),
+    });
+    await runErpStep(fromIngest('createPurchaseOrder', order), deps);
+    // Act
+    await runErpStep(fromIngest('releasePurchaseOrder', { poNumber: 'PO-000001' }), deps);
+    await runErpStep(
+      fromIngest('emitPurchaseOrderRefused', {
+        sourcePurchaseOrderId: 'po_2',
+        reasonCode: 'vendor_blocked',
+        reason: 'refused',
+        compensated: [],
+      }),
+      deps,
+    );
+    // Assess
+    expect(recorded.filter((point) => point.unit === 'Milliseconds')).toEqual([
+      {
+        name: 'PurchaseOrderReleasedLatency',
+        unit: 'Milliseconds',
+        value: 11_500,
+        dimensions: { flow: 'procure-to-pay' },
+      },
+    ]);
+  });
+
   it('rejects a step whose lines are not a list of priced quantities, changing nothing', async () => {
     // Act
     const attempt = runErpStep(
