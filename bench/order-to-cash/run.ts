@@ -17,6 +17,7 @@ import { priceUsage } from '../../local/usage/aws-prices';
 import type { UsageCounts } from '../../local/usage/usage-meter';
 import { postShopifyOrder, startPlatformWithErp } from '../../test/e2e/support/deployed-platform';
 import { shopifyOrder } from '../../test/e2e/support/shopify-orders';
+import { keepBundlesForProfile, startProfileWindow } from '../cpu-profile/profiled-run';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -145,6 +146,7 @@ function perOrder(counts: UsageCounts, orders: number): Record<string, number> {
 
 async function main(): Promise<void> {
   const running = await startPlatformWithErp();
+  keepBundlesForProfile(running.platform.runtime);
   try {
     const secret = running.secrets.shopify?.[0] as string;
     // A customer and stock that a thousand orders cannot exhaust: the bench measures booking, not credit holds.
@@ -158,7 +160,9 @@ async function main(): Promise<void> {
 
     running.platform.runtime.usage.reset();
     before = writtenBack(erp);
+    const profiled = startProfileWindow('order');
     const capacity = await settle(running, await closedLoop(running, secret, orderCount, inFlight), before);
+    profiled.end(orderCount);
     // An execution is metered when it ends, a moment after its last step booked the invoice.
     await until(
       () => running.platform.runtime.usage.snapshot().expressRequests >= orderCount,
