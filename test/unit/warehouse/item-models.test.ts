@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { itemMappers } from '../../../functions/erp-outbox-relay/item-mappers';
+import type { CanonicalEvent } from '../../../functions/shared/events/envelope';
 import { modelsSince } from '../../../functions/shared/warehouse/models';
 import { openLocalWarehouse, queryObjects } from '../../../local/warehouse/duckdb-warehouse';
 import { deliver, erpEvent } from '../../support/warehouse-files';
@@ -220,5 +222,53 @@ describe('items warehouse model', () => {
         event_id: 'ev-stock-9',
       },
     ]);
+  });
+});
+
+describe("item warehouse models over the relay's own events", () => {
+  it('reads the levels and prices exactly as the outbox relay announces them', async () => {
+    // Prepare: the relay's mappers make the events, so a field renamed on either side fails here.
+    const dir = mkdtempSync(path.join(tmpdir(), 'concord-warehouse-relayed-items-'));
+    const entry = (seq: number, type: string, payload: Record<string, unknown>): CanonicalEvent => {
+      const map = itemMappers[type];
+      if (!map) throw new Error(`the relay has no mapper for ${type}`);
+      return map({ seq, at: at(seq), type, payload }, 'erp://sandbox');
+    };
+    deliver(dir, '2026-11-27T10:05:00Z', [
+      entry(2, 'stock.changed', {
+        sku: 'MAP-1',
+        locationId: 'HAM-1',
+        available: 40,
+        version: 2,
+        reference: 'GR-9',
+      }),
+      entry(1, 'stock.changed', {
+        sku: 'MAP-1',
+        locationId: 'HAM-1',
+        available: 25,
+        version: 1,
+        reference: 'GR-8',
+      }),
+      entry(3, 'item.price-changed', { sku: 'MAP-1', currency: 'EUR', amount: '12.5', version: 3 }),
+    ] as unknown as ReturnType<typeof erpEvent>[]);
+    const relayed = await openLocalWarehouse(dir);
+
+    try {
+      // Act
+      const levels = await queryObjects(
+        relayed,
+        'select sku, location_id, available, reference from stock_levels',
+      );
+      const prices = await queryObjects(relayed, 'select sku, currency, amount from item_prices');
+      const snapshot = await queryObjects(relayed, 'select sku, available, entity_version from items');
+
+      // Assess
+      expect(levels).toEqual([{ sku: 'MAP-1', location_id: 'HAM-1', available: '40', reference: 'GR-9' }]);
+      expect(prices).toEqual([{ sku: 'MAP-1', currency: 'EUR', amount: '12.5000' }]);
+      expect(snapshot).toEqual([{ sku: 'MAP-1', available: '40', entity_version: '3' }]);
+    } finally {
+      relayed.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
