@@ -8,6 +8,7 @@ import type { LocalRuntime } from '../runtime';
 import type { GlueDatabaseInput, GlueTableInput } from '../services/glue/glue-catalog';
 import type { EventSourceMappings } from '../services/lambda/event-source-mappings';
 import { eventSchemasResourceHandlers } from './event-schemas-handlers';
+import { TemplateError } from './intrinsics';
 
 /** A resource as deployed: what Ref and Fn::GetAtt answer. */
 export interface DeployedResource {
@@ -386,6 +387,17 @@ const stateMachine: ResourceHandler = {
       definition = definition.split(`\${${key}}`).join(String(value));
     }
     const machineArn = arn('states', context, `stateMachine:${name}`);
+    if (
+      typeof properties.RoleArn === 'string' &&
+      context.runtime.iam.registry.trusts(
+        properties.RoleArn,
+        ['states.amazonaws.com', `states.${context.region}.amazonaws.com`],
+        machineArn,
+      ) === false
+    )
+      throw new TemplateError(
+        `${context.stackName}/${context.logicalId}: Neither the global service principal states.amazonaws.com, nor the regional one is authorized to assume the provided role. (InvalidDefinition)`,
+      );
     const logging = properties.LoggingConfiguration as
       | { Level?: string; IncludeExecutionData?: boolean }
       | undefined;
@@ -423,6 +435,13 @@ const lambdaFunction: ResourceHandler = {
     const separator = handler.lastIndexOf('.');
     const functionArn = arn('lambda', context, `function:${name}`);
     const existing = context.runtime.lambda.functionDefinition(name);
+    if (
+      typeof properties.Role === 'string' &&
+      context.runtime.iam.registry.trusts(properties.Role, ['lambda.amazonaws.com'], functionArn) === false
+    )
+      throw new TemplateError(
+        `${context.stackName}/${context.logicalId}: The role defined for the function cannot be assumed by Lambda. (InvalidParameterValueException)`,
+      );
     await context.runtime.lambda.registerFunction({
       name,
       arn: functionArn,

@@ -2,12 +2,15 @@
 import { createHash } from 'node:crypto';
 import type { DurableStore } from '../store/durable-store';
 import { type PolicyDocument, type PolicyStatement, parsePolicyDocument } from './policy-document';
+import { evaluateAuthorization } from './policy-evaluation';
 
 /** A role as deployed: its inline policies and the managed policies attached by ARN. */
 export interface RoleRecord {
   arn: string;
   inline: PolicyDocument[];
   managedPolicyArns: string[];
+  /** The trust policy (AssumeRolePolicyDocument): which services may assume the role. */
+  trust?: PolicyDocument;
 }
 
 /** An identity policy deployed on its own (AWS::IAM::Policy or AWS::IAM::ManagedPolicy) and the roles it is attached to. */
@@ -79,6 +82,30 @@ export class IamRegistry {
   removeAttachedPolicy(id: string): void {
     this.store.deleteResource(attachedType, id);
     this.cache = undefined;
+  }
+
+  /**
+   * Whether a service principal (lambda.amazonaws.com, states.amazonaws.com or its regional form) may assume the
+   * role by its trust policy, on behalf of `sourceArn`; undefined when the role is not deployed or declares no trust policy.
+   */
+  trusts(roleArn: string, servicePrincipals: string[], sourceArn: string): boolean | undefined {
+    const trust = this.store.getResource<RoleRecord>(roleType, roleArn)?.trust;
+    if (!trust) return undefined;
+    const [, , , , accountId = ''] = roleArn.split(':');
+    return servicePrincipals.some(
+      (service) =>
+        evaluateAuthorization(
+          {
+            principal: { kind: 'service', service, accountId },
+            action: 'sts:AssumeRole',
+            resource: roleArn,
+            // The service assumes the role for a resource (the state machine): trust conditions name it.
+            context: { 'aws:SourceAccount': accountId, 'aws:SourceArn': sourceArn },
+          },
+          [],
+          trust,
+        ).effect === 'Allow',
+    );
   }
 
   /** Whether a role is deployed. */

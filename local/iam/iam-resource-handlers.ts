@@ -30,7 +30,16 @@ const role: ResourceHandler = {
       where,
     );
     const iam = context.runtime.iam.registry;
-    iam.putRole({ arn, inline, managedPolicyArns: names(properties.ManagedPolicyArns) });
+    const trustDocument = properties.AssumeRolePolicyDocument as { Statement?: unknown } | undefined;
+    iam.putRole({
+      arn,
+      inline,
+      managedPolicyArns: names(properties.ManagedPolicyArns),
+      // A role declaring no trust statements is not checked (hand-written test templates leave it empty).
+      ...(trustDocument?.Statement
+        ? { trust: parsePolicyDocument(trustDocument, `${where} trust policy`) }
+        : {}),
+    });
     for (const unknown of iam.unknownManagedPolicies(arn))
       if (unknown.startsWith('arn:aws:iam::aws:'))
         console.warn(

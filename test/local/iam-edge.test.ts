@@ -286,6 +286,40 @@ describe('IAM at the edge (role sessions of functions and state machines)', () =
     );
   });
 
+  it('lets only the services its trust policy names assume a role', () => {
+    // Prepare
+    const registry = local.runtime.iam.registry;
+    const trusted = `arn:aws:iam::${account}:role/FunctionRole`;
+    registry.putRole({
+      arn: trusted,
+      inline: [],
+      managedPolicyArns: [],
+      trust: parsePolicyDocument(
+        {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'lambda.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:lambda:us-east-1:*:function:*' } },
+            },
+          ],
+        },
+        'FunctionRole trust',
+      ),
+    });
+
+    // Act
+    const functionArn = `arn:aws:lambda:us-east-1:${account}:function:f`;
+    const machineArn = `arn:aws:states:us-east-1:${account}:stateMachine:m`;
+    const byLambda = registry.trusts(trusted, ['lambda.amazonaws.com'], functionArn);
+    const byStates = registry.trusts(trusted, ['states.amazonaws.com'], machineArn);
+    const undeclared = registry.trusts(roleArn, ['lambda.amazonaws.com'], functionArn);
+
+    // Assess
+    expect([byLambda, byStates, undeclared]).toEqual([true, false, undefined]);
+  });
+
   it('allows everything when enforcement is off (CONCORD_IAM_ENFORCEMENT=off)', () => {
     // Prepare
     const off = new IamAuthorizer(
