@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
-export const auditHelp = `The ops audit: every replay, with who, when, why, the filter and the counts.
+export const auditHelp = `Show the ops audit: who replayed, parked, edited or revealed what, when and why, with the filter and counts.
 
 usage: concord audit [--limit N] [options]
 

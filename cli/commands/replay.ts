@@ -6,11 +6,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { requireReason } from '../../functions/replay/accountability';
 import { S3WebhookArchiveReader } from '../../functions/replay/adapters/s3-webhook-archive-reader';
-import { type FilterInput, parseFilter } from '../../functions/replay/dead-letters';
+import { type DeadLetterFilter, type FilterInput, parseFilter } from '../../functions/replay/dead-letters';
 import { replayFromArchive } from '../../functions/replay/from-archive';
 import { runReplayPlan } from '../../functions/replay/from-plan';
 import { EditRefusedError, editAndReplay, mergePatch } from '../../functions/replay/park-and-edit';
-import { planReplay, type ReplayPlan, runReplay } from '../../functions/replay/replay';
+import type { AuditJournal } from '../../functions/replay/ports';
+import { planReplay, ReplayNotFoundError, type ReplayPlan, runReplay } from '../../functions/replay/replay';
 import { parseReplayPlan } from '../../functions/shared/reconciliation/replay-plan';
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
 import { confirmAction, countOf } from '../confirm-action';
@@ -18,9 +19,10 @@ import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter
 import { opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
-export const replayHelp = `Deliver the events of a dead-letter queue again, after the cause is fixed: to the target that failed
-when the message records it (an EventBridge rule target, a function's on-failure record, the ERP outbox relay's
-dead letters), otherwise re-published to the bus.
+export const replayHelp = `Deliver failed events again once the cause is fixed: from a queue, edited, from the archive or from a plan.
+
+A dead letter goes to the target that failed when the message records it (an EventBridge rule target, a function's
+on-failure record, the ERP outbox relay's dead letters), otherwise it is re-published to the bus.
 
 usage: concord replay <queue> [filters] [--rate N] [--dry-run] --reason TEXT [--yes] [options]
        concord replay <queue> --resume <replay id> --reason TEXT [--yes]
@@ -242,6 +244,24 @@ export function replayQuestion(plan: ReplayPlan, busName: string, resume?: strin
   return `${verb} ${countOf(count, 'message')} from ${plan.queue} ${where}?`;
 }
 
+/**
+ * What a replay will take, for the question asked before it runs: the filter given, or, resuming with none given, the
+ * selection the earlier run started with. Rejects with ReplayNotFoundError, before anyone is asked, when the audit
+ * holds no replay under `resume`.
+ */
+export async function replaySelection(
+  journal: Pick<AuditJournal, 'find'>,
+  filter: DeadLetterFilter,
+  resume?: string,
+): Promise<DeadLetterFilter> {
+  if (resume === undefined) return filter;
+  const earlier = await journal.find(resume);
+  if (!earlier) throw new ReplayNotFoundError(resume);
+  return Object.keys(filter).length === 0
+    ? parseFilter((earlier.detail.filter ?? {}) as FilterInput)
+    : filter;
+}
+
 export async function runReplayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -313,13 +333,7 @@ export async function runReplayCommand(args: string[]): Promise<number> {
       return 0;
     }
     const reason = requireReason(values.reason, replayReasonWording);
-    // The question names what the run will take: a resumed run keeps its selection unless given another one.
-    const earlier = values.resume ? await deps.journal.find(values.resume) : undefined;
-    if (values.resume && !earlier) throw new Error(`no replay ${values.resume} in the audit`);
-    const selection =
-      earlier && Object.keys(filter).length === 0
-        ? parseFilter((earlier.detail.filter ?? {}) as FilterInput)
-        : filter;
+    const selection = await replaySelection(deps.journal, filter, values.resume);
     const preview = await planReplay(deps, queueUrl, selection, max);
     // Nothing to replay needs no one's yes (the run only records that it found nothing).
     if (preview.matching - preview.notReplayable > 0)

@@ -11,7 +11,7 @@ import {
 } from '../../functions/shared/sources/source-registry';
 import { printJson, printTable } from '../table-output';
 
-export const schemasHelp = `Schema governance: breaking changes and the catalog of event types.
+export const schemasHelp = `Check the event schemas for breaking changes, and write the catalog and AsyncAPI document of the event types.
 
 usage: concord schemas check [--base REF] [--json]
        concord schemas catalog [--out FILE]

@@ -27,7 +27,7 @@ import { printJson, printTable } from '../table-output';
 import { newLocalSecret, signWebhook } from '../webhook-signing';
 
 /** Help text of `concord sources`. */
-export const sourcesHelp = `The webhook source registry (schemas/governance/sources.json): list, test and add SaaS sources.
+export const sourcesHelp = `List, test and add the SaaS webhook sources of the registry (schemas/governance/sources.json).
 
 usage: concord sources list [--json]
        concord sources test <name> <payload.json> [--headers FILE] [--secret S] [--data-dir DIR] [--json]

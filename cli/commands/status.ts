@@ -17,7 +17,7 @@ export const alarmFiringExitCode = 3;
 
 export type { AlarmStatus, BacklogQueue, StatusReport, Throughput } from '../stage-status';
 
-export const statusHelp = `Is the stage healthy? SLO attainment, throughput, backlog and firing alarms on one screen.
+export const statusHelp = `Show whether the stage is healthy: SLO attainment, throughput, backlog and firing alarms on one screen.
 
 usage: concord status [options]
 

@@ -8,7 +8,7 @@ import { traceSources } from '../trace-sources';
 import { sinceMs, traceSubject, traceTimeline } from '../trace-timeline';
 import { withXRaySteps, workflowsReadFromXRay, xrayClientLike } from '../xray-trace';
 
-export const traceHelp = `The timeline of one business transaction, by correlation id or order id.
+export const traceHelp = `Show the timeline of one business transaction, by correlation id, order id or entity.
 
 usage: concord trace <correlation-id | order id | entity> [--since 24h] [--data-dir DIR] [--erp-url URL] [options]
 

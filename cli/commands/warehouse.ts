@@ -5,7 +5,7 @@ import { warehouseModels } from '../../functions/shared/warehouse/models';
 import { localWarehouseBucketDir, openLocalWarehouse } from '../../local/warehouse/duckdb-warehouse';
 import { printJson, printTable } from '../table-output';
 
-export const warehouseHelp = `The warehouse of the local stage: the events its Firehose stream delivered, queried with DuckDB.
+export const warehouseHelp = `Query the local stage's warehouse (the events its Firehose stream delivered) with DuckDB.
 
 usage: concord warehouse tables [--data-dir DIR] [--json]
        concord warehouse sql "<query>" [--data-dir DIR] [--json]

@@ -38,6 +38,21 @@ describe('generate-cli-reference', () => {
     expect(usageLine).toBe('usage: concord dlq list [options]');
   });
 
+  it("opens every command's help with one complete sentence, the summary concord --help lists", () => {
+    // Act: the first paragraph of each help, which must be its first line alone
+    const openings = help.commands.map((command) => ({
+      name: command.name,
+      opening: command.help.split('\n\n')[0],
+    }));
+
+    // Assess
+    for (const { name, opening } of openings)
+      expect({ name, opening }).toEqual({ name, opening: expect.stringMatching(/^[A-Z][^\n]*[.!?]$/) });
+    expect(openings).toEqual(
+      help.commands.map((command) => ({ name: command.name, opening: command.summary })),
+    );
+  });
+
   it('lists every command in the README table, linked to its reference', () => {
     // Prepare
     const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
