@@ -71,7 +71,7 @@ export class ErpLedger implements LedgerHandle {
     this.books.close();
   }
 
-  /** Runs a mutation in one transaction, with its audit record. */
+  /** Runs `fn` in one transaction across every aggregate (nested calls join it): all of it commits, or none. */
   transaction<T>(fn: () => T): T {
     return this.books.transaction(fn);
   }
