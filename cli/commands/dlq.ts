@@ -1,7 +1,13 @@
 /** `concord dlq list|show`: what failed, where, and why. */
 import { parseArgs } from 'node:util';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { requireReason } from '../../functions/replay/accountability';
-import { matchesFilter, parseFilter } from '../../functions/replay/dead-letters';
+import {
+  caseOutcomeOf,
+  type DeadLetter,
+  matchesFilter,
+  parseFilter,
+} from '../../functions/replay/dead-letters';
 import { parkMessages } from '../../functions/replay/park-and-edit';
 import { listDeadLetterQueues, peekQueue } from '../../functions/replay/replay';
 import { confirmAction, countOf } from '../confirm-action';
@@ -9,7 +15,7 @@ import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter
 import { deadLetterQueueUrls, opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { formatAge, printJson, printTable } from '../table-output';
 
-export const dlqHelp = `Dead-letter queues: every queue failures end in, and the messages in one.
+export const dlqHelp = `List the dead-letter queues (every queue failures end in), and show or park the messages in one.
 
 usage: concord dlq list [options]
        concord dlq show <queue> [filters] [options]
@@ -17,12 +23,70 @@ usage: concord dlq list [options]
 
   list            every DLQ and the exceptions queue: depth, messages in flight, oldest message age, top error codes
   show <queue>    the messages of one queue (a name or a unique part of one, e.g. OrderToCashDlq, Exceptions):
-                  event type, entity, correlation id, error code and message, rule/target, receive count
+                  event type, entity, correlation id, error code and message, a workflow case's outcome (failed,
+                  refused or UNKNOWN OUTCOME) and compensations, rule/target, receive count; --json adds outcome,
+                  compensated and compensationFailure as recorded. Cases with an unknown outcome or a failed
+                  compensation are repeated on stderr with what to do. Reading leaves every message in place; it
+                  adds to each one's receive count, which moves nothing: these queues have no redrive policy (a
+                  queue URL with one is refused)
   park            move messages to the parking queue with a reason (list and replay them there: dlq show Parking);
                   asks "Park N messages …? [y/N]" first unless --yes (refused, exit 2, when stdin is not a terminal).
                   The audit names you as your credentials do (STS GetCallerIdentity; locally .concord/operators.json)
 ${filterOptionsHelp}
 ${opsOptionsHelp}`;
+
+/**
+ * `dlq show` was pointed at a queue with a redrive policy (a work queue such as WorkflowRedriveQueue or
+ * ItemWriteBackQueue, given by its URL): every read counts toward its maxReceiveCount, so reading could move live
+ * messages to its dead-letter queue. Nothing was read.
+ */
+export class RedrivenQueueReadRefusedError extends Error {
+  override readonly name = 'RedrivenQueueReadRefusedError';
+  /** A refusal before anything changed (cli/error-output.ts). */
+  readonly exitCode = 2;
+  constructor(
+    readonly queueUrl: string,
+    readonly maxReceiveCount: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `${queueUrl.split('/').at(-1)} has a redrive policy (maxReceiveCount ${maxReceiveCount ?? '?'}): each read ` +
+        'would count toward it and could move its messages to its dead-letter queue; nothing was read. Read its ' +
+        'dead-letter queue instead (concord dlq list)',
+      options,
+    );
+  }
+}
+
+/**
+ * Refuses to read a queue with a redrive policy. The queues `dlq show` is meant for (every DLQ, the exceptions and
+ * the parking queue) have none, so a read's receive count moves nothing there; a URL may name any queue.
+ */
+export async function refuseRedrivenQueue(sqs: SQSClient, queueUrl: string): Promise<void> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }),
+  );
+  if (!Attributes.RedrivePolicy) return;
+  let maxReceiveCount: number | undefined;
+  try {
+    maxReceiveCount = Number(JSON.parse(Attributes.RedrivePolicy).maxReceiveCount) || undefined;
+  } catch {
+    // The policy is still there even if its text is not JSON: refuse all the same.
+  }
+  throw new RedrivenQueueReadRefusedError(queueUrl, maxReceiveCount);
+}
+
+/**
+ * Says on stderr, under the table, which cases must not be replayed or compensated blindly: an unknown outcome (the
+ * ERP may have booked) or a failed compensation (a document may be left). A wide table's cell is easily missed.
+ */
+function warnAboutOutcomes(letters: readonly DeadLetter[]): void {
+  for (const letter of letters) {
+    const outcome = caseOutcomeOf(letter);
+    if (!outcome || outcome.severity === 'settled') continue;
+    console.error(`! ${letter.messageId} ${letter.entity ?? ''}: ${outcome.headline}. ${outcome.advice}`);
+  }
+}
 
 export async function runDlq(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -57,6 +121,7 @@ export async function runDlq(args: string[]): Promise<number> {
       if (!queue) throw new Error('usage: concord dlq show <queue> [filters] (see --help)');
       const url = await resolveQueue(context.sqs, context.stage, queue);
       const filter = parseFilter(values);
+      await refuseRedrivenQueue(context.sqs, url);
       const letters = (await peekQueue(context.deadLetters, url, 10_000))
         .filter((letter) => matchesFilter(letter, filter))
         .slice(0, maxFrom(values.max));
@@ -69,6 +134,7 @@ export async function runDlq(args: string[]): Promise<number> {
             'ENTITY',
             'CORRELATION ID',
             'ERROR',
+            'OUTCOME',
             'RULE/TARGET',
             'RECEIVES',
             'FAILED AT',
@@ -80,12 +146,14 @@ export async function runDlq(args: string[]): Promise<number> {
             letter.entity,
             letter.correlationId,
             letter.errorCode,
+            caseOutcomeOf(letter)?.headline,
             [letter.rule, letter.target, letter.failedStep].filter(Boolean).join(' / ') || undefined,
             letter.receiveCount,
             letter.sentAt.toISOString(),
             letter.errorMessage?.replace(/\s+/g, ' ').slice(0, 120),
           ]),
         );
+      warnAboutOutcomes(letters);
       return 0;
     }
     if (verb === 'park') {

@@ -52,6 +52,19 @@ export interface DeadLetter {
   rule?: string;
   target?: string;
   failedStep?: string;
+  /**
+   * What became of the business transaction, as the workflow recorded it (exceptions only): `failed` or `refused`
+   * (the ERP and the bus agree it did not happen) or `unknown-outcome` (the ERP may have committed the failed step).
+   */
+  outcome?: string;
+  /** The compensations that ran, in order (`CancelSalesOrder`, `ReleaseInventory`, …); exceptions only. */
+  compensated?: string[];
+  /** The compensation that failed, when one did: a document may be left in the ERP. */
+  compensationFailure?: { errorCode: string; errorMessage?: string };
+  /**
+   * Receives of the message, every read included: `dlq show`, the console and a replay's scan each add to it (none of
+   * the queues they read has a redrive policy, so it moves nothing). The exceptions queue has no consumer of its own.
+   */
   receiveCount: number;
   sentAt: Date;
   /** Absent when the message holds no event that could be re-published. */
@@ -108,6 +121,81 @@ export function targetName(arn: string | undefined): string | undefined {
   const [, , service, , , ...resource] = arn.split(':');
   if (service === 'lambda') return resource[1];
   return lastSegment(arn);
+}
+
+/** The outcome a workflow records when the ERP may have committed the step that failed (statemachines/*.asl.json). */
+export const unknownOutcome = 'unknown-outcome';
+
+/** The Error/Cause pair Step Functions records (`$states.errorOutput`), as a dead letter names an error. */
+function stepError(value: unknown): { errorCode: string; errorMessage?: string } | undefined {
+  const error = asObject(value);
+  if (!error) return undefined;
+  return {
+    errorCode: typeof error.Error === 'string' ? error.Error : 'Unknown',
+    ...(typeof error.Cause === 'string' ? { errorMessage: error.Cause.slice(0, 500) } : {}),
+  };
+}
+
+/** The case's outcome fields of an exceptions queue message, each left out when the workflow did not record it. */
+function caseFieldsOf(
+  object: Record<string, unknown>,
+): Pick<DeadLetter, 'outcome' | 'compensated' | 'compensationFailure'> {
+  const compensationFailure = stepError(object.compensationFailure);
+  return {
+    ...(typeof object.outcome === 'string' ? { outcome: object.outcome } : {}),
+    ...(Array.isArray(object.compensated)
+      ? { compensated: object.compensated.filter((step): step is string => typeof step === 'string') }
+      : {}),
+    ...(compensationFailure ? { compensationFailure } : {}),
+  };
+}
+
+/** How a case stands for the operator: what `dlq show` and the console's message page both say about it. */
+export interface CaseOutcomeSummary {
+  /**
+   * `unknown`: the ERP may have booked it, so nothing may be compensated or re-sent before the ERP is read;
+   * `compensation-failed`: an undo step failed and a document may be left; `settled`: nothing stands in the ERP.
+   */
+  severity: 'unknown' | 'compensation-failed' | 'settled';
+  /** One line for a table cell: the outcome, then what was compensated or what failed to be. */
+  headline: string;
+  /** What it means and what to do before replaying (docs/runbooks/exceptions.md). */
+  advice: string;
+}
+
+/** What a workflow exception says about its business transaction; undefined for a letter that records no outcome. */
+export function caseOutcomeOf(
+  letter: Pick<DeadLetter, 'outcome' | 'compensated' | 'compensationFailure' | 'failedStep'>,
+): CaseOutcomeSummary | undefined {
+  if (letter.outcome === undefined) return undefined;
+  const step = letter.failedStep ?? 'the failed step';
+  const compensated = letter.compensated?.length
+    ? `compensated ${letter.compensated.join(', ')}`
+    : 'nothing compensated';
+  if (letter.outcome === unknownOutcome)
+    return {
+      severity: 'unknown',
+      headline: `UNKNOWN OUTCOME at ${step}; ${compensated}`,
+      advice:
+        `The ERP may have booked what ${step} sent: its answer was lost and could not be learnt, so the workflow ` +
+        'undid nothing and announced nothing. Read the ERP first (the idempotency key, or the documents by ' +
+        'externalRef): compensate nothing by hand and replay nothing blindly.',
+    };
+  if (letter.compensationFailure)
+    return {
+      severity: 'compensation-failed',
+      headline: `${letter.outcome}; ${compensated}; COMPENSATION FAILED (${letter.compensationFailure.errorCode})`,
+      advice:
+        'An undo step failed: a document may be left in the ERP. List the documents by externalRef and mend them ' +
+        'by hand before any replay.',
+    };
+  return {
+    severity: 'settled',
+    headline: `${letter.outcome}; ${compensated}`,
+    advice:
+      'The ERP and the bus agree the transaction did not happen. Fix the cause, then re-send the event ' +
+      '(idempotent), or park it.',
+  };
 }
 
 /** The `kind` the ERP outbox relay gives its dead letters (functions/erp-outbox-relay/sqs-outbox-dead-letters.ts). */
@@ -184,6 +272,7 @@ export function readDeadLetter(message: Message): DeadLetter {
       errorMessage: typeof error.Cause === 'string' ? error.Cause.slice(0, 500) : undefined,
       target: object.flow,
       failedStep: typeof object.failedStep === 'string' ? object.failedStep : undefined,
+      ...caseFieldsOf(object),
     };
   } else if (object.kind === 'item-write-back' && asObject(object.change)) {
     // Written by the item write-back (docs/item-sync.md): a level or price the platform refused or kept failing. The

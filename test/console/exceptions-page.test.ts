@@ -81,6 +81,7 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.fill('input[name="entity"]', `order/${first?.id}`);
     await page.click('button[name="filter"]');
     const byEntity = await page.locator('#messages [data-entity]').allTextContents();
+    const listedOutcomes = await page.locator('#messages td[data-outcome]').allTextContents();
     await page.fill('input[name="type"]', 'billing.*');
     await page.fill('input[name="entity"]', '');
     await page.click('button[name="filter"]');
@@ -94,6 +95,9 @@ describe('the ops console: exceptions and dead letters', () => {
     await page.click('button[name="filter"]');
     await page.locator('#messages tbody tr[data-message-id] a').click();
     const facts = await page.locator('#message-facts').textContent();
+    const outcome = page.locator('#case-outcome');
+    const outcomeSeverity = await outcome.getAttribute('data-severity');
+    const outcomeText = await outcome.textContent();
     const event = JSON.parse((await page.locator('#event').textContent()) ?? '{}');
     const erp = await page.locator('#erp-documents').textContent();
     await screenshot(page, 'message');
@@ -106,6 +110,11 @@ describe('the ops console: exceptions and dead letters', () => {
     expect(byEntity).toEqual([`order/${first?.id}`]);
     expect(otherType).toBe(0);
     expect(badTime).toContain('"yesterday" is neither a duration');
+    // Refused at Reserve: nothing was booked, so nothing was compensated; the case is settled, not unknown.
+    expect(listedOutcomes).toEqual(['failed; nothing compensated']);
+    expect(outcomeSeverity).toBe('settled');
+    expect(outcomeText).toContain('failed; nothing compensated');
+    expect(outcomeText).toContain('The ERP and the bus agree the transaction did not happen');
     expect(facts).toContain('ErpRefusedError');
     expect(facts).toContain('Reserve');
     expect(facts).toContain('order-to-cash');

@@ -1,12 +1,14 @@
 /**
  * The Exceptions & dead letters page: every dead-letter queue, a queue's messages filtered as `concord dlq show`
  * filters them, a message's detail, a replay's dry run, the replay itself (with a rate, a reason and a confirmation
- * naming the count) and its progress, parking, and an edit as a JSON merge patch. Every action is the CLI's use case.
+ * naming the count) and its progress, parking, and an edit as a JSON merge patch. A workflow case's outcome is read
+ * and worded as `concord dlq show` words it (caseOutcomeOf). Every action is the CLI's use case.
  */
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { deadLetterQueueUrls, resolveQueue } from '../../../cli/ops-context';
 import {
+  caseOutcomeOf,
   type DeadLetter,
   type FilterInput,
   matchesFilter,
@@ -163,11 +165,13 @@ async function queuesView(c: C): Promise<Response> {
 }
 
 function letterRow(queue: string, letter: DeadLetter): Html {
-  return html`<tr data-message-id="${letter.messageId}">
+  const outcome = caseOutcomeOf(letter);
+  return html`<tr data-message-id="${letter.messageId}" class="${outcome && outcome.severity !== 'settled' ? 'case-alert' : ''}">
     <td><a href="${messagePath(queue, letter.messageId)}"><code>${letter.messageId.slice(0, 13)}…</code></a></td>
     <td>${letter.eventType ?? '-'}</td>
     <td data-entity>${letter.entity ?? '-'}</td>
     <td>${letter.errorCode ?? '-'}</td>
+    <td data-outcome="${letter.outcome ?? ''}">${outcome?.headline ?? '-'}</td>
     <td>${[letter.rule, letter.target, letter.failedStep].filter(Boolean).join(' / ') || '-'}</td>
     <td class="num">${letter.receiveCount}</td>
     <td>${time(letter.sentAt)}</td>
@@ -215,9 +219,9 @@ async function queueView(c: C): Promise<Response> {
         </p>
         <table class="list" id="messages">
           <thead>
-            <tr><th>Message</th><th>Type</th><th>Entity</th><th>Error</th><th>Rule / target / step</th><th class="num">Receives</th><th>Failed at</th></tr>
+            <tr><th>Message</th><th>Type</th><th>Entity</th><th>Error</th><th>Outcome</th><th>Rule / target / step</th><th class="num">Receives</th><th>Failed at</th></tr>
           </thead>
-          <tbody>${shown.length ? shown.map((letter) => letterRow(queue, letter)) : html`<tr><td colspan="7">No message matches.</td></tr>`}</tbody>
+          <tbody>${shown.length ? shown.map((letter) => letterRow(queue, letter)) : html`<tr><td colspan="8">No message matches.</td></tr>`}</tbody>
         </table>
         ${pager}`,
     },
@@ -353,6 +357,35 @@ function runView(c: C): Promise<Response> {
   });
 }
 
+/**
+ * What became of the business transaction, above everything else on the message page: an unknown outcome or a failed
+ * compensation as an alert (the ERP may hold what nobody announced), a settled case as a notice. Nothing for a letter
+ * that records no outcome (a rule target's or a function's dead letter).
+ */
+function caseOutcomeView(letter: DeadLetter): Html | string {
+  const outcome = caseOutcomeOf(letter);
+  if (!outcome) return '';
+  const alert = outcome.severity !== 'settled';
+  return html`<section id="case-outcome" class="case-outcome ${alert ? 'alert' : 'settled'}"
+      data-outcome="${letter.outcome}" data-severity="${outcome.severity}" role="${alert ? 'alert' : 'status'}">
+    <h2>${outcome.headline}</h2>
+    <p>${outcome.advice}</p>
+    <dl class="facts">
+      <dt>Outcome</dt><dd data-outcome-value>${letter.outcome}</dd>
+      <dt>Compensated</dt><dd data-compensated>${letter.compensated?.length ? letter.compensated.join(', ') : 'nothing'}</dd>
+      ${
+        letter.compensationFailure
+          ? html`<dt>Compensation failure</dt><dd data-compensation-failure><code>${letter.compensationFailure.errorCode}</code>${
+              letter.compensationFailure.errorMessage
+                ? html`<pre class="cause">${letter.compensationFailure.errorMessage}</pre>`
+                : ''
+            }</dd>`
+          : ''
+      }
+    </dl>
+  </section>`;
+}
+
 /** The ERP's documents for an order's entity, or why they could not be read (shown, not thrown). */
 async function erpDocuments(c: C, entity: string | undefined): Promise<Html> {
   const { erp } = c.get('services');
@@ -436,7 +469,7 @@ async function messageView(
       title: `Message ${letter.messageId}`,
       error: failure?.message,
       errorDetails: failure?.details,
-      body: html`${breadcrumbs([queue, queuePath(queue)], [letter.messageId])}
+      body: html`${breadcrumbs([queue, queuePath(queue)], [letter.messageId])} ${caseOutcomeView(letter)}
         <dl class="facts" id="message-facts">
           ${fact('Kind', letter.kind)} ${fact('Event type', letter.eventType)} ${fact('Source', letter.source)}
           ${fact('Entity', letter.entity)} ${fact('Correlation id', letter.correlationId)}

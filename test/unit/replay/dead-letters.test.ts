@@ -1,5 +1,5 @@
 import type { Message } from '@aws-sdk/client-sqs';
-import { matchesFilter, readDeadLetter } from '../../../functions/replay/dead-letters';
+import { caseOutcomeOf, matchesFilter, readDeadLetter } from '../../../functions/replay/dead-letters';
 import { createRateLimiter } from '../../../functions/replay/rate-limiter';
 import { parseTimeBound } from '../../../functions/shared/ops/time-window';
 
@@ -133,6 +133,101 @@ describe('reading dead letters', () => {
     expect(matchesFilter(letter, { entity: 'order/1002' })).toBe(false);
     expect(matchesFilter(letter, { since: new Date(1795000000001) })).toBe(false);
     expect(matchesFilter(letter, { until: new Date(1795000000001) })).toBe(true);
+  });
+});
+
+/** An exceptions queue message as the workflows' ToExceptions states send it (statemachines/*.asl.json). */
+function exceptionMessage(fields: Record<string, unknown>): Message {
+  return message({
+    flow: 'order-to-cash',
+    businessKey: 'order/1001',
+    correlationId: 'corr-1',
+    failedStep: 'Reserve',
+    error: { Error: 'ErpRefusedError', Cause: 'out_of_stock: TENT-2P has 2 available, 3 requested' },
+    event: canonical,
+    ...fields,
+  });
+}
+
+describe("reading a workflow case's outcome", () => {
+  it('reads the outcome and the compensations that ran, and calls a refused, compensated case settled', () => {
+    // Prepare
+    const body = exceptionMessage({
+      outcome: 'failed',
+      compensated: ['CancelSalesOrder', 'ReleaseInventory'],
+      compensationFailure: null,
+    });
+    // Act
+    const letter = readDeadLetter(body);
+    const summary = caseOutcomeOf(letter);
+    // Assess
+    expect(letter).toMatchObject({
+      outcome: 'failed',
+      compensated: ['CancelSalesOrder', 'ReleaseInventory'],
+    });
+    expect(letter.compensationFailure).toBeUndefined();
+    expect(summary).toMatchObject({
+      severity: 'settled',
+      headline: 'failed; compensated CancelSalesOrder, ReleaseInventory',
+    });
+  });
+
+  it('singles out an unknown outcome: the ERP may have booked, nothing is to be compensated or replayed blindly', () => {
+    // Prepare
+    const body = exceptionMessage({
+      outcome: 'unknown-outcome',
+      failedStep: 'PostInvoice',
+      error: { Error: 'ErpOutcomeUnknownError', Cause: 'socket hang up; still unknown after 3 reads' },
+      compensated: [],
+      compensationFailure: null,
+    });
+    // Act
+    const summary = caseOutcomeOf(readDeadLetter(body));
+    // Assess
+    expect(summary?.severity).toBe('unknown');
+    expect(summary?.headline).toBe('UNKNOWN OUTCOME at PostInvoice; nothing compensated');
+    expect(summary?.advice).toMatch(/may have booked what PostInvoice sent.*replay nothing blindly/s);
+  });
+
+  it('reads a failed compensation as Step Functions records it, and says a document may be left', () => {
+    // Prepare
+    const body = exceptionMessage({
+      outcome: 'refused',
+      flow: 'procure-to-pay',
+      compensated: [],
+      compensationFailure: { Error: 'ErpUnavailableError', Cause: 'ERP down' },
+    });
+    // Act
+    const letter = readDeadLetter(body);
+    const summary = caseOutcomeOf(letter);
+    // Assess
+    expect(letter.compensationFailure).toEqual({
+      errorCode: 'ErpUnavailableError',
+      errorMessage: 'ERP down',
+    });
+    expect(summary).toMatchObject({
+      severity: 'compensation-failed',
+      headline: 'refused; nothing compensated; COMPENSATION FAILED (ErpUnavailableError)',
+    });
+    expect(summary?.advice).toContain('a document may be left in the ERP');
+  });
+
+  it('keeps the outcome of a parked case, and records none for a dead letter that is not a workflow case', () => {
+    // Prepare
+    const parked = exceptionMessage({ outcome: 'unknown-outcome', compensated: [] });
+    parked.MessageAttributes = {
+      PARKED_REASON: { DataType: 'String', StringValue: 'waiting on the ERP team' },
+    };
+    // Act
+    const parkedLetter = readDeadLetter(parked);
+    const ruleTarget = readDeadLetter(message(busEvent, { ERROR_CODE: 'SFN.ExecutionLimitExceeded' }));
+    const withoutOutcome = readDeadLetter(exceptionMessage({}));
+    // Assess
+    expect(parkedLetter).toMatchObject({ kind: 'parked', outcome: 'unknown-outcome' });
+    expect(caseOutcomeOf(parkedLetter)?.severity).toBe('unknown');
+    expect(ruleTarget).not.toHaveProperty('outcome');
+    expect(caseOutcomeOf(ruleTarget)).toBeUndefined();
+    expect(caseOutcomeOf(withoutOutcome)).toBeUndefined();
   });
 });
 
