@@ -98,7 +98,16 @@ describe('dead letters and governed replay (the concord CLI against the embedded
       target: 'order-to-cash',
       failedStep: 'Reserve',
       correlationId: expect.any(String),
+      // Refused at Reserve: nothing was booked, so nothing was compensated.
+      outcome: 'failed',
+      compensated: [],
     });
+    expect(json[0]).not.toHaveProperty('compensationFailure');
+    const table = await ops(['dlq', 'show', 'Exceptions', '--type', 'commerce.order.*']);
+    expect(table.stdout).toMatch(
+      /^MESSAGE ID\s+TYPE\s+ENTITY\s+CORRELATION ID\s+ERROR\s+OUTCOME\s+RULE\/TARGET/m,
+    );
+    expect(table.stdout).toContain('failed; nothing compensated');
     expect(new Set(json.map((letter: { entity: string }) => letter.entity))).toEqual(
       new Set(orders.map((order) => `order/${order.id}`)),
     );
