@@ -1,7 +1,8 @@
 /**
  * bench/store: acknowledged commits/s of the durable store, each commit acknowledged only once on disk, with 16
  * requests in flight: an fsync per commit (synchronous=FULL, as before) against group commit (one WAL fsync for
- * every commit made meanwhile), in one run.
+ * every commit made meanwhile), in one run; and resource definition reads (an IAM session, say) through the store's
+ * read-through cache against the query and parse every read made before.
  *
  *   npx tsx bench/store/run.ts [--commits 2000]
  */
@@ -45,10 +46,35 @@ async function run(mode: 'fsync per commit' | 'group commit') {
   };
 }
 
+/** Reads/s of one resource definition: the query and parse of every read before the cache, then getResource. */
+function reads(count: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'concord-bench-store-'));
+  const store = new DurableStore(dir);
+  store.putResource('iam-session', 'AROAEXAMPLE:ingest', {
+    roleArn: 'arn:aws:iam::000000000000:role/ingest',
+    policies: Array.from({ length: 8 }, (_, index) => ({ action: `service:Action${index}`, resource: '*' })),
+  });
+  const timed = (read: () => unknown) => {
+    const started = performance.now();
+    for (let index = 0; index < count; index += 1) read();
+    return Math.round(count / ((performance.now() - started) / 1000));
+  };
+  const query = store.db.prepare('SELECT value FROM resources WHERE type = ? AND name = ?');
+  const queried = () =>
+    JSON.parse((query.get('iam-session', 'AROAEXAMPLE:ingest') as { value: string }).value);
+  timed(queried); // warm-up
+  const before = timed(queried);
+  const after = timed(() => store.getResource('iam-session', 'AROAEXAMPLE:ingest'));
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { queryAndParsePerSec: before, cachedPerSec: after };
+}
+
 async function main(): Promise<void> {
   await run('group commit'); // warm-up
   const full = await run('fsync per commit');
   const group = await run('group commit');
+  const resourceReads = reads(100_000);
   const report = {
     measuredAt: new Date().toISOString(),
     node: process.version,
@@ -56,9 +82,13 @@ async function main(): Promise<void> {
     inFlight,
     full,
     group,
+    resourceReads,
   };
   console.log(
     `bench/store — ${commits} acknowledged commits, ${inFlight} in flight: fsync per commit ${full.commitsPerSec}/s (${full.cpuMsPerCommit} ms CPU each), group commit ${group.commitsPerSec}/s (${group.cpuMsPerCommit} ms CPU each): ${(group.commitsPerSec / full.commitsPerSec).toFixed(1)}×`,
+  );
+  console.log(
+    `resource definition reads: query and parse ${resourceReads.queryAndParsePerSec}/s, read-through cache ${resourceReads.cachedPerSec}/s: ${(resourceReads.cachedPerSec / resourceReads.queryAndParsePerSec).toFixed(1)}×`,
   );
   writeFileSync(path.join(__dirname, '../results/store.json'), `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -4,10 +4,20 @@ import { type FileHandle, open } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 
+/** Thrown when durability is asked of a store already closed: its commits can no longer be confirmed on disk. */
+export class StoreClosedError extends Error {
+  override readonly name = 'StoreClosedError';
+}
+
 /** The database every local service keeps its state in; each service creates its own tables. */
 export class DurableStore {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Resource texts by type and name as last written or read (null: absent). Definitions are read on every call
+   * (IAM sessions and policies, functions, state machines) and written rarely; only this class writes the table.
+   */
+  private readonly resourceTexts = new Map<string, string | null>();
   private readonly totalChanges: Database.Statement;
   private readonly walPath: string;
   private wal: Promise<FileHandle> | undefined;
@@ -45,24 +55,36 @@ export class DurableStore {
 
   /** A resource definition (bus, rule, queue, state machine, …) by type and name. */
   getResource<T>(type: string, name: string): T | undefined {
-    const row = this.statement('SELECT value FROM resources WHERE type = ? AND name = ?').get(type, name) as
-      | { value: string }
-      | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const key = `${type}\u0000${name}`;
+    let text = this.resourceTexts.get(key);
+    if (text === undefined) {
+      const row = this.statement('SELECT value FROM resources WHERE type = ? AND name = ?').get(type, name) as
+        | { value: string }
+        | undefined;
+      text = row?.value ?? null;
+      this.resourceTexts.set(key, text);
+    }
+    // Parsed per call: callers own (and may change) what they get.
+    return text === null ? undefined : (JSON.parse(text) as T);
   }
 
   /** Creates or replaces a resource definition. */
   putResource(type: string, name: string, value: unknown): void {
+    const text = JSON.stringify(value);
     this.statement('INSERT OR REPLACE INTO resources (type, name, value) VALUES (?, ?, ?)').run(
       type,
       name,
-      JSON.stringify(value),
+      text,
     );
+    this.resourceTexts.set(`${type}\u0000${name}`, text);
   }
 
   /** Deletes a resource definition; returns whether it existed. */
   deleteResource(type: string, name: string): boolean {
-    return this.statement('DELETE FROM resources WHERE type = ? AND name = ?').run(type, name).changes > 0;
+    const deleted =
+      this.statement('DELETE FROM resources WHERE type = ? AND name = ?').run(type, name).changes > 0;
+    this.resourceTexts.set(`${type}\u0000${name}`, null);
+    return deleted;
   }
 
   /** Every resource of a type, in name order. */
@@ -78,7 +100,13 @@ export class DurableStore {
 
   /** Runs fn in one transaction. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      // The rollback undid writes the cache already holds: forget it rather than serve them.
+      this.resourceTexts.clear();
+      throw error;
+    }
   }
 
   /**
@@ -107,7 +135,8 @@ export class DurableStore {
   }
 
   private async syncWal(): Promise<void> {
-    if (this.closed) throw new Error('The durable store is closed; the commit was not confirmed on disk');
+    if (this.closed)
+      throw new StoreClosedError('The durable store is closed; the commit was not confirmed on disk');
     // Read before the fsync: every commit counted here is already in the WAL file the fsync flushes.
     const committed = this.totalChanges.get() as number;
     if (!this.wal) {

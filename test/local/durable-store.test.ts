@@ -68,6 +68,37 @@ describe('DurableStore', () => {
     expect(store.getResource('queue', 'only')).toEqual({});
   });
 
+  it('reads a resource as last written, deleted or rolled back', () => {
+    // Prepare
+    store.putResource('queue', 'orders', { visibilityTimeoutSec: 30 });
+    store.getResource('queue', 'orders');
+    store.putResource('queue', 'orders', { visibilityTimeoutSec: 60 });
+    // Act
+    const updated = store.getResource('queue', 'orders');
+    expect(() =>
+      store.transaction(() => {
+        store.putResource('queue', 'orders', { visibilityTimeoutSec: 90 });
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    const afterRollback = store.getResource('queue', 'orders');
+    store.deleteResource('queue', 'orders');
+    // Assess
+    expect(updated).toEqual({ visibilityTimeoutSec: 60 });
+    expect(afterRollback).toEqual({ visibilityTimeoutSec: 60 });
+    expect(store.getResource('queue', 'orders')).toBeUndefined();
+  });
+
+  it('gives each reader its own copy of a resource', () => {
+    // Prepare
+    store.putResource('queue', 'orders', { tags: ['a'] });
+    const first = store.getResource<{ tags: string[] }>('queue', 'orders');
+    // Act
+    first?.tags.push('changed by a caller');
+    // Assess
+    expect(store.getResource('queue', 'orders')).toEqual({ tags: ['a'] });
+  });
+
   it('keeps what was confirmed across a reopen', async () => {
     // Prepare
     store.putResource('queue', 'kept', { visibilityTimeoutSec: 30 });
