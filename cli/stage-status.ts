@@ -60,22 +60,23 @@ export interface LatencySloStatus {
   withinSec: number;
   percentile: string;
   observedMs?: number;
-  /** The transactions measured (orders accepted, invoices posted, payments applied). */
+  /** The transactions measured (orders accepted, invoices posted, payments applied, purchase orders released, …). */
   samples: number;
   /** Undefined when nothing was measured in the window: none is no breach, and no evidence either. */
   met?: boolean;
   alarms: AlarmStatus[];
 }
 
+/** A latency SLO's key: one of `latencySlos` (infra/constructs/slo-alarms.ts), each reported under its own key. */
+export type LatencySloKey = keyof typeof latencySlos;
+
 /** Everything `concord status` reports; `--json` prints it as is. */
 export interface StatusReport {
   stage: string;
   at: string;
   windowSec: number;
-  slos: {
-    orderAccepted: LatencySloStatus;
-    invoicePosted: LatencySloStatus;
-    paymentApplied: LatencySloStatus;
+  /** Every latency SLO of `latencySlos` (a new one is reported with no change here), then the other two. */
+  slos: Record<LatencySloKey, LatencySloStatus> & {
     invoiceVisibleInWarehouse: { withinMin: number; met?: boolean; alarms: AlarmStatus[] };
     reconciliationClean: { maxMismatchAgeHours: number; oldestExceptionAgeSec?: number; met: boolean };
   };
@@ -367,9 +368,10 @@ export async function readStatusWithAlarms(
     at: now.toISOString(),
     windowSec,
     slos: {
-      orderAccepted: latencySloStatus('orderAccepted'),
-      invoicePosted: latencySloStatus('invoicePosted'),
-      paymentApplied: latencySloStatus('paymentApplied'),
+      ...(Object.fromEntries(sloKeys.map((key) => [key, latencySloStatus(key)])) as Record<
+        LatencySloKey,
+        LatencySloStatus
+      >),
       invoiceVisibleInWarehouse: {
         withinMin: config.slos.invoiceVisibleInWarehouse.withinMin,
         ...(invoiceAlarms.length > 0 ? { met: invoiceAlarms.every((alarm) => alarm.state !== 'ALARM') } : {}),

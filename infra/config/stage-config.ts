@@ -93,6 +93,21 @@ export interface StageConfig {
      * `PaymentAppliedLatency` of payment-application. A payment ahead of its invoice is held about two minutes.
      */
     paymentApplied: { target: number; withinSec: number };
+    /**
+     * A `target` share of purchase orders is created and released by the ERP (with its PO number) within `withinSec`
+     * of their procurement webhook: alarmed on `PurchaseOrderReleasedLatency` of procure-to-pay.
+     */
+    purchaseOrderReleased: { target: number; withinSec: number };
+    /**
+     * A `target` share of hires is effective in the ERP's employee register within `withinSec` of the HRIS webhook:
+     * alarmed on `EmployeeHiredLatency` of employee-sync (changes and terminations may be effective-dated, so untimed).
+     */
+    employeeHired: { target: number; withinSec: number };
+    /**
+     * A `target` share of stock levels is shown on the shop within `withinSec` of the ERP announcing them: alarmed on
+     * `StockWrittenLatency` of the item write-back.
+     */
+    stockWritten: { target: number; withinSec: number };
     /** An invoice the ERP posted is queryable in the warehouse within `withinMin` (alarmed on the stream's freshness). */
     invoiceVisibleInWarehouse: { withinMin: number };
     /** No failed transaction or reconciliation mismatch waits in the exceptions queue longer than this. */
@@ -202,6 +217,13 @@ const base = {
     invoicePosted: { target: 0.99, withinSec: 90 },
     // A payment that overtakes its invoice waits up to about two minutes (the workflow's retries) before it applies.
     paymentApplied: { target: 0.99, withinSec: 180 },
+    // Supplier and budget checks, creation and release: four ERP calls in one execution, as an order's and its invoice's.
+    purchaseOrderReleased: { target: 0.99, withinSec: 90 },
+    // One read of Bob's People API and one ERP call; a hire before its cost centre exists waits for the retries.
+    employeeHired: { target: 0.99, withinSec: 900 },
+    // The 30 s coalescing window, then the shop's rate: a 5,000-line goods receipt at the Standard plan's 2 writes a
+    // second takes about 42 minutes, which a bound under an hour still allows.
+    stockWritten: { target: 0.99, withinSec: 3600 },
     invoiceVisibleInWarehouse: { withinMin: 15 },
     reconciliationClean: { maxMismatchAgeHours: 24 },
   },

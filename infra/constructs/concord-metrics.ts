@@ -1,7 +1,7 @@
 /** The business metrics the functions emit (EMF, namespace Concord), as CloudWatch metrics the alarms and the dashboard read. */
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import { metricsNamespace } from '../../functions/shared/observability/business-metrics';
+import { itemWriteBackFlow, metricsNamespace } from '../../functions/shared/observability/business-metrics';
 
 /** The namespace of every metric Concord's functions emit (their catalogue's). */
 export const concordNamespace = metricsNamespace;
@@ -18,6 +18,14 @@ export const concordFlows = {
   employeeSync: 'employee-sync',
   supplierSync: 'supplier-sync',
   procureToPay: 'procure-to-pay',
+} as const;
+
+/**
+ * The `flow` values of the flows that write the ERP's state to a platform rather than change the ERP: their counts
+ * and latencies carry `flow` as the workflows' do, but they have no workflow (nor unknown outcomes at the ERP).
+ */
+export const writeBackFlows = {
+  itemWriteBack: itemWriteBackFlow,
 } as const;
 
 /** A Concord metric of one stage, with its low-cardinality dimension (`source`, `flow`, `outcome` or `queue`). */

@@ -5,6 +5,7 @@ import {
   Dashboard,
   GraphWidget,
   type IAlarm,
+  type IMetric,
   MathExpression,
   SingleValueWidget,
   Stats,
@@ -12,9 +13,16 @@ import {
 import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
-import { concordFlows, concordMetric, concordNamespace, reconciliationMismatches } from './concord-metrics';
+import {
+  concordFlows,
+  concordMetric,
+  concordNamespace,
+  reconciliationMismatches,
+  writeBackFlows,
+} from './concord-metrics';
 import {
   latencySlos,
   orderAcceptedLatency,
@@ -34,13 +42,45 @@ export interface OperationsDashboardProps {
   warehouseStream: IDeliveryStream;
   /** The function every ERP call goes through: its errors and throttles are the ERP's health from our side. */
   erpAdapter: IFunction;
+  /**
+   * The workflows of the procurement and HR flows, by their `flow` value: their started executions are what came in,
+   * their failed ones what the workflow sent to the exceptions queue (which every flow shares).
+   */
+  workflows: Readonly<Record<WorkflowRowFlow, IStateMachine>>;
   /** Shown as a grid, red when firing. */
   alarms: readonly IAlarm[];
 }
 
+/** The flows with a row of their own below order-to-cash's, in the order an operations lead reads them. */
+const workflowRowFlows = [
+  concordFlows.procureToPay,
+  concordFlows.supplierSync,
+  concordFlows.employeeSync,
+] as const;
+
+type WorkflowRowFlow = (typeof workflowRowFlows)[number];
+
+/** The latency SLOs of the new flows, one graph each: the order-to-cash ones have theirs above. */
+const newFlowSlos = ['purchaseOrderReleased', 'employeeHired', 'stockWritten'] as const;
+
+/**
+ * The ERP statuses of a platform's purchase order the purchase-order write-back writes (StatusWrittenBack's `status`):
+ * created or refused, then the three-way match of PO, goods receipt and supplier invoice.
+ */
+const purchaseOrderStatuses = [
+  ['created', 'Created'],
+  ['awaiting-receipt', 'Awaiting receipt'],
+  ['awaiting-invoice', 'Awaiting invoice'],
+  ['matched', 'Matched'],
+  ['price-mismatch', 'Price mismatch'],
+  ['quantity-mismatch', 'Quantity mismatch'],
+  ['refused', 'Refused'],
+] as const;
+
 /**
  * One row per question: is anything firing; how many orders came in and how they ended; is the order-accepted SLO
- * met and how fast are we; where do failures wait and is the ERP healthy.
+ * met and how fast are we; where do failures wait and is the ERP healthy; how did purchase orders, suppliers,
+ * employees and the item write-back to Shopify end, and are their SLOs met.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -53,9 +93,19 @@ export class OperationsDashboard extends Construct {
     const orders = (metricName: string, label: string) =>
       concordMetric(stage, metricName, { flow: concordFlows.orderToCash }, { label });
     // Summed over every dimension value (sources, refusal reasons) found by a search: a refusal's reason set may grow.
-    const total = (metricName: string, dimensions: readonly string[], label: string) =>
+    // `exactly` narrows it to dimension values matched whole (a quoted SEARCH term is an exact match).
+    const total = (
+      metricName: string,
+      dimensions: readonly string[],
+      label: string,
+      exactly: Readonly<Record<string, string>> = {},
+    ) =>
       new MathExpression({
-        expression: `SUM(SEARCH('{${concordNamespace},${[...dimensions, 'stage'].sort().join(',')}} MetricName="${metricName}" stage="${stage}"', 'Sum', 300))`,
+        expression: `SUM(SEARCH('{${concordNamespace},${[...dimensions, 'stage'].sort().join(',')}} MetricName="${metricName}" stage="${stage}"${Object.entries(
+          exactly,
+        )
+          .map(([name, value]) => ` ${name}="${value}"`)
+          .join('')}', 'Sum', 300))`,
         usingMetrics: {},
         label,
         period: Duration.minutes(5),
@@ -161,12 +211,110 @@ export class OperationsDashboard extends Construct {
         width: 8,
       }),
     );
+    this.newFlowRows(stage, slos, props.workflows, total);
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Reconciliation mismatches; warehouse freshness (s)',
         left: [reconciliationMismatches(stage).with({ label: 'Mismatches' })],
         right: [warehouseFreshness(props.warehouseStream).with({ label: 'Oldest undelivered record (s)' })],
         width: 8,
+      }),
+    );
+  }
+
+  /**
+   * The procurement, HR and item master flows: one tile per workflow (in, done, refused, unknown, failed into the
+   * exceptions queue), the item write-back (changes in, writes, coalesced, dead-lettered, Shopify's 429s), the
+   * purchase orders' three-way match as written back, and each new latency SLO with its percentiles.
+   */
+  private newFlowRows(
+    stage: string,
+    slos: StageConfig['slos'],
+    workflows: OperationsDashboardProps['workflows'],
+    total: (
+      metricName: string,
+      dimensions: readonly string[],
+      label: string,
+      exactly?: Readonly<Record<string, string>>,
+    ) => MathExpression,
+  ): void {
+    const flowMetric = (
+      flow: string,
+      metricName: string,
+      label: string,
+      extra: Record<string, string> = {},
+    ) => concordMetric(stage, metricName, { flow, ...extra }, { label });
+    const ended = (flow: WorkflowRowFlow) => [
+      flowMetric(flow, 'UnknownOutcomes', 'Unknown at the ERP'),
+      workflows[flow].metricFailed({
+        label: 'Failed → exceptions queue',
+        period: Duration.minutes(5),
+      }),
+    ];
+    const started = (flow: WorkflowRowFlow) =>
+      workflows[flow].metricStarted({ label: 'In', period: Duration.minutes(5) });
+    const tile = (title: string, metrics: IMetric[]) =>
+      new SingleValueWidget({ title, metrics, setPeriodToTimeRange: true, width: 8, height: 4 });
+    const p2p = concordFlows.procureToPay;
+    const suppliers = concordFlows.supplierSync;
+    const employees = concordFlows.employeeSync;
+    this.dashboard.addWidgets(
+      tile('Purchase orders over the time range', [
+        started(p2p),
+        flowMetric(p2p, 'PurchaseOrdersReleased', 'Created in the ERP'),
+        total('PurchaseOrdersRefused', ['flow', 'reason'], 'Refused', { flow: p2p }),
+        ...ended(p2p),
+      ]),
+      tile('Suppliers over the time range', [
+        started(suppliers),
+        flowMetric(suppliers, 'SuppliersSynced', 'Created', { action: 'created' }),
+        flowMetric(suppliers, 'SuppliersSynced', 'Changed', { action: 'changed' }),
+        flowMetric(suppliers, 'FieldChangesRefused', 'ERP-owned fields refused'),
+        ...ended(suppliers),
+      ]),
+      tile('Employees over the time range', [
+        started(employees),
+        flowMetric(employees, 'EmployeesSynced', 'Hired', { action: 'hired' }),
+        flowMetric(employees, 'EmployeesSynced', 'Changed', { action: 'changed' }),
+        flowMetric(employees, 'EmployeesSynced', 'Terminated', { action: 'terminated' }),
+        flowMetric(employees, 'FieldChangesRefused', 'ERP-owned fields refused'),
+        ...ended(employees),
+      ]),
+    );
+    const items = writeBackFlows.itemWriteBack;
+    const itemCounts = [
+      flowMetric(items, 'ItemChangesReceived', 'Changes in'),
+      flowMetric(items, 'ItemWritesApplied', 'Written to Shopify'),
+      flowMetric(items, 'ItemChangesCoalesced', 'Coalesced'),
+      flowMetric(items, 'PlatformThrottled', 'Shopify 429s'),
+      flowMetric(items, 'ItemWritesDeadLettered', 'Dead-lettered'),
+    ];
+    this.dashboard.addWidgets(
+      tile('Item write-back (stock, prices) over the time range', itemCounts),
+      new GraphWidget({
+        title: 'Item write-back: changes in, writes, coalesced, Shopify 429s, dead-lettered',
+        left: itemCounts,
+        width: 8,
+      }),
+      tile(
+        'Purchase orders written back: three-way match',
+        purchaseOrderStatuses.map(([status, label]) =>
+          total('StatusWrittenBack', ['source', 'status'], label, { status }),
+        ),
+      ),
+    );
+    this.dashboard.addWidgets(
+      ...newFlowSlos.map((name) => {
+        const slo = slos[name];
+        const { what } = latencySlos[name];
+        return new GraphWidget({
+          title: `SLO: ${slo.target * 100} % of ${what} within ${slo.withinSec} s (ms)`,
+          left: [...new Set([Stats.p(50), Stats.p(95), Stats.p(99), sloPercentile(slo)])].map((statistic) =>
+            sloLatency(stage, name, statistic, Duration.minutes(5)).with({ label: statistic }),
+          ),
+          leftAnnotations: [{ value: slo.withinSec * 1000, label: `SLO ${slo.withinSec} s` }],
+          width: 8,
+        });
       }),
     );
   }

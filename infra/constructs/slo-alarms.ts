@@ -5,7 +5,7 @@ import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stage-config';
-import { concordFlows, concordMetric } from './concord-metrics';
+import { concordFlows, concordMetric, writeBackFlows } from './concord-metrics';
 
 /** The two windows of the order-accepted SLO alarm: a sharp outage shows in the fast one, a lasting drift in the slow one. */
 export const burnRateWindows = { fast: Duration.minutes(5), slow: Duration.hours(1) } as const;
@@ -29,12 +29,14 @@ export function orderAcceptedLatency(stage: string, statistic: string, period: D
 }
 
 /**
- * The business latencies with an SLO: the metric (of the one flow that emits it), and the words of the alarm that
- * reads it. Each key is the SLO's key in `StageConfig.slos` and the alarms' id prefix (`OrderAcceptedSlo…`).
+ * The business latencies with an SLO: the metric (of the one flow that emits it), what one sample is (`unit`, as
+ * `concord status` counts them), and the words of the alarm that reads it. Each key is the SLO's key in `StageConfig.slos` and the alarms' id prefix (`OrderAcceptedSlo…`); the
+ * stack alarms every entry, and `concord status`, the console Overview and the dashboard read them from here.
  */
 export const latencySlos = {
   orderAccepted: {
     metricName: 'OrderAcceptedLatency',
+    unit: 'orders',
     flow: concordFlows.orderToCash,
     what: 'orders accepted by the ERP',
     measured: 'webhook → ERP accepted',
@@ -43,6 +45,7 @@ export const latencySlos = {
   },
   invoicePosted: {
     metricName: 'InvoicePostedLatency',
+    unit: 'invoices',
     flow: concordFlows.orderToCash,
     what: 'invoices posted by the ERP',
     measured: 'order webhook (or credit release) → ERP posted the invoice',
@@ -51,12 +54,41 @@ export const latencySlos = {
   },
   paymentApplied: {
     metricName: 'PaymentAppliedLatency',
+    unit: 'payments',
     flow: concordFlows.paymentApplication,
     what: 'payments applied to their invoice',
     measured: 'payment webhook → ERP applied it',
     lookFirst:
       'payments held for an invoice not posted yet (the invoice-posted SLO), ERP errors, the redrive queue',
     anchor: 'invoice-posted-and-payment-applied-slos',
+  },
+  purchaseOrderReleased: {
+    metricName: 'PurchaseOrderReleasedLatency',
+    unit: 'purchase orders',
+    flow: concordFlows.procureToPay,
+    what: 'purchase orders created in the ERP',
+    measured: 'purchase-order webhook → ERP released it with its PO number',
+    lookFirst: 'ERP errors and throttles, procure-to-pay failed executions, then the redrive queue',
+    anchor: 'purchase-order-released-slo',
+  },
+  employeeHired: {
+    metricName: 'EmployeeHiredLatency',
+    unit: 'hires',
+    flow: concordFlows.employeeSync,
+    what: 'hires effective in the ERP',
+    measured: 'HRIS hire webhook → ERP employee register applied it',
+    lookFirst: "the HRIS reader's errors (Bob's People API), ERP errors, then the redrive queue",
+    anchor: 'employee-hired-slo',
+  },
+  stockWritten: {
+    metricName: 'StockWrittenLatency',
+    unit: 'stock levels',
+    flow: writeBackFlows.itemWriteBack,
+    what: 'stock levels shown on Shopify',
+    measured: 'ERP stock announcement → Shopify accepted the level',
+    lookFirst:
+      "Shopify 429s (PlatformThrottled), the ItemWriteBackDlq, then the item write-back queue's oldest message",
+    anchor: 'stock-written-slo',
   },
 } as const;
 

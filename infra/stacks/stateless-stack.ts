@@ -19,7 +19,7 @@ import { alarmOnFailures } from '../constructs/failure-alarms';
 import { FirehoseTargetWithDeadLetters } from '../constructs/firehose-rule-target';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { ServiceFunction } from '../constructs/service-function';
-import { alarmOnLatencySlo } from '../constructs/slo-alarms';
+import { alarmOnLatencySlo, latencySlos } from '../constructs/slo-alarms';
 import { TraceSampling } from '../constructs/trace-sampling';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
@@ -345,6 +345,11 @@ export class StatelessStack extends Stack {
       },
       warehouseStream: stateful.warehouseStream,
       erpAdapter: erpAdapter.function,
+      workflows: {
+        [concordFlows.supplierSync]: this.supplierSync.stateMachine,
+        [concordFlows.employeeSync]: this.employeeSync.stateMachine,
+        [concordFlows.procureToPay]: this.procureToPay.stateMachine,
+      },
       alarms: [stateful, this].flatMap((stack) =>
         stack.node.findAll().filter((construct): construct is AlarmBase => construct instanceof AlarmBase),
       ),
@@ -352,8 +357,8 @@ export class StatelessStack extends Stack {
   }
 
   /**
-   * The alarms on outcomes rather than on resources: the latency SLOs (order accepted, invoice posted, payment
-   * applied; the stateful stack alarms the other two, beside their queue and stream), a transaction an ERP workflow
+   * The alarms on outcomes rather than on resources: the latency SLOs (every one of slo-alarms.ts's `latencySlos`;
+   * the stateful stack alarms the other two, beside their queue and stream), a transaction an ERP workflow
    * gave up on, an ERP answer that is unknown in any flow, and the API answering 5xx.
    */
   private businessAlarms(config: StageConfig): void {
@@ -368,9 +373,9 @@ export class StatelessStack extends Stack {
       this.procureToPay,
     ])
       workflow.alarmOnFailedExecutions(retried);
-    alarmOnLatencySlo(this, config.stage, 'orderAccepted', config.slos.orderAccepted);
-    alarmOnLatencySlo(this, config.stage, 'invoicePosted', config.slos.invoicePosted);
-    alarmOnLatencySlo(this, config.stage, 'paymentApplied', config.slos.paymentApplied);
+    // Every latency SLO slo-alarms.ts names, each on its own flow's metric.
+    for (const name of Object.keys(latencySlos) as (keyof typeof latencySlos)[])
+      alarmOnLatencySlo(this, config.stage, name, config.slos[name]);
     for (const [name, flow] of Object.entries(concordFlows))
       new Alarm(this, `UnknownOutcomes${name[0]?.toUpperCase()}${name.slice(1)}Alarm`, {
         alarmDescription: `The ERP's answer to a ${flow} call is unknown (timeout or reset after sending): the transaction waits to be checked against the ERP. docs/observability.md#unknown-outcomes`,

@@ -16,7 +16,7 @@ import {
   metricsNamespace,
 } from '../../../functions/shared/observability/business-metrics';
 import type { StageConfig } from '../../../infra/config/stage-config';
-import { concordFlows } from '../../../infra/constructs/concord-metrics';
+import { concordFlows, writeBackFlows } from '../../../infra/constructs/concord-metrics';
 import { latencySlos } from '../../../infra/constructs/slo-alarms';
 import { priceUsage } from '../../../local/usage/aws-prices';
 import type { UsageCounts } from '../../../local/usage/usage-meter';
@@ -63,6 +63,11 @@ interface FlowSpec {
   latencies: LatencySloKey[];
 }
 
+/** The latency SLOs measured on `flow`'s metrics, in slo-alarms.ts's order: a new SLO shows on its flow's row by itself. */
+function latenciesOf(flow: string): LatencySloKey[] {
+  return (Object.keys(latencySlos) as LatencySloKey[]).filter((key) => latencySlos[key].flow === flow);
+}
+
 /** The flows of the dashboard's panels, in the order an operations lead reads them. */
 export const overviewFlows: readonly FlowSpec[] = [
   {
@@ -73,7 +78,7 @@ export const overviewFlows: readonly FlowSpec[] = [
     held: 'OrdersCreditHeld',
     refused: 'OrdersRefused',
     extra: [{ metric: 'InvoicesPosted', label: 'invoices posted' }],
-    latencies: ['orderAccepted', 'invoicePosted'],
+    latencies: latenciesOf(concordFlows.orderToCash),
   },
   {
     flow: concordFlows.paymentApplication,
@@ -81,7 +86,7 @@ export const overviewFlows: readonly FlowSpec[] = [
     unit: 'payments',
     done: { metric: 'PaymentsApplied', label: 'applied' },
     extra: [{ metric: 'RefundsBooked', label: 'refunds booked' }],
-    latencies: ['paymentApplied'],
+    latencies: latenciesOf(concordFlows.paymentApplication),
   },
   {
     flow: concordFlows.customerSync,
@@ -89,7 +94,7 @@ export const overviewFlows: readonly FlowSpec[] = [
     unit: 'changes',
     done: { metric: 'CustomersSynced', label: 'synced' },
     extra: [],
-    latencies: [],
+    latencies: latenciesOf(concordFlows.customerSync),
   },
   {
     flow: concordFlows.procureToPay,
@@ -98,7 +103,7 @@ export const overviewFlows: readonly FlowSpec[] = [
     done: { metric: 'PurchaseOrdersReleased', label: 'released' },
     refused: 'PurchaseOrdersRefused',
     extra: [],
-    latencies: [],
+    latencies: latenciesOf(concordFlows.procureToPay),
   },
   {
     flow: concordFlows.supplierSync,
@@ -106,7 +111,7 @@ export const overviewFlows: readonly FlowSpec[] = [
     unit: 'changes',
     done: { metric: 'SuppliersSynced', label: 'synced' },
     extra: [],
-    latencies: [],
+    latencies: latenciesOf(concordFlows.supplierSync),
   },
   {
     flow: concordFlows.employeeSync,
@@ -114,7 +119,20 @@ export const overviewFlows: readonly FlowSpec[] = [
     unit: 'changes',
     done: { metric: 'EmployeesSynced', label: 'synced' },
     extra: [],
-    latencies: [],
+    latencies: latenciesOf(concordFlows.employeeSync),
+  },
+  {
+    flow: writeBackFlows.itemWriteBack,
+    title: 'Item write-back',
+    unit: 'writes',
+    done: { metric: 'ItemWritesApplied', label: 'written' },
+    refused: 'ItemWritesDeadLettered',
+    extra: [
+      { metric: 'ItemChangesReceived', label: 'changes in' },
+      { metric: 'ItemChangesCoalesced', label: 'coalesced' },
+      { metric: 'PlatformThrottled', label: 'Shopify 429s' },
+    ],
+    latencies: latenciesOf(writeBackFlows.itemWriteBack),
   },
 ];
 
