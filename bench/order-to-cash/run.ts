@@ -161,8 +161,12 @@ async function main(): Promise<void> {
     running.platform.runtime.usage.reset();
     before = writtenBack(erp);
     const profiled = startProfileWindow('order');
+    const cpuBefore = process.cpuUsage();
     const capacity = await settle(running, await closedLoop(running, secret, orderCount, inFlight), before);
     profiled.end(orderCount);
+    const cpu = process.cpuUsage(cpuBefore);
+    // The whole process: runtime, function workers, the ERP sandbox and this bench's sender.
+    const cpuMsPerOrder = Number(((cpu.user + cpu.system) / 1000 / orderCount).toFixed(1));
     // An execution is metered when it ends, a moment after its last step booked the invoice.
     await until(
       () => running.platform.runtime.usage.snapshot().expressRequests >= orderCount,
@@ -195,7 +199,12 @@ async function main(): Promise<void> {
     const report = {
       recordedAt: new Date().toISOString(),
       node: process.version,
-      capacity: { orders: orderCount, inFlight, ordersPerSec: Number(capacity.ordersPerSec.toFixed(1)) },
+      capacity: {
+        orders: orderCount,
+        inFlight,
+        ordersPerSec: Number(capacity.ordersPerSec.toFixed(1)),
+        cpuMsPerOrder,
+      },
       latency: {
         orders: latencyOrders,
         ratePerSec: latencyRate,
