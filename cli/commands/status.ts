@@ -1,6 +1,7 @@
 /** `concord status`: a stage's SLO attainment, throughput, backlog and firing alarms on one screen; non-zero while an alarm fires. */
 import { parseArgs } from 'node:util';
 import { stageConfig } from '../../infra/config/stage-config';
+import { latencySlos } from '../../infra/constructs/slo-alarms';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import {
   type AlarmStatus,
@@ -58,9 +59,10 @@ function printStatus(report: StatusReport): void {
   printTable(
     ['SLO', 'STATUS', 'OBSERVED', 'ALARMS'],
     [
-      latencyRow(report.slos.orderAccepted, 'orders accepted', 'orders'),
-      latencyRow(report.slos.invoicePosted, 'invoices posted', 'invoices'),
-      latencyRow(report.slos.paymentApplied, 'payments applied to their invoice', 'payments'),
+      // Every latency SLO slo-alarms.ts names, in its order: a new one is printed with no change here.
+      ...(Object.keys(latencySlos) as (keyof typeof latencySlos)[]).map((key) =>
+        latencyRow(report.slos[key], latencySlos[key].what, latencySlos[key].unit),
+      ),
       [
         `invoices visible in the warehouse within ${invoiceVisibleInWarehouse.withinMin} min`,
         verdict(invoiceVisibleInWarehouse.met),
