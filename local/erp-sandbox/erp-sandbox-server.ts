@@ -10,7 +10,7 @@ import { EmployeeRegister, employeeRoutes } from './employee-register';
 import { BadRequestError, NotFoundError, RefusalError } from './erp-errors';
 import { ErpLedger } from './erp-ledger';
 import { HibobPeopleStandIn, hibobApiPrefix } from './hibob-people-stand-in';
-import { ItemMaster } from './item-master';
+import { ItemMaster, requiredChangeWindow } from './item-master';
 import { PlatformOutbox } from './platform-outbox';
 import { Purchasing, purchasingRoutes } from './purchasing';
 import { type SandboxCredentials, sandboxCredentials } from './sandbox-credentials';
@@ -332,6 +332,19 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
       mutation: false,
       handler: (m) => itemMaster.price(pathParameter(m), pathParameter(m, 2)),
     },
+    // The levels and prices changed in a window: the ERP's side of an item reconciliation (docs/item-sync.md).
+    {
+      method: 'GET',
+      pattern: /^\/stock-levels$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({ levels: itemMaster.stockLevelsChanged(requiredChangeWindow(query)) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/item-prices$/,
+      mutation: false,
+      handler: (_m, _b, query) => ({ prices: itemMaster.pricesChanged(requiredChangeWindow(query)) }),
+    },
     // What Concord wrote back to the SaaS platforms.
     {
       method: 'POST',
@@ -530,6 +543,9 @@ export async function startErpSandbox(options: { dataDir: string; port: number }
     try {
       if (route.mutation && key === undefined)
         throw new BadRequestError('Idempotency-Key header is required on every change');
+      // An empty key would make every keyless client's changes one change: the second would replay the first.
+      if (route.mutation && key?.trim() === '')
+        throw new BadRequestError('Idempotency-Key header must not be empty');
       answer =
         route.mutation && key !== undefined
           ? commitOnce(route, match, body, url, actor, key, request.method ?? 'POST')

@@ -2,6 +2,7 @@
 import { formatDecimal, parseDecimal } from '../../functions/shared/decimal';
 import { NotFoundError, RefusalError } from './erp-errors';
 import type { LedgerHandle } from './ledger/ledger-database';
+import { type ChangeWindow, changeWindow } from './vendor-master';
 
 /** The most lines one call may change: a large goods receipt, still one transaction of bounded size. */
 export const maxLinesPerCall = 10_000;
@@ -32,6 +33,8 @@ export interface StockLevel {
   locationId: string;
   available: number;
   version: number;
+  /** When the ERP last changed it (ISO 8601 UTC): what a reconciliation's change window lists by. */
+  updatedAt: string;
 }
 
 /** A price as the ERP books it. */
@@ -40,13 +43,34 @@ export interface ItemPrice {
   currency: string;
   amount: string;
   version: number;
+  /** When the ERP last set it (ISO 8601 UTC). */
+  updatedAt: string;
 }
 
 const schema = `
 CREATE TABLE IF NOT EXISTS item_prices (sku TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, version INTEGER NOT NULL,
-  PRIMARY KEY (sku, currency));
+  updated_at TEXT NOT NULL, PRIMARY KEY (sku, currency));
 CREATE TABLE IF NOT EXISTS item_stock_levels (sku TEXT NOT NULL, location_id TEXT NOT NULL, available INTEGER NOT NULL,
-  version INTEGER NOT NULL, PRIMARY KEY (sku, location_id));`;
+  version INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (sku, location_id));
+CREATE INDEX IF NOT EXISTS item_prices_updated_at ON item_prices (updated_at);
+CREATE INDEX IF NOT EXISTS item_stock_levels_updated_at ON item_stock_levels (updated_at);`;
+
+/**
+ * Gives a sandbox made before levels and prices had a change time its `updated_at` column. Their rows get the
+ * migration's time: the true time of their last change is lost, and a later time only makes a reconciliation look
+ * at them, never hide them.
+ */
+function addChangeTimes(db: LedgerHandle['db']): void {
+  const now = new Date().toISOString();
+  for (const table of ['item_prices', 'item_stock_levels']) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (columns.some((column) => column.name === 'updated_at')) continue;
+    db.exec(`ALTER TABLE ${table} ADD COLUMN updated_at TEXT NOT NULL DEFAULT '${now}'`);
+  }
+}
+
+const levelColumns = 'sku, location_id AS locationId, available, version, updated_at AS updatedAt';
+const priceColumns = 'sku, currency, amount, version, updated_at AS updatedAt';
 
 function refuse(message: string): never {
   throw new RefusalError('invalid_item_change', message, 422);
@@ -100,12 +124,32 @@ function validLine(value: unknown, index: number): StockMovementLine {
 }
 
 /**
+ * The `updatedFrom`/`updatedTo` window a level or price listing requires: a master of every level at every location
+ * is too large to answer whole, and a listing without a window would be read as one of everything.
+ */
+export function requiredChangeWindow(query: URLSearchParams): ChangeWindow {
+  const window = changeWindow(query);
+  if (!window)
+    throw new RefusalError(
+      'invalid_query',
+      'updatedFrom and updatedTo are required (ISO 8601 timestamps)',
+      400,
+    );
+  return window;
+}
+
+/**
  * The item master over the ledger's database and transactions. Every change takes a new version from one counter,
  * so versions grow across the whole master: the order of two changes of a level or a price is the order of their
  * versions, which is what the write-back keeps the latest of.
  */
 export class ItemMaster {
   constructor(private readonly ledger: LedgerHandle) {
+    // The columns first: the schema's indexes name updated_at, which an older sandbox's tables lack.
+    const existing = ledger.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'item_stock_levels'")
+      .get();
+    if (existing) addChangeTimes(ledger.db);
     ledger.db.exec(schema);
   }
 
@@ -153,15 +197,17 @@ export class ItemMaster {
 
   private writePrice(sku: string, currency: string, amount: string): ItemPrice {
     const version = this.nextVersion();
+    const updatedAt = new Date().toISOString();
     const db = this.ledger.db;
     db.prepare(
-      `INSERT INTO item_prices (sku, currency, amount, version) VALUES (?, ?, ?, ?)
-       ON CONFLICT(sku, currency) DO UPDATE SET amount = excluded.amount, version = excluded.version`,
-    ).run(sku, currency, amount, version);
+      `INSERT INTO item_prices (sku, currency, amount, version, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(sku, currency) DO UPDATE SET amount = excluded.amount, version = excluded.version,
+         updated_at = excluded.updated_at`,
+    ).run(sku, currency, amount, version, updatedAt);
     // The list price order-to-cash quotes follows the price in the item's own currency.
     db.prepare('UPDATE items SET unit_price = ? WHERE sku = ? AND currency = ?').run(amount, sku, currency);
     this.ledger.emit('item.price-changed', { sku, currency, amount, version });
-    return { sku, currency, amount, version };
+    return { sku, currency, amount, version, updatedAt };
   }
 
   /** Sets one price of an item (admin; caller's transaction) and announces it. */
@@ -192,9 +238,12 @@ export class ItemMaster {
     const known = db.prepare('SELECT 1 FROM items WHERE sku = ?');
     const read = db.prepare('SELECT available FROM item_stock_levels WHERE sku = ? AND location_id = ?');
     const write = db.prepare(
-      `INSERT INTO item_stock_levels (sku, location_id, available, version) VALUES (?, ?, ?, ?)
-       ON CONFLICT(sku, location_id) DO UPDATE SET available = excluded.available, version = excluded.version`,
+      `INSERT INTO item_stock_levels (sku, location_id, available, version, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(sku, location_id) DO UPDATE SET available = excluded.available, version = excluded.version,
+         updated_at = excluded.updated_at`,
     );
+    // One movement is one booking: its lines share the time it was booked at.
+    const updatedAt = new Date().toISOString();
     const onHand = db.prepare('UPDATE items SET stock_on_hand = stock_on_hand + ? WHERE sku = ?');
     const levels = new Map<string, StockLevel>();
     lines.forEach((line, index) => {
@@ -210,7 +259,7 @@ export class ItemMaster {
           422,
         );
       const version = this.nextVersion();
-      write.run(line.sku, line.locationId, available, version);
+      write.run(line.sku, line.locationId, available, version, updatedAt);
       onHand.run(line.quantity, line.sku);
       this.ledger.emit('stock.changed', {
         sku: line.sku,
@@ -224,6 +273,7 @@ export class ItemMaster {
         locationId: line.locationId,
         available,
         version,
+        updatedAt,
       });
     });
     this.ledger.audit(actor, 'move-stock', 'stock-movement', reference, { lines: lines.length });
@@ -234,18 +284,37 @@ export class ItemMaster {
   stockLevels(sku?: string): StockLevel[] {
     return this.ledger.db
       .prepare(
-        `SELECT sku, location_id AS locationId, available, version FROM item_stock_levels
-         WHERE ? IS NULL OR sku = ? ORDER BY sku, location_id`,
+        `SELECT ${levelColumns} FROM item_stock_levels WHERE ? IS NULL OR sku = ? ORDER BY sku, location_id`,
       )
       .all(sku ?? null, sku ?? null) as StockLevel[];
+  }
+
+  /**
+   * The stock levels last changed in a window (from inclusive, to exclusive; ISO 8601 UTC compares as text), by sku
+   * and location: what a reconciliation reads as the ERP's side of a day.
+   */
+  stockLevelsChanged(window: ChangeWindow): StockLevel[] {
+    return this.ledger.db
+      .prepare(
+        `SELECT ${levelColumns} FROM item_stock_levels WHERE updated_at >= ? AND updated_at < ?
+         ORDER BY sku, location_id`,
+      )
+      .all(window.from, window.to) as StockLevel[];
+  }
+
+  /** The prices last set in a window (from inclusive, to exclusive), by sku and currency. */
+  pricesChanged(window: ChangeWindow): ItemPrice[] {
+    return this.ledger.db
+      .prepare(
+        `SELECT ${priceColumns} FROM item_prices WHERE updated_at >= ? AND updated_at < ? ORDER BY sku, currency`,
+      )
+      .all(window.from, window.to) as ItemPrice[];
   }
 
   /** One level; NotFoundError when the ERP has none for the sku at the location. */
   stockLevel(sku: string, locationId: string): StockLevel {
     const level = this.ledger.db
-      .prepare(
-        'SELECT sku, location_id AS locationId, available, version FROM item_stock_levels WHERE sku = ? AND location_id = ?',
-      )
+      .prepare(`SELECT ${levelColumns} FROM item_stock_levels WHERE sku = ? AND location_id = ?`)
       .get(sku, locationId) as StockLevel | undefined;
     if (!level) throw new NotFoundError(`No stock level of ${sku} at ${locationId}`);
     return level;
@@ -254,7 +323,7 @@ export class ItemMaster {
   /** One price; NotFoundError when the item has none in the currency. */
   price(sku: string, currency: string): ItemPrice {
     const price = this.ledger.db
-      .prepare('SELECT sku, currency, amount, version FROM item_prices WHERE sku = ? AND currency = ?')
+      .prepare(`SELECT ${priceColumns} FROM item_prices WHERE sku = ? AND currency = ?`)
       .get(sku, currency) as ItemPrice | undefined;
     if (!price) throw new NotFoundError(`No ${currency} price of ${sku}`);
     return price;

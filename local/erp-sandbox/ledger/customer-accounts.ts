@@ -49,6 +49,27 @@ const decimalInput = /^\d{1,12}(\.\d{1,2})?$/;
  * Customer accounts over the ledger database; each call runs in the caller's transaction. The credit check needs the
  * customer's open exposure, which orders and invoices hold: it is passed in rather than read here.
  */
+/**
+ * Refuses (422) an account change without the CRM id it is for, or with fields that are not an object of texts: the
+ * request's mistake, answered as a refusal rather than as the database's NOT NULL failure.
+ */
+function validCustomer(request: { customerNumber?: unknown; crmId?: unknown; fields?: unknown }): void {
+  const refuse = (message: string): never => {
+    throw new RefusalError('invalid_customer', message, 422);
+  };
+  if (typeof request.crmId !== 'string' || request.crmId.trim() === '')
+    refuse('crmId must be a non-empty string');
+  if (request.customerNumber !== undefined && typeof request.customerNumber !== 'string')
+    refuse('customerNumber must be a string');
+  if (request.fields === undefined) return;
+  if (request.fields === null || typeof request.fields !== 'object' || Array.isArray(request.fields))
+    refuse('fields must be an object');
+  for (const name of ['name', 'email', 'phone'] as const) {
+    const value = (request.fields as Record<string, unknown>)[name];
+    if (value !== undefined && typeof value !== 'string') refuse(`fields.${name} must be a string`);
+  }
+}
+
 export class CustomerAccounts {
   constructor(
     private readonly books: LedgerDatabase,
@@ -145,6 +166,7 @@ export class CustomerAccounts {
     },
     actor: string,
   ): CustomerView {
+    validCustomer(request);
     const row = (
       request.customerNumber
         ? this.books.db

@@ -49,6 +49,25 @@ CREATE TABLE IF NOT EXISTS payments (id TEXT PRIMARY KEY, external_ref TEXT NOT 
   currency TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (external_ref, kind));`;
 
 /** Payments over the ledger database; each call runs in the caller's transaction. */
+/**
+ * A request's amount in units; one that is not a decimal string with at most 4 decimals is the caller's mistake, so a
+ * 422 refusal naming it, not the RangeError parseDecimal throws (which the server would answer as its own failure).
+ */
+function requestedAmount(value: unknown): bigint {
+  if (typeof value !== 'string')
+    throw new RefusalError('invalid_amount', 'amount must be a decimal string such as "10.00"', 422);
+  try {
+    return parseDecimal(value);
+  } catch (error) {
+    throw new RefusalError(
+      'invalid_amount',
+      `amount "${value}" is not a decimal amount with at most 4 decimals`,
+      422,
+      { cause: error },
+    );
+  }
+}
+
 export class Payments {
   constructor(
     private readonly books: LedgerDatabase,
@@ -109,6 +128,7 @@ export class Payments {
   apply(request: ApplyPaymentRequest, actor: string): PaymentView {
     const existing = this.byExternalRef(request.externalRef, 'APPLIED');
     if (existing) return this.view(existing);
+    const amount = requestedAmount(request.amount);
     const invoice = request.invoiceNumber
       ? this.invoices.find(request.invoiceNumber)
       : this.invoices.findOpenByExternalRef(request.orderExternalRef ?? '');
@@ -121,7 +141,6 @@ export class Payments {
     if (invoice.currency !== request.currency)
       throw new RefusalError('currency_mismatch', `Invoice ${invoice.number} is in ${invoice.currency}`, 422);
     const remaining = parseDecimal(invoice.amount) - parseDecimal(invoice.paid_amount);
-    const amount = parseDecimal(request.amount);
     if (amount <= 0n) throw new RefusalError('invalid_amount', 'A payment must be positive', 422);
     if (amount > remaining)
       throw new RefusalError(
@@ -145,6 +164,7 @@ export class Payments {
   refund(request: RefundRequest, actor: string): PaymentView {
     const existing = this.byExternalRef(request.externalRef, 'REFUND');
     if (existing) return this.view(existing);
+    const amount = requestedAmount(request.amount);
     const payment = this.byExternalRef(request.paymentExternalRef, 'APPLIED');
     if (!payment)
       throw new RefusalError('unknown_payment', `No applied payment ${request.paymentExternalRef}`, 409);
@@ -154,7 +174,6 @@ export class Payments {
         .prepare("SELECT amount FROM payments WHERE kind = 'REFUND' AND invoice_number = ?")
         .all(payment.invoice_number) as { amount: string }[]
     ).reduce((sum, row) => sum + parseDecimal(row.amount), 0n);
-    const amount = parseDecimal(request.amount);
     if (amount <= 0n || amount + refunded > parseDecimal(payment.amount))
       throw new RefusalError('refund_exceeds_payment', `Refund ${request.amount} exceeds what was paid`, 422);
     const invoice = this.invoices.find(payment.invoice_number) as InvoiceRow;

@@ -61,6 +61,26 @@ CREATE TABLE IF NOT EXISTS items (sku TEXT PRIMARY KEY, title TEXT NOT NULL, uni
 CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, order_ref TEXT NOT NULL, lines TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL);`;
 
 /** The warehouse over the ledger database; each call runs in the caller's transaction. */
+/**
+ * Refuses (422) a reservation without an order reference or lines, or a line without a SKU or a positive whole
+ * quantity: the request's mistake, answered as a refusal rather than failing on the missing value.
+ */
+function validReservation(request: { orderRef?: unknown; lines?: unknown }): void {
+  const refuse = (message: string): never => {
+    throw new RefusalError('invalid_reservation', message, 422);
+  };
+  if (typeof request.orderRef !== 'string' || request.orderRef.trim() === '')
+    refuse('orderRef must be a non-empty string');
+  if (!Array.isArray(request.lines) || request.lines.length === 0) refuse('lines must be a non-empty list');
+  (request.lines as unknown[]).forEach((value, index) => {
+    const line = (value ?? {}) as { sku?: unknown; quantity?: unknown };
+    if (typeof line.sku !== 'string' || line.sku === '')
+      refuse(`lines[${index}].sku must be a non-empty string`);
+    if (!Number.isSafeInteger(line.quantity) || (line.quantity as number) <= 0)
+      refuse(`lines[${index}].quantity must be a positive integer`);
+  });
+}
+
 export class WarehouseStock {
   constructor(private readonly books: LedgerDatabase) {
     books.db.exec(schema);
@@ -126,7 +146,8 @@ export class WarehouseStock {
 
   /** Holds stock for an order not yet booked; refuses the whole reservation if any line is short (409). */
   reserve(request: { orderRef: string; lines: Line[] }, actor: string): ReservationView {
-    for (const line of request.lines ?? []) {
+    validReservation(request);
+    for (const line of request.lines) {
       const item = this.item(line.sku);
       if (item.stock_on_hand - item.reserved < line.quantity) {
         throw new RefusalError(

@@ -62,8 +62,8 @@ describe('ItemMaster', () => {
     const versions = entries.map((entry) => entry.payload.version as number);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(result.levels).toEqual([
-      { sku: 'IM-1', locationId: 'BER-1', available: 8, version: versions[1] },
-      { sku: 'IM-2', locationId: 'HAM-1', available: 2, version: versions[2] },
+      { sku: 'IM-1', locationId: 'BER-1', available: 8, version: versions[1], updatedAt: expect.any(String) },
+      { sku: 'IM-2', locationId: 'HAM-1', available: 2, version: versions[2], updatedAt: expect.any(String) },
     ]);
     expect(items.stockLevel('IM-1', 'BER-1')).toEqual(result.levels[0]);
   });
