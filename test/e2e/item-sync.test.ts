@@ -5,6 +5,7 @@ import { shopifyAdminPrefix } from '../../local/erp-sandbox/shopify-admin-stand-
 import type { sdkClients } from '../local/support/local-runtime';
 import { startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
+import { metricValues, observabilityClients } from './support/observability';
 
 const skus = Array.from({ length: 25 }, (_, index) => `GR-${String(index + 1).padStart(3, '0')}`);
 const locations = ['BER-1', 'HAM-1'];
@@ -104,6 +105,30 @@ describe('item sync on the embedded runtime: ERP stock and prices to the Shopify
         `converged in ${convergedSec.toFixed(1)} s`,
     );
   }, 150_000);
+
+  it('BulkReceiptMetrics: counts the changes in and the writes, and measures each level from its announcement, through GetMetricData', async () => {
+    // Prepare
+    const { cloudwatch } = observabilityClients(running.platform.runtime.endpoint);
+    const flow = { stage: 'local', flow: 'item-write-back' };
+    const total = async (name: string, stat = 'Sum') =>
+      (await metricValues(cloudwatch, name, flow, stat)).reduce((sum, value) => sum + value, 0);
+    // Act: the metrics reach CloudWatch from the function's EMF lines, shortly after the writes.
+    const received = await eventually(async () => {
+      const sum = await total('ItemChangesReceived');
+      return sum >= 5_000 ? sum : undefined;
+    }, 30_000);
+    const written = await eventually(async () => {
+      const sum = await total('ItemWritesApplied');
+      return sum >= 50 ? sum : undefined;
+    }, 30_000);
+    const lags = await total('StockWrittenLatency', 'SampleCount');
+    cloudwatch.destroy();
+    // Assess: far fewer writes than changes (the burst coalesced), and every level written was timed.
+    expect(received).toBeGreaterThanOrEqual(5_000);
+    expect(written).toBeLessThan(received / 10);
+    expect(lags).toBeGreaterThanOrEqual(50);
+    expect(await total('PlatformThrottled')).toBe(0);
+  }, 90_000);
 
   it('writes a changed list price to the variant, in the shop currency only', async () => {
     // Prepare
