@@ -10,6 +10,8 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BucketPrefixWriter } from './bucket-prefix-writer';
 
@@ -18,23 +20,42 @@ export const functionsDir = path.join(__dirname, '../../functions');
 
 /** What a ServiceFunction needs beyond the house defaults. */
 export interface ServiceFunctionProps {
-  /** Folder under functions/ holding handler.ts. */
-  functionDir: string;
+  /** Folder under functions/ holding handler.ts; also the function's Powertools service name. */
+  readonly functionDir: string;
   /** The stage name, as CONCORD_STAGE: the `stage` dimension of every metric the function emits. */
-  stage: string;
-  memorySizeMiB: number;
-  timeoutSec: number;
-  logRetention: RetentionDays;
-  /** Plain configuration values (not resources: bind those). */
-  environment?: Record<string, string>;
-  /** Reserved concurrency: at most this many invocations at once, to protect what the function calls. */
-  reservedConcurrency?: number;
+  readonly stage: string;
+  /** Memory, which also sets the function's share of CPU. */
+  readonly memorySizeMiB: number;
+  /** How long one invocation may run before Lambda stops it. */
+  readonly timeoutSec: number;
+  /** How long the function's own log group keeps its lines. */
+  readonly logRetention: RetentionDays;
   /**
-   * Whether any invocation error needs a person (default true: an alarm on the function's Errors). False for a
-   * function whose errors are how it asks its caller to retry (the ERP adapter: throttles, an ERP outage, a lost
-   * answer the next attempt reads back), whose caller alarms once its retries are spent instead.
+   * Plain configuration values (not resources: bind those, so the grant comes with the name).
+   * @default - only the house variables (Powertools, source maps, CONCORD_STAGE)
    */
-  alarmOnErrors?: boolean;
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Reserved concurrency: at most this many invocations at once, to protect what the function calls.
+   * @default - none reserved: the account's unreserved concurrency
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Whether any invocation error needs a person: an alarm on the function's Errors. False for a function whose
+   * errors are how it asks its caller to retry (the ERP adapter: throttles, an ERP outage, a lost answer the next
+   * attempt reads back), whose caller alarms once its retries are spent instead.
+   * @default true
+   */
+  readonly alarmOnErrors?: boolean;
+}
+
+/** How a function starts the state machine bound to it (`ServiceFunction.bindStateMachine`). */
+export interface BindStateMachineOptions {
+  /**
+   * Start it with StartSyncExecution and wait for its output (Express workflows only) instead of StartExecution.
+   * @default false
+   */
+  readonly synchronous?: boolean;
 }
 
 /**
@@ -121,13 +142,19 @@ export class ServiceFunction extends Construct {
     );
   }
 
+  /** Read single items only (GetItem): a table the function consults but another function keeps. */
+  bindTableReader(envName: string, table: ITable): void {
+    this.function.addEnvironment(envName, table.tableName);
+    this.allow(['dynamodb:GetItem'], [table.tableArn]);
+  }
+
   /** Put objects under the writer's key prefix of its bucket. */
   bindBucketWriter(envName: string, writer: BucketPrefixWriter): void {
     this.function.addEnvironment(envName, writer.bucket.bucketName);
     this.role.addManagedPolicy(writer.policy);
   }
 
-  /** PutEvents on one bus. */
+  /** PutRecord and PutRecordBatch on one Firehose stream. */
   bindDeliveryStream(envName: string, stream: IDeliveryStream): void {
     this.function.addEnvironment(envName, stream.deliveryStreamName);
     this.role.addToPolicy(
@@ -138,18 +165,48 @@ export class ServiceFunction extends Construct {
     );
   }
 
+  /** PutEvents on one bus. */
   bindEventBus(envName: string, bus: IEventBus): void {
     this.function.addEnvironment(envName, bus.eventBusName);
     this.allow(['events:PutEvents'], [bus.eventBusArn]);
   }
 
-  /** Read a set of secrets, passed as a JSON object of key → secret ARN. */
+  /** Sets `envName` to the queue's URL and lets the function send to it (SendMessage only: the URL is known). */
+  bindQueue(envName: string, queue: IQueue): void {
+    this.function.addEnvironment(envName, queue.queueUrl);
+    this.allow(['sqs:SendMessage'], [queue.queueArn]);
+  }
+
+  /**
+   * Sets `envName` to the state machine's ARN and lets the function start it: StartExecution, or StartSyncExecution
+   * when `synchronous` (an Express workflow whose output the function answers with).
+   */
+  bindStateMachine(
+    envName: string,
+    stateMachine: IStateMachine,
+    options: BindStateMachineOptions = {},
+  ): void {
+    this.function.addEnvironment(envName, stateMachine.stateMachineArn);
+    this.allow(
+      [options.synchronous ? 'states:StartSyncExecution' : 'states:StartExecution'],
+      [stateMachine.stateMachineArn],
+    );
+  }
+
+  /** Sets `envName` to the state machines' ARNs, comma-separated, and lets the function start any of them. */
+  bindStateMachines(envName: string, stateMachines: readonly IStateMachine[]): void {
+    const arns = stateMachines.map((stateMachine) => stateMachine.stateMachineArn);
+    this.function.addEnvironment(envName, arns.join(','));
+    this.allow(['states:StartExecution'], arns);
+  }
+
   /** Sets `envName` to the secret's ARN and lets the function read it. */
   bindSecret(envName: string, secret: ISecret): void {
     this.function.addEnvironment(envName, secret.secretArn);
     this.allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [secret.secretArn]);
   }
 
+  /** Read a set of secrets, passed in `envName` as a JSON object of key → secret ARN. */
   bindSecrets(envName: string, secrets: Readonly<Record<string, ISecret>>): void {
     const ids = Object.fromEntries(Object.entries(secrets).map(([key, secret]) => [key, secret.secretArn]));
     this.function.addEnvironment(envName, Stack.of(this).toJsonString(ids));

@@ -6,13 +6,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, AlarmBase, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { erpBusSource, governanceBusSource, ingestBusSource } from '../../functions/shared/events/envelope';
 import { allowedWarehouseLagMs, platformSettings, type StageConfig } from '../config/stage-config';
 import { concordFlows, concordMetric, reconciliationMismatches } from '../constructs/concord-metrics';
 import { alarmOnFailures } from '../constructs/failure-alarms';
@@ -23,6 +23,14 @@ import { alarmOnLatencySlo, latencySlos } from '../constructs/slo-alarms';
 import { TraceSampling } from '../constructs/trace-sampling';
 import { Workflow } from '../constructs/workflow';
 import type { StatefulStack } from './stateful-stack';
+
+/**
+ * How long EventBridge keeps trying a rule target before the event goes to the target's dead-letter queue: the most
+ * it allows, 185 attempts over 24 hours (RetryPolicy MaximumRetryAttempts 0–185, MaximumEventAgeInSeconds up to
+ * 86,400; docs/reference/aws-facts.md). A target down for hours (an ERP window, a Firehose or Step Functions
+ * incident) catches up on its own; only what a whole day could not deliver waits for governed replay.
+ */
+const busTargetRetries = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
 
 /** Props of the stateless stack: the stage config and the stateful resources it binds to. */
 export interface StatelessStackProps extends StackProps {
@@ -38,7 +46,10 @@ interface BusinessWorkflowProps {
   readonly functions: Record<string, IFunction>;
   /** What starts it, as its rule describes it. */
   readonly description: string;
-  /** The bus sources whose events start it; the ingest edge (`concord.ingest`) unless given. */
+  /**
+   * The bus sources whose events start it.
+   * @default - the ingest edge only (`ingestBusSource`)
+   */
   readonly sources?: readonly string[];
   /** The detail types that start it. */
   readonly detailTypes: readonly string[];
@@ -152,8 +163,7 @@ export class StatelessStack extends Stack {
       'ErpOutboxEntriesDlq',
       'the outbox relay (ERP outbox entries that make no valid event)',
     );
-    outboxRelay.function.addEnvironment('OUTBOX_DEAD_LETTER_QUEUE_URL', outboxEntriesDlq.queueUrl);
-    outboxRelay.allow(['sqs:SendMessage'], [outboxEntriesDlq.queueArn]);
+    outboxRelay.bindQueue('OUTBOX_DEAD_LETTER_QUEUE_URL', outboxEntriesDlq);
     const outboxRelayDlq = this.deadLetterQueue('ErpOutboxRelayDlq', 'the outbox relay schedule');
     new Rule(this, 'ErpOutboxRelaySchedule', {
       description: 'Relays the ERP outbox (credit-hold releases, …) onto the bus',
@@ -178,7 +188,7 @@ export class StatelessStack extends Stack {
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       description:
         'Orders placed, amended and cancelled on a commerce platform, and credit holds released in the ERP',
-      sources: ['concord.ingest', 'concord.erp'],
+      sources: [ingestBusSource, erpBusSource],
       detailTypes: [
         'commerce.order.placed.v1',
         'commerce.order.amended.v1',
@@ -220,16 +230,17 @@ export class StatelessStack extends Stack {
       timeoutSec: 30,
       logRetention: config.logRetention,
     });
-    const redriven = [
-      this.orderToCash,
-      this.paymentApplication,
-      this.customerSync,
-      this.employeeSync,
-      this.supplierSync,
-      this.procureToPay,
-    ].map((workflow) => workflow.stateMachine.stateMachineArn);
-    redrive.function.addEnvironment('STATE_MACHINE_ARNS', redriven.join(','));
-    redrive.allow(['states:StartExecution'], redriven);
+    redrive.bindStateMachines(
+      'STATE_MACHINE_ARNS',
+      [
+        this.orderToCash,
+        this.paymentApplication,
+        this.customerSync,
+        this.employeeSync,
+        this.supplierSync,
+        this.procureToPay,
+      ].map((workflow) => workflow.stateMachine),
+    );
     redrive.function.addEventSource(
       new SqsEventSource(stateful.redriveQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -253,16 +264,16 @@ export class StatelessStack extends Stack {
       timeoutSec: 15,
       logRetention: config.logRetention,
       environment: {
-        VALIDATION_STATE_MACHINE_ARN: this.orderValidation.stateMachine.stateMachineArn,
         VALIDATION_BUDGET_MS: String(config.orderValidation.budgetMs),
         PROBLEM_TYPE_BASE_URI: config.problemTypeBaseUri,
       },
     });
-    this.orderValidationApi.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['states:StartSyncExecution'],
-        resources: [this.orderValidation.stateMachine.stateMachineArn],
-      }),
+    this.orderValidationApi.bindStateMachine(
+      'VALIDATION_STATE_MACHINE_ARN',
+      this.orderValidation.stateMachine,
+      {
+        synchronous: true,
+      },
     );
 
     // Every canonical and ERP event, as the warehouse loads it: the CloudEvent itself, one JSON line per event.
@@ -270,13 +281,12 @@ export class StatelessStack extends Stack {
       eventBus: stateful.bus,
       description:
         'Canonical, ERP and governance events into the warehouse bucket, partitioned by type and date',
-      eventPattern: { source: ['concord.ingest', 'concord.erp', 'concord.governance'] },
+      eventPattern: { source: [ingestBusSource, erpBusSource, governanceBusSource] },
       targets: [
         new FirehoseTargetWithDeadLetters(stateful.warehouseStream, {
           message: RuleTargetInput.fromEventPath('$.detail'),
           deadLetterQueue: this.deadLetterQueue('WarehouseDlq', 'the warehouse rule target'),
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          ...busTargetRetries,
         }),
       ],
     });
@@ -419,13 +429,12 @@ export class StatelessStack extends Stack {
         WAREHOUSE_DATABASE: catalog.databaseName,
         ALLOWED_LAG_MS: String(allowedWarehouseLagMs(config)),
         MAX_EXCEPTION_MESSAGES: '1000',
-        EXCEPTIONS_QUEUE_URL: stateful.exceptionsQueue.queueUrl,
       },
     });
+    reconcile.bindQueue('EXCEPTIONS_QUEUE_URL', stateful.exceptionsQueue);
     reconcile.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     reconcile.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     reconcile.bindBucketWriter('RESULTS_BUCKET_NAME', stateful.reconciliationWriter);
-    reconcile.allow(['sqs:SendMessage'], [stateful.exceptionsQueue.queueArn]);
     reconcile.role.addManagedPolicy(catalog.queryPolicy);
     const deadLetters = this.deadLetterQueue('ReconcileDlq', 'the reconciliation schedule');
     reconcile.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
@@ -467,8 +476,7 @@ export class StatelessStack extends Stack {
     replay.bindEventBus('EVENT_BUS_NAME', stateful.bus);
     replay.bindTableItems('OPS_AUDIT_TABLE_NAME', stateful.opsAuditTable);
     replay.allow(['dynamodb:Query'], [stateful.opsAuditTable.tableArn]);
-    replay.function.addEnvironment('VERSION_TABLE_NAME', stateful.versionTable.tableName);
-    replay.allow(['dynamodb:GetItem'], [stateful.versionTable.tableArn]);
+    replay.bindTableReader('VERSION_TABLE_NAME', stateful.versionTable);
     replay.allow(
       ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
       queues.map((queue) => queue.queueArn),
@@ -557,15 +565,13 @@ export class StatelessStack extends Stack {
         FLUSH_MAX_ATTEMPTS: String(flushMaxAttempts),
         ERP_BASE_URL: config.erp.baseUrl,
         ERP_TIMEOUT_MS: String(config.erp.timeoutMs),
-        ITEM_QUEUE_URL: queue.queueUrl,
-        ITEM_DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
       },
     });
+    itemWriteBack.bindQueue('ITEM_QUEUE_URL', queue);
+    itemWriteBack.bindQueue('ITEM_DEAD_LETTER_QUEUE_URL', deadLetters);
     itemWriteBack.bindTableItems('LATEST_CHANGE_TABLE_NAME', stateful.versionTable);
     itemWriteBack.bindSecret('ERP_CREDENTIALS_SECRET_ID', stateful.erpCredentials);
     itemWriteBack.bindSecret('SHOPIFY_ACCESS_TOKEN_SECRET_ID', stateful.platformCredentials.shopify);
-    queue.grantSendMessages(itemWriteBack.function);
-    deadLetters.grantSendMessages(itemWriteBack.function);
     itemWriteBack.function.addEventSource(
       new SqsEventSource(queue, {
         batchSize: 100,
@@ -578,14 +584,13 @@ export class StatelessStack extends Stack {
       eventBus: stateful.bus,
       description: 'ERP stock levels and prices queued for the item write-back to Shopify',
       eventPattern: {
-        source: ['concord.erp'],
+        source: [erpBusSource],
         detailType: ['erp.stock.changed.v1', 'erp.item.price-changed.v1'],
       },
       targets: [
         new SqsQueue(queue, {
           deadLetterQueue: deadLetters,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          ...busTargetRetries,
         }),
       ],
     });
@@ -719,15 +724,14 @@ export class StatelessStack extends Stack {
       eventBus: props.bus,
       description: props.description,
       eventPattern: {
-        source: ['concord.erp'],
+        source: [erpBusSource],
         detailType: props.detailTypes,
         detail: { origin: [{ exists: true }] },
       },
       targets: [
         new LambdaFunction(writeBack.function, {
           deadLetterQueue: deadLetters,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          ...busTargetRetries,
         }),
       ],
     });
@@ -753,14 +757,13 @@ export class StatelessStack extends Stack {
       eventBus: stateful.bus,
       description: props.description,
       eventPattern: {
-        source: [...(props.sources ?? ['concord.ingest'])],
+        source: [...(props.sources ?? [ingestBusSource])],
         detailType: [...props.detailTypes],
       },
       targets: [
         new SfnStateMachine(workflow.stateMachine, {
           deadLetterQueue: deadLetters,
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
+          ...busTargetRetries,
         }),
       ],
     });

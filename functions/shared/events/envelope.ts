@@ -55,6 +55,12 @@ export interface EventIdentity {
 /** Bus `Source` of events published by the ingest edge. */
 export const ingestBusSource = 'concord.ingest';
 
+/** Bus `Source` of events the ERP side publishes: the ERP adapter's answers and the outbox relay's ERP events. */
+export const erpBusSource = 'concord.erp';
+
+/** Bus `Source` of governance events (the reconciliation's results). */
+export const governanceBusSource = 'concord.governance';
+
 /** Whether a string names a canonical type Concord has a schema for. */
 export function isCanonicalType(type: string): type is CanonicalTypeName {
   return Object.hasOwn(canonicalCatalog, type);
