@@ -8,11 +8,13 @@ import path from 'node:path';
 import * as athenaClient from '@aws-sdk/client-athena';
 import * as glueClient from '@aws-sdk/client-glue';
 import * as s3Client from '@aws-sdk/client-s3';
+import * as sfnClient from '@aws-sdk/client-sfn';
 import * as sqsClient from '@aws-sdk/client-sqs';
 import { athenaOperations } from '../local/services/athena/athena-service';
 import { glueOperations } from '../local/services/glue/glue-service';
 import { s3Operations } from '../local/services/s3/s3-service';
 import { sqsQueryActions } from '../local/services/sqs/sqs-query-protocol';
+import { statesOperations } from '../local/services/states/states-service';
 
 /** Where the generated section sits in the doc. */
 export const docFile = path.resolve(__dirname, '..', 'docs', 'local-runtime.md');
@@ -56,6 +58,14 @@ export const documentedServices: ServiceOperations[] = [
     clientName: '@aws-sdk/client-sqs',
     answered: sqsQueryActions,
     refusal: '`UnsupportedOperation` (JSON), `InvalidAction` (Query)',
+  },
+  {
+    service: 'Step Functions',
+    protocol: 'AWS JSON 1.0',
+    client: sfnClient,
+    clientName: '@aws-sdk/client-sfn',
+    answered: statesOperations,
+    refusal: '`UnknownOperationException`',
   },
   {
     service: 'Glue',

@@ -1,6 +1,7 @@
 /** Step Functions tasks authorized as the state machine's role before they reach a service, as Step Functions does on AWS. */
 import type { TaskIntegrations } from '../asl/interpreter';
 import { StatesError } from '../asl/states-error';
+import type { ResourceSupport } from '../services/states/task-integrations';
 import { AccessDeniedError } from './access-denied';
 import type { IamAuthorizer } from './iam-authorizer';
 import { type ArnContext, type RequiredPermission, requiredPermissions } from './operation-actions';
@@ -46,11 +47,15 @@ export function taskPermissions(
 
 /** Wraps the integrations so that every task is authorized as its execution's role before it runs. */
 export function authorizingTaskIntegrations(
-  inner: TaskIntegrations,
+  inner: TaskIntegrations & Partial<ResourceSupport>,
   authorizer: IamAuthorizer,
   arns: ArnContext,
-): TaskIntegrations {
+): TaskIntegrations & Partial<ResourceSupport> {
   return {
+    // Which resources can run does not depend on who runs them (ValidateStateMachineDefinition asks).
+    ...(inner.unsupportedReason
+      ? { unsupportedReason: (resource: string) => inner.unsupportedReason?.(resource) }
+      : {}),
     async run(resource, input, options) {
       const role =
         options.session && authorizer.roleSession(options.session.roleArn, options.session.sessionName);

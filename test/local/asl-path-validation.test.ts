@@ -22,7 +22,7 @@ describe('ASL definition validation (JSONPath fields)', () => {
 
     // Assess
     expect(act).toThrow(
-      `SCHEMA_VALIDATION_FAILED: The value for the field '${field}' must be a valid ${kind} at //States/P/${field}`,
+      `SCHEMA_VALIDATION_FAILED: The value for the field '${field}' must be a valid ${kind} at /States/P/${field}`,
     );
     expect(act).toThrow(expect.objectContaining({ code: 'InvalidDefinition' }));
   });

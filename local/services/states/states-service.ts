@@ -11,13 +11,40 @@ import {
   type TaskIntegrations,
 } from '../../asl/interpreter';
 import { StatesError } from '../../asl/states-error';
-import { validateDefinition } from '../../asl/validate-definition';
+import {
+  type DefinitionDiagnostic,
+  diagnoseDefinition,
+  validateDefinition,
+} from '../../asl/validate-definition';
 import type { ClockTimer, LocalClock } from '../../clock';
 import { AwsError, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
 import { type ExecutionLogging, loggedBytes, loggingOff, parseExecutionLogging } from './execution-logs';
+import { hasResourceSupport } from './task-integrations';
+
+/** The operations the local Step Functions answers (the docs' operations list is generated from it). */
+export const statesOperations = [
+  'CreateStateMachine',
+  'UpdateStateMachine',
+  'DescribeStateMachine',
+  'ListStateMachines',
+  'DeleteStateMachine',
+  'ValidateStateMachineDefinition',
+  'StartExecution',
+  'StartSyncExecution',
+  'DescribeExecution',
+  'ListExecutions',
+  'GetExecutionHistory',
+  'StopExecution',
+  'SendTaskSuccess',
+  'SendTaskFailure',
+  'SendTaskHeartbeat',
+] as const;
+
+/** ValidateStateMachineDefinition's limit on diagnostics per answer: its default, and its maximum. */
+const maxDiagnostics = 100;
 
 interface StateMachineRecord {
   name: string;
@@ -202,6 +229,8 @@ export class StatesService implements JsonService {
             creationDate: value.createdAt / 1000,
           })),
         };
+      case 'ValidateStateMachineDefinition':
+        return this.validateStateMachineDefinition(input);
       case 'DeleteStateMachine':
         this.store.deleteResource('sfn-machine', this.machine(String(input.stateMachineArn ?? '')).name);
         return {};
@@ -234,7 +263,7 @@ export class StatesService implements JsonService {
       default:
         throw new AwsError(
           'UnknownOperationException',
-          `Step Functions operation ${operation} is not supported by the local runtime`,
+          `Step Functions operation ${operation} is not supported by the local runtime (it serves ${statesOperations.join(', ')})`,
         );
     }
   }
@@ -256,17 +285,9 @@ export class StatesService implements JsonService {
     const name = String(input.name ?? '');
     if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new AwsError('InvalidName', `Invalid Name: '${name}'`);
     const definition = String(input.definition ?? '');
-    validateDefinition(definition);
     const type = (input.type as StateMachineRecord['type'] | undefined) ?? 'STANDARD';
     if (type !== 'STANDARD' && type !== 'EXPRESS') throw validationError(`Invalid type ${String(type)}`);
-    // Express workflows support request-response integrations only.
-    const pattern = /"Resource"\s*:\s*"[^"]*\.(waitForTaskToken|sync(:2)?)"/.exec(definition);
-    if (type === 'EXPRESS' && pattern) {
-      throw new AwsError(
-        'InvalidDefinition',
-        `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machines do not support the .${pattern[1]} integration pattern'`,
-      );
-    }
+    validateDefinition(definition, type);
     const existing = this.store.getResource<StateMachineRecord>('sfn-machine', name);
     if (existing) {
       if (existing.definition === definition && existing.type === type)
@@ -291,7 +312,7 @@ export class StatesService implements JsonService {
   private updateStateMachine(input: Record<string, unknown>) {
     const machine = this.machine(String(input.stateMachineArn ?? ''));
     const definition = input.definition === undefined ? machine.definition : String(input.definition);
-    validateDefinition(definition);
+    validateDefinition(definition, machine.type);
     const now = this.clock.now();
     this.store.putResource('sfn-machine', machine.name, {
       ...machine,
@@ -301,6 +322,47 @@ export class StatesService implements JsonService {
       updatedAt: now,
     });
     return { updateDate: now / 1000 };
+  }
+
+  /**
+   * ValidateStateMachineDefinition: AWS's checks as CreateStateMachine makes them here, plus what the embedded
+   * runtime cannot run (see docs/local-runtime.md). `result` is FAIL when any ERROR exists, whatever the filter.
+   */
+  private validateStateMachineDefinition(input: Record<string, unknown>) {
+    const definition = input.definition;
+    if (typeof definition !== 'string' || definition.length < 1 || definition.length > 1_048_576)
+      throw validationError(
+        "1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length between 1 and 1048576",
+      );
+    const type = input.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      throw validationError(
+        `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+      );
+    const severity = input.severity ?? 'ERROR';
+    if (severity !== 'ERROR' && severity !== 'WARNING')
+      throw validationError(
+        `1 validation error detected: Value '${String(severity)}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]`,
+      );
+    const requested = input.maxResults ?? 0;
+    if (!Number.isInteger(requested) || (requested as number) < 0 || (requested as number) > maxDiagnostics)
+      throw validationError(
+        `1 validation error detected: Value '${String(requested)}' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and ${maxDiagnostics}`,
+      );
+    // 0 is the default, as AWS documents it.
+    const limit = (requested as number) === 0 ? maxDiagnostics : (requested as number);
+    const integrations = this.integrations;
+    const all = diagnoseDefinition(definition, {
+      type,
+      unsupportedResource: hasResourceSupport(integrations)
+        ? (resource) => integrations.unsupportedReason(resource)
+        : undefined,
+    });
+    // WARNING is the lower level: asking for it answers warnings and errors.
+    const wanted = all.filter((diagnostic) => severity === 'WARNING' || diagnostic.severity === 'ERROR');
+    const diagnostics: DefinitionDiagnostic[] = wanted.slice(0, limit);
+    const failed = all.some((diagnostic) => diagnostic.severity === 'ERROR');
+    return { result: failed ? 'FAIL' : 'OK', diagnostics, truncated: wanted.length > limit };
   }
 
   private parseInput(input: unknown): string {

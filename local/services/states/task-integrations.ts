@@ -59,9 +59,52 @@ async function asStatesError<T>(prefix: string, call: () => Promise<T> | T): Pro
   }
 }
 
+/** Knows, before running anything, which Task resources the local services cannot run. */
+export interface ResourceSupport {
+  /** Why a Task resource (with or without `.waitForTaskToken`) cannot run locally, or undefined when it can. */
+  unsupportedReason(resource: string): string | undefined;
+}
+
+/** Whether an integrations object can say which resources it cannot run. */
+export function hasResourceSupport(value: unknown): value is ResourceSupport {
+  return typeof (value as Partial<ResourceSupport> | undefined)?.unsupportedReason === 'function';
+}
+
+const optimizedResource = /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(\.sync(?::2)?)?$/;
+
+/** The optimized integrations `run` routes, by `service:action` (with `.sync`/`.sync:2` only where listed). */
+const optimizedActions: Record<string, { sync: boolean }> = {
+  'lambda:invoke': { sync: false },
+  'events:putEvents': { sync: false },
+  'sqs:sendMessage': { sync: false },
+  'dynamodb:getItem': { sync: false },
+  'dynamodb:putItem': { sync: false },
+  'dynamodb:updateItem': { sync: false },
+  'dynamodb:deleteItem': { sync: false },
+  'states:startExecution': { sync: true },
+};
+
 /** The integration behaviour of each resource ARN, over the local services. */
-export class LocalTaskIntegrations implements TaskIntegrations {
+export class LocalTaskIntegrations implements TaskIntegrations, ResourceSupport {
   constructor(private readonly targets: IntegrationTargets) {}
+
+  unsupportedReason(resource: string): string | undefined {
+    // The interpreter waits for the token itself; the resource without the suffix is what runs.
+    const base = resource.replace(/\.waitForTaskToken$/, '');
+    if (base.startsWith('arn:aws:lambda:')) return undefined;
+    const match = optimizedResource.exec(base);
+    if (!match) return `Resource ${base} is not supported by the embedded runtime`;
+    const [, service = '', action = '', sync] = match;
+    if (base.includes(':aws-sdk:')) {
+      const local = ['dynamodb', 'sqs', 'eventbridge', 'sfn', ...Object.keys(this.targets.json)];
+      if (sync || !local.includes(service))
+        return `aws-sdk:${service}${sync ?? ''} is not supported by the embedded runtime (it serves aws-sdk:${local.join(', aws-sdk:')})`;
+      return undefined;
+    }
+    const known = optimizedActions[`${service}:${action}`];
+    if (!known || (sync && !known.sync)) return `Resource ${base} is not supported by the embedded runtime`;
+    return undefined;
+  }
 
   awaitTaskToken(): Promise<unknown> {
     throw new Error('awaitTaskToken is provided by the Step Functions service');
