@@ -3,6 +3,7 @@ import path from 'node:path';
 import { staticErpCredentials } from '../functions/shared/erp/erp-credentials';
 import { HttpErpConnector } from '../functions/shared/erp/http-erp-connector';
 import { HttpErpEmployeeConnector } from '../functions/shared/erp/http-erp-employee-connector';
+import { HttpErpItemConnector } from '../functions/shared/erp/http-erp-item-connector';
 import { HttpErpPurchasingConnector } from '../functions/shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../functions/shared/erp/http-erp-vendor-connector';
 import { readSandboxCredentials } from '../local/erp-sandbox/sandbox-credentials';
@@ -12,17 +13,19 @@ export function localErpConnector(options: { erpUrl: string; dataDir: string }):
   return new HttpErpConnector(localErpOptions(options));
 }
 
-/** The vendor master's, the employee register's and purchasing's connectors beside a local platform (for concord reconcile). */
+/** The vendor master's, the employee register's, purchasing's and the item register's connectors beside a local platform (for concord reconcile). */
 export function localMasterConnectors(options: { erpUrl: string; dataDir: string }): {
   vendors: HttpErpVendorConnector;
   employees: HttpErpEmployeeConnector;
   purchasing: HttpErpPurchasingConnector;
+  items: HttpErpItemConnector;
 } {
   const connection = localErpOptions(options);
   return {
     vendors: new HttpErpVendorConnector(connection),
     employees: new HttpErpEmployeeConnector(connection),
     purchasing: new HttpErpPurchasingConnector(connection),
+    items: new HttpErpItemConnector(connection),
   };
 }
 

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { HttpErpEmployeeConnector } from '../shared/erp/http-erp-employee-connector';
+import { HttpErpItemConnector } from '../shared/erp/http-erp-item-connector';
 import { HttpErpPurchasingConnector } from '../shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../shared/erp/http-erp-vendor-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
@@ -41,11 +42,12 @@ const erpOptions = {
   credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
 };
 const erp = new HttpErpConnector(erpOptions);
-// Suppliers, employees and purchase orders are reconciled beside the transactions, through the ERP's vendor,
-// employee and purchasing ports.
+// Suppliers, employees, purchase orders, stock levels and list prices are reconciled beside the transactions,
+// through the ERP's vendor, employee, purchasing and item ports (one base URL and credential: no other grant).
 const vendors = new HttpErpVendorConnector(erpOptions);
 const employees = new HttpErpEmployeeConnector(erpOptions);
 const purchasing = new HttpErpPurchasingConnector(erpOptions);
+const items = new HttpErpItemConnector(erpOptions);
 
 export const handler = tracedHandler(tracer, async (request: ReconcileRequest) => {
   const window = requestedWindow(request, new Date());
@@ -56,6 +58,7 @@ export const handler = tracedHandler(tracer, async (request: ReconcileRequest) =
       vendors,
       employees,
       purchasing,
+      items,
       now: () => new Date(),
       newId: () => newId(),
       allowedLagMs: config.allowedLagMs,

@@ -1,6 +1,7 @@
 /**
- * The three-way comparison of master records (suppliers, employees) and purchase orders: what the SaaS platform's events state, what
- * the ERP holds, what the warehouse model shows. Pure, as reconciliation.ts is for transactions; personal fields
+ * The three-way comparison of master records (suppliers, employees), purchase orders and the item master's levels and
+ * prices (two-way: no platform owns them): what the SaaS platform's events state, what the ERP holds, what the
+ * warehouse model shows. Pure, as reconciliation.ts is for transactions; personal fields
  * arrive already hashed (the readers hash them), so no plain personal value can reach a report.
  */
 
@@ -73,8 +74,8 @@ export interface MasterReconcileInput {
   window: { from: Date; to: Date };
   ranAt: Date;
   allowedLagMs: number;
-  /** The SaaS records whose events were loaded in the read range. */
-  saas: readonly MasterSaasFact[];
+  /** The SaaS records whose events were loaded in the read range; absent for a kind no platform owns (stock levels). */
+  saas?: readonly MasterSaasFact[];
   /** The ERP records changed in the read range, and those read by key for the other sides' keys. */
   erp: readonly MasterErpFact[];
   /** The warehouse model's rows (the whole model: a record changed today may have been synced years ago). */
@@ -98,6 +99,9 @@ const nouns: Record<RecordEntity, { record: string; platform: string; erpRecord:
     platform: 'the procurement platform',
     erpRecord: 'purchase order',
   },
+  // No platform's events are compared for these: the ERP announces them, the warehouse models them.
+  'stock-level': { record: 'stock level', platform: 'the ERP', erpRecord: 'stock level' },
+  'item-price': { record: 'list price', platform: 'the ERP', erpRecord: 'list price' },
 };
 
 const sideName: Record<ReconciledSide, string> = {
@@ -169,7 +173,7 @@ export function reconcileMasters(input: MasterReconcileInput): {
   const mismatches: Mismatch[] = [];
 
   // What the platform sent against what the ERP holds.
-  const saasInWindow = input.saas.filter((fact) => within(fact.time, window));
+  const saasInWindow = (input.saas ?? []).filter((fact) => within(fact.time, window));
   for (const fact of saasInWindow) {
     const erp = erpByKey.get(fact.key);
     const base = {
@@ -305,7 +309,7 @@ export function reconcileMasters(input: MasterReconcileInput): {
   return {
     mismatches,
     totals: {
-      saas: count(saasInWindow),
+      ...(input.saas ? { saas: count(saasInWindow) } : {}),
       erp: count(erpInWindow),
       warehouse: count(warehouseInWindow),
     },

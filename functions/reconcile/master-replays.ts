@@ -9,7 +9,10 @@
  * ERP, equal versions with other values, a malformed event or record) goes to review. A purchase order is created,
  * never changed, from the platform: re-publishing its approval books one the ERP lacks (the ERP answers one already
  * booked for the platform's id unchanged), but cannot change a total the ERP computed otherwise; and an order the ERP
- * holds OPEN was never announced (the flow stopped before the release), so no archive holds it.
+ * holds OPEN was never announced (the flow stopped before the release), so no archive holds it. A stock level or a
+ * list price has no platform side: the ERP announces every change of one (`erp.stock.changed`,
+ * `erp.item.price-changed`), so one the warehouse lacks or shows at an older version is mended from the archive like
+ * a vendor, and one the warehouse shows that the ERP lacks, or shows ahead of it, goes to review.
  */
 import type { Mismatch } from '../shared/reconciliation/report';
 

@@ -280,16 +280,25 @@ export function isoOf(value: string | null | undefined, name: string): string {
  * The warehouse model of a record kind as common table expressions over only its own event types: every
  * synchronisation ever (a record changed today may have been synced years ago), yet no other type's partitions.
  */
-export function masterModelSql(model: string, eventTypes: readonly string[]): string {
+export function masterModelSql(
+  model: string,
+  eventTypes: readonly string[],
+  via: readonly string[] = [],
+): string {
   const erpEvents = warehouseModels.find((candidate) => candidate.name === 'erp_events');
-  const own = warehouseModels.find((candidate) => candidate.name === model);
   const base = "WHERE event_type LIKE 'erp.%'";
-  if (!erpEvents?.sql.includes(base) || !own) throw new Error(`the ${model} model no longer reads ${base}`);
+  // The models it reads from (stock_levels reads item_stock_history), in the order they depend on each other.
+  const chain = [...via, model].map((name) => {
+    const found = warehouseModels.find((candidate) => candidate.name === name);
+    if (!found) throw new Error(`there is no ${name} model`);
+    return found;
+  });
+  if (!erpEvents?.sql.includes(base)) throw new Error(`the ${model} model no longer reads ${base}`);
   // Reading fewer types than the model would hide its rows: a model that stopped naming one is a reconciliation to fix.
-  const unnamed = eventTypes.filter((type) => !own.sql.includes(type));
+  const unnamed = eventTypes.filter((type) => !chain.some((own) => own.sql.includes(type)));
   if (unnamed.length > 0) throw new Error(`the ${model} model no longer reads ${unnamed.join(', ')}`);
   return `WITH erp_events AS (${erpEvents.sql.replace(base, `WHERE event_type IN (${eventTypes.map(sqlText).join(', ')})`)}),
-${model} AS (${own.sql})\n`;
+${chain.map((own) => `${own.name} AS (${own.sql})`).join(',\n')}\n`;
 }
 
 /** What a kind says about its warehouse model's rows. */

@@ -1,5 +1,6 @@
 /** The reconciliation use case: read the three sides of a window, compare them, and plan the replays that mend. */
 import type { ErpEmployeePort } from '../shared/erp/erp-employee-port';
+import type { ErpItemPort } from '../shared/erp/erp-item-port';
 import type { ErpPort } from '../shared/erp/erp-port';
 import type { ErpPurchasingPort } from '../shared/erp/erp-purchasing-port';
 import type { ErpVendorPort } from '../shared/erp/erp-vendor-port';
@@ -13,6 +14,14 @@ import {
   type RecordEntity,
 } from '../shared/reconciliation/report';
 import { employeeErpKind, employeeFields, employeeSaasKind, employeeWarehouseKind } from './employee-sources';
+import {
+  itemPriceErpKind,
+  itemPriceFields,
+  itemPriceWarehouseKind,
+  stockLevelErpKind,
+  stockLevelFields,
+  stockLevelWarehouseKind,
+} from './item-sources';
 import { type MasterFieldSpec, type MasterSaasFact, reconcileMasters } from './master-reconciliation';
 import { masterRemedy } from './master-replays';
 import {
@@ -52,6 +61,8 @@ export interface ReconcileDependencies {
   employees?: Pick<ErpEmployeePort, 'listEmployees' | 'findEmployee'>;
   /** The ERP's purchasing: given, purchase orders are reconciled too. */
   purchasing?: Pick<ErpPurchasingPort, 'listPurchaseOrders' | 'findPurchaseOrder'>;
+  /** The ERP's item register: given, stock levels and list prices are reconciled too (ERP against warehouse). */
+  items?: Pick<ErpItemPort, 'listStockLevels' | 'findStockLevel' | 'listPrices' | 'findPrice'>;
   now(): Date;
   newId(): string;
   /** How long the warehouse may trail the ERP: twice the stage's stream delivery interval. */
@@ -142,7 +153,8 @@ interface MasterKind {
   sums?: { amount: string; currency: string };
   /** The platform keys the ERP refused by rule in the range (purchase orders). */
   refused?(range: ReadRange): Promise<ReadonlyMap<string, string>>;
-  saas: SaasMasterKind;
+  /** The platform's events; none for a kind only the ERP announces (stock levels, prices). */
+  saas?: SaasMasterKind;
   // biome-ignore lint/suspicious/noExplicitAny: each kind reads its own ERP record type
   erp: ErpMasterKind<any>;
   warehouse: WarehouseMasterKind;
@@ -177,6 +189,21 @@ function masterKinds(deps: ReconcileDependencies): MasterKind[] {
       erp: purchaseOrderErpKind(deps.purchasing),
       warehouse: purchaseOrderWarehouseKind,
     });
+  if (deps.items)
+    kinds.push(
+      {
+        entity: 'stock-level',
+        fields: stockLevelFields,
+        erp: stockLevelErpKind(deps.items),
+        warehouse: stockLevelWarehouseKind,
+      },
+      {
+        entity: 'item-price',
+        fields: itemPriceFields,
+        erp: itemPriceErpKind(deps.items),
+        warehouse: itemPriceWarehouseKind,
+      },
+    );
   return kinds;
 }
 
@@ -187,7 +214,9 @@ async function reconcileMasterKind(
   run: { window: { from: Date; to: Date }; range: ReadRange; ranAt: Date },
 ): Promise<{ entity: RecordEntity; mismatches: Mismatch[]; totals: EntityTotals; saas: MasterSaasFact[] }> {
   const [saas, warehouse, refused] = await Promise.all([
-    readMasterSaasFacts(deps.warehouse, run.range, kind.saas),
+    kind.saas
+      ? readMasterSaasFacts(deps.warehouse, run.range, kind.saas)
+      : { facts: [] as MasterSaasFact[], unreadable: [] },
     readMasterWarehouseFacts(deps.warehouse, kind.warehouse),
     kind.refused?.(run.range),
   ]);
@@ -206,7 +235,7 @@ async function reconcileMasterKind(
     window: run.window,
     ranAt: run.ranAt,
     allowedLagMs: deps.allowedLagMs,
-    saas: saas.facts,
+    ...(kind.saas ? { saas: saas.facts } : {}),
     erp: erp.facts,
     warehouse: warehouse.facts,
     unreadable: [...saas.unreadable, ...erp.unreadable, ...warehouse.unreadable],

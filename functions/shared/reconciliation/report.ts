@@ -6,8 +6,13 @@ export type TransactionEntity = 'order' | 'invoice' | 'payment';
 export type MasterEntity = 'supplier' | 'employee';
 /** The procurement documents reconciled as master records are: a record per key, compared field by field (since 1.3). */
 export type ProcurementEntity = 'purchase-order';
+/**
+ * The item master's records reconciled as master records are, between the ERP and the warehouse only (no SaaS platform
+ * owns them): a stock level per `<sku>@<location>`, a list price per `<sku>/<currency>`.
+ */
+export type ItemEntity = 'stock-level' | 'item-price';
 /** Every kind compared record by record and field by field, with a version per record. */
-export type RecordEntity = MasterEntity | ProcurementEntity;
+export type RecordEntity = MasterEntity | ProcurementEntity | ItemEntity;
 export type ReconciledEntity = TransactionEntity | RecordEntity;
 
 /** Every entity kind a report may hold, transactions first. */
@@ -18,6 +23,8 @@ export const reconciledEntities: readonly ReconciledEntity[] = [
   'supplier',
   'employee',
   'purchase-order',
+  'stock-level',
+  'item-price',
 ];
 
 /** Whether an entity kind is a master record (compared by fields, no amounts). */
@@ -27,7 +34,12 @@ export function isMasterEntity(entity: ReconciledEntity): entity is MasterEntity
 
 /** Whether an entity kind is compared record by record (master records, purchase orders): fields, versions, records. */
 export function isRecordEntity(entity: ReconciledEntity): entity is RecordEntity {
-  return isMasterEntity(entity) || entity === 'purchase-order';
+  return (
+    isMasterEntity(entity) ||
+    entity === 'purchase-order' ||
+    entity === 'stock-level' ||
+    entity === 'item-price'
+  );
 }
 
 export const mismatchClasses = [
@@ -38,7 +50,8 @@ export const mismatchClasses = [
   'stale',
   // A row of one side the reconciliation cannot read or compare (a value it needs is missing or malformed).
   'unreadable',
-  // Master records (suppliers, employees) and purchase orders: two sides hold the record with other values or versions.
+  // Record kinds (suppliers, employees, purchase orders, stock levels, prices): two sides hold the record with other
+  // values or versions.
   'fields_differ',
 ] as const;
 export type MismatchClass = (typeof mismatchClasses)[number];
@@ -68,10 +81,13 @@ export interface Mismatch {
 
 /** A master record's (or a purchase order's) identity and version on one side. */
 export interface MasterRecordState {
-  /** The ERP's number (vendor V-…, employee E-…, purchase order PO-…). */
+  /** The ERP's number (vendor V-…, employee E-…, purchase order PO-…), or a level's `<sku>@<location>`, a price's `<sku>/<currency>`. */
   number: string;
   version: number;
-  /** ACTIVE or BLOCKED for a vendor; an employee's ACTIVE, TERMINATION_SCHEDULED or TERMINATED; OPEN, RELEASED or CANCELLED for a purchase order. */
+  /**
+   * ACTIVE or BLOCKED for a vendor; an employee's ACTIVE, TERMINATION_SCHEDULED or TERMINATED; OPEN, RELEASED or
+   * CANCELLED for a purchase order; IN_STOCK or OUT_OF_STOCK for a stock level; LISTED for a price.
+   */
   status: string;
   /** When the ERP last changed it (the ERP), or when the warehouse's latest synchronisation was announced. */
   updatedAt: string;
@@ -106,7 +122,7 @@ export interface ReconciliationReport {
   ranAt: string;
   /**
    * Per entity kind; a record kind only when the run reconciled it (reports before 1.2 hold the transactions only,
-   * before 1.3 no purchase orders).
+   * before 1.3 no purchase orders; reports made before the item kinds existed hold no stock levels or prices).
    */
   totals: Record<TransactionEntity, EntityTotals> & Partial<Record<RecordEntity, EntityTotals>>;
   mismatches: Mismatch[];
