@@ -55,6 +55,37 @@ interface BusinessWorkflowProps {
   readonly detailTypes: readonly string[];
 }
 
+/**
+ * A rule on the bus (or a schedule) and the queue its target's failures end in: what governed replay reads, and how
+ * it finds the one target to send a dead letter back to.
+ */
+interface DeadLetteredRule {
+  readonly rule: Rule;
+  readonly deadLetters: Queue;
+}
+
+/** A business workflow and the rule that starts it (`StatelessStack.businessWorkflow`). */
+interface BusWorkflow extends DeadLetteredRule {
+  readonly workflow: Workflow;
+}
+
+/** A function a rule or a schedule invokes (asynchronously: its failures end in the rule's dead-letter queue too). */
+interface RuleTargetFunction extends DeadLetteredRule {
+  readonly target: ServiceFunction;
+}
+
+/** What governed replay may touch (`StatelessStack.governedReplay`): nothing outside these. */
+interface GovernedReplayProps {
+  /** Every dead-letter queue of this stack, in creation order; replay reads, deletes and re-publishes from them. */
+  readonly deadLetterQueues: readonly Queue[];
+  /** The rules whose targets replay reads, to send a dead letter back to the one target that failed it. */
+  readonly rules: readonly Rule[];
+  /** The workflows replay may start again. */
+  readonly workflows: readonly Workflow[];
+  /** The functions rules and destinations invoke, which replay may invoke again. */
+  readonly targetFunctions: readonly ServiceFunction[];
+}
+
 /** The ingest edge of one stage. */
 export class StatelessStack extends Stack {
   readonly api: HttpApi;
@@ -82,10 +113,6 @@ export class StatelessStack extends Stack {
   private readonly config: StageConfig;
   /** The stateful resources: the bus that starts the business workflows and the queues they send to. */
   private readonly stateful: StatefulStack;
-  /** Every queue failures end in, for governed replay. */
-  private readonly deadLetterQueues: Queue[] = [];
-  /** The same queues by construct id, as the dashboard names them. */
-  private readonly deadLetterQueuesById: Record<string, Queue> = {};
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -165,7 +192,7 @@ export class StatelessStack extends Stack {
     );
     outboxRelay.bindQueue('OUTBOX_DEAD_LETTER_QUEUE_URL', outboxEntriesDlq);
     const outboxRelayDlq = this.deadLetterQueue('ErpOutboxRelayDlq', 'the outbox relay schedule');
-    new Rule(this, 'ErpOutboxRelaySchedule', {
+    const outboxRelaySchedule = new Rule(this, 'ErpOutboxRelaySchedule', {
       description: 'Relays the ERP outbox (credit-hold releases, …) onto the bus',
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [
@@ -183,7 +210,7 @@ export class StatelessStack extends Stack {
       onFailure: new SqsDestination(outboxRelayDlq),
     });
 
-    this.orderToCash = this.businessWorkflow('OrderToCash', {
+    const orderToCash = this.businessWorkflow('OrderToCash', {
       definitionFile: 'order-to-cash.asl.json',
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       description:
@@ -196,32 +223,47 @@ export class StatelessStack extends Stack {
         'erp.order.credit-released.v1',
       ],
     });
-    this.paymentApplication = this.businessWorkflow('PaymentApplication', {
+    const paymentApplication = this.businessWorkflow('PaymentApplication', {
       definitionFile: 'payment-application.asl.json',
       functions: { ErpAdapterFunctionArn: erpAdapter.function },
       description: 'Payments captured and refunded on a billing platform',
       detailTypes: ['billing.payment.succeeded.v1', 'billing.payment.refunded.v1'],
     });
-    this.customerSync = this.businessWorkflow('CustomerSync', {
+    const customerSync = this.businessWorkflow('CustomerSync', {
       definitionFile: 'customer-sync.asl.json',
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       description: 'Customer changes made in the CRM',
       detailTypes: ['crm.customer.upserted.v1'],
     });
-    this.supplierSync = this.businessWorkflow('SupplierSync', {
+    const supplierSync = this.businessWorkflow('SupplierSync', {
       definitionFile: 'supplier-sync.asl.json',
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       description: 'Suppliers created and changed at the procurement platform',
       detailTypes: ['procurement.supplier.created.v1', 'procurement.supplier.changed.v1'],
     });
-    this.procureToPay = this.businessWorkflow('ProcureToPay', {
+    const procureToPay = this.businessWorkflow('ProcureToPay', {
       definitionFile: 'procure-to-pay.asl.json',
       functions: { ErpAdapterFunctionArn: erpAdapter.function, VersionGateFunctionArn: versionGate.function },
       description: 'Purchase orders approved at the procurement platform',
       detailTypes: ['procurement.purchase-order.created.v1'],
     });
 
-    this.employeeSync = this.employeeSyncWorkflow(config, stateful, erpAdapter, versionGate);
+    const employeeSync = this.employeeSyncWorkflow(config, stateful, erpAdapter, versionGate);
+    this.orderToCash = orderToCash.workflow;
+    this.paymentApplication = paymentApplication.workflow;
+    this.customerSync = customerSync.workflow;
+    this.supplierSync = supplierSync.workflow;
+    this.procureToPay = procureToPay.workflow;
+    this.employeeSync = employeeSync.workflow;
+    // In creation order, as governed replay lists their rules and queues.
+    const busWorkflows = [
+      orderToCash,
+      paymentApplication,
+      customerSync,
+      supplierSync,
+      procureToPay,
+      employeeSync,
+    ];
 
     const redrive = new ServiceFunction(this, 'WorkflowRedrive', {
       functionDir: 'workflow-redrive',
@@ -245,9 +287,11 @@ export class StatelessStack extends Stack {
       new SqsEventSource(stateful.redriveQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
 
-    this.writeBack = this.writeBackToPlatforms(config, stateful.bus);
-    this.itemWriteBack = this.itemWriteBackToShopify(config, stateful);
+    const writeBack = this.writeBackToPlatforms(config, stateful.bus);
+    const itemWriteBack = this.itemWriteBackToShopify(config, stateful);
     const purchaseOrderWriteBack = this.purchaseOrderWriteBack(config, stateful);
+    this.writeBack = writeBack.target;
+    this.itemWriteBack = itemWriteBack.target;
 
     // Synchronous: the API runs it with StartSyncExecution and answers with its output.
     this.orderValidation = new Workflow(this, 'OrderValidation', {
@@ -277,7 +321,8 @@ export class StatelessStack extends Stack {
     );
 
     // Every canonical and ERP event, as the warehouse loads it: the CloudEvent itself, one JSON line per event.
-    new Rule(this, 'WarehouseRule', {
+    const warehouseDlq = this.deadLetterQueue('WarehouseDlq', 'the warehouse rule target');
+    const warehouseRule = new Rule(this, 'WarehouseRule', {
       eventBus: stateful.bus,
       description:
         'Canonical, ERP and governance events into the warehouse bucket, partitioned by type and date',
@@ -285,20 +330,40 @@ export class StatelessStack extends Stack {
       targets: [
         new FirehoseTargetWithDeadLetters(stateful.warehouseStream, {
           message: RuleTargetInput.fromEventPath('$.detail'),
-          deadLetterQueue: this.deadLetterQueue('WarehouseDlq', 'the warehouse rule target'),
+          deadLetterQueue: warehouseDlq,
           ...busTargetRetries,
         }),
       ],
     });
 
-    this.reconcile = this.scheduledReconciliation(config, stateful, erpEnvironment);
-    // Last of the functions: it reads every dead-letter queue created before it.
-    this.replay = this.governedReplay(config, stateful, [
-      outboxRelay,
-      this.writeBack,
+    const reconcile = this.scheduledReconciliation(config, stateful, erpEnvironment);
+    this.reconcile = reconcile.target;
+
+    // Every rule of the stack with its dead-letter queue, in creation order; the outbox relay's entries queue has no
+    // rule (the relay itself sends to it).
+    const deadLetteredRules: DeadLetteredRule[] = [
+      { rule: outboxRelaySchedule, deadLetters: outboxRelayDlq },
+      ...busWorkflows,
+      writeBack,
+      itemWriteBack,
       purchaseOrderWriteBack,
-      this.reconcile,
-    ]);
+      { rule: warehouseRule, deadLetters: warehouseDlq },
+      reconcile,
+    ];
+    const deadLetterQueues = [outboxEntriesDlq, ...deadLetteredRules.map(({ deadLetters }) => deadLetters)];
+    this.replay = this.governedReplay(config, stateful, {
+      deadLetterQueues,
+      rules: deadLetteredRules.map(({ rule }) => rule),
+      workflows: [
+        this.orderToCash,
+        this.paymentApplication,
+        this.customerSync,
+        this.employeeSync,
+        this.supplierSync,
+        this.procureToPay,
+      ],
+      targetFunctions: [outboxRelay, this.writeBack, purchaseOrderWriteBack.target, this.reconcile],
+    });
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Concord ${config.stage} webhooks and APIs`,
@@ -350,7 +415,7 @@ export class StatelessStack extends Stack {
       slos: config.slos,
       exceptionsQueue: stateful.exceptionsQueue,
       deadLetterQueues: {
-        ...this.deadLetterQueuesById,
+        ...Object.fromEntries(deadLetterQueues.map((queue) => [queue.node.id, queue])),
         WorkflowRedriveDlq: stateful.redriveDeadLetterQueue,
       },
       warehouseStream: stateful.warehouseStream,
@@ -414,7 +479,7 @@ export class StatelessStack extends Stack {
     config: StageConfig,
     stateful: StatefulStack,
     erpEnvironment: { ERP_BASE_URL: string; ERP_TIMEOUT_MS: string },
-  ): ServiceFunction {
+  ): RuleTargetFunction {
     const catalog = stateful.warehouseCatalog;
     const reconcile = new ServiceFunction(this, 'Reconcile', {
       functionDir: 'reconcile',
@@ -438,7 +503,7 @@ export class StatelessStack extends Stack {
     reconcile.role.addManagedPolicy(catalog.queryPolicy);
     const deadLetters = this.deadLetterQueue('ReconcileDlq', 'the reconciliation schedule');
     reconcile.function.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(deadLetters) });
-    new Rule(this, 'ReconcileSchedule', {
+    const rule = new Rule(this, 'ReconcileSchedule', {
       description: "Reconciles the previous UTC day's SaaS events, ERP documents and warehouse rows",
       schedule: Schedule.cron({ minute: '0', hour: '3' }),
       targets: [new LambdaFunction(reconcile.function, { deadLetterQueue: deadLetters, retryAttempts: 2 })],
@@ -452,7 +517,7 @@ export class StatelessStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    return reconcile;
+    return { target: reconcile, rule, deadLetters };
   }
 
   /**
@@ -462,9 +527,9 @@ export class StatelessStack extends Stack {
   private governedReplay(
     config: StageConfig,
     stateful: StatefulStack,
-    targetFunctions: ServiceFunction[],
+    props: GovernedReplayProps,
   ): ServiceFunction {
-    const queues = [...this.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
+    const queues = [...props.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
     const replay = new ServiceFunction(this, 'Replay', {
       functionDir: 'replay',
       stage: config.stage,
@@ -484,23 +549,14 @@ export class StatelessStack extends Stack {
     replay.allow(['sqs:SendMessage'], [stateful.parkingQueue.queueArn]);
     // A dead letter goes back to the one target that failed it: the rule's input settings are read, then only that
     // target is started, invoked or written to (the functions that rules and destinations invoke; the warehouse).
-    const rules = this.node.findAll().filter((construct): construct is Rule => construct instanceof Rule);
     replay.allow(
       ['events:ListTargetsByRule'],
-      rules.map((rule) => rule.ruleArn),
+      props.rules.map((rule) => rule.ruleArn),
     );
-    for (const workflow of [
-      this.orderToCash,
-      this.paymentApplication,
-      this.customerSync,
-      this.employeeSync,
-      this.supplierSync,
-      this.procureToPay,
-    ])
-      workflow.stateMachine.grantStartExecution(replay.role);
+    for (const workflow of props.workflows) workflow.stateMachine.grantStartExecution(replay.role);
     replay.allow(
       ['lambda:InvokeFunction'],
-      targetFunctions.map((target) => target.function.functionArn),
+      props.targetFunctions.map((target) => target.function.functionArn),
     );
     replay.allow(['firehose:PutRecord'], [stateful.warehouseStream.deliveryStreamArn]);
     return replay;
@@ -508,7 +564,7 @@ export class StatelessStack extends Stack {
 
   /**
    * A dead-letter queue, kept 14 days and retained on stack deletion, with alarms on anything in it and on a message
-   * left unhandled for an hour; `protects` names what fails into it. Governed replay reads every one of them.
+   * left unhandled for an hour; `protects` names what fails into it. The caller hands it to governed replay.
    */
   private deadLetterQueue(id: string, protects: string): Queue {
     const queue = new Queue(this, id, {
@@ -522,8 +578,6 @@ export class StatelessStack extends Stack {
       reason: `It is the dead-letter queue of ${protects}`,
     });
     alarmOnFailures(this, id, queue, protects);
-    this.deadLetterQueues.push(queue);
-    this.deadLetterQueuesById[id] = queue;
     return queue;
   }
 
@@ -532,7 +586,7 @@ export class StatelessStack extends Stack {
    * the version table, and written to Shopify by delayed flush requests on the same queue, one write per key per burst.
    * Its event source runs at most two at a time: the shop's rate limit is the bound, not Lambda.
    */
-  private itemWriteBackToShopify(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+  private itemWriteBackToShopify(config: StageConfig, stateful: StatefulStack): RuleTargetFunction {
     const timeoutSec = 60;
     const flushMaxAttempts = 5;
     const { shopify } = platformSettings(config);
@@ -580,7 +634,7 @@ export class StatelessStack extends Stack {
         maxConcurrency: 2,
       }),
     );
-    new Rule(this, 'ItemWriteBackRule', {
+    const rule = new Rule(this, 'ItemWriteBackRule', {
       eventBus: stateful.bus,
       description: 'ERP stock levels and prices queued for the item write-back to Shopify',
       eventPattern: {
@@ -594,7 +648,7 @@ export class StatelessStack extends Stack {
         }),
       ],
     });
-    return itemWriteBack;
+    return { target: itemWriteBack, rule, deadLetters };
   }
 
   /**
@@ -607,7 +661,7 @@ export class StatelessStack extends Stack {
     stateful: StatefulStack,
     erpAdapter: ServiceFunction,
     versionGate: ServiceFunction,
-  ): Workflow {
+  ): BusWorkflow {
     const { hibob } = platformSettings(config);
     const hrisReader = new ServiceFunction(this, 'HrisReader', {
       functionDir: 'hris-reader',
@@ -640,7 +694,7 @@ export class StatelessStack extends Stack {
    * the record came from. One dead-letter queue catches both what EventBridge could not deliver and what the function
    * failed to write after Lambda's own retries.
    */
-  private writeBackToPlatforms(config: StageConfig, bus: IEventBus): ServiceFunction {
+  private writeBackToPlatforms(config: StageConfig, bus: IEventBus): RuleTargetFunction {
     const deadLetters = this.deadLetterQueue('WriteBackDlq', 'the write-back function and its rule');
     const writeBack = new ServiceFunction(this, 'WriteBack', {
       functionDir: 'write-back',
@@ -654,7 +708,7 @@ export class StatelessStack extends Stack {
         PLATFORM_TIMEOUT_MS: String(config.erp.timeoutMs),
       },
     });
-    this.routeErpAnswersToWriteBack('WriteBackRule', writeBack, deadLetters, {
+    const rule = this.routeErpAnswersToWriteBack('WriteBackRule', writeBack, deadLetters, {
       bus,
       description: 'ERP answers written back to the platform the order or customer came from',
       detailTypes: [
@@ -664,7 +718,7 @@ export class StatelessStack extends Stack {
         'erp.customer.synced.v1',
       ],
     });
-    return writeBack;
+    return { target: writeBack, rule, deadLetters };
   }
 
   /**
@@ -672,7 +726,7 @@ export class StatelessStack extends Stack {
    * to the procurement platform the order came from, at the stage's `platforms.spendesk.apiUrl` (locally the ERP
    * sandbox's stand-in); the token is the stage's Spendesk platform secret.
    */
-  private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulStack): ServiceFunction {
+  private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulStack): RuleTargetFunction {
     const deadLetters = this.deadLetterQueue(
       'PurchaseOrderWriteBackDlq',
       'the purchase-order write-back and its rule',
@@ -691,7 +745,7 @@ export class StatelessStack extends Stack {
       },
     });
     writeBack.bindSecret('SPENDESK_API_TOKEN_SECRET_ID', stateful.platformCredentials.spendesk);
-    this.routeErpAnswersToWriteBack('PurchaseOrderWriteBackRule', writeBack, deadLetters, {
+    const rule = this.routeErpAnswersToWriteBack('PurchaseOrderWriteBackRule', writeBack, deadLetters, {
       bus: stateful.bus,
       description:
         "The ERP's PO number, refusal and three-way match written back to the procurement platform",
@@ -701,7 +755,7 @@ export class StatelessStack extends Stack {
         'erp.purchase-order.match-updated.v1',
       ],
     });
-    return writeBack;
+    return { target: writeBack, rule, deadLetters };
   }
 
   /**
@@ -714,13 +768,13 @@ export class StatelessStack extends Stack {
     writeBack: ServiceFunction,
     deadLetters: Queue,
     props: { readonly bus: IEventBus; readonly description: string; readonly detailTypes: string[] },
-  ): void {
+  ): Rule {
     writeBack.function.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new SqsDestination(deadLetters),
     });
-    new Rule(this, ruleId, {
+    return new Rule(this, ruleId, {
       eventBus: props.bus,
       description: props.description,
       eventPattern: {
@@ -743,7 +797,7 @@ export class StatelessStack extends Stack {
    * dead-letter queue: EventBridge retries a failed start for a day, then parks the event there for replay. The queue
    * lives beside the rule because its policy names it.
    */
-  private businessWorkflow(id: string, props: BusinessWorkflowProps): Workflow {
+  private businessWorkflow(id: string, props: BusinessWorkflowProps): BusWorkflow {
     const { config, stateful } = this;
     const workflow = new Workflow(this, id, {
       definitionFile: props.definitionFile,
@@ -753,7 +807,7 @@ export class StatelessStack extends Stack {
       queues: { ExceptionsQueueUrl: stateful.exceptionsQueue, RedriveQueueUrl: stateful.redriveQueue },
     });
     const deadLetters = this.deadLetterQueue(`${id}Dlq`, `the ${id} rule target`);
-    new Rule(this, `${id}Rule`, {
+    const rule = new Rule(this, `${id}Rule`, {
       eventBus: stateful.bus,
       description: props.description,
       eventPattern: {
@@ -767,6 +821,6 @@ export class StatelessStack extends Stack {
         }),
       ],
     });
-    return workflow;
+    return { workflow, rule, deadLetters };
   }
 }
