@@ -6,7 +6,7 @@ import { erpCredentialsSecretTag } from '../functions/shared/erp/erp-credentials
 import { platformCredentialsSecretTag } from '../functions/shared/secrets/platform-credentials';
 import { webhookSourceTag } from '../functions/shared/sources/source-registry';
 import { HttpApiRegistry } from './apigw/http-api-registry';
-import { startHttpApiServer } from './apigw/http-api-server';
+import { iamIntegrationCheck, startHttpApiServer } from './apigw/http-api-server';
 import { Deployer, type DeployReport, stacksInOrder } from './deploy/deployer';
 import { closeGracefully } from './edge/graceful-close';
 import { type ErpSandbox, startErpSandbox } from './erp-sandbox/erp-sandbox-server';
@@ -56,6 +56,7 @@ export class LocalPlatform {
         options.apiPort,
         runtime.usage,
         (apiId, status, latencyMs) => runtime.apiMetrics.count(apiId, status, latencyMs),
+        iamIntegrationCheck(runtime.iam),
       );
       platform.apiServer = server;
       platform.apiUrl = url;

@@ -15,6 +15,7 @@ import { ApiMetrics } from './services/cloudwatch/api-metrics';
 import { aggregateOf, CloudWatchService } from './services/cloudwatch/cloudwatch-service';
 import { emfDatapoints } from './services/cloudwatch/embedded-metric-format';
 import { LambdaMetrics } from './services/cloudwatch/lambda-metrics';
+import { SnsMetrics } from './services/cloudwatch/sns-metrics';
 import { StatesMetrics } from './services/cloudwatch/states-metrics';
 import { DynamoDbService } from './services/dynamodb/dynamodb-service';
 import { EventsService, type TargetDefinition, TargetDeliveryError } from './services/events/events-service';
@@ -243,12 +244,10 @@ export class LocalRuntime {
       this.logs.recordFunctionLine(functionName, line);
       this.cloudwatch.recordEmf(emfDatapoints(line));
     };
-    this.cloudwatch.publishToTopic = (topicArn, subject, message) => {
-      try {
-        this.sns.publish(topicArn, { subject, message });
-      } catch (error) {
-        console.warn(`[cloudwatch] alarm action ${topicArn} failed: ${(error as Error).message}`);
-      }
+    // CloudWatch records a refused or failed publish in the alarm's history (and warns).
+    this.cloudwatch.publishToTopic = (topicArn, subject, message, alarmArn) => {
+      this.iam.authorizeAlarmAction(alarmArn, topicArn);
+      this.sns.publish(topicArn, { subject, message });
     };
     this.lambda.onInvocation = (functionName, outcome) => this.lambdaMetrics.count(functionName, outcome);
     this.cloudwatch.collectServiceMetrics = () => {
@@ -256,8 +255,16 @@ export class LocalRuntime {
       this.lambdaMetrics.publish(this.cloudwatch, this.clock.now());
       this.statesMetrics.publish(this.cloudwatch, this.clock.now());
       this.apiMetrics.publish(this.cloudwatch, this.clock.now());
+      this.snsMetrics.publish(this.cloudwatch, this.clock.now());
     };
+    this.sns.onDeliveryOutcome = (topicArn, delivered) => this.snsMetrics.count(topicArn, delivered);
     this.sns.deliverToService = async (subscription, envelope) => {
+      // SNS delivers as sns.amazonaws.com: the queue's policy or the function's permission must allow the topic.
+      this.iam.authorizeSubscriptionDelivery(
+        subscription.topicArn,
+        subscription.protocol,
+        subscription.endpoint,
+      );
       const raw = subscription.attributes.RawMessageDelivery === 'true';
       if (subscription.protocol === 'sqs')
         this.sqs.sendMessage(this.sqs.queueByArn(subscription.endpoint), {
@@ -279,6 +286,9 @@ export class LocalRuntime {
         );
     };
     this.sts.roleSessionIdentity = (accessKeyId) => this.iam.sessionIdentity(accessKeyId);
+    // Firehose writes to S3 as the delivery stream's role.
+    this.firehose.authorizeWrite = (stream, bucket, key) =>
+      this.iam.authorizeFirehoseWrite(stream.roleArn, stream.name, bucket, key);
     this.events.dispatch = async (target, payload, event, ruleArn) => {
       try {
         if (ruleArn) this.iam.authorizeRuleTarget(ruleArn, target.Arn, target.RoleArn);
@@ -402,6 +412,8 @@ export class LocalRuntime {
   private readonly statesMetrics = new StatesMetrics();
   /** HTTP API answers counted since the last evaluation (the API server reports them), published as AWS/ApiGateway. */
   readonly apiMetrics = new ApiMetrics();
+  /** SNS delivery outcomes since the last evaluation, published as AWS/SNS metrics per topic. */
+  private readonly snsMetrics = new SnsMetrics();
 
   /** The AWS/SQS metrics CloudWatch keeps for queues, so that queue-depth and DLQ alarms work locally. */
   private publishQueueMetrics(): void {

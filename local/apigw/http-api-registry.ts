@@ -6,6 +6,8 @@ export interface HttpIntegration {
   functionArn: string;
   payloadFormatVersion: string;
   timeoutMs: number;
+  /** The role API Gateway assumes to invoke the function (`CredentialsArn`); absent, the function's policy decides. */
+  credentialsArn?: string;
 }
 
 interface RouteRecord {

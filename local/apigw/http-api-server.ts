@@ -2,12 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AccessDeniedError } from '../iam/access-denied';
+import type { IamAuthorizer } from '../iam/iam-authorizer';
 import type { LambdaService } from '../services/lambda/lambda-service';
 import type { UsageMeter } from '../usage/usage-meter';
 import type { HttpApiRegistry, RouteMatch } from './http-api-registry';
 
 const textTypes =
   /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|application\/[a-z.+-]*\+(json|xml))/i;
+
+/** What API Gateway logs as `$context.integrationErrorMessage` when it may not invoke the integration. */
+export const integrationPermissionMessage =
+  "The IAM role configured on the integration or API Gateway doesn't have permissions to call the integration. Check the permissions and try again.";
 
 function send(
   response: ServerResponse,
@@ -115,6 +121,21 @@ function respond(response: ServerResponse, payload: string): void {
   send(response, 200, JSON.stringify(result));
 }
 
+/**
+ * The integration check API Gateway makes before invoking a route's function, through the deployed IAM: the
+ * `$default` stage's execute-api ARN as `aws:SourceArn`, or the integration's credentials role.
+ */
+export function iamIntegrationCheck(
+  iam: Pick<IamAuthorizer, 'apiSourceArn' | 'authorizeApiIntegration'>,
+): (match: RouteMatch, method: string) => void {
+  return (match, method) =>
+    iam.authorizeApiIntegration(
+      iam.apiSourceArn(match.apiId, '$default', match.routeKey, method),
+      match.integration.functionArn,
+      match.integration.credentialsArn,
+    );
+}
+
 /** Serves every deployed HTTP API on one local port. */
 export async function startHttpApiServer(
   apis: HttpApiRegistry,
@@ -123,6 +144,11 @@ export async function startHttpApiServer(
   usage: UsageMeter,
   /** Told of every answer to a route (its API, status and latency), for the AWS/ApiGateway metrics. */
   onAnswer: (apiId: string, status: number, latencyMs: number) => void = () => {},
+  /**
+   * Throws when API Gateway may not invoke the route's function (IAM enforced: the function's resource policy or
+   * the integration's credentials role); the request then fails as on AWS, before the function runs.
+   */
+  authorizeIntegration: (match: RouteMatch, method: string) => void = () => {},
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -134,6 +160,19 @@ export async function startHttpApiServer(
     if (!match) return send(response, 404, '{"message":"Not Found"}');
     const started = performance.now();
     response.once('finish', () => onAnswer(match.apiId, response.statusCode, performance.now() - started));
+    try {
+      authorizeIntegration(match, request.method ?? 'GET');
+    } catch (error) {
+      if (!(error instanceof AccessDeniedError)) {
+        console.error(`[apigw] ${match.routeKey} integration could not be authorized`, error);
+        return send(response, 500, '{"message":"Internal Server Error"}');
+      }
+      // AWS answers a bare 500 and puts the reason in the access log's $context.integrationErrorMessage.
+      console.warn(
+        `[apigw] ${match.routeKey} (${match.apiId}): ${integrationPermissionMessage} (${(error as Error).message})`,
+      );
+      return send(response, 500, '{"message":"Internal Server Error"}');
+    }
     const event = proxyEventV2(request, body, match, requestId);
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -649,6 +649,7 @@ const httpIntegration: ResourceHandler = {
       functionArn,
       payloadFormatVersion: String(properties.PayloadFormatVersion ?? '2.0'),
       timeoutMs: Number(properties.TimeoutInMillis ?? 30_000),
+      ...(properties.CredentialsArn ? { credentialsArn: String(properties.CredentialsArn) } : {}),
     });
     return { physicalId: id, attributes: {} };
   },

@@ -13,6 +13,7 @@ import {
   requiredPermissions,
   s3Permissions,
 } from './operation-actions';
+import type { PolicyDocument } from './policy-document';
 import { type CallerPrincipal, evaluateAuthorization } from './policy-evaluation';
 
 /** The IAM service prefix of each AWS JSON protocol target prefix the edge serves. */
@@ -29,6 +30,25 @@ const servicesByTarget: Record<string, string> = {
   DynamoDB_20120810: 'dynamodb',
   AWSSecurityTokenServiceV20110615: 'sts',
 };
+
+/**
+ * The access policy SNS gives a topic that has no policy of its own: the owning account may use the topic, and so
+ * may AWS services acting for it (their `AWS:SourceOwner` is the account).
+ */
+function defaultTopicPolicy(topicArn: string, accountId: string): PolicyDocument {
+  return {
+    Statement: [
+      {
+        Sid: '__default_statement_ID',
+        Effect: 'Allow',
+        Principal: { AWS: ['*'] },
+        Action: ['SNS:Publish', 'SNS:Subscribe', 'SNS:Receive', 'SNS:GetTopicAttributes'],
+        Resource: [topicArn],
+        Condition: { StringEquals: { 'AWS:SourceOwner': [accountId] } },
+      },
+    ],
+  };
+}
 
 /** Whether enforcement is on: it is unless `CONCORD_IAM_ENFORCEMENT=off` (or `false`, `0`) says otherwise. */
 export function iamEnforcementFromEnvironment(environment: NodeJS.ProcessEnv = process.env): boolean {
@@ -165,6 +185,105 @@ export class IamAuthorizer {
         );
       this.authorizeRole(session, service, [permission]);
     } else this.authorizeServicePrincipal('events.amazonaws.com', ruleArn, permission);
+  }
+
+  /**
+   * The ARN API Gateway names itself by (`aws:SourceArn`) when an HTTP API route invokes its integration:
+   * `arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`, or `…/API/STAGE/$default` for the catch-all route.
+   */
+  apiSourceArn(apiId: string, stage: string, routeKey: string, requestMethod: string): string {
+    const [routeMethod = '', routePath = ''] = routeKey.split(' ');
+    const tail =
+      routeKey === '$default'
+        ? '$default'
+        : `${routeMethod === 'ANY' ? requestMethod : routeMethod}${routePath}`;
+    return `arn:aws:execute-api:${this.arns.region}:${this.arns.accountId}:${apiId}/${stage}/${tail}`;
+  }
+
+  /**
+   * Authorizes an HTTP API's Lambda proxy integration as API Gateway does before invoking: as the integration's
+   * credentials role when it names one, otherwise as apigateway.amazonaws.com through the function's resource
+   * policy (an `AWS::Lambda::Permission` whose `SourceArn` covers the route).
+   */
+  authorizeApiIntegration(sourceArn: string, functionArn: string, credentialsArn?: string): void {
+    if (!this.enabled) return;
+    const permission = { action: 'lambda:InvokeFunction', resource: functionArn };
+    if (!credentialsArn) {
+      this.authorizeServicePrincipal('apigateway.amazonaws.com', sourceArn, permission);
+      return;
+    }
+    const session = this.roleSession(credentialsArn, 'apigateway');
+    if (!session)
+      throw this.refused(
+        new AccessDeniedError(
+          'lambda',
+          `API Gateway cannot assume the role ${credentialsArn}: it is not deployed`,
+        ),
+      );
+    this.authorizeRole(session, 'lambda', [permission]);
+  }
+
+  /**
+   * Authorizes SNS delivering a topic's message to a subscribed queue or function: sns.amazonaws.com through the
+   * queue's policy (`sqs:SendMessage`) or the function's (`lambda:InvokeFunction`), `aws:SourceArn` the topic.
+   * Other protocols (HTTP, email) need no grant.
+   */
+  authorizeSubscriptionDelivery(topicArn: string, protocol: string, endpoint: string): void {
+    const action =
+      protocol === 'sqs' ? 'sqs:SendMessage' : protocol === 'lambda' ? 'lambda:InvokeFunction' : undefined;
+    if (!action) return;
+    this.authorizeServicePrincipal('sns.amazonaws.com', topicArn, { action, resource: endpoint });
+  }
+
+  /**
+   * Authorizes an alarm's SNS action as CloudWatch publishes: cloudwatch.amazonaws.com (`aws:SourceArn` the alarm)
+   * through the topic's policy. A topic without an `AWS::SNS::TopicPolicy` keeps SNS's default policy, which lets
+   * the owning account (and services acting for it, `AWS:SourceOwner`) publish: same-account alarms work as on AWS.
+   */
+  authorizeAlarmAction(alarmArn: string, topicArn: string): void {
+    if (!this.enabled) return;
+    const principal: CallerPrincipal = {
+      kind: 'service',
+      service: 'cloudwatch.amazonaws.com',
+      accountId: this.arns.accountId,
+    };
+    const policy =
+      this.registry.resourcePolicy(topicArn) ?? defaultTopicPolicy(topicArn, this.arns.accountId);
+    const decision = evaluateAuthorization(
+      {
+        principal,
+        action: 'sns:Publish',
+        resource: topicArn,
+        context: this.context(principal, {
+          'aws:SourceArn': alarmArn,
+          'aws:SourceAccount': this.arns.accountId,
+          'AWS:SourceOwner': this.arns.accountId,
+        }),
+      },
+      [],
+      policy,
+    );
+    if (decision.effect !== 'Allow')
+      throw this.refused(
+        new AccessDeniedError(
+          'sns',
+          accessDeniedMessage('cloudwatch.amazonaws.com', 'sns', 'sns:Publish', topicArn, decision),
+        ),
+      );
+  }
+
+  /**
+   * Authorizes Firehose writing an object of a delivery stream to its S3 bucket as the stream's role
+   * (`s3:PutObject` on the object). A role that is not deployed (a stream an operator created naming any ARN) is not
+   * evaluated, as operators' calls act as the account's administrator locally.
+   */
+  authorizeFirehoseWrite(roleArn: string | undefined, streamName: string, bucket: string, key: string): void {
+    if (!this.enabled || !roleArn) return;
+    const session = this.roleSession(roleArn, `firehose-${streamName}`.slice(0, 64));
+    if (!session) return;
+    this.authorizeRole(session, 's3', [
+      { action: 's3:PutObject', resource: `arn:aws:s3:::${bucket}/${key}` },
+    ]);
   }
 
   /** Authorizes a function's async-invocation destination as the function's role (its session's access key id). */

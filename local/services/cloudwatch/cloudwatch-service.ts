@@ -54,6 +54,19 @@ interface DatapointRow {
 }
 
 const alarmType = 'cloudwatch-alarm';
+const historyType = 'cloudwatch-alarm-history';
+/** How many history items an alarm keeps locally (AWS keeps 30 days; a fast local clock would keep too many). */
+const historyLimit = 100;
+
+/** One alarm history item, as DescribeAlarmHistory answers it. */
+export interface AlarmHistoryItem {
+  AlarmName: string;
+  AlarmType: 'MetricAlarm';
+  TimestampMs: number;
+  HistoryItemType: 'StateUpdate' | 'Action';
+  HistorySummary: string;
+  HistoryData: string;
+}
 const dashboardType = 'cloudwatch-dashboard';
 const evaluationIntervalMs = 60_000;
 const minimumRealIntervalMs = 250;
@@ -121,8 +134,11 @@ export function alarmNotificationSubject(state: AlarmState, alarmName: string, r
 /** The CloudWatch metrics and alarms service. */
 export class CloudWatchService implements JsonService {
   readonly targetPrefix = 'GraniteServiceVersion20100801';
-  /** Publishes an alarm notification to an SNS topic (wired to the SNS service). */
-  publishToTopic: (topicArn: string, subject: string, message: string) => void = () => {};
+  /**
+   * Publishes an alarm notification to an SNS topic (wired to the SNS service) as the alarm; throws when the topic
+   * refuses it (its policy does not let CloudWatch publish), which the alarm's history records as a failed action.
+   */
+  publishToTopic: (topicArn: string, subject: string, message: string, alarmArn: string) => void = () => {};
   /** Called before each evaluation, so that services publish the metrics AWS would (queue depths). */
   collectServiceMetrics: () => void = () => {};
   private timer: ReturnType<LocalClock['setTimeout']> | undefined;
@@ -214,6 +230,8 @@ export class CloudWatchService implements JsonService {
       case 'DeleteDashboards':
         for (const name of (input.DashboardNames as string[] | undefined) ?? []) this.deleteDashboard(name);
         return {};
+      case 'DescribeAlarmHistory':
+        return this.describeAlarmHistory(input);
       case 'SetAlarmState':
         this.setAlarmState(
           this.alarm(String(input.AlarmName)),
@@ -522,6 +540,7 @@ export class CloudWatchService implements JsonService {
   /** Deletes an alarm; deleting one that does not exist is not an error. */
   deleteAlarm(name: string): void {
     this.store.deleteResource(alarmType, name);
+    this.store.deleteResource(historyType, name);
   }
 
   private describeAlarms(input: Record<string, unknown>): unknown {
@@ -615,7 +634,13 @@ export class CloudWatchService implements JsonService {
       StateUpdatedTimestampMs: nowMs,
     };
     this.store.putResource(alarmType, alarm.AlarmName, updated);
-    if (oldState === state || !alarm.ActionsEnabled) return;
+    if (oldState === state) return;
+    this.addHistory(alarm.AlarmName, nowMs, 'StateUpdate', `Alarm updated from ${oldState} to ${state}`, {
+      version: '1.0',
+      oldState: { stateValue: oldState, stateReason: alarm.StateReason },
+      newState: { stateValue: state, stateReason: reason },
+    });
+    if (!alarm.ActionsEnabled) return;
     const actions =
       state === 'ALARM'
         ? alarm.AlarmActions
@@ -629,8 +654,99 @@ export class CloudWatchService implements JsonService {
         console.warn(`[cloudwatch] alarm action ${action} is not supported locally; only SNS topics are`);
         continue;
       }
-      this.publishToTopic(action, alarmNotificationSubject(state, alarm.AlarmName, region), message);
+      try {
+        this.publishToTopic(
+          action,
+          alarmNotificationSubject(state, alarm.AlarmName, region),
+          message,
+          alarm.AlarmArn,
+        );
+        this.addHistory(alarm.AlarmName, nowMs, 'Action', `Successfully executed action ${action}`, {
+          actionState: 'Succeeded',
+          notificationResource: action,
+          stateUpdateTimestamp: nowMs,
+        });
+      } catch (error) {
+        // CloudWatch does not retry an action: the failure is in the alarm's history, where operators look.
+        const received = (error as Error).message;
+        console.warn(`[cloudwatch] alarm ${alarm.AlarmName}: action ${action} failed: ${received}`);
+        this.addHistory(
+          alarm.AlarmName,
+          nowMs,
+          'Action',
+          `Failed to execute action ${action}. Received error: "${received}"`,
+          {
+            actionState: 'Failed',
+            notificationResource: action,
+            stateUpdateTimestamp: nowMs,
+            error: received,
+          },
+        );
+      }
     }
+  }
+
+  private addHistory(
+    alarmName: string,
+    timestampMs: number,
+    type: AlarmHistoryItem['HistoryItemType'],
+    summary: string,
+    data: Record<string, unknown>,
+  ): void {
+    const items = this.store.getResource<AlarmHistoryItem[]>(historyType, alarmName) ?? [];
+    items.push({
+      AlarmName: alarmName,
+      AlarmType: 'MetricAlarm',
+      TimestampMs: timestampMs,
+      HistoryItemType: type,
+      HistorySummary: summary,
+      HistoryData: JSON.stringify(data),
+    });
+    this.store.putResource(historyType, alarmName, items.slice(-historyLimit));
+  }
+
+  /** DescribeAlarmHistory: an alarm's (or every alarm's) state updates and actions, newest first by default. */
+  private describeAlarmHistory(input: Record<string, unknown>): unknown {
+    const type = input.HistoryItemType as string | undefined;
+    const known = [
+      'StateUpdate',
+      'Action',
+      'ConfigurationUpdate',
+      'AlarmContributorStateUpdate',
+      'AlarmContributorAction',
+    ];
+    if (type !== undefined && !known.includes(type))
+      throw validation(
+        `1 validation error detected: Value '${type}' at 'historyItemType' failed to satisfy constraint: Member must satisfy enum value set: [${known.join(', ')}]`,
+      );
+    const startMs = input.StartDate === undefined ? -Infinity : Number(input.StartDate) * 1000;
+    const endMs = input.EndDate === undefined ? Infinity : Number(input.EndDate) * 1000;
+    const maxRecords = Number(input.MaxRecords ?? 100);
+    if (!Number.isInteger(maxRecords) || maxRecords < 1 || maxRecords > 100)
+      throw validation('The parameter MaxRecords must be between 1 and 100.');
+    const offset = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new AwsError('InvalidNextToken', 'The next token is invalid.', 400);
+    const sources =
+      input.AlarmName !== undefined
+        ? [this.store.getResource<AlarmHistoryItem[]>(historyType, String(input.AlarmName)) ?? []]
+        : this.store.listResources<AlarmHistoryItem[]>(historyType).map(({ value }) => value);
+    const ascending = input.ScanBy === 'TimestampAscending';
+    const items = sources
+      .flat()
+      .filter(
+        (item) =>
+          (!type || item.HistoryItemType === type) && item.TimestampMs >= startMs && item.TimestampMs < endMs,
+      )
+      .map((item, index) => ({ item, index }))
+      // Stable within a timestamp: a state update comes before the actions it triggered.
+      .sort((a, b) => (a.item.TimestampMs - b.item.TimestampMs || a.index - b.index) * (ascending ? 1 : -1))
+      .map(({ item }) => item);
+    const page = items.slice(offset, offset + maxRecords);
+    return {
+      AlarmHistoryItems: page.map(({ TimestampMs, ...item }) => ({ ...item, Timestamp: TimestampMs / 1000 })),
+      ...(offset + maxRecords < items.length ? { NextToken: String(offset + maxRecords) } : {}),
+    };
   }
 
   /** The JSON message CloudWatch publishes to an alarm's SNS actions. */

@@ -9,6 +9,11 @@ import type { LocalEnvironment } from '../local-environment';
 import type { S3Service } from '../s3/s3-service';
 import { compileJqQuery } from './jq-subset';
 
+/** How long Firehose waits before retrying a failed S3 delivery. */
+const deliveryRetryMs = 5_000;
+/** How long Firehose keeps retrying an S3 delivery before the records are lost. */
+const deliveryRetentionMs = 24 * 3_600_000;
+
 interface ProcessorParameter {
   ParameterName: string;
   ParameterValue: string;
@@ -79,6 +84,14 @@ export class FirehoseService implements JsonService {
   readonly targetPrefix = 'Firehose_20150804';
   private readonly ticker: NodeJS.Timeout;
   private flushing = false;
+  /**
+   * Throws when the stream's role may not write the object (IAM enforced, wired by the runtime). The records stay
+   * buffered and the delivery is retried, as Firehose retries a failed S3 delivery.
+   */
+  authorizeWrite: (stream: { name: string; roleArn?: string }, bucket: string, key: string) => void =
+    () => {};
+  /** When a stream whose S3 delivery failed may be retried (local ms): Firehose retries every 5 seconds. */
+  private readonly retryAtMs = new Map<string, number>();
 
   constructor(
     private readonly store: DurableStore,
@@ -264,8 +277,16 @@ export class FirehoseService implements JsonService {
         .prepare('SELECT * FROM firehose_records WHERE stream = ? ORDER BY seq')
         .all(stream.name) as RecordRow[];
       if (rows.length === 0) return;
-      const groups = this.partition(stream, rows);
-      for (const group of groups.values()) this.writeObject(stream, group.prefix, group.rows, group.error);
+      if ((this.retryAtMs.get(stream.name) ?? 0) > this.clock.now()) return;
+      const objects = [...this.partition(stream, rows).values()].map((group) =>
+        this.objectOf(stream, group.prefix, group.rows, group.error),
+      );
+      // Every object is authorized before any is written: a refused delivery writes nothing, and is retried whole.
+      if (!this.deliverable(stream, objects, rows)) return;
+      for (const object of objects)
+        this.s3.putObject(object.bucket, object.key, object.body, {
+          contentType: 'application/octet-stream',
+        });
       // Objects first, then the buffer: a crash in between writes an object twice, never loses one (at-least-once).
       const last = rows.at(-1)?.seq ?? 0;
       this.store.db
@@ -273,6 +294,40 @@ export class FirehoseService implements JsonService {
         .run(stream.name, last);
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /**
+   * Whether the stream's role may write every object. When it may not, Firehose's error (`S3.AccessDenied`) is
+   * logged, the delivery is retried 5 seconds later, and records older than 24 hours are dropped, as on AWS.
+   */
+  private deliverable(
+    stream: StreamDefinition,
+    objects: { bucket: string; key: string }[],
+    rows: RecordRow[],
+  ): boolean {
+    try {
+      for (const { bucket, key } of objects)
+        this.authorizeWrite({ name: stream.name, roleArn: stream.destination.RoleARN }, bucket, key);
+      this.retryAtMs.delete(stream.name);
+      return true;
+    } catch (error) {
+      if ((error as Error)?.name !== 'AccessDeniedError') throw error;
+      const nowMs = this.clock.now();
+      this.retryAtMs.set(stream.name, nowMs + deliveryRetryMs);
+      console.warn(
+        `[firehose] ${stream.name}: S3.AccessDenied: ${(error as Error).message}; ${rows.length} records stay buffered and delivery is retried`,
+      );
+      const expired = rows.filter((row) => nowMs - row.received_at > deliveryRetentionMs);
+      if (expired.length > 0) {
+        this.store.db
+          .prepare('DELETE FROM firehose_records WHERE stream = ? AND seq <= ?')
+          .run(stream.name, expired.at(-1)?.seq ?? 0);
+        console.error(
+          `[firehose] ${stream.name}: ${expired.length} records could not be delivered for 24 hours and are dropped`,
+        );
+      }
+      return false;
     }
   }
 
@@ -336,7 +391,12 @@ export class FirehoseService implements JsonService {
       : `${expanded}${formatTimestamp('yyyy/MM/dd/HH/', atMs)}`;
   }
 
-  private writeObject(stream: StreamDefinition, prefix: string, rows: RecordRow[], error: boolean): void {
+  private objectOf(
+    stream: StreamDefinition,
+    prefix: string,
+    rows: RecordRow[],
+    error: boolean,
+  ): { bucket: string; key: string; body: Buffer } {
     const destination = stream.destination;
     const delimiter = processorParameter(destination, 'AppendDelimiterToRecord', 'Delimiter');
     const appendNewline =
@@ -357,8 +417,6 @@ export class FirehoseService implements JsonService {
     const gzip = destination.CompressionFormat === 'GZIP';
     const name = `${stream.name}-${stream.versionId}-${formatTimestamp('yyyy-MM-dd-HH-mm-ss', rows[0]?.received_at ?? this.clock.now())}-${randomUUID()}${destination.FileExtension ?? (gzip ? '.gz' : '')}`;
     const bucket = destination.BucketARN.split(':').at(-1) ?? '';
-    this.s3.putObject(bucket, `${prefix}${name}`, gzip ? gzipSync(body) : body, {
-      contentType: 'application/octet-stream',
-    });
+    return { bucket, key: `${prefix}${name}`, body: gzip ? gzipSync(body) : body };
   }
 }

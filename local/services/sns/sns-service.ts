@@ -77,6 +77,11 @@ export class SnsService implements RawService {
     subscription: SubscriptionDefinition,
     envelope: Record<string, unknown>,
   ) => Promise<void> = async () => {};
+  /**
+   * Told of each delivery's outcome once it is final (after retries), for the AWS/SNS metrics
+   * NumberOfNotificationsDelivered and NumberOfNotificationsFailed.
+   */
+  onDeliveryOutcome: (topicArn: string, delivered: boolean) => void = () => {};
   /** Where email subscriptions' messages are recorded, one JSON line per message, a file per topic. */
   readonly mailboxDir: string;
 
@@ -264,8 +269,18 @@ export class SnsService implements RawService {
       messageAttributes: input.messageAttributes ?? {},
     };
     for (const subscription of this.subscriptions(topicArn)) {
-      this.deliver(subscription, notification).catch((error: unknown) =>
-        console.error(`[sns] delivery to ${subscription.endpoint} failed`, error),
+      this.deliver(subscription, notification).then(
+        () => this.onDeliveryOutcome(topicArn, true),
+        (error: unknown) => {
+          this.onDeliveryOutcome(topicArn, false);
+          // A refused delivery (a queue policy or Lambda permission not allowing SNS) is an operator's error: a
+          // warning with its reason, as SNS's delivery status log says it; anything else is the runtime's.
+          if ((error as Error)?.name === 'AccessDeniedError')
+            console.warn(
+              `[sns] delivery of ${notification.messageId} to ${subscription.endpoint} failed: ${(error as Error).message}`,
+            );
+          else console.error(`[sns] delivery to ${subscription.endpoint} failed`, error);
+        },
       );
     }
     return notification.messageId;
