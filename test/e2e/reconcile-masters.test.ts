@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { signWebhook } from '../../cli/webhook-signing';
 import { staticErpCredentials } from '../../functions/shared/erp/erp-credentials';
@@ -38,7 +39,8 @@ const fixture = (name: string) => readFileSync(path.join(__dirname, '../fixtures
  * Suppliers and employees reconciled on the embedded runtime at real speed (the comparison's lag is measured with
  * the runtime's clock against the ERP's): a supplier change the ERP refused, a hire the ERP refused for a cost
  * centre it did not yet have; the plan carried out, then a clean reconciliation. Then a purchase order released
- * through procure-to-pay, which agrees, beside one booked in the ERP by hand and never announced.
+ * through procure-to-pay, which agrees, beside one booked in the ERP by hand and never announced. Last, a goods
+ * receipt's stock levels and a price change, which agree once the relay delivered them to the warehouse.
  */
 describe('supplier and employee reconciliation on the embedded runtime', () => {
   let running: Awaited<ReturnType<typeof startPlatformWithErp>>;
@@ -134,9 +136,9 @@ describe('supplier and employee reconciliation on the embedded runtime', () => {
     );
   }
 
-  async function admin(route: string, body: unknown) {
+  async function admin(route: string, body: unknown, method = 'PUT') {
     const answer = await fetch(`${sandbox.url}${route}`, {
-      method: 'PUT',
+      method,
       headers: {
         authorization: `Bearer ${sandbox.credentials.adminToken}`,
         'content-type': 'application/json',
@@ -318,5 +320,46 @@ describe('supplier and employee reconciliation on the embedded runtime', () => {
         detail: expect.stringMatching(/never released/),
       }),
     ]);
+  }, 90_000);
+
+  it('reconciles the stock levels of a goods receipt and a price change with the warehouse once delivered', async () => {
+    // Prepare: a two-line receipt and a new EUR price of a catalogue item, announced through the ERP's outbox.
+    await admin(
+      '/_admin/stock-movements',
+      {
+        reference: 'GR-RECONCILE-1',
+        lines: [
+          { sku: 'TR-42-SLATE', locationId: 'BER-1', quantity: 6 },
+          { sku: 'TR-42-SLATE', locationId: 'HAM-1', quantity: 2 },
+        ],
+      },
+      'POST',
+    );
+    await admin('/_admin/items/TR-42-SLATE/prices/EUR', { amount: '119.90' });
+    // The relay run now, as its one-minute schedule would, only sooner.
+    const { Functions = [] } = await running.clients.lambda.send(new ListFunctionsCommand({}));
+    const relay = Functions.find((fn) => fn.FunctionName?.includes('ErpOutboxRelay'))?.FunctionName;
+    const relayed = await running.clients.lambda.send(
+      new InvokeCommand({ FunctionName: relay, Payload: Buffer.from('{}') }),
+    );
+    expect(relayed.FunctionError).toBeUndefined();
+    await delivered("select location_id from stock_levels where sku = 'TR-42-SLATE'", 2);
+    await delivered("select currency from item_prices where sku = 'TR-42-SLATE' and currency = 'EUR'", 1);
+
+    // Act
+    const { report } = await reconcile();
+
+    // Assess
+    expect(
+      report.mismatches.filter((mismatch) => ['stock-level', 'item-price'].includes(mismatch.entity)),
+    ).toEqual([]);
+    expect(report.totals['stock-level']).toEqual({
+      erp: { count: 2, sums: {} },
+      warehouse: { count: 2, sums: {} },
+    });
+    expect(report.totals['item-price']).toEqual({
+      erp: { count: 1, sums: {} },
+      warehouse: { count: 1, sums: {} },
+    });
   }, 90_000);
 });

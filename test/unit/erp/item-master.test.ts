@@ -35,6 +35,35 @@ describe('ItemMaster', () => {
   const outboxAfter = (seq: number) =>
     ledger.outbox(seq) as unknown as { seq: number; type: string; payload: Record<string, unknown> }[];
 
+  it('gives the levels and prices of a sandbox made before they had a change time one, and lists them by it', () => {
+    // Prepare: the tables as they were, with a level and a price in them.
+    const oldDir = mkdtempSync(path.join(tmpdir(), 'concord-item-master-old-'));
+    const old = new ErpLedger(oldDir);
+    old.db.exec(`CREATE TABLE item_prices (sku TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL,
+        version INTEGER NOT NULL, PRIMARY KEY (sku, currency));
+      CREATE TABLE item_stock_levels (sku TEXT NOT NULL, location_id TEXT NOT NULL, available INTEGER NOT NULL,
+        version INTEGER NOT NULL, PRIMARY KEY (sku, location_id));
+      INSERT INTO item_prices VALUES ('OLD-1', 'EUR', '3.00', 1);
+      INSERT INTO item_stock_levels VALUES ('OLD-1', 'BER-1', 4, 2);`);
+    const before = new Date(Date.now() - 1000).toISOString();
+
+    // Act
+    const migrated = new ItemMaster(old);
+    const window = { from: before, to: new Date(Date.now() + 1000).toISOString() };
+    const levels = migrated.stockLevelsChanged(window);
+    const prices = migrated.pricesChanged(window);
+    old.close();
+    rmSync(oldDir, { recursive: true, force: true });
+
+    // Assess
+    expect(levels).toEqual([
+      { sku: 'OLD-1', locationId: 'BER-1', available: 4, version: 2, updatedAt: expect.any(String) },
+    ]);
+    expect(prices).toEqual([
+      { sku: 'OLD-1', currency: 'EUR', amount: '3.00', version: 1, updatedAt: expect.any(String) },
+    ]);
+  });
+
   it('books a movement in one transaction and announces the level after each line with a growing version', () => {
     // Prepare
     const before = outboxAfter(0).at(-1)?.seq ?? 0;
