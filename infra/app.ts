@@ -30,7 +30,11 @@ export function buildApp(
     config,
     terminationProtection: config.stage === 'prod',
   });
-  const stateless = new StatelessStack(app, `Concord-${config.stage}-Stateless`, { env, config, stateful });
+  const stateless = new StatelessStack(app, `Concord-${config.stage}-Stateless`, {
+    env,
+    config,
+    stateful: stateful.resources,
+  });
   // Every alarm of the stage, in either stack, announces its firing and its recovery on the stage's topic.
   Aspects.of(app).add(new AlarmActions(stateful.alarmTopic.topic));
   Tags.of(app).add('project', 'concord');

@@ -11,9 +11,12 @@ import type { StageConfig } from '../config/stage-config';
 
 /** What the alarm topic needs: the stage, its subscriptions and what happens to the key on stack deletion. */
 export interface AlarmTopicProps {
-  stage: string;
-  alerting: StageConfig['alerting'];
-  removalPolicy: RemovalPolicy;
+  /** The stage name, part of the topic's display name. */
+  readonly stage: string;
+  /** Who is told: the stage's subscribers. */
+  readonly alerting: StageConfig['alerting'];
+  /** What happens to the topic when the stack is deleted. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /** An SNS topic encrypted with its own KMS key, TLS only, that CloudWatch alarms of this account may publish to. */

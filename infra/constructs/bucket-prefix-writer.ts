@@ -4,17 +4,28 @@ import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
+/** Where a BucketPrefixWriter lets its holders write. */
+export interface BucketPrefixWriterProps {
+  /** The bucket written to; the policy lives in its stack. */
+  readonly bucket: Bucket;
+  /** The key prefix, without a trailing slash: the grant is on `<keyPrefix>/*`. */
+  readonly keyPrefix: string;
+}
+
 /** Write access to `<bucket>/<keyPrefix>/*`, nothing more. */
 export class BucketPrefixWriter extends Construct {
+  /** The managed policy a writer's role attaches (`ServiceFunction.bindBucketWriter`). */
   readonly policy: ManagedPolicy;
+  /** The bucket written to. */
+  readonly bucket: Bucket;
+  /** The key prefix written under. */
+  readonly keyPrefix: string;
 
-  constructor(
-    scope: Construct,
-    id: string,
-    readonly bucket: Bucket,
-    readonly keyPrefix: string,
-  ) {
+  constructor(scope: Construct, id: string, props: BucketPrefixWriterProps) {
     super(scope, id);
+    const { bucket, keyPrefix } = props;
+    this.bucket = bucket;
+    this.keyPrefix = keyPrefix;
     this.policy = new ManagedPolicy(this, 'Policy', {
       description: `PutObject under ${keyPrefix}/ of one bucket`,
       statements: [

@@ -159,9 +159,10 @@ export function eventSchemaFiles(): { type: string; schema: JsonObject }[] {
 }
 
 export interface EventSchemaRegistryProps {
-  stage: string;
+  /** The stage name, part of the registry's name. */
+  readonly stage: string;
   /** The bus the events travel on, named in each schema's description. */
-  busName: string;
+  readonly busName: string;
 }
 
 /**

@@ -8,15 +8,23 @@ import { addToDeadLetterQueueResourcePolicy, FirehoseDeliveryStream } from 'aws-
 import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 
+/** How the rule delivers to the stream, and where what it could not deliver goes. */
+export interface FirehoseTargetWithDeadLettersProps {
+  /** The record written per event (the warehouse takes `$.detail`, the CloudEvent itself). */
+  readonly message: RuleTargetInput;
+  /** Where an event goes once its retries are spent. */
+  readonly deadLetterQueue: IQueue;
+  /** EventBridge's retry attempts (0–185). */
+  readonly retryAttempts: number;
+  /** How long EventBridge keeps trying (at most 24 hours). */
+  readonly maxEventAge: Duration;
+}
+
+/** The stream as a rule target (the stream first, as CDK's own targets take their resource). */
 export class FirehoseTargetWithDeadLetters implements IRuleTarget {
   constructor(
     private readonly stream: IDeliveryStream,
-    private readonly options: {
-      message: RuleTargetInput;
-      deadLetterQueue: IQueue;
-      retryAttempts: number;
-      maxEventAge: Duration;
-    },
+    private readonly options: FirehoseTargetWithDeadLettersProps,
   ) {}
 
   bind(rule: IRule, id?: string): RuleTargetConfig {

@@ -6,10 +6,12 @@ import type { StageConfig } from '../config/stage-config';
 
 /** What the stage samples, and the workflows whose executions it samples. */
 export interface TraceSamplingProps {
-  stage: string;
-  sampling: StageConfig['tracing']['sampling'];
+  /** The stage name, part of each sampling rule's name. */
+  readonly stage: string;
+  /** The stage's sampling, one fixed rate and reservoir per second applied to each workflow's rule. */
+  readonly sampling: StageConfig['tracing']['sampling'];
   /** A short name (`order-to-cash`, part of the rule's name) → the workflow. */
-  workflows: Record<string, StateMachine>;
+  readonly workflows: Readonly<Record<string, StateMachine>>;
 }
 
 /** X-Ray's limit on a sampling rule's name. */

@@ -27,12 +27,14 @@ const prestoTypes: Record<ModelColumn['type'], string> = {
 };
 
 export interface WarehouseCatalogProps {
-  bucket: Bucket;
-  stage: string;
+  /** The warehouse bucket the tables read. */
+  readonly bucket: Bucket;
+  /** The stage name, part of the database and workgroup names. */
+  readonly stage: string;
   /** The first day the projection offers (the stage's first delivery, give or take). */
-  firstEventDate: string;
+  readonly firstEventDate: string;
   /** A query that would scan more is cancelled (cost control). */
-  bytesScannedCutoffPerQuery: number;
+  readonly bytesScannedCutoffPerQuery: number;
 }
 
 export class WarehouseCatalog extends Construct {

@@ -14,17 +14,20 @@ export const stateMachinesDir = path.join(__dirname, '../../statemachines');
 
 /** What a workflow's definition refers to, by its `${Name}` substitution tokens. */
 export interface WorkflowProps {
-  definitionFile: string;
-  logRetention: RetentionDays;
+  /** Its ASL file under statemachines/. */
+  readonly definitionFile: string;
+  /** How long the workflow's log group keeps its lines. */
+  readonly logRetention: RetentionDays;
   /** `${<key>}` → the function's ARN; the workflow may invoke it. */
-  functions: Record<string, IFunction>;
+  readonly functions: Readonly<Record<string, IFunction>>;
   /** `${<key>}` → the queue's URL; the workflow may send to it. */
-  queues: Record<string, IQueue>;
+  readonly queues: Readonly<Record<string, IQueue>>;
   /**
    * Log a failed step's execution data (input, output, the error's cause), which carries `x-pii` fields in clear:
    * the stage decides (StageConfig.workflowLogs); off unless set, so a new workflow logs no personal data.
+   * @default false
    */
-  includeExecutionData?: boolean;
+  readonly includeExecutionData?: boolean;
 }
 
 /** An Express workflow: request-response integrations only, at most five minutes (DESIGN.md §2). */

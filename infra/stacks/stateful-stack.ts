@@ -1,12 +1,14 @@
 /** The stateful stack: what holds data and must survive a redeploy (bus, tables, buckets, secrets). Logical ids are pinned by a test. */
 import { Duration, Size, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { AlarmBase, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Archive, EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   AppendDelimiterToRecordProcessor,
   Compression,
   DeliveryStream,
+  type IDeliveryStream,
   MetadataExtractionProcessor,
   S3Bucket,
   StreamEncryption,
@@ -19,8 +21,8 @@ import {
   ObjectOwnership,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { erpCredentialsSecretTag } from '../../functions/shared/erp/erp-credentials';
 import {
@@ -38,7 +40,53 @@ import { WarehouseCatalog } from '../constructs/warehouse-catalog';
 
 /** Props of the stateful stack. */
 export interface StatefulStackProps extends StackProps {
-  config: StageConfig;
+  /** What the stage decides: names, retention, removal policy, alarm subscribers. */
+  readonly config: StageConfig;
+}
+
+/**
+ * What the stateless stack binds to, handed over as resources rather than as the stack (`StatefulStack.resources`):
+ * only these cross the stack boundary, each as a CloudFormation export.
+ */
+export interface StatefulResources {
+  /** The stage bus every event is published to. */
+  readonly bus: IEventBus;
+  /** Delivery ids the ingest edge has seen, for deduplication. */
+  readonly dedupeTable: ITable;
+  /** One secret per webhook source, by source name. */
+  readonly webhookSecrets: Readonly<Record<string, ISecret>>;
+  /** Concord's API key at the ERP. */
+  readonly erpCredentials: ISecret;
+  /** Concord's credentials at each platform API it calls. */
+  readonly platformCredentials: Readonly<Record<CredentialedPlatform, ISecret>>;
+  /** The raw archive's Firehose stream, which the ingest edge writes to. */
+  readonly rawArchiveStream: IDeliveryStream;
+  /** PutObject under raw/ of the archive. */
+  readonly rawArchiveWriter: BucketPrefixWriter;
+  /** PutObject under quarantine/ of the quarantine bucket. */
+  readonly quarantineWriter: BucketPrefixWriter;
+  /** Powertools idempotency records of the ERP adapters. */
+  readonly idempotencyTable: ITable;
+  /** The per-entity version gate. */
+  readonly versionTable: ITable;
+  /** Failed business transactions with the context to replay them. */
+  readonly exceptionsQueue: IQueue;
+  /** Requests to start a deferred transaction's execution that failed five times. */
+  readonly redriveDeadLetterQueue: IQueue;
+  /** Transactions a workflow deferred, delayed until their next execution. */
+  readonly redriveQueue: IQueue;
+  /** The warehouse's Firehose stream. */
+  readonly warehouseStream: IDeliveryStream;
+  /** Glue database, tables and model views, and the Athena workgroup. */
+  readonly warehouseCatalog: WarehouseCatalog;
+  /** PutObject under reconciliations/ of the warehouse bucket. */
+  readonly reconciliationWriter: BucketPrefixWriter;
+  /** Dead letters set aside by an operator, with the reason. */
+  readonly parkingQueue: IQueue;
+  /** Who replayed, parked or edited what, when and why. */
+  readonly opsAuditTable: ITable;
+  /** Every alarm of the stateful stack, for the stage dashboard's alarm grid. */
+  readonly alarms: readonly IAlarm[];
 }
 
 /** Bus, dedupe table, raw archive, quarantine and webhook secrets of one stage. */
@@ -83,6 +131,33 @@ export class StatefulStack extends Stack {
   readonly parkingQueue: Queue;
   /** Who replayed, parked or edited what, when and why; and each replay's journal. */
   readonly opsAuditTable: Table;
+
+  /** What the stateless stack binds to; read once the stack is built (its alarms are listed at that moment). */
+  get resources(): StatefulResources {
+    return {
+      bus: this.bus,
+      dedupeTable: this.dedupeTable,
+      webhookSecrets: this.webhookSecrets,
+      erpCredentials: this.erpCredentials,
+      platformCredentials: this.platformCredentials,
+      rawArchiveStream: this.rawArchiveStream,
+      rawArchiveWriter: this.rawArchiveWriter,
+      quarantineWriter: this.quarantineWriter,
+      idempotencyTable: this.idempotencyTable,
+      versionTable: this.versionTable,
+      exceptionsQueue: this.exceptionsQueue,
+      redriveDeadLetterQueue: this.redriveDeadLetterQueue,
+      redriveQueue: this.redriveQueue,
+      warehouseStream: this.warehouseStream,
+      warehouseCatalog: this.warehouseCatalog,
+      reconciliationWriter: this.reconciliationWriter,
+      parkingQueue: this.parkingQueue,
+      opsAuditTable: this.opsAuditTable,
+      alarms: this.node
+        .findAll()
+        .filter((construct): construct is AlarmBase => construct instanceof AlarmBase),
+    };
+  }
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -245,7 +320,10 @@ export class StatefulStack extends Stack {
         'A terminal queue: operators inspect and replay from it; a DLQ of a DLQ would only hide messages',
     });
 
-    this.rawArchiveWriter = new BucketPrefixWriter(this, 'RawArchiveWriter', this.archiveBucket, 'raw');
+    this.rawArchiveWriter = new BucketPrefixWriter(this, 'RawArchiveWriter', {
+      bucket: this.archiveBucket,
+      keyPrefix: 'raw',
+    });
     // Batches of every source under raw/stream/<yyyy>/<mm>/<dd>/ (each record names its source); a webhook too
     // large for a record is written by the ingest function itself under raw/<source>/<yyyy>/<mm>/<dd>/. Dynamic
     // partitioning by source would need 64 MiB buffers and a 60-second interval at least.
@@ -271,12 +349,10 @@ export class StatefulStack extends Stack {
       firstEventDate: config.warehouse.firstEventDate,
       bytesScannedCutoffPerQuery: config.warehouse.queryScanLimitGiB * 1024 ** 3,
     });
-    this.reconciliationWriter = new BucketPrefixWriter(
-      this,
-      'ReconciliationWriter',
-      this.warehouseBucket,
-      'reconciliations',
-    );
+    this.reconciliationWriter = new BucketPrefixWriter(this, 'ReconciliationWriter', {
+      bucket: this.warehouseBucket,
+      keyPrefix: 'reconciliations',
+    });
     const warehouseRole = this.deliveryRole('WarehouseDeliveryRole', this.warehouseBucket, [
       'events',
       'errors',
@@ -317,12 +393,10 @@ export class StatefulStack extends Stack {
       }),
       role: deliveryRole.withoutPolicyUpdates(),
     });
-    this.quarantineWriter = new BucketPrefixWriter(
-      this,
-      'QuarantineWriter',
-      this.quarantineBucket,
-      'quarantine',
-    );
+    this.quarantineWriter = new BucketPrefixWriter(this, 'QuarantineWriter', {
+      bucket: this.quarantineBucket,
+      keyPrefix: 'quarantine',
+    });
 
     this.erpCredentials = this.erpCredentialsSecret(config);
     this.platformCredentials = {

@@ -22,7 +22,7 @@ import { ServiceFunction } from '../constructs/service-function';
 import { alarmOnLatencySlo, latencySlos } from '../constructs/slo-alarms';
 import { TraceSampling } from '../constructs/trace-sampling';
 import { Workflow } from '../constructs/workflow';
-import type { StatefulStack } from './stateful-stack';
+import type { StatefulResources } from './stateful-stack';
 
 /**
  * How long EventBridge keeps trying a rule target before the event goes to the target's dead-letter queue: the most
@@ -34,8 +34,10 @@ const busTargetRetries = { retryAttempts: 185, maxEventAge: Duration.hours(24) }
 
 /** Props of the stateless stack: the stage config and the stateful resources it binds to. */
 export interface StatelessStackProps extends StackProps {
-  config: StageConfig;
-  stateful: StatefulStack;
+  /** What the stage decides: sizes, timeouts, retention, SLOs, platform endpoints. */
+  readonly config: StageConfig;
+  /** The stateful stack's resources the functions, workflows and rules bind to. */
+  readonly stateful: StatefulResources;
 }
 
 /** What sets one bus-started business workflow apart (see `StatelessStack.businessWorkflow`). */
@@ -112,7 +114,7 @@ export class StatelessStack extends Stack {
   /** The stage's config, which every business workflow's logging follows. */
   private readonly config: StageConfig;
   /** The stateful resources: the bus that starts the business workflows and the queues they send to. */
-  private readonly stateful: StatefulStack;
+  private readonly stateful: StatefulResources;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -425,9 +427,10 @@ export class StatelessStack extends Stack {
         [concordFlows.employeeSync]: this.employeeSync.stateMachine,
         [concordFlows.procureToPay]: this.procureToPay.stateMachine,
       },
-      alarms: [stateful, this].flatMap((stack) =>
-        stack.node.findAll().filter((construct): construct is AlarmBase => construct instanceof AlarmBase),
-      ),
+      alarms: [
+        ...stateful.alarms,
+        ...this.node.findAll().filter((construct): construct is AlarmBase => construct instanceof AlarmBase),
+      ],
     });
   }
 
@@ -477,7 +480,7 @@ export class StatelessStack extends Stack {
    */
   private scheduledReconciliation(
     config: StageConfig,
-    stateful: StatefulStack,
+    stateful: StatefulResources,
     erpEnvironment: { ERP_BASE_URL: string; ERP_TIMEOUT_MS: string },
   ): RuleTargetFunction {
     const catalog = stateful.warehouseCatalog;
@@ -526,7 +529,7 @@ export class StatelessStack extends Stack {
    */
   private governedReplay(
     config: StageConfig,
-    stateful: StatefulStack,
+    stateful: StatefulResources,
     props: GovernedReplayProps,
   ): ServiceFunction {
     const queues = [...props.deadLetterQueues, stateful.exceptionsQueue, stateful.parkingQueue];
@@ -586,7 +589,7 @@ export class StatelessStack extends Stack {
    * the version table, and written to Shopify by delayed flush requests on the same queue, one write per key per burst.
    * Its event source runs at most two at a time: the shop's rate limit is the bound, not Lambda.
    */
-  private itemWriteBackToShopify(config: StageConfig, stateful: StatefulStack): RuleTargetFunction {
+  private itemWriteBackToShopify(config: StageConfig, stateful: StatefulResources): RuleTargetFunction {
     const timeoutSec = 60;
     const flushMaxAttempts = 5;
     const { shopify } = platformSettings(config);
@@ -658,7 +661,7 @@ export class StatelessStack extends Stack {
    */
   private employeeSyncWorkflow(
     config: StageConfig,
-    stateful: StatefulStack,
+    stateful: StatefulResources,
     erpAdapter: ServiceFunction,
     versionGate: ServiceFunction,
   ): BusWorkflow {
@@ -726,7 +729,7 @@ export class StatelessStack extends Stack {
    * to the procurement platform the order came from, at the stage's `platforms.spendesk.apiUrl` (locally the ERP
    * sandbox's stand-in); the token is the stage's Spendesk platform secret.
    */
-  private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulStack): RuleTargetFunction {
+  private purchaseOrderWriteBack(config: StageConfig, stateful: StatefulResources): RuleTargetFunction {
     const deadLetters = this.deadLetterQueue(
       'PurchaseOrderWriteBackDlq',
       'the purchase-order write-back and its rule',

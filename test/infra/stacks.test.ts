@@ -729,7 +729,7 @@ describe('StatelessStack (platform settings)', () => {
   function synthesizeConfig(config: StageConfig) {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stateful = new StatefulStack(app, 'Stateful', { config });
-    return new StatelessStack(app, 'Stateless', { config, stateful });
+    return new StatelessStack(app, 'Stateless', { config, stateful: stateful.resources });
   }
   const prod = stageConfig('prod');
 
