@@ -7,6 +7,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { QueueNotFoundError } from '../../functions/replay/replay';
+import { ConcordError } from '../../functions/shared/errors';
+import { TimeWindowError } from '../../functions/shared/ops/time-window';
 import type { ConsoleAssets } from './assets';
 import {
   type ConsoleEnv,
@@ -16,6 +20,7 @@ import {
   type ConsoleServices,
 } from './console-page';
 import { renderPage } from './layout';
+import { OverviewWindowError } from './overview/read-overview';
 
 /** What the app is built from. */
 export interface ConsoleAppOptions {
@@ -32,8 +37,28 @@ export interface ConsoleAppOptions {
 const sessionCookie = 'concord_console_session';
 
 /** A state-changing request that did not prove it comes from the console's own pages. */
-export class CrossSiteRequestError extends Error {
+export class CrossSiteRequestError extends ConcordError {
   override readonly name = 'CrossSiteRequestError';
+}
+
+/**
+ * The console's one mapping from error to HTTP status, first match wins: an operator's mistake is a 4xx shown on the
+ * page with nothing changed; any error not listed is a 500, logged with its stack for whoever runs the console.
+ */
+export const consoleErrorStatuses: ReadonlyArray<
+  readonly [errorClass: abstract new (...args: never[]) => Error, status: ContentfulStatusCode]
+> = [
+  [CrossSiteRequestError, 403],
+  [ConsoleInputError, 400],
+  [OverviewWindowError, 400],
+  [TimeWindowError, 400],
+  [ConsoleNotFoundError, 404],
+  [QueueNotFoundError, 404],
+];
+
+/** The HTTP status the console answers an error with, from consoleErrorStatuses. */
+export function consoleErrorStatus(error: Error): ContentfulStatusCode {
+  return consoleErrorStatuses.find(([errorClass]) => error instanceof errorClass)?.[1] ?? 500;
 }
 
 /** Whether two strings are equal, in constant time. */
@@ -120,14 +145,7 @@ export function createConsoleApp(options: ConsoleAppOptions): Hono<ConsoleEnv> {
     renderPage(c, { title: 'Not found', body: html`<p>Nothing at <code>${c.req.path}</code>.</p>` }, 404),
   );
   app.onError((error, c) => {
-    const status =
-      error instanceof CrossSiteRequestError
-        ? 403
-        : error instanceof ConsoleInputError
-          ? 400
-          : error instanceof ConsoleNotFoundError
-            ? 404
-            : 500;
+    const status = consoleErrorStatus(error);
     if (status === 500)
       console.error(`console: ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     if (

@@ -1,7 +1,9 @@
 /** The contract between the console's core and its pages: what a page declares and what it is given. */
+
 import type { Hono } from 'hono';
 import type { OpsContext } from '../../cli/ops-context';
 import type { ErpPort } from '../../functions/shared/erp/erp-port';
+import { ConcordError, type ConcordErrorOptions } from '../../functions/shared/errors';
 import type { ReplayRuns } from './replay-runs';
 
 /** What every page acts through: the stage as the CLI reaches it, and the console's own long-running work. */
@@ -40,17 +42,17 @@ export interface ConsolePage {
 }
 
 /** Bad operator input: shown on the page that was submitted, with nothing changed. */
-export class ConsoleInputError extends Error {
+export class ConsoleInputError extends ConcordError {
   override readonly name = 'ConsoleInputError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }
 
 /** Something the URL names does not exist (a queue, a message, a replay run). */
-export class ConsoleNotFoundError extends Error {
+export class ConsoleNotFoundError extends ConcordError {
   override readonly name = 'ConsoleNotFoundError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

@@ -11,6 +11,7 @@ import {
   hrisOwnedEmployeeFields,
 } from '../shared/erp/erp-employee-port';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
+import { ConcordError } from '../shared/errors';
 import type { ErpEmployeeSyncedV1 } from '../shared/generated/types';
 import { loadSystemOfRecord, type SystemOfRecord } from '../shared/governance/system-of-record';
 import {
@@ -26,7 +27,7 @@ export const employeeOperations = ['hireEmployee', 'changeEmployee', 'terminateE
 export type EmployeeOperation = (typeof employeeOperations)[number];
 
 /** The employee a change or termination is about is not in the ERP yet: the flow holds it and tries again. */
-export class EmployeeNotYetKnownError extends Error {
+export class EmployeeNotYetKnownError extends ConcordError {
   override readonly name = 'EmployeeNotYetKnownError';
 }
 

@@ -1,14 +1,14 @@
 /** The ERP adapter's own failures: steps the workflow must hold, requests that are not ERP steps, events it refuses to announce. */
 import { ErpRefusedError } from '../shared/erp/erp-errors';
-import type { Violation } from '../shared/errors';
+import { ConcordError, type ConcordErrorOptions, type Violation } from '../shared/errors';
 
 /** The order an amendment or cancellation refers to is not in the ERP yet: the flow holds it and tries again. */
-export class OrderNotYetKnownError extends Error {
+export class OrderNotYetKnownError extends ConcordError {
   override readonly name = 'OrderNotYetKnownError';
 }
 
 /** A payment arrived before the ERP invoiced its order: the flow holds it (bounded) and tries again. */
-export class InvoiceNotYetPostedError extends Error {
+export class InvoiceNotYetPostedError extends ConcordError {
   override readonly name = 'InvoiceNotYetPostedError';
 }
 
@@ -39,12 +39,13 @@ export class UnknownErpOperationError extends ErpRefusedError {
  * An authoritative event the adapter built would violate its own schema: a bug in the adapter, not bad input. It is
  * thrown before publishing, so nothing invalid reaches the bus and the execution fails where an operator looks.
  */
-export class InvalidErpEventError extends Error {
+export class InvalidErpEventError extends ConcordError {
   override readonly name = 'InvalidErpEventError';
   constructor(
     readonly type: string,
     readonly violations: readonly Violation[],
+    options?: ConcordErrorOptions,
   ) {
-    super(`${type} would violate its schema: ${JSON.stringify(violations)}`);
+    super(`${type} would violate its schema: ${JSON.stringify(violations)}`, options);
   }
 }

@@ -4,6 +4,7 @@
  * state) are refused by name, or dropped as echoes when they equal what the ERP holds. Refusals never carry values:
  * bank details are secret-class.
  */
+
 import { createHash } from 'node:crypto';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
 import {
@@ -14,6 +15,7 @@ import {
   type VendorFields,
   type VendorRecord,
 } from '../shared/erp/erp-vendor-port';
+import { ConcordError } from '../shared/errors';
 import type { ErpSupplierSyncedV1 } from '../shared/generated/types';
 import { loadSystemOfRecord, type SystemOfRecord } from '../shared/governance/system-of-record';
 import { invalidStepInput } from './step-input';
@@ -27,7 +29,7 @@ export type VendorOperation = (typeof vendorOperations)[number];
  * A change for a supplier the ERP has no vendor for, without the legal name a vendor needs: its create has not
  * arrived yet. The flow holds it and tries again, as an amendment that arrives before its order is held.
  */
-export class SupplierNotYetKnownError extends Error {
+export class SupplierNotYetKnownError extends ConcordError {
   override readonly name = 'SupplierNotYetKnownError';
 }
 

@@ -5,12 +5,13 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { EventBridgePublisher } from '../shared/bus/eventbridge-publisher';
-import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { HttpErpConnector } from '../shared/erp/http-erp-connector';
 import { secretsManagerErpCredentials } from '../shared/erp/secrets-manager-erp-credentials';
 import { createTracer, tracedHandler } from '../shared/observability/tracing';
+import { loadErpOutboxRelayConfig } from './config';
 import {
   DynamoDbOutboxCursor,
+  InvalidRedriveRequestError,
   type OutboxEntry,
   type RedriveResult,
   type RelayResult,
@@ -19,32 +20,27 @@ import {
 } from './relay';
 import { SqsOutboxDeadLetters } from './sqs-outbox-dead-letters';
 
-const env = readEnv([
-  'ERP_BASE_URL',
-  'ERP_TIMEOUT_MS',
-  'ERP_CREDENTIALS_SECRET_ID',
-  'ERP_SOURCE_URI',
-  'EVENT_BUS_NAME',
-  'VERSION_TABLE_NAME',
-  'OUTBOX_DEAD_LETTER_QUEUE_URL',
-]);
+const config = loadErpOutboxRelayConfig();
 const logger = new Logger({ serviceName: 'erp-outbox-relay' });
 // A run relays many transactions: it is traced as a whole (the ERP reads and the bus puts), without a correlation id.
 const tracer = createTracer('erp-outbox-relay');
 const publisher = new EventBridgePublisher(tracer.captureAWSv3Client(new EventBridgeClient({})), {
-  eventBusName: env.EVENT_BUS_NAME,
+  eventBusName: config.eventBusName,
   busSource: 'concord.erp',
 });
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const dependencies = {
   erp: new HttpErpConnector({
-    baseUrl: env.ERP_BASE_URL,
-    timeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', env.ERP_TIMEOUT_MS),
-    credentials: secretsManagerErpCredentials(env.ERP_CREDENTIALS_SECRET_ID),
+    baseUrl: config.erpBaseUrl,
+    timeoutMs: config.erpTimeoutMs,
+    credentials: secretsManagerErpCredentials(config.erpCredentialsSecretId),
   }),
   publish: (events: Parameters<EventBridgePublisher['publish']>[0]) => publisher.publish(events),
-  cursor: new DynamoDbOutboxCursor(tracer.captureAWSv3Client(new DynamoDBClient({})), env.VERSION_TABLE_NAME),
-  erpSourceUri: env.ERP_SOURCE_URI,
+  cursor: new DynamoDbOutboxCursor(
+    tracer.captureAWSv3Client(new DynamoDBClient({})),
+    config.versionTableName,
+  ),
+  erpSourceUri: config.erpSourceUri,
 };
 
 /** Time kept back from the function's timeout for the last page's publishing, the cursor write and the logs. */
@@ -77,12 +73,14 @@ async function relay(
   // The relay's own ARN goes with each dead letter: a replay hands the entry back here, not to the bus.
   const deps = {
     ...dependencies,
-    deadLetters: new SqsOutboxDeadLetters(sqs, env.OUTBOX_DEAD_LETTER_QUEUE_URL, context.invokedFunctionArn),
+    deadLetters: new SqsOutboxDeadLetters(sqs, config.outboxDeadLetterQueueUrl, context.invokedFunctionArn),
   };
   if ('redrive' in event) {
     const { redrive, replay } = event as RedriveRequest;
     if (!Array.isArray(redrive) || !redrive.every(isOutboxEntry))
-      throw new Error('"redrive" must be a list of outbox entries ({ seq, at, type, payload })');
+      throw new InvalidRedriveRequestError(
+        '"redrive" must be a list of outbox entries ({ seq, at, type, payload })',
+      );
     const result = await redriveEntries(deps, redrive);
     logger.info('outbox entries redriven', { ...result, seqs: redrive.map((entry) => entry.seq), replay });
     return result;

@@ -1,4 +1,5 @@
 /** The relay's mappers for the ERP item master's outbox entries: stock levels and prices, as authoritative events. */
+import { ConcordError } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent } from '../shared/events/envelope';
 import { idOf } from '../shared/ids';
 import type { OutboxEntry } from './relay';
@@ -7,7 +8,7 @@ import type { OutboxEntry } from './relay';
  * An item entry's payload lacks a field or has it mistyped. The relay reads any mapper's error as an invalid entry
  * and dead-letters it with this message (a class of relay.ts would make the two modules import each other).
  */
-export class ItemOutboxPayloadError extends Error {
+export class ItemOutboxPayloadError extends ConcordError {
   override readonly name = 'ItemOutboxPayloadError';
 }
 

@@ -3,11 +3,13 @@
  * match after each, as authoritative events about the purchase order, carrying the order's channel as their origin so
  * that the match is written back to the platform the order came from.
  */
+
 import {
   type PurchaseOrder,
   type PurchaseOrderSnapshot,
   purchaseOrderSnapshot,
 } from '../shared/erp/erp-purchasing-port';
+import { ConcordError } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent } from '../shared/events/envelope';
 import { idOf } from '../shared/ids';
 import type { OutboxEntry } from './relay';
@@ -16,7 +18,7 @@ import type { OutboxEntry } from './relay';
  * A purchasing entry's payload lacks a field or has it mistyped. The relay reads any mapper's error as an invalid
  * entry and dead-letters it with this message.
  */
-export class PurchasingOutboxPayloadError extends Error {
+export class PurchasingOutboxPayloadError extends ConcordError {
   override readonly name = 'PurchasingOutboxPayloadError';
 }
 

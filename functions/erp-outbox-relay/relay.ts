@@ -8,7 +8,7 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Violation } from '../shared/errors';
+import { ConcordError, type ConcordErrorOptions, type Violation } from '../shared/errors';
 import { buildCanonicalEvent, type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
 import { idOf } from '../shared/ids';
 import { itemMappers } from './item-mappers';
@@ -68,28 +68,39 @@ export interface RelayTimeBudget {
 }
 
 /** The ERP answered outbox entries that are not after the cursor it was given: reading on would loop forever. */
-export class OutboxNotAdvancingError extends Error {
+export class OutboxNotAdvancingError extends ConcordError {
   override readonly name = 'OutboxNotAdvancingError';
-  constructor(afterSeq: number, lastSeq: number) {
-    super(`The ERP outbox answered entries up to seq ${lastSeq} when asked for those after ${afterSeq}`);
+  constructor(afterSeq: number, lastSeq: number, options?: ConcordErrorOptions) {
+    super(
+      `The ERP outbox answered entries up to seq ${lastSeq} when asked for those after ${afterSeq}`,
+      options,
+    );
   }
 }
 
 /** The outbox holds an entry of a type the relay has no canonical event for. */
-export class UnknownOutboxEntryTypeError extends Error {
+export class UnknownOutboxEntryTypeError extends ConcordError {
   override readonly name = 'UnknownOutboxEntryTypeError';
-  constructor(readonly entryType: string) {
-    super(`The relay maps no canonical event from outbox entries of type "${entryType}"`);
+  constructor(
+    readonly entryType: string,
+    options?: ConcordErrorOptions,
+  ) {
+    super(`The relay maps no canonical event from outbox entries of type "${entryType}"`, options);
   }
 }
 
+/** A replay handed back something that is not a list of outbox entries ({ seq, at, type, payload }). */
+export class InvalidRedriveRequestError extends ConcordError {
+  override readonly name = 'InvalidRedriveRequestError';
+}
+
 /** The entry's payload does not make a valid canonical event (missing or mistyped fields, schema violations, size). */
-export class InvalidOutboxEntryError extends Error {
+export class InvalidOutboxEntryError extends ConcordError {
   override readonly name = 'InvalidOutboxEntryError';
   constructor(
     message: string,
     readonly violations: readonly Violation[] = [],
-    options?: { cause?: unknown },
+    options?: ConcordErrorOptions,
   ) {
     super(message, options);
   }

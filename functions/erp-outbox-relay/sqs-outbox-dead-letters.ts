@@ -1,6 +1,6 @@
 /** The relay's dead-letter queue on SQS: each refused outbox entry with its reason, cursor position and redrive target. */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { DownstreamUnavailableError } from '../shared/errors';
+import { BatchEntriesRefusedError, DownstreamUnavailableError } from '../shared/errors';
 import type { OutboxDeadLetter } from './relay';
 
 /** The body's `kind`: how the replayer (functions/replay/dead-letters.ts) recognizes an outbox dead letter. */
@@ -45,9 +45,10 @@ export class SqsOutboxDeadLetters {
       } catch (error) {
         throw new DownstreamUnavailableError('SQS outbox dead-letter queue', { cause: error });
       }
-      if (failed.length > 0)
+      const refusals = failed.map((entry) => `${entry.Code}: ${entry.Message}`);
+      if (refusals.length > 0)
         throw new DownstreamUnavailableError('SQS outbox dead-letter queue', {
-          cause: new Error(failed.map((entry) => `${entry.Code}: ${entry.Message}`).join('; ')),
+          cause: new BatchEntriesRefusedError(refusals.join('; '), refusals),
         });
     }
   }

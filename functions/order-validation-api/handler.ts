@@ -9,27 +9,24 @@ import {
   type StartSyncExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { parsePositiveIntEnv, readEnv } from '../shared/config';
 import { type HttpResult, jsonResult, problemResult } from '../shared/http/problem';
 import { correlationIdFrom } from '../shared/ids';
 import { annotateTransaction, createTracer, tracedHandler } from '../shared/observability/tracing';
+import { loadOrderValidationConfig } from './config';
 import {
   InvalidRequestError,
   internal,
-  invalid,
-  unavailable,
+  ValidationFailedError,
   ValidationUnavailableError,
+  validationProblemFor,
 } from './validation-problems';
 import { parseValidationRequest } from './validation-request';
 
-const env = readEnv(['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS']);
-const budgetMs = parsePositiveIntEnv('VALIDATION_BUDGET_MS', env.VALIDATION_BUDGET_MS);
+const config = loadOrderValidationConfig();
+const { budgetMs } = config;
 const logger = new Logger({ serviceName: 'order-validation-api' });
 const tracer = createTracer('order-validation-api');
-// StartSyncExecution is served on the `sync-` host in AWS; an emulated endpoint (AWS_ENDPOINT_URL) has no such host.
-const sfn = tracer.captureAWSv3Client(
-  new SFNClient({ disableHostPrefix: Boolean(process.env.AWS_ENDPOINT_URL) }),
-);
+const sfn = tracer.captureAWSv3Client(new SFNClient({ disableHostPrefix: config.sfnDisableHostPrefix }));
 
 function parseBody(event: APIGatewayProxyEventV2): unknown {
   const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : event.body;
@@ -63,7 +60,7 @@ async function validate(event: APIGatewayProxyEventV2, requestId: string): Promi
   const execution = await withinBudget((abortSignal) =>
     sfn.send(
       new StartSyncExecutionCommand({
-        stateMachineArn: env.VALIDATION_STATE_MACHINE_ARN,
+        stateMachineArn: config.stateMachineArn,
         input: JSON.stringify(parsed.request),
       }),
       { abortSignal },
@@ -72,7 +69,9 @@ async function validate(event: APIGatewayProxyEventV2, requestId: string): Promi
   if (execution.status === 'SUCCEEDED') return jsonResult(200, JSON.parse(execution.output ?? '{}'));
   if (execution.status === 'TIMED_OUT' || execution.error === 'ValidationUnavailable')
     throw new ValidationUnavailableError(execution.cause ?? 'The ERP could not answer');
-  throw new Error(`order-validation ended ${execution.status}: ${execution.error} ${execution.cause ?? ''}`);
+  throw new ValidationFailedError(
+    `order-validation ended ${execution.status}: ${execution.error} ${execution.cause ?? ''}`,
+  );
 }
 
 /** POST /orders/validate, traced with the request id its answer quotes (the caller's x-request-id, or one minted). */
@@ -86,12 +85,17 @@ async function validateRequest(event: APIGatewayProxyEventV2): Promise<HttpResul
     logger.info('order validated', { requestId, decision: JSON.parse(result.body).decision });
     return result;
   } catch (error) {
-    if (error instanceof InvalidRequestError) return problemResult(error, invalid, requestId);
-    if (error instanceof ValidationUnavailableError) {
-      logger.warn('validation unavailable', { requestId, reason: error.message });
-      return problemResult(error, unavailable, requestId);
+    const mapping = validationProblemFor(error);
+    if (mapping !== internal) {
+      if (error instanceof ValidationUnavailableError)
+        logger.warn('validation unavailable', { requestId, reason: error.message });
+      return problemResult(error as Error, mapping, requestId);
     }
     logger.error('validation failed', { requestId, error: error as Error });
-    return problemResult(new Error(`Validation failed; quote request id ${requestId}`), internal, requestId);
+    // Never echo an internal failure's message: it may name resources or carry data.
+    const shown = new ValidationFailedError(`Validation failed; quote request id ${requestId}`, {
+      cause: error,
+    });
+    return problemResult(shown, internal, requestId);
   }
 }

@@ -1,3 +1,11 @@
+/** A pacer for replays: spaces calls evenly at a rate per second. */
+import { ConcordError } from '../shared/errors';
+
+/** The pace asked for is not a positive number of calls per second. */
+export class RateInvalidError extends ConcordError {
+  override readonly name = 'RateInvalidError';
+}
+
 /** Paces work to a rate: the n-th call of `take` resolves at start + n / perSecond, never earlier. */
 export function createRateLimiter(
   perSecond: number | undefined,
@@ -7,7 +15,8 @@ export function createRateLimiter(
   },
 ): { take(): Promise<void> } {
   if (perSecond === undefined) return { take: async () => {} };
-  if (!(perSecond > 0)) throw new Error(`rate must be a positive number per second, not ${perSecond}`);
+  if (!(perSecond > 0))
+    throw new RateInvalidError(`rate must be a positive number per second, not ${perSecond}`);
   let started: number | undefined;
   let taken = 0;
   return {

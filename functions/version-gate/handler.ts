@@ -1,13 +1,13 @@
 /** Lambda entry of the version gate, called as a workflow's first step. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readEnv } from '../shared/config';
 import { ErpRefusedError } from '../shared/erp/erp-errors';
 import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
+import { loadVersionGateConfig } from './config';
 import { DynamoDbVersionGate, type GateOutcome } from './version-gate';
 
-const { VERSION_TABLE_NAME } = readEnv(['VERSION_TABLE_NAME']);
+const { versionTableName } = loadVersionGateConfig();
 const tracer = createTracer('version-gate');
-const gate = new DynamoDbVersionGate(tracer.captureAWSv3Client(new DynamoDBClient({})), VERSION_TABLE_NAME);
+const gate = new DynamoDbVersionGate(tracer.captureAWSv3Client(new DynamoDBClient({})), versionTableName);
 
 /**
  * `{ subject, entityVersion, eventId?, replay? }` → `{ outcome: "apply" | "stale", newer? }`;

@@ -2,12 +2,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { readEnv } from '../shared/config';
 import { createTracer, tracedHandler, tracedWork } from '../shared/observability/tracing';
+import { loadWorkflowRedriveConfig } from './config';
 import { type ExecutionStarter, InvalidRedriveRequestError, parseRedriveRequest, redrive } from './redrive';
 
-const env = readEnv(['STATE_MACHINE_ARNS']);
-const allowedArns = new Set(env.STATE_MACHINE_ARNS.split(','));
+const { allowedStateMachineArns: allowedArns } = loadWorkflowRedriveConfig();
 const logger = new Logger({ serviceName: 'workflow-redrive' });
 const tracer = createTracer('workflow-redrive');
 const sfn = tracer.captureAWSv3Client(new SFNClient({}));

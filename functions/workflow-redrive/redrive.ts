@@ -2,6 +2,7 @@
  * The redrive queue's use case: a transaction a workflow could not finish within its execution (a long Retry-After,
  * an ERP outage) comes back, after the queue's delay, as a new execution of the same workflow that resumes it.
  */
+import { ConcordError } from '../shared/errors';
 
 /** What a workflow's Defer state sends (statemachines/*.asl.json). */
 export interface RedriveRequest {
@@ -20,7 +21,7 @@ export interface ExecutionStarter {
 }
 
 /** A message that is not a redrive request, or names a workflow this stage does not redrive: never retried. */
-export class InvalidRedriveRequestError extends Error {
+export class InvalidRedriveRequestError extends ConcordError {
   override readonly name = 'InvalidRedriveRequestError';
 }
 

@@ -3,22 +3,22 @@
  * came from. Invoked asynchronously by its rule; a failed write is retried by Lambda, then kept in its DLQ.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import { InvalidCanonicalEventError } from '../shared/errors';
 import { type CanonicalEvent, validateCanonicalEvent } from '../shared/events/envelope';
-import { readStage } from '../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../shared/observability/powertools-business-metrics';
 import { createTracer, orderIdOf, tracedHandler } from '../shared/observability/tracing';
 import { SandboxPlatformOutbox } from '../shared/write-back/sandbox-platform-outbox';
+import { loadStatusWriteBackConfig } from './config';
 import { statusUpdateFor, writeBackKey, writtenBackMetrics } from './status-update';
 
-const env = readEnv(['PLATFORM_OUTBOX_URL', 'PLATFORM_TIMEOUT_MS']);
+const config = loadStatusWriteBackConfig();
 const logger = new Logger({ serviceName: 'write-back' });
 // Also traces the platform's HTTP call (fetch).
 const tracer = createTracer('write-back');
-const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'write-back' });
+const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'write-back' });
 const platforms = new SandboxPlatformOutbox({
-  baseUrl: env.PLATFORM_OUTBOX_URL,
-  timeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', env.PLATFORM_TIMEOUT_MS),
+  baseUrl: config.platformOutboxUrl,
+  timeoutMs: config.platformTimeoutMs,
 });
 
 /** EventBridge's event around the canonical one. */
@@ -40,10 +40,7 @@ export const handler = tracedHandler(tracer, writeBack, {
 
 async function writeBack(event: BusEvent): Promise<{ written: boolean; key?: string }> {
   const violations = validateCanonicalEvent(event.detail);
-  if (violations.length > 0)
-    throw new Error(
-      `Bus event ${event.id} (${event['detail-type']}) is not a valid canonical event: ${JSON.stringify(violations)}`,
-    );
+  if (violations.length > 0) throw new InvalidCanonicalEventError(event.id, event['detail-type'], violations);
   const update = statusUpdateFor(event.detail);
   if (!update) {
     logger.info('nothing to write back', { type: event.detail.type, eventId: event.detail.id });

@@ -1,4 +1,5 @@
 /** What the Overview shows, read the way `concord status` reads it (cli/stage-status.ts): per flow, over a window. */
+
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { OpsContext } from '../../../cli/ops-context';
 import { listReconciliationRuns, readReconciliationRun } from '../../../cli/reconciliation-runs';
@@ -11,6 +12,7 @@ import {
   type StatusReport,
   seriesOf,
 } from '../../../cli/stage-status';
+import { ConcordError, type ConcordErrorOptions } from '../../../functions/shared/errors';
 import {
   type BusinessMetricName,
   metricsNamespace,
@@ -32,9 +34,9 @@ export const overviewWindows = {
 export type OverviewWindow = keyof typeof overviewWindows;
 
 /** A window the Overview does not offer. */
-export class OverviewWindowError extends Error {
+export class OverviewWindowError extends ConcordError {
   override readonly name = 'OverviewWindowError';
-  constructor(value: string, options?: { cause?: unknown }) {
+  constructor(value: string, options?: ConcordErrorOptions) {
     super(`window "${value}" is not one of ${Object.keys(overviewWindows).join(', ')}`, options);
   }
 }
@@ -479,10 +481,16 @@ interface RuntimeUsage {
   counts: UsageCounts;
 }
 
+/** The embedded runtime's usage meter cannot be read: no endpoint, an answer that is not the runtime's, or no meter. */
+export class UsageMeterUnavailableError extends ConcordError {
+  override readonly name = 'UsageMeterUnavailableError';
+}
+
 /** The stage's endpoint as the clients reach it, for the embedded runtime's own routes. */
 async function endpointOf(context: Pick<OpsContext, 'cloudwatch'>): Promise<string> {
   const provider = context.cloudwatch.config.endpoint;
-  if (!provider) throw new Error('the local stage has no endpoint to read the usage meter from');
+  if (!provider)
+    throw new UsageMeterUnavailableError('the local stage has no endpoint to read the usage meter from');
   const endpoint = await provider();
   return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
 }
@@ -497,9 +505,10 @@ export async function meteredCost(context: Pick<OpsContext, 'stage' | 'cloudwatc
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
   // 503 is a runtime still deploying: its meter counts all the same.
   if (!response.ok && response.status !== 503)
-    throw new Error(`${url} answered ${response.status}: not the embedded runtime?`);
+    throw new UsageMeterUnavailableError(`${url} answered ${response.status}: not the embedded runtime?`);
   const health = (await response.json()) as { usage?: RuntimeUsage };
-  if (!health.usage) throw new Error('this runtime does not report its usage meter (an older concord?)');
+  if (!health.usage)
+    throw new UsageMeterUnavailableError('this runtime does not report its usage meter (an older concord?)');
   const { since, at, counts } = health.usage;
   const sinceMs = Date.parse(since);
   const atMs = Date.parse(at);

@@ -20,12 +20,7 @@ import {
   mergePatch,
   parkMessages,
 } from '../../../functions/replay/park-and-edit';
-import {
-  listDeadLetterQueues,
-  peekQueue,
-  planReplay,
-  QueueNotFoundError,
-} from '../../../functions/replay/replay';
+import { listDeadLetterQueues, peekQueue, planReplay } from '../../../functions/replay/replay';
 import { newId } from '../../../functions/shared/ids';
 import { type ConsoleEnv, ConsoleInputError, ConsoleNotFoundError, type ConsolePage } from '../console-page';
 import { countsTable, csrfField, formatAgeSec, type Html, renderPage } from '../layout';
@@ -75,13 +70,8 @@ function queryOf(input: FilterInput, extra: Record<string, string> = {}): string
 
 async function queueUrlOf(c: C, queue: string): Promise<string> {
   const { context } = c.get('services');
-  try {
-    return await resolveQueue(context.sqs, context.stage, queue);
-  } catch (error) {
-    if (error instanceof QueueNotFoundError)
-      throw new ConsoleNotFoundError((error as Error).message, { cause: error });
-    throw error;
-  }
+  // A queue the stage does not have is a 404 through the app's error table (QueueNotFoundError).
+  return resolveQueue(context.sqs, context.stage, queue);
 }
 
 function isParkingQueue(queue: string): boolean {

@@ -1,5 +1,7 @@
 /** A state machine's definition laid out top-down by BFS depth and drawn as inline SVG, with one execution's path. */
+
 import { html } from 'hono/html';
+import { ConcordError, type ConcordErrorOptions } from '../../../functions/shared/errors';
 import type { Html } from '../layout';
 
 /** One state of an Amazon States Language definition, as far as the graph needs it. */
@@ -65,9 +67,9 @@ export interface ExecutionPath {
 }
 
 /** An ASL definition that cannot be drawn: no StartAt, or a transition to a state it does not have. */
-export class InvalidDefinitionError extends Error {
+export class InvalidDefinitionError extends ConcordError {
   override readonly name = 'InvalidDefinitionError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

@@ -5,7 +5,7 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { DownstreamUnavailableError } from '../errors';
+import { BatchEntriesRefusedError, DownstreamUnavailableError } from '../errors';
 import type { CanonicalEvent } from '../events/envelope';
 
 /** PutEvents takes at most ten entries per call. */
@@ -88,8 +88,9 @@ export class EventBridgePublisher {
       if (pending.length === 0) return;
     }
     throw new DownstreamUnavailableError('EventBridge', {
-      cause: new Error(
+      cause: new BatchEntriesRefusedError(
         `${pending.length} entries failed after ${this.maxAttempts} attempts: ${lastErrors.join('; ')}`,
+        lastErrors,
       ),
     });
   }

@@ -1,5 +1,7 @@
 /** The HRIS port: what employee-sync reads from an HRIS whose webhooks carry ids but no values (HiBob v2). */
+
 import type { EmployeeFields } from '../erp/erp-employee-port';
+import { ConcordError } from '../errors';
 
 /** An employee's current values in the HRIS, by canonical field (only those the HRIS holds and lets Concord read). */
 export interface HrisEmployee {
@@ -29,11 +31,11 @@ export interface HrisPort {
 }
 
 /** The HRIS has no employee with this id (deleted, or the service user may not see them). */
-export class HrisEmployeeNotFoundError extends Error {
+export class HrisEmployeeNotFoundError extends ConcordError {
   override readonly name = 'HrisEmployeeNotFoundError';
 }
 
 /** The HRIS could not be read (down, throttling, credentials refused): retried by the workflow. */
-export class HrisUnavailableError extends Error {
+export class HrisUnavailableError extends ConcordError {
   override readonly name = 'HrisUnavailableError';
 }

@@ -72,8 +72,10 @@ export function tracedHandler<Event, Result, Rest extends unknown[]>(
   annotations: HandlerAnnotations<Event, Result> = {},
 ): (event: Event, ...rest: Rest) => Promise<Result> {
   if (!tracer.isTracingEnabled()) return handler;
+  // Read once, when the handler is wrapped at cold start: Lambda sets _HANDLER for the life of the environment.
+  const subsegmentName = `## ${process.env._HANDLER ?? 'handler'}`;
   return (event, ...rest) =>
-    inSubsegment(tracer, `## ${process.env._HANDLER ?? 'handler'}`, async (subsegment) => {
+    inSubsegment(tracer, subsegmentName, async (subsegment) => {
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
       try {

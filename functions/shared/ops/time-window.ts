@@ -1,4 +1,10 @@
 /** Times as operators type them: a duration back from now (`15m`, `2h`, `3d`) or an ISO 8601 timestamp. */
+import { ConcordError } from '../errors';
+
+/** An operator's time or window is not one: the message says what was expected, in one line. */
+export class TimeWindowError extends ConcordError {
+  override readonly name = 'TimeWindowError';
+}
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -16,7 +22,7 @@ export function parseTimeBound(value: string, now: Date = new Date()): Date {
     const at = new Date(value);
     if (!Number.isNaN(at.getTime())) return at;
   }
-  throw new Error(
+  throw new TimeWindowError(
     `"${value}" is neither a duration (15m, 2h, 3d) nor an ISO timestamp (2026-11-27T10:00:00Z)`,
   );
 }
@@ -30,15 +36,17 @@ export function namedWindow(
 ): { from: Date; to: Date } {
   if (values.date !== undefined) {
     if (values.since !== undefined || values.until !== undefined)
-      throw new Error('give either a date or since/until, not both');
+      throw new TimeWindowError('give either a date or since/until, not both');
     const from = new Date(`${values.date}T00:00:00.000Z`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(values.date) || Number.isNaN(from.getTime()))
-      throw new Error(`"${values.date}" is not a day such as 2026-11-27`);
+      throw new TimeWindowError(`"${values.date}" is not a day such as 2026-11-27`);
     return { from, to: new Date(from.getTime() + dayMs) };
   }
-  if (values.since === undefined) throw new Error('which window? give a date (YYYY-MM-DD) or since');
+  if (values.since === undefined)
+    throw new TimeWindowError('which window? give a date (YYYY-MM-DD) or since');
   const from = parseTimeBound(values.since, now);
   const to = values.until === undefined ? now : parseTimeBound(values.until, now);
-  if (from >= to) throw new Error(`since ${values.since} is not before until ${values.until ?? 'now'}`);
+  if (from >= to)
+    throw new TimeWindowError(`since ${values.since} is not before until ${values.until ?? 'now'}`);
   return { from, to };
 }

@@ -365,6 +365,7 @@ export function modelsSince(sinceDate: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(sinceDate)) throw new RangeError(`"${sinceDate}" is not a yyyy-MM-dd date`);
   const base = "WHERE event_type LIKE 'erp.%'";
   const [first, ...rest] = warehouseModels;
+  // An invariant of the models' own SQL, not of any input: a failure here is a bug in warehouseModels.
   if (!first?.sql.includes(base)) throw new Error(`${first?.name} no longer reads ${base}`);
   const bounded = first.sql.replace(base, `${base} AND event_date >= '${sinceDate}'`);
   return `WITH ${[{ ...first, sql: bounded }, ...rest].map((model) => `${model.name} AS (${model.sql})`).join(',\n')}\n`;

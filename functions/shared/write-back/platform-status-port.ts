@@ -2,6 +2,7 @@
  * The write-back port: the ERP's status of an order or customer, sent back to the SaaS platform it came from
  * (a Shopify order's tags and metafields, a HubSpot contact's ERP properties). Real platform connectors plug in here.
  */
+import { ConcordError } from '../errors';
 
 /** What the platform is told. */
 export type PlatformStatus = 'accepted' | 'credit-held' | 'invoiced' | 'customer-linked';
@@ -32,11 +33,11 @@ export interface PlatformStatusPort {
 }
 
 /** The platform did not answer or failed (5xx, 429, timeout): the write is retried. */
-export class PlatformUnavailableError extends Error {
+export class PlatformUnavailableError extends ConcordError {
   override readonly name = 'PlatformUnavailableError';
 }
 
 /** The platform refused the update (4xx): retrying the same request cannot succeed. */
-export class PlatformRefusedError extends Error {
+export class PlatformRefusedError extends ConcordError {
   override readonly name = 'PlatformRefusedError';
 }

@@ -1,6 +1,7 @@
 /** The item write-back's runtime configuration, read once from the environment the stack sets. */
 import { parseJsonEnv, parsePositiveIntEnv, readEnv } from '../../shared/config';
 import { ConfigurationError } from '../../shared/errors';
+import { readStage } from '../../shared/observability/business-metrics';
 
 /** Where the shop's Admin API is, which secrets hold the credentials, and how the write-back paces and coalesces. */
 export interface ItemWriteBackConfig {
@@ -21,6 +22,8 @@ export interface ItemWriteBackConfig {
   erpBaseUrl: string;
   erpTimeoutMs: number;
   erpCredentialsSecretId: string;
+  /** The stage the stack runs in (CONCORD_STAGE), the `stage` dimension of its metrics; `unknown` when unset. */
+  stage: string;
 }
 
 function locationNames(value: string): Record<string, string> {
@@ -73,5 +76,6 @@ export function loadItemWriteBackConfig(env: NodeJS.ProcessEnv = process.env): I
     erpBaseUrl: values.ERP_BASE_URL,
     erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
     erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
+    stage: readStage(env),
   };
 }

@@ -8,7 +8,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { secretsManagerErpCredentials } from '../../shared/erp/secrets-manager-erp-credentials';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
-import { readStage } from '../../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
 import {
@@ -33,7 +32,7 @@ import { SqsFlushQueue, SqsItemDeadLetters } from './sqs-item-queues';
 const config = loadItemWriteBackConfig();
 const logger = new Logger({ serviceName: 'item-write-back' });
 const tracer = createTracer('item-write-back');
-const metrics = new PowertoolsBusinessMetrics({ stage: readStage(), serviceName: 'item-write-back' });
+const metrics = new PowertoolsBusinessMetrics({ stage: config.stage, serviceName: 'item-write-back' });
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const platform = new ShopifyAdminPlatform({
   baseUrl: config.shopifyAdminApiUrl,

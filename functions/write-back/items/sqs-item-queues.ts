@@ -1,5 +1,6 @@
 /** The item write-back's queues on SQS: delayed flush requests to its own queue, and refused writes to its DLQ. */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { BatchEntriesRefusedError } from '../../shared/errors';
 import type { FlushQueue, ItemDeadLetters, ItemWriteBackDeadLetter } from './item-write-back';
 
 /** A flush request's body: which key to write. */
@@ -25,9 +26,11 @@ async function sendInBatches(
         Entries: chunk.map((entry, index) => ({ Id: String(index), ...entry })),
       }),
     );
-    if (Failed.length > 0)
-      throw new Error(
-        `SQS refused ${Failed.length} of ${chunk.length} messages for ${queueUrl}: ${Failed.map((f) => `${f.Code} ${f.Message ?? ''}`).join('; ')}`,
+    const refusals = Failed.map((f) => `${f.Code} ${f.Message ?? ''}`);
+    if (refusals.length > 0)
+      throw new BatchEntriesRefusedError(
+        `SQS refused ${refusals.length} of ${chunk.length} messages for ${queueUrl}: ${refusals.join('; ')}`,
+        refusals,
       );
   }
 }

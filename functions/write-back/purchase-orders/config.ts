@@ -1,6 +1,7 @@
 /** The purchase-order write-back's runtime configuration, read once from the environment the stack sets. */
 import { parsePositiveIntEnv, readEnv } from '../../shared/config';
 import { ConfigurationError } from '../../shared/errors';
+import { readStage } from '../../shared/observability/business-metrics';
 
 /** Where the procurement platform's API is, which secret holds its token, and how long one call may take. */
 export interface PurchaseOrderWriteBackConfig {
@@ -9,6 +10,8 @@ export interface PurchaseOrderWriteBackConfig {
   /** The Secrets Manager secret of the Spendesk API token, `{ "apiToken": "…" }` (never the token itself). */
   spendeskApiTokenSecretId: string;
   platformTimeoutMs: number;
+  /** The stage the stack runs in (CONCORD_STAGE), the `stage` dimension of its metrics; `unknown` when unset. */
+  stage: string;
 }
 
 /** An http(s) URL: synth checked the stage's setting, so anything else means the function was wired by hand. */
@@ -35,5 +38,6 @@ export function loadPurchaseOrderWriteBackConfig(
     spendeskApiUrl: apiUrl('SPENDESK_API_URL', values.SPENDESK_API_URL),
     spendeskApiTokenSecretId: values.SPENDESK_API_TOKEN_SECRET_ID,
     platformTimeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', values.PLATFORM_TIMEOUT_MS),
+    stage: readStage(env),
   };
 }

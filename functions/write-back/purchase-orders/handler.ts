@@ -3,9 +3,10 @@
  * PO number, refused, three-way match after a receipt or invoice) written to that platform. Invoked asynchronously by
  * its rule; a failed write is retried by Lambda, then kept in its dead-letter queue.
  */
+
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ConcordError, InvalidCanonicalEventError } from '../../shared/errors';
 import { type CanonicalEvent, validateCanonicalEvent } from '../../shared/events/envelope';
-import { readStage } from '../../shared/observability/business-metrics';
 import { PowertoolsBusinessMetrics } from '../../shared/observability/powertools-business-metrics';
 import { createTracer, tracedHandler } from '../../shared/observability/tracing';
 import {
@@ -20,7 +21,7 @@ const config = loadPurchaseOrderWriteBackConfig();
 const logger = new Logger({ serviceName: 'purchase-order-write-back' });
 const tracer = createTracer('purchase-order-write-back');
 const metrics = new PowertoolsBusinessMetrics({
-  stage: readStage(),
+  stage: config.stage,
   serviceName: 'purchase-order-write-back',
 });
 // One procurement platform so far: a second one adds its client here, chosen by the event's origin.
@@ -37,7 +38,7 @@ const platforms = {
 };
 
 /** A purchase order's origin names a platform this function has no client for: a configuration gap, never skipped. */
-export class UnsupportedProcurementPlatformError extends Error {
+export class UnsupportedProcurementPlatformError extends ConcordError {
   override readonly name = 'UnsupportedProcurementPlatformError';
 }
 
@@ -59,10 +60,7 @@ export const handler = tracedHandler(tracer, writeBack, {
 
 async function writeBack(event: BusEvent): Promise<{ written: boolean }> {
   const violations = validateCanonicalEvent(event.detail);
-  if (violations.length > 0)
-    throw new Error(
-      `Bus event ${event.id} (${event['detail-type']}) is not a valid canonical event: ${JSON.stringify(violations)}`,
-    );
+  if (violations.length > 0) throw new InvalidCanonicalEventError(event.id, event['detail-type'], violations);
   const write = purchaseOrderStatusWrite(event.detail);
   if (!write) {
     logger.info('nothing to write back', { type: event.detail.type, eventId: event.detail.id });

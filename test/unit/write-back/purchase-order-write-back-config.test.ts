@@ -4,6 +4,7 @@ const complete = {
   SPENDESK_API_URL: 'https://api.spendesk.com/v1/',
   SPENDESK_API_TOKEN_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:SpendeskApiToken',
   PLATFORM_TIMEOUT_MS: '5000',
+  CONCORD_STAGE: 'prod',
 };
 
 describe('loadPurchaseOrderWriteBackConfig', () => {
@@ -15,6 +16,7 @@ describe('loadPurchaseOrderWriteBackConfig', () => {
       spendeskApiUrl: 'https://api.spendesk.com/v1',
       spendeskApiTokenSecretId: complete.SPENDESK_API_TOKEN_SECRET_ID,
       platformTimeoutMs: 5000,
+      stage: 'prod',
     });
   });
 

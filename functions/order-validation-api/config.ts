@@ -1,0 +1,43 @@
+/** The order-validation API's runtime configuration, read once from the environment the stack sets. */
+import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import { ConfigurationError } from '../shared/errors';
+
+/** Everything POST /orders/validate needs to know about its deployment. */
+export interface OrderValidationConfig {
+  /** The Express workflow run with StartSyncExecution. */
+  stateMachineArn: string;
+  /** The API's time budget for one validation; past it the answer is a 503. */
+  budgetMs: number;
+  /**
+   * Whether the Step Functions client sends StartSyncExecution to the service endpoint itself instead of its `sync-`
+   * host (the SDK's `disableHostPrefix`): AWS serves the call only on `sync-states.<region>…`, an AWS-compatible
+   * endpoint such as the embedded runtime's has no such host.
+   */
+  sfnDisableHostPrefix: boolean;
+}
+
+/**
+ * Reads the configuration, failing fast with the names of every missing variable. SFN_DISABLE_HOST_PREFIX (`true` or
+ * `false`) says which endpoint answers StartSyncExecution.
+ */
+export function loadOrderValidationConfig(env: NodeJS.ProcessEnv = process.env): OrderValidationConfig {
+  const values = readEnv(['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS'], env);
+  return {
+    stateMachineArn: values.VALIDATION_STATE_MACHINE_ARN,
+    budgetMs: parsePositiveIntEnv('VALIDATION_BUDGET_MS', values.VALIDATION_BUDGET_MS),
+    sfnDisableHostPrefix: sfnDisableHostPrefixOf(env),
+  };
+}
+
+function sfnDisableHostPrefixOf(env: NodeJS.ProcessEnv): boolean {
+  const value = env.SFN_DISABLE_HOST_PREFIX;
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (value)
+    throw new ConfigurationError(
+      `Environment variable SFN_DISABLE_HOST_PREFIX must be true or false, got "${value}"`,
+    );
+  // Transitional, until the stack sets SFN_DISABLE_HOST_PREFIX from the stage config: an endpoint override for
+  // every service (the embedded runtime's) is the one sign of an endpoint without a `sync-` host. Remove this
+  // fallback, and make the variable required, once the stack sets it.
+  return Boolean(env.AWS_ENDPOINT_URL);
+}
