@@ -134,6 +134,7 @@ export class LocalRuntime {
             : `arn:aws:secretsmanager:${env.region}:${env.accountId}:secret:${id}`;
         }
       },
+      athenaWorkGroup: (queryExecutionId) => this.athena.workGroupOf(queryExecutionId),
     };
     this.iam = new IamAuthorizer(
       new IamRegistry(this.store),
@@ -286,6 +287,8 @@ export class LocalRuntime {
         );
     };
     this.sts.roleSessionIdentity = (accessKeyId) => this.iam.sessionIdentity(accessKeyId);
+    // Athena reads the catalog and the data, and writes results, with the caller's rights.
+    this.athena.authorizeQuery = (query) => this.iam.athenaQueryRefusal(query);
     // Firehose writes to S3 as the delivery stream's role.
     this.firehose.authorizeWrite = (stream, bucket, key) =>
       this.iam.authorizeFirehoseWrite(stream.roleArn, stream.name, bucket, key);

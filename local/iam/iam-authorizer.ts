@@ -1,4 +1,5 @@
 /** Enforces the deployed IAM on calls: a role session's calls at the edge and in Step Functions tasks, and service principals' deliveries. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AwsError } from '../edge/aws-error';
@@ -62,6 +63,9 @@ function xmlEscape(value: string): string {
 
 /** The deployed IAM, evaluated on every call that carries a role's identity. */
 export class IamAuthorizer {
+  /** The role session the edge request being served is signed as: services acting with the caller's rights ask. */
+  private readonly callers = new AsyncLocalStorage<RoleSession | undefined>();
+
   constructor(
     readonly registry: IamRegistry,
     private readonly arns: ArnContext,
@@ -286,6 +290,59 @@ export class IamAuthorizer {
     ]);
   }
 
+  /**
+   * Why Athena may not run a query for the calling role session, in Athena's words (the failed query's
+   * StateChangeReason), or undefined when it may: Athena reads the catalog (`glue:GetDatabase`, `glue:GetTable`),
+   * lists and reads the tables' data (`s3:ListBucket`, `s3:GetObject`) and writes the results (`s3:PutObject`) with
+   * the caller's rights. The operator's calls (no role session) act as the account's administrator.
+   */
+  athenaQueryRefusal(query: {
+    database: string;
+    tables: { name: string; location?: string }[];
+    outputLocation?: string;
+  }): string | undefined {
+    const session = this.callers.getStore();
+    if (!this.enabled || !session) return undefined;
+    const glue = `arn:aws:glue:${this.arns.region}:${this.arns.accountId}`;
+    const s3Path = (location: string) => location.replace(/^s3:\/\//, '').replace(/\/?$/, '/');
+    try {
+      this.authorizeRole(session, 'glue', [
+        { action: 'glue:GetDatabase', resource: `${glue}:database/${query.database}` },
+        ...query.tables.map((table) => ({
+          action: 'glue:GetTable',
+          resource: `${glue}:table/${query.database}/${table.name}`,
+        })),
+      ]);
+    } catch (error) {
+      if (!(error instanceof AccessDeniedError)) throw error;
+      return `Insufficient permissions to execute the query. ${error.message} (Service: AWSGlue; Status Code: 400; Error Code: AccessDeniedException)`;
+    }
+    for (const table of query.tables) {
+      if (!table.location) continue;
+      const path = s3Path(table.location);
+      const bucket = path.split('/')[0] ?? '';
+      try {
+        this.authorizeRole(session, 's3', [
+          { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` },
+          { action: 's3:GetObject', resource: `arn:aws:s3:::${path}*` },
+        ]);
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        return `Permission denied on S3 path: s3://${path}`;
+      }
+    }
+    if (query.outputLocation) {
+      const path = s3Path(query.outputLocation);
+      try {
+        this.authorizeRole(session, 's3', [{ action: 's3:PutObject', resource: `arn:aws:s3:::${path}*` }]);
+      } catch (error) {
+        if (!(error instanceof AccessDeniedError)) throw error;
+        return `Access denied when writing output to url: s3://${path} . Please ensure you are allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you are allowed to access your KMS key`;
+      }
+    }
+    return undefined;
+  }
+
   /** Authorizes a function's async-invocation destination as the function's role (its session's access key id). */
   authorizeDestination(accessKeyId: string | undefined, destinationArn: string): void {
     const session = accessKeyId ? this.registry.session(accessKeyId) : undefined;
@@ -360,6 +417,8 @@ export class IamAuthorizer {
   refuseAtEdge(request: IncomingMessage, body: Buffer, response: ServerResponse): boolean {
     if (!this.enabled) return false;
     const session = this.sessionOf(request);
+    // Set on every request (the operator's too), so that nothing carries over on a kept-alive connection.
+    this.callers.enterWith(session);
     if (!session) return false;
     const url = new URL(request.url ?? '/', 'http://local');
     const target = request.headers['x-amz-target'];

@@ -6,6 +6,8 @@ export interface ArnContext {
   region: string;
   /** The ARN of a secret named by name (Secrets Manager ARNs end in a random suffix). */
   secretArn(nameOrArn: string): string;
+  /** The workgroup a query execution ran in (Athena authorizes calls on an execution against it). */
+  athenaWorkGroup?(queryExecutionId: string): string | undefined;
 }
 
 /** One permission a call needs. */
@@ -145,6 +147,31 @@ function named(
   };
 }
 
+/**
+ * Athena's calls act on a workgroup: named (`primary` when StartQueryExecution names none), or the workgroup of
+ * the query execution they name.
+ */
+function athena(
+  operation: string,
+  input: Record<string, unknown>,
+  context: ArnContext,
+): RequiredPermission[] {
+  const execution = text(input.QueryExecutionId);
+  const workGroup =
+    text(input.WorkGroup) ??
+    (execution
+      ? context.athenaWorkGroup?.(execution)
+      : operation === 'StartQueryExecution'
+        ? 'primary'
+        : undefined);
+  return [
+    {
+      action: `athena:${operation}`,
+      resource: workGroup ? regional(context, 'athena', `workgroup/${workGroup}`) : '*',
+    },
+  ];
+}
+
 function glue(operation: string, input: Record<string, unknown>, context: ArnContext): RequiredPermission[] {
   const action = `glue:${operation}`;
   const catalog = regional(context, 'glue', 'catalog');
@@ -227,7 +254,7 @@ const services: Record<
   events,
   states: (operation, input) => states(operation, input),
   firehose: named('firehose', 'deliverystream', 'DeliveryStreamName'),
-  athena: named('athena', 'workgroup', 'WorkGroup'),
+  athena,
   glue,
   logs,
   secretsmanager,

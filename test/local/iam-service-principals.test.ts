@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import {
   CloudWatchClient,
   DescribeAlarmHistoryCommand,
@@ -404,5 +405,133 @@ describe('IAM on deliveries made by AWS services (API Gateway, SNS, CloudWatch a
       }, 10_000);
       expect(delivered.map((object) => object.Key?.startsWith('events/'))).toEqual([true]);
     });
+  });
+});
+
+describe('IAM on the calls Athena makes with the caller rights', () => {
+  let local: Awaited<ReturnType<typeof startTestRuntime>>;
+  let athena: AthenaClient;
+  const roleArn = `arn:aws:iam::${account}:role/ReconcileRole`;
+  const workGroupArn = `arn:aws:athena:${region}:${account}:workgroup/reports`;
+  const glue = `arn:aws:glue:${region}:${account}`;
+
+  function grant(statementsGranted: object[]) {
+    local.runtime.iam.registry.putRole({
+      arn: roleArn,
+      managedPolicyArns: [],
+      inline: [
+        parsePolicyDocument(
+          {
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution'],
+                Resource: workGroupArn,
+              },
+              ...statementsGranted,
+            ],
+          },
+          'ReconcileRole',
+        ),
+      ],
+    });
+  }
+
+  async function queryOutcome(): Promise<{ state?: string; reason?: string }> {
+    const { QueryExecutionId } = await athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT 1 AS one',
+        WorkGroup: 'reports',
+        QueryExecutionContext: { Database: 'warehouse' },
+      }),
+    );
+    return eventually(async () => {
+      const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+      const state = QueryExecution?.Status?.State;
+      return state === 'RUNNING' ? undefined : { state, reason: QueryExecution?.Status?.StateChangeReason };
+    }, 10_000);
+  }
+
+  const catalogGrant = {
+    Effect: 'Allow',
+    Action: ['glue:GetDatabase', 'glue:GetTable'],
+    Resource: [`${glue}:catalog`, `${glue}:database/warehouse`, `${glue}:table/warehouse/*`],
+  };
+  const dataGrants = [
+    { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::lake' },
+    { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::lake/events/*' },
+  ];
+
+  beforeAll(async () => {
+    local = await startTestRuntime();
+    local.runtime.athena.putWorkGroup('reports', 's3://lake/athena-results/');
+    local.runtime.athena.putGlueTable({
+      database: 'warehouse',
+      name: 'events',
+      tableType: 'EXTERNAL_TABLE',
+      location: 's3://lake/events/',
+    });
+    local.runtime.s3.createBucket('lake');
+    const credentials = local.runtime.iam.registry.openSession({ roleArn, sessionName: 'reconcile' });
+    athena = new AthenaClient({ region, endpoint: local.runtime.endpoint, credentials });
+  });
+
+  afterAll(async () => {
+    athena.destroy();
+    await local.stop();
+  });
+
+  it('fails the query with Glue access denied when the caller may not read the catalog', async () => {
+    // Prepare
+    grant(dataGrants);
+
+    // Act
+    const outcome = await queryOutcome();
+
+    // Assess
+    expect(outcome.state).toBe('FAILED');
+    expect(outcome.reason).toMatch(
+      /^Insufficient permissions to execute the query\. User: arn:aws:sts::000000000000:assumed-role\/ReconcileRole\/reconcile is not authorized to perform: glue:GetDatabase/,
+    );
+  });
+
+  it('fails the query with permission denied on the S3 path when the caller may not read the data', async () => {
+    // Prepare
+    grant([catalogGrant]);
+
+    // Act
+    const outcome = await queryOutcome();
+
+    // Assess
+    expect(outcome).toEqual({ state: 'FAILED', reason: 'Permission denied on S3 path: s3://lake/events/' });
+  });
+
+  it('fails the query when the caller may not write the results', async () => {
+    // Prepare
+    grant([catalogGrant, ...dataGrants]);
+
+    // Act
+    const outcome = await queryOutcome();
+
+    // Assess
+    expect(outcome.state).toBe('FAILED');
+    expect(outcome.reason).toMatch(
+      /^Access denied when writing output to url: s3:\/\/lake\/athena-results\//,
+    );
+  });
+
+  it('runs the query when the caller may read the catalog and the data and write the results', async () => {
+    // Prepare
+    grant([
+      catalogGrant,
+      ...dataGrants,
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::lake/athena-results/*' },
+    ]);
+
+    // Act
+    const outcome = await queryOutcome();
+
+    // Assess
+    expect(outcome).toEqual({ state: 'SUCCEEDED', reason: undefined });
   });
 });

@@ -30,6 +30,13 @@ interface QueryExecution {
   rows: (string | null)[][];
 }
 
+/** What a query needs to reach on the caller's behalf: the Glue tables it names and the results location. */
+export interface AthenaQueryAccess {
+  database: string;
+  tables: GlueTableDefinition[];
+  outputLocation?: string;
+}
+
 /** The query operations the local Athena answers (the metadata ones are in athena-metadata.ts). */
 export const athenaQueryOperations = [
   'StartQueryExecution',
@@ -58,6 +65,11 @@ export class AthenaService implements JsonService {
   readonly targetPrefix = 'AmazonAthena';
   private readonly executions = new Map<string, QueryExecution>();
   private readonly metadata: AthenaMetadata;
+  /**
+   * Athena reads the tables' data and the catalog, and writes results, with the caller's rights (IAM enforced,
+   * wired by the runtime): answers why the caller may not, as the failed query's StateChangeReason, or undefined.
+   */
+  authorizeQuery: (query: AthenaQueryAccess) => string | undefined = () => undefined;
 
   constructor(
     private readonly store: DurableStore,
@@ -109,6 +121,11 @@ export class AthenaService implements JsonService {
     }
   }
 
+  /** The workgroup a query execution ran in, if the runtime still knows the execution. */
+  workGroupOf(queryExecutionId: string): string | undefined {
+    return this.executions.get(queryExecutionId)?.workGroup;
+  }
+
   private execution(id: unknown): QueryExecution {
     const execution = typeof id === 'string' ? this.executions.get(id) : undefined;
     if (!execution)
@@ -140,8 +157,34 @@ export class AthenaService implements JsonService {
       rows: [],
     };
     this.executions.set(execution.id, execution);
+    const refusal = this.authorizeQuery({
+      database,
+      // The local engine reads the events table's data for every query (the model views are over it).
+      tables: [events, ...this.tablesNamed(database, sql).filter((table) => table.name !== events.name)],
+      outputLocation: this.store.getResource<{ outputLocation?: string }>('athena-workgroup', workGroup)
+        ?.outputLocation,
+    });
+    if (refusal !== undefined) {
+      // As on AWS, the query is accepted and then fails: the reason is in GetQueryExecution's StateChangeReason.
+      execution.state = 'FAILED';
+      execution.reason = refusal;
+      execution.completedMs = this.clock.now();
+      return { QueryExecutionId: execution.id };
+    }
     void this.run(execution, events.location);
     return { QueryExecutionId: execution.id };
+  }
+
+  /** The Glue tables and views of the database a query names (as a whole word, case-insensitively). */
+  private tablesNamed(database: string, sql: string): GlueTableDefinition[] {
+    return this.store
+      .listResources<GlueTableDefinition>('glue-table')
+      .map(({ value }) => value)
+      .filter(
+        (table) =>
+          table.database === database &&
+          new RegExp(`(^|[^a-z0-9_])${table.name.replace(/[^a-z0-9_]/gi, '')}($|[^a-z0-9_])`, 'i').test(sql),
+      );
   }
 
   private async run(execution: QueryExecution, location: string): Promise<void> {
