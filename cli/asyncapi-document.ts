@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { ConcordError, type ConcordErrorOptions } from '../functions/shared/errors';
 import { buildApp } from '../infra/app';
 import { stageNames } from '../infra/config/stage-config';
 import { registrySchemaDocument } from '../infra/constructs/event-schema-registry';
@@ -23,9 +24,9 @@ export interface SynthesizedStack {
 }
 
 /** Raised when the templates do not read as the document expects: a publisher it cannot name, a target it cannot resolve. */
-export class AsyncApiSourceError extends Error {
+export class AsyncApiSourceError extends ConcordError {
   override readonly name = 'AsyncApiSourceError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

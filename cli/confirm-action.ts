@@ -1,5 +1,6 @@
 /** The question `concord` asks before a real replay or park, naming how many messages it will change. */
 import { createInterface } from 'node:readline/promises';
+import { ConcordError, type ConcordErrorOptions } from '../functions/shared/errors';
 
 /** Where the question is asked: a terminal's input and the stream the prompt is written to. */
 export interface ConfirmationTerminal {
@@ -8,12 +9,12 @@ export interface ConfirmationTerminal {
 }
 
 /** Nobody could be asked (stdin is not a terminal) and `--yes` was not given: nothing was changed. */
-export class ConfirmationRequiredError extends Error {
+export class ConfirmationRequiredError extends ConcordError {
   override readonly name = 'ConfirmationRequiredError';
   /** A usage refusal, as for a bad flag. */
   readonly exitCode = 2;
 
-  constructor(question: string, options?: { cause?: unknown }) {
+  constructor(question: string, options?: ConcordErrorOptions) {
     super(
       `"${question}" needs an answer, but stdin is not a terminal: pass --yes to confirm (nothing was changed)`,
       options,
@@ -22,10 +23,10 @@ export class ConfirmationRequiredError extends Error {
 }
 
 /** The operator answered no (or nothing): nothing was changed. */
-export class ConfirmationDeclinedError extends Error {
+export class ConfirmationDeclinedError extends ConcordError {
   override readonly name = 'ConfirmationDeclinedError';
 
-  constructor(options?: { cause?: unknown }) {
+  constructor(options?: ConcordErrorOptions) {
     super('not confirmed: nothing was changed', options);
   }
 }

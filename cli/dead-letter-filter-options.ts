@@ -1,4 +1,5 @@
 /** The filter options `concord dlq show` and `concord replay` share. */
+import { OperatorInputError } from './error-output';
 
 export const filterOptions = {
   type: { type: 'string' },
@@ -21,6 +22,7 @@ export const filterOptionsHelp = `  --type T       event type, exact or a prefix
 export function maxFrom(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const max = Number(value);
-  if (!Number.isInteger(max) || max < 1) throw new Error(`--max must be a positive integer, not "${value}"`);
+  if (!Number.isInteger(max) || max < 1)
+    throw new OperatorInputError(`--max must be a positive integer, not "${value}"`);
   return max;
 }

@@ -1,4 +1,13 @@
 /** How `concord` reports a failure: one line on stderr, or `{"error": {"name", "message"}}` on stdout under --json. */
+import { ConcordError } from '../functions/shared/errors';
+
+/**
+ * What the operator gave is not what the command takes (its words, a flag's value, a file they edited): the message
+ * says what was expected, and nothing was changed.
+ */
+export class OperatorInputError extends ConcordError {
+  override readonly name = 'OperatorInputError';
+}
 
 interface SocketError {
   code?: string;

@@ -6,6 +6,7 @@ import { HttpErpEmployeeConnector } from '../functions/shared/erp/http-erp-emplo
 import { HttpErpItemConnector } from '../functions/shared/erp/http-erp-item-connector';
 import { HttpErpPurchasingConnector } from '../functions/shared/erp/http-erp-purchasing-connector';
 import { HttpErpVendorConnector } from '../functions/shared/erp/http-erp-vendor-connector';
+import { ConfigurationError } from '../functions/shared/errors';
 import { readSandboxCredentials } from '../local/erp-sandbox/sandbox-credentials';
 
 /** Where the ERP is, and where `npm start` keeps its data (the sandbox's credentials are under `<dataDir>/erp`). */
@@ -33,7 +34,7 @@ function localErpOptions(options: { erpUrl: string; dataDir: string }) {
   const apiKey =
     process.env.CONCORD_ERP_API_KEY ?? readSandboxCredentials(path.join(options.dataDir, 'erp'))?.apiKeys[0];
   if (!apiKey)
-    throw new Error(
+    throw new ConfigurationError(
       `No ERP API key: none in ${path.join(options.dataDir, 'erp', 'credentials.json')} (pass --data-dir of npm start) and CONCORD_ERP_API_KEY is not set`,
     );
   return { baseUrl: options.erpUrl, credentials: staticErpCredentials(apiKey) };

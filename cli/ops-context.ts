@@ -19,14 +19,20 @@ import { DynamoDbAppliedVersions } from '../functions/replay/adapters/dynamodb-a
 import { EventBridgeBusArchive } from '../functions/replay/adapters/eventbridge-bus-archive';
 import { EventBridgeReplayBus } from '../functions/replay/adapters/eventbridge-replay-bus';
 import { SqsDeadLetterQueues } from '../functions/replay/adapters/sqs-dead-letter-queues';
-import { operatorOf } from '../functions/replay/caller-identity';
+import { CallerNotVerifiedError, operatorOf } from '../functions/replay/caller-identity';
 import { queueNameOf } from '../functions/replay/dead-letters';
 import type { PlanRunDependencies } from '../functions/replay/from-plan';
 import { OpsJournal } from '../functions/replay/ops-journal';
 import type { DeadLetterQueues, ReplayDependencies } from '../functions/replay/ports';
 import { pickQueue } from '../functions/replay/replay';
+import { ConcordError } from '../functions/shared/errors';
 
 /** The options every ops command takes. */
+/** A bucket, function or table the stage should have is not there: the stage is not deployed (or not this one). */
+export class StageResourceNotFoundError extends ConcordError {
+  override readonly name = 'StageResourceNotFoundError';
+}
+
 export const opsOptions = {
   endpoint: { type: 'string' },
   stage: { type: 'string' },
@@ -156,7 +162,7 @@ export function opsContext(values: {
     const found = Buckets.find((candidate) =>
       candidate.Name?.startsWith(`concord-${stage}-stateful-${logicalName}`),
     )?.Name;
-    if (!found) throw new Error(`no ${logicalName} for stage ${stage}: is it deployed?`);
+    if (!found) throw new StageResourceNotFoundError(`no ${logicalName} for stage ${stage}: is it deployed?`);
     return found;
   };
   const athena = new AthenaClient(config);
@@ -173,7 +179,7 @@ export function opsContext(values: {
       if (found?.FunctionName) return found.FunctionName;
       Marker = page.NextMarker;
     } while (Marker);
-    throw new Error(
+    throw new StageResourceNotFoundError(
       `no ${logicalName} function for stage ${stage}${endpoint ? ` at ${endpoint}` : ''}: is it deployed?`,
     );
   };
@@ -186,7 +192,7 @@ export function opsContext(values: {
       if (found) return found;
       ExclusiveStartTableName = page.LastEvaluatedTableName;
     } while (ExclusiveStartTableName);
-    throw new Error(
+    throw new StageResourceNotFoundError(
       `no ${logicalName} table for stage ${stage}${endpoint ? ` at ${endpoint}` : ''}: is it deployed?`,
     );
   };
@@ -209,7 +215,10 @@ export function opsContext(values: {
     tableName: table,
     operator() {
       operator ??= sts.send(new GetCallerIdentityCommand({})).then(({ Arn }) => {
-        if (!Arn) throw new Error('STS GetCallerIdentity named no caller: cannot tell who is acting');
+        if (!Arn)
+          throw new CallerNotVerifiedError(
+            'STS GetCallerIdentity named no caller: cannot tell who is acting',
+          );
         return operatorOf(Arn);
       });
       return operator;

@@ -1,6 +1,7 @@
 /** A stage's reconciliation runs: started in its Reconcile function, kept in its warehouse bucket (CLI and console). */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { type _Object, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ConcordError, type ConcordErrorOptions } from '../functions/shared/errors';
 import type { ReplayPlan } from '../functions/shared/reconciliation/replay-plan';
 import type { ReconciliationReport } from '../functions/shared/reconciliation/report';
 import type { OpsContext } from './ops-context';
@@ -28,9 +29,9 @@ export interface ReconciliationRun {
 }
 
 /** The stage's Reconcile function failed: its own message, as it answered. */
-export class ReconcileFunctionError extends Error {
+export class ReconcileFunctionError extends ConcordError {
   override readonly name = 'ReconcileFunctionError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

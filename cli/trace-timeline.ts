@@ -18,7 +18,9 @@ import { SqsDeadLetterQueues } from '../functions/replay/adapters/sqs-dead-lette
 import type { OpsJournal } from '../functions/replay/ops-journal';
 import { peekQueue } from '../functions/replay/replay';
 import type { ErpPort } from '../functions/shared/erp/erp-port';
+import { ConcordError } from '../functions/shared/errors';
 import { loadedAt } from '../functions/shared/warehouse/models';
+import { OperatorInputError } from './error-output';
 import { deadLetterQueueUrls } from './ops-context';
 
 /**
@@ -90,32 +92,40 @@ async function stageLogGroups(logs: CloudWatchLogsClient, stage: string): Promis
 }
 
 /** A Logs Insights query that did not complete within the time the trace waits. */
-export class LogsQueryTimeoutError extends Error {
+export class LogsQueryTimeoutError extends ConcordError {
   override readonly name = 'LogsQueryTimeoutError';
 
   constructor(
     readonly queryId: string,
     readonly waitedMs: number,
     readonly status: string,
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
     super(
       `Logs Insights query ${queryId} did not complete within ${Math.round(waitedMs / 1000)} s (still ${status}); ` +
         'it was stopped: try a shorter --since',
+      { cause },
     );
   }
 }
 
+/** DescribeQueries did not list a query just started: the Logs service's clock cannot be read from it. */
+export class LogsQueryNotListedError extends ConcordError {
+  override readonly name = 'LogsQueryNotListedError';
+}
+
 /** A Logs Insights query that ended without results (Failed, Cancelled, Timeout or Unknown). */
-export class LogsQueryFailedError extends Error {
+export class LogsQueryFailedError extends ConcordError {
   override readonly name = 'LogsQueryFailedError';
 
   constructor(
     readonly queryId: string,
     readonly status: string,
-    override readonly cause?: unknown,
+    cause?: unknown,
   ) {
-    super(`Logs Insights query ${queryId} ended ${status}: the function log lines could not be read`);
+    super(`Logs Insights query ${queryId} ended ${status}: the function log lines could not be read`, {
+      cause,
+    });
   }
 }
 
@@ -145,7 +155,9 @@ export function sinceMs(text: string): number {
   const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
   const ms = match ? Number(match[1]) * (units[match[2] as string] as number) : Number.NaN;
   if (!(ms > 0))
-    throw new Error(`--since takes a duration such as 30m, 24h or 7d, got ${JSON.stringify(text)}`);
+    throw new OperatorInputError(
+      `--since takes a duration such as 30m, 24h or 7d, got ${JSON.stringify(text)}`,
+    );
   return ms;
 }
 
@@ -176,7 +188,8 @@ export async function logsServiceTime(logs: CloudWatchLogsClient, logGroupName: 
   );
   const { queries = [] } = await logs.send(new DescribeQueriesCommand({ logGroupName }));
   const createTime = queries.find((query) => query.queryId === queryId)?.createTime;
-  if (createTime === undefined) throw new Error(`the Logs service did not list its query ${queryId}`);
+  if (createTime === undefined)
+    throw new LogsQueryNotListedError(`the Logs service did not list its query ${queryId}`);
   return new Date(createTime);
 }
 

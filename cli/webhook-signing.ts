@@ -1,11 +1,17 @@
 /** Signing of webhooks the way each provider signs them, so `concord send` can post what a real sender would. */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { ConcordError } from '../functions/shared/errors';
 import {
   type DeclaredHmacSignature,
   signDeclaredHmac,
 } from '../functions/shared/sources/signatures/declared-hmac';
 
 /** The scheme-specific headers of a signed request. */
+/** A source's registry entry names a signing scheme `concord send` cannot sign with, or lacks what it needs. */
+export class WebhookSigningError extends ConcordError {
+  override readonly name = 'WebhookSigningError';
+}
+
 export function signWebhook(
   scheme: string,
   secret: string,
@@ -49,10 +55,10 @@ export function signWebhook(
     }
     case 'hmac':
       // A declared scheme signs as its registry entry says.
-      if (!options.signature) throw new Error('The hmac scheme needs its declared signature');
+      if (!options.signature) throw new WebhookSigningError('The hmac scheme needs its declared signature');
       return signDeclaredHmac(options.signature, secret, body);
     default:
-      throw new Error(`No signer for scheme ${scheme}`);
+      throw new WebhookSigningError(`No signer for scheme ${scheme}`);
   }
 }
 

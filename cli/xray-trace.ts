@@ -10,6 +10,7 @@ import {
   type Trace,
   XRayClient,
 } from '@aws-sdk/client-xray';
+import { ConcordError, type ConcordErrorOptions } from '../functions/shared/errors';
 import type { TimelineEntry } from './trace-timeline';
 
 /** A segment or subsegment document as X-Ray stores it (the fields this reading uses; docs: xray-api-segmentdocuments). */
@@ -88,10 +89,10 @@ export interface XRayTransactionIds {
 }
 
 /** The identifiers given could not be turned into an X-Ray filter expression. */
-export class XRayFilterError extends Error {
+export class XRayFilterError extends ConcordError {
   override readonly name = 'XRayFilterError';
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

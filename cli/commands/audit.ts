@@ -1,5 +1,6 @@
 /** `concord audit`: every replay (later: edit, park), who, when, why and what. */
 import { parseArgs } from 'node:util';
+import { OperatorInputError } from '../error-output';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
@@ -14,7 +15,7 @@ export async function runAudit(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...opsOptions, limit: { type: 'string' } }, strict: true });
   const limit = Number(values.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1)
-    throw new Error(`--limit must be a positive integer, not "${values.limit}"`);
+    throw new OperatorInputError(`--limit must be a positive integer, not "${values.limit}"`);
   const context = opsContext(values);
   try {
     const { records } = await (await context.deps()).journal.search({ limit });

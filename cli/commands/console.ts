@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConsolePort, startConsole } from '../../console/server/console-server';
+import { OperatorInputError } from '../error-output';
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions } from '../ops-context';
 
@@ -37,7 +38,7 @@ export async function runConsole(args: string[]): Promise<number> {
   const portText = values.port ?? process.env.CONCORD_CONSOLE_PORT ?? String(defaultConsolePort);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65_535)
-    throw new Error(`--port must be a port number, not "${portText}"`);
+    throw new OperatorInputError(`--port must be a port number, not "${portText}"`);
   const context = opsContext(values);
   const local = context.stage === 'local';
   const erpUrl =

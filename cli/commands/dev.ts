@@ -7,6 +7,7 @@ import { loadSourceRegistry } from '../../functions/shared/sources/source-regist
 import { buildApp } from '../../infra/app';
 import type { DeployReport } from '../../local/deploy/deployer';
 import { LocalPlatform, readWebhookSecretsFile } from '../../local/platform';
+import { OperatorInputError } from '../error-output';
 import { newLocalSecret } from '../webhook-signing';
 
 const rootDir = path.resolve(__dirname, '../..');
@@ -75,7 +76,7 @@ function option(value: string | undefined, envName: string, fallback: string): s
 function port(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535)
-    throw new Error(`${flag} must be a port number, got "${text}"`);
+    throw new OperatorInputError(`${flag} must be a port number, got "${text}"`);
   return value;
 }
 
@@ -132,7 +133,8 @@ export async function runDev(args: string[]): Promise<number> {
   const apiPort = port(option(values['api-port'], 'CONCORD_API_PORT', '3000'), '--api-port');
   const erpPort = port(option(values['erp-port'], 'CONCORD_ERP_PORT', '4100'), '--erp-port');
   const clockFactor = Number(option(values['clock-factor'], 'CONCORD_CLOCK_FACTOR', '1'));
-  if (!(clockFactor > 0)) throw new Error(`--clock-factor must be positive, got "${values['clock-factor']}"`);
+  if (!(clockFactor > 0))
+    throw new OperatorInputError(`--clock-factor must be positive, got "${values['clock-factor']}"`);
   if (values.reset || process.env.CONCORD_RESET === '1') rmSync(dataDir, { recursive: true, force: true });
 
   const { file: secretsFile, secrets, created } = localWebhookSecrets(dataDir);

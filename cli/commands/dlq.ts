@@ -10,8 +10,10 @@ import {
 } from '../../functions/replay/dead-letters';
 import { parkMessages } from '../../functions/replay/park-and-edit';
 import { listDeadLetterQueues, peekQueue } from '../../functions/replay/replay';
+import { ConcordError, type ConcordErrorOptions } from '../../functions/shared/errors';
 import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
+import { OperatorInputError } from '../error-output';
 import { deadLetterQueueUrls, opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { formatAge, printJson, printTable } from '../table-output';
 
@@ -40,14 +42,14 @@ ${opsOptionsHelp}`;
  * ItemWriteBackQueue, given by its URL): every read counts toward its maxReceiveCount, so reading could move live
  * messages to its dead-letter queue. Nothing was read.
  */
-export class RedrivenQueueReadRefusedError extends Error {
+export class RedrivenQueueReadRefusedError extends ConcordError {
   override readonly name = 'RedrivenQueueReadRefusedError';
   /** A refusal before anything changed (cli/error-output.ts). */
   readonly exitCode = 2;
   constructor(
     readonly queueUrl: string,
     readonly maxReceiveCount: number | undefined,
-    options?: { cause?: unknown },
+    options?: ConcordErrorOptions,
   ) {
     super(
       `${queueUrl.split('/').at(-1)} has a redrive policy (maxReceiveCount ${maxReceiveCount ?? '?'}): each read ` +
@@ -118,7 +120,7 @@ export async function runDlq(args: string[]): Promise<number> {
       return 0;
     }
     if (verb === 'show') {
-      if (!queue) throw new Error('usage: concord dlq show <queue> [filters] (see --help)');
+      if (!queue) throw new OperatorInputError('usage: concord dlq show <queue> [filters] (see --help)');
       const url = await resolveQueue(context.sqs, context.stage, queue);
       const filter = parseFilter(values);
       await refuseRedrivenQueue(context.sqs, url);
@@ -159,7 +161,9 @@ export async function runDlq(args: string[]): Promise<number> {
     if (verb === 'park') {
       const messageIds = positionals.slice(2);
       if (!queue || messageIds.length === 0)
-        throw new Error('usage: concord dlq park <queue> <message-id…> --reason TEXT (see --help)');
+        throw new OperatorInputError(
+          'usage: concord dlq park <queue> <message-id…> --reason TEXT (see --help)',
+        );
       // Checked before the question: a refusal must come before anyone is asked to confirm.
       const reason = requireReason(values.reason, { action: 'parking', field: '--reason' });
       const queueUrl = await resolveQueue(context.sqs, context.stage, queue);
@@ -182,7 +186,9 @@ export async function runDlq(args: string[]): Promise<number> {
       }
       return result.notFound.length > 0 ? 1 : 0;
     }
-    throw new Error('usage: concord dlq list | show <queue> | park <queue> <message-id…> (see --help)');
+    throw new OperatorInputError(
+      'usage: concord dlq list | show <queue> | park <queue> <message-id…> (see --help)',
+    );
   } finally {
     context.close();
   }

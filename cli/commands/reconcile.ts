@@ -13,6 +13,7 @@ import {
   localWarehouseBucketDir,
   openLocalWarehouse,
 } from '../../local/warehouse/duckdb-warehouse';
+import { OperatorInputError } from '../error-output';
 import { localErpConnector, localMasterConnectors } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { reconcileInStage } from '../reconciliation-runs';
@@ -48,7 +49,8 @@ queue (docs/runbooks/reconcile.md).`;
 
 function parseLag(value: string): number {
   const lag = durationMs(value);
-  if (lag === undefined) throw new Error(`--lag "${value}" is not a duration such as 30s, 2m or 1h`);
+  if (lag === undefined)
+    throw new OperatorInputError(`--lag "${value}" is not a duration such as 30s, 2m or 1h`);
   return lag;
 }
 
@@ -147,7 +149,7 @@ export async function runReconcile(args: string[]): Promise<number> {
   });
   if (values.function || values.stage || values.endpoint) {
     if (values.lag || values['data-dir'] || values['erp-url'])
-      throw new Error(
+      throw new OperatorInputError(
         '--lag, --data-dir and --erp-url are for the local comparison: the function uses its stage',
       );
     return reconcileInFunction(values);

@@ -16,6 +16,7 @@ import { parseReplayPlan } from '../../functions/shared/reconciliation/replay-pl
 import { loadSourceRegistry } from '../../functions/shared/sources/source-registry';
 import { confirmAction, countOf } from '../confirm-action';
 import { filterOptions, filterOptionsHelp, maxFrom } from '../dead-letter-filter-options';
+import { OperatorInputError } from '../error-output';
 import { opsContext, opsOptions, opsOptionsHelp, resolveQueue } from '../ops-context';
 import { printJson, printTable } from '../table-output';
 
@@ -67,11 +68,13 @@ async function editInEditor(original: Record<string, unknown>): Promise<unknown>
     writeFileSync(file, `${JSON.stringify(original, null, 2)}\n`);
     const editor = process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
     const { status } = spawnSync(editor, [file], { stdio: 'inherit', shell: true });
-    if (status !== 0) throw new Error(`${editor} exited with ${status}: nothing was published`);
+    if (status !== 0) throw new OperatorInputError(`${editor} exited with ${status}: nothing was published`);
     try {
       return JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`the edited file is not JSON (${(error as Error).message}): nothing was published`);
+      throw new OperatorInputError(
+        `the edited file is not JSON (${(error as Error).message}): nothing was published`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -95,7 +98,7 @@ async function replayArchive(values: {
   sources?: string;
 }): Promise<number> {
   if (!values.since)
-    throw new Error('--from-archive needs --since (a duration such as 2h, or an ISO timestamp)');
+    throw new OperatorInputError('--from-archive needs --since (a duration such as 2h, or an ISO timestamp)');
   // Checked before anything is read or asked (the use case checks it again, for every edge).
   if (!values['dry-run']) requireReason(values.reason, replayReasonWording);
   const sources = loadSourceRegistry(
@@ -190,7 +193,7 @@ async function replayPlanFile(
   const reason = requireReason(values.reason, replayReasonWording);
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))
-    throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+    throw new OperatorInputError(`--rate must be a positive number, not "${values.rate}"`);
   // Asked before anything is read: the plan file says what it will do.
   await confirmAction(
     `Re-publish ${countOf(events, 'event')} and replay ${countOf(plan.archiveReplays.length, 'archive window')} to the warehouse, from the plan of reconciliation ${plan.reconciliationId}?`,
@@ -285,10 +288,11 @@ export async function runReplayCommand(args: string[]): Promise<number> {
   const [queue] = positionals;
   if (values['from-archive']) return replayArchive(values);
   if (values.plan) return replayPlanFile(values.plan, values);
-  if (!queue) throw new Error('usage: concord replay <queue> [filters] --reason TEXT (see --help)');
+  if (!queue)
+    throw new OperatorInputError('usage: concord replay <queue> [filters] --reason TEXT (see --help)');
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0))
-    throw new Error(`--rate must be a positive number, not "${values.rate}"`);
+    throw new OperatorInputError(`--rate must be a positive number, not "${values.rate}"`);
   const context = opsContext(values);
   try {
     const deps = await context.deps();

@@ -9,6 +9,7 @@ import {
   loadSourceRegistry,
   type WebhookSource,
 } from '../../functions/shared/sources/source-registry';
+import { OperatorInputError } from '../error-output';
 import { printJson, printTable } from '../table-output';
 
 export const schemasHelp = `Check the event schemas for breaking changes, and write the catalog and AsyncAPI document of the event types.
@@ -205,5 +206,5 @@ export async function runSchemas(args: string[]): Promise<number> {
     else process.stdout.write(text);
     return 0;
   }
-  throw new Error('usage: concord schemas check | catalog | asyncapi (see --help)');
+  throw new OperatorInputError('usage: concord schemas check | catalog | asyncapi (see --help)');
 }

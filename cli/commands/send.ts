@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigurationError } from '../../functions/shared/errors';
 import { loadSourceRegistry, sourceDefinitions } from '../../functions/shared/sources/source-registry';
 import { readWebhookSecretsFile } from '../../local/platform';
+import { OperatorInputError } from '../error-output';
 import { signWebhook } from '../webhook-signing';
 
 /** Help text of `concord send`. */
@@ -26,13 +28,16 @@ export async function runSend(args: string[]): Promise<number> {
   });
   const [sourceName, payloadFile] = positionals;
   if (!sourceName || !payloadFile)
-    throw new Error('usage: concord send <source> <payload.json> (see --help)');
+    throw new OperatorInputError('usage: concord send <source> <payload.json> (see --help)');
   const source = loadSourceRegistry().get(sourceName);
   if (!source)
-    throw new Error(`unknown source "${sourceName}": one of ${[...loadSourceRegistry().keys()].join(', ')}`);
+    throw new OperatorInputError(
+      `unknown source "${sourceName}": one of ${[...loadSourceRegistry().keys()].join(', ')}`,
+    );
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   const secrets = readWebhookSecretsFile(path.join(dataDir, 'secrets.json'))[sourceName];
-  if (!secrets?.[0]) throw new Error(`no secret for ${sourceName} in ${path.join(dataDir, 'secrets.json')}`);
+  if (!secrets?.[0])
+    throw new ConfigurationError(`no secret for ${sourceName} in ${path.join(dataDir, 'secrets.json')}`);
   const body = readFileSync(payloadFile, 'utf8');
   JSON.parse(body);
   const url = `${(values['api-url'] ?? process.env.CONCORD_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '')}/webhooks/${sourceName}`;

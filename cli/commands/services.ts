@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalRuntime } from '../../local/runtime';
+import { OperatorInputError } from '../error-output';
 
 /** Help text of `concord services`. */
 export const servicesHelp = `Start the embedded AWS-compatible services (EventBridge, SQS, Step Functions, Firehose, S3, DynamoDB, Lambda, Secrets Manager) on one endpoint.
@@ -29,8 +30,9 @@ export async function runServices(args: string[]): Promise<number> {
   const edgePort = Number(values['edge-port'] ?? process.env.CONCORD_EDGE_PORT ?? 4566);
   const clockFactor = Number(values['clock-factor'] ?? process.env.CONCORD_CLOCK_FACTOR ?? 1);
   if (!Number.isInteger(edgePort) || edgePort < 0 || edgePort > 65535)
-    throw new Error(`--edge-port must be a port number, got ${values['edge-port']}`);
-  if (!(clockFactor > 0)) throw new Error(`--clock-factor must be positive, got ${values['clock-factor']}`);
+    throw new OperatorInputError(`--edge-port must be a port number, got ${values['edge-port']}`);
+  if (!(clockFactor > 0))
+    throw new OperatorInputError(`--clock-factor must be positive, got ${values['clock-factor']}`);
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   const runtime = await LocalRuntime.start({ dataDir, edgePort, clockFactor });
   console.log(`Concord services ready at ${runtime.endpoint} (data in ${dataDir})`);

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import jsonata from 'jsonata';
 import {
+  ConcordError,
+  type ConcordErrorOptions,
   MalformedPayloadError,
   RegistryInconsistentError,
   SchemaViolationError,
@@ -78,11 +80,11 @@ const criticalities: readonly Criticality[] = [
 const declarableSchemes = ['standard-webhooks', 'hmac'] as const;
 
 /** A refusal of `concord sources` (bad arguments, unreadable input, an entry that would not load): nothing changed. */
-export class SourcesCommandError extends Error {
+export class SourcesCommandError extends ConcordError {
   override readonly name = 'SourcesCommandError';
   /** A usage refusal, as for a bad flag; a test that fails is exit code 1. */
   readonly exitCode = 2;
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: ConcordErrorOptions) {
     super(message, options);
   }
 }

@@ -1,6 +1,7 @@
 /** `concord trace`: the timeline of one business transaction. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { OperatorInputError } from '../error-output';
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions, opsOptionsHelp } from '../ops-context';
 import { printJson, printTable } from '../table-output';
@@ -42,7 +43,8 @@ export async function runTrace(args: string[]): Promise<number> {
     strict: true,
   });
   const [designation] = positionals;
-  if (!designation) throw new Error('usage: concord trace <correlation-id | order id> (see --help)');
+  if (!designation)
+    throw new OperatorInputError('usage: concord trace <correlation-id | order id> (see --help)');
   // Refused before anything is read: a typo in the window must not silently trace the wrong day.
   const since = sinceMs(values.since);
   const context = opsContext(values);

@@ -1,9 +1,16 @@
 /** `concord warehouse tables|sql`: the events the warehouse stream delivered, queried with DuckDB (local stage). */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConcordError } from '../../functions/shared/errors';
 import { warehouseModels } from '../../functions/shared/warehouse/models';
 import { localWarehouseBucketDir, openLocalWarehouse } from '../../local/warehouse/duckdb-warehouse';
+import { OperatorInputError } from '../error-output';
 import { printJson, printTable } from '../table-output';
+
+/** The local warehouse refused or failed a query: the first line of its message says why. */
+export class WarehouseQueryFailedError extends ConcordError {
+  override readonly name = 'WarehouseQueryFailedError';
+}
 
 export const warehouseHelp = `Query the local stage's warehouse (the events its Firehose stream delivered) with DuckDB.
 
@@ -29,8 +36,10 @@ export async function runWarehouse(args: string[]): Promise<number> {
   const [verb, query] = positionals;
   const dataDir = path.resolve(values['data-dir'] ?? process.env.CONCORD_DATA_DIR ?? '.concord');
   if (verb !== 'tables' && verb !== 'sql')
-    throw new Error('usage: concord warehouse tables | concord warehouse sql "<query>" (see --help)');
-  if (verb === 'sql' && !query) throw new Error('usage: concord warehouse sql "<query>"');
+    throw new OperatorInputError(
+      'usage: concord warehouse tables | concord warehouse sql "<query>" (see --help)',
+    );
+  if (verb === 'sql' && !query) throw new OperatorInputError('usage: concord warehouse sql "<query>"');
   const connection = await openLocalWarehouse(localWarehouseBucketDir(dataDir));
   try {
     const tables = ['raw_events', ...warehouseModels.map((model) => model.name)];
@@ -46,7 +55,9 @@ export async function runWarehouse(args: string[]): Promise<number> {
               .join(' union all '),
           )
         : await run(query as string).catch((error: Error) => {
-            throw new Error(`the query failed: ${error.message.split('\n')[0]}`);
+            throw new WarehouseQueryFailedError(`the query failed: ${error.message.split('\n')[0]}`, {
+              cause: error,
+            });
           });
     if (values.json)
       printJson(
