@@ -2,9 +2,15 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConsolePort, startConsole } from '../../console/server/console-server';
+import { ConcordError } from '../../functions/shared/errors';
 import { OperatorInputError } from '../error-output';
 import { localErpConnector } from '../local-erp';
 import { opsContext, opsOptions } from '../ops-context';
+
+/** The console's port is taken by another process (another console?): nothing was started. */
+export class PortTakenError extends ConcordError {
+  override readonly name = 'PortTakenError';
+}
 
 export const consoleHelp = `Serve the ops console (exceptions and dead letters, replay, park, edit) on 127.0.0.1; it opens nothing by itself.
 
@@ -54,7 +60,10 @@ export async function runConsole(args: string[]): Promise<number> {
   const running = await startConsole({ context, port, erp }).catch((error: NodeJS.ErrnoException) => {
     context.close();
     if (error.code === 'EADDRINUSE')
-      throw new Error(`port ${port} is taken (another console?): pass --port N or CONCORD_CONSOLE_PORT`);
+      throw new PortTakenError(
+        `port ${port} is taken (another console?): pass --port N or CONCORD_CONSOLE_PORT`,
+        { cause: error },
+      );
     throw error;
   });
   console.log(`Concord console for stage ${context.stage}: ${running.url}`);

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConcordError } from '../../functions/shared/errors';
 import { breakingChanges } from '../../functions/shared/governance/schema-compatibility';
 import {
   type Criticality,
@@ -61,9 +62,14 @@ function previousRevision(file: string, base: string | undefined): { ref: string
   return previousChange ? at(previousChange) : undefined;
 }
 
+/** `schemas check` compares against earlier revisions: without the repository's git history there are none. */
+export class GitHistoryMissingError extends ConcordError {
+  override readonly name = 'GitHistoryMissingError';
+}
+
 function check(base: string | undefined, json: boolean): number {
   if (git(['rev-parse', '--git-dir']) === undefined)
-    throw new Error('schemas check needs the git history of the repository');
+    throw new GitHistoryMissingError('schemas check needs the git history of the repository');
   const findings: { file: string; against: string; path: string; rule: string; detail: string }[] = [];
   let compared = 0;
   for (const file of schemaFiles()) {
