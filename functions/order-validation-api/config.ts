@@ -21,23 +21,20 @@ export interface OrderValidationConfig {
  * `false`) says which endpoint answers StartSyncExecution.
  */
 export function loadOrderValidationConfig(env: NodeJS.ProcessEnv = process.env): OrderValidationConfig {
-  const values = readEnv(['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS'], env);
+  const values = readEnv(
+    ['VALIDATION_STATE_MACHINE_ARN', 'VALIDATION_BUDGET_MS', 'SFN_DISABLE_HOST_PREFIX'],
+    env,
+  );
   return {
     stateMachineArn: values.VALIDATION_STATE_MACHINE_ARN,
     budgetMs: parsePositiveIntEnv('VALIDATION_BUDGET_MS', values.VALIDATION_BUDGET_MS),
-    sfnDisableHostPrefix: sfnDisableHostPrefixOf(env),
+    sfnDisableHostPrefix: sfnDisableHostPrefixOf(values.SFN_DISABLE_HOST_PREFIX),
   };
 }
 
-function sfnDisableHostPrefixOf(env: NodeJS.ProcessEnv): boolean {
-  const value = env.SFN_DISABLE_HOST_PREFIX;
+function sfnDisableHostPrefixOf(value: string): boolean {
   if (value === 'true' || value === 'false') return value === 'true';
-  if (value)
-    throw new ConfigurationError(
-      `Environment variable SFN_DISABLE_HOST_PREFIX must be true or false, got "${value}"`,
-    );
-  // Transitional, until the stack sets SFN_DISABLE_HOST_PREFIX from the stage config: an endpoint override for
-  // every service (the embedded runtime's) is the one sign of an endpoint without a `sync-` host. Remove this
-  // fallback, and make the variable required, once the stack sets it.
-  return Boolean(env.AWS_ENDPOINT_URL);
+  throw new ConfigurationError(
+    `Environment variable SFN_DISABLE_HOST_PREFIX must be true or false, got "${value}"`,
+  );
 }

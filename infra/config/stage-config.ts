@@ -54,8 +54,12 @@ export interface StageConfig {
    * reserved concurrency): an ERP asking for quiet gets it from a bounded number of callers, not a burst.
    */
   erp: { baseUrl: string; timeoutMs: number; sourceUri: string; maxConcurrentCalls: number };
-  /** POST /orders/validate answers within this many milliseconds, or 503 with Retry-After. */
-  orderValidation: { budgetMs: number };
+  /**
+   * POST /orders/validate answers within `budgetMs` milliseconds, or 503 with Retry-After. `sfnSyncHost`: whether the
+   * stage's Step Functions endpoint serves StartSyncExecution on its `sync-` host, as AWS does; the embedded runtime
+   * has one endpoint for every call.
+   */
+  orderValidation: { budgetMs: number; sfnSyncHost: boolean };
   /**
    * Base of the problem `type` URIs the HTTP APIs answer (RFC 9457), ending with `/`: a type is `<base><slug>.md`,
    * the page of docs/problems/ that says what it means and what the sender should do, so it must serve docs/problems/.
@@ -201,7 +205,7 @@ const base = {
     sourceUri: 'erp://sandbox',
     maxConcurrentCalls: 4,
   },
-  orderValidation: { budgetMs: 8000 },
+  orderValidation: { budgetMs: 8000, sfnSyncHost: true },
   warehouse: {
     deliveryIntervalSec: 60,
     bufferSizeMiB: 64,
@@ -254,6 +258,8 @@ const stages: Record<StageName, StageConfig> = {
     problemTypeBaseUri: pathToFileURL(path.join(__dirname, '../../docs/problems/')).href,
     // Seconds, not minutes: a newcomer (and the tests) see the archive while they look.
     archive: { ...base.archive, deliveryIntervalSec: 1 },
+    // The embedded runtime answers every Step Functions call on its one endpoint, StartSyncExecution included.
+    orderValidation: { ...base.orderValidation, sfnSyncHost: false },
     // The generated local secrets file has one list per source; no real shop posts here.
     ingest: { ...base.ingest, acceptUnboundSenderSecrets: true },
     // Test data only: a failed step's input in its log is what a developer reads first.

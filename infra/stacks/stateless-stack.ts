@@ -311,6 +311,7 @@ export class StatelessStack extends Stack {
       logRetention: config.logRetention,
       environment: {
         VALIDATION_BUDGET_MS: String(config.orderValidation.budgetMs),
+        SFN_DISABLE_HOST_PREFIX: String(!config.orderValidation.sfnSyncHost),
         PROBLEM_TYPE_BASE_URI: config.problemTypeBaseUri,
       },
     });

@@ -11,6 +11,7 @@ import { OpenApiConformance } from './openapi-conformance';
 const sfnMock = mockClient(SFNClient);
 process.env.VALIDATION_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:validation';
 process.env.VALIDATION_BUDGET_MS = '200';
+process.env.SFN_DISABLE_HOST_PREFIX = 'false';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 // Loaded after the environment it reads at start.
 const { handler } =

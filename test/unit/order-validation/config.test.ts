@@ -29,13 +29,6 @@ describe('loadOrderValidationConfig', () => {
     expect(config.sfnDisableHostPrefix).toBe(false);
   });
 
-  it('keeps the sync- host in AWS when the stack does not say (no endpoint override)', () => {
-    // Act
-    const config = loadOrderValidationConfig(complete);
-    // Assess
-    expect(config.sfnDisableHostPrefix).toBe(false);
-  });
-
   it('rejects a host-prefix setting that is not true or false, naming the variable', () => {
     // Act
     const load = () => loadOrderValidationConfig({ ...complete, SFN_DISABLE_HOST_PREFIX: 'yes' });
@@ -44,10 +37,12 @@ describe('loadOrderValidationConfig', () => {
     expect(load).toThrow('SFN_DISABLE_HOST_PREFIX must be true or false, got "yes"');
   });
 
-  it('rejects a missing workflow and budget, naming both', () => {
+  it('rejects a missing workflow, budget and host-prefix setting, naming all three', () => {
     // Act
     const load = () => loadOrderValidationConfig({});
     // Assess
-    expect(load).toThrow('Missing environment variables: VALIDATION_STATE_MACHINE_ARN, VALIDATION_BUDGET_MS');
+    expect(load).toThrow(
+      'Missing environment variables: VALIDATION_STATE_MACHINE_ARN, VALIDATION_BUDGET_MS, SFN_DISABLE_HOST_PREFIX',
+    );
   });
 });
