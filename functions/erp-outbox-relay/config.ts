@@ -1,11 +1,13 @@
 /** The ERP outbox relay's runtime configuration, read once from the environment the stack sets. */
-import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import { readEnv } from '../shared/config';
+import {
+  type ErpConnectionConfig,
+  erpConnectionOf,
+  erpConnectionVariables,
+} from '../shared/erp/erp-connection-config';
 
 /** The ERP it reads, the bus it publishes to, where its cursor is kept and where refused entries go. */
-export interface ErpOutboxRelayConfig {
-  erpBaseUrl: string;
-  erpTimeoutMs: number;
-  erpCredentialsSecretId: string;
+export interface ErpOutboxRelayConfig extends ErpConnectionConfig {
   /** The CloudEvents `source` of the events the relay publishes. */
   erpSourceUri: string;
   eventBusName: string;
@@ -18,9 +20,7 @@ export interface ErpOutboxRelayConfig {
 export function loadErpOutboxRelayConfig(env: NodeJS.ProcessEnv = process.env): ErpOutboxRelayConfig {
   const values = readEnv(
     [
-      'ERP_BASE_URL',
-      'ERP_TIMEOUT_MS',
-      'ERP_CREDENTIALS_SECRET_ID',
+      ...erpConnectionVariables,
       'ERP_SOURCE_URI',
       'EVENT_BUS_NAME',
       'VERSION_TABLE_NAME',
@@ -29,9 +29,7 @@ export function loadErpOutboxRelayConfig(env: NodeJS.ProcessEnv = process.env): 
     env,
   );
   return {
-    erpBaseUrl: values.ERP_BASE_URL,
-    erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
-    erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
+    ...erpConnectionOf(values),
     erpSourceUri: values.ERP_SOURCE_URI,
     eventBusName: values.EVENT_BUS_NAME,
     versionTableName: values.VERSION_TABLE_NAME,

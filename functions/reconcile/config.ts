@@ -1,10 +1,12 @@
 /** The Reconcile function's configuration, read once from the environment the stack sets. */
 import { parsePositiveIntEnv, readEnv } from '../shared/config';
+import {
+  type ErpConnectionConfig,
+  erpConnectionOf,
+  erpConnectionVariables,
+} from '../shared/erp/erp-connection-config';
 
-export interface ReconcileConfig {
-  erpBaseUrl: string;
-  erpTimeoutMs: number;
-  erpCredentialsSecretId: string;
+export interface ReconcileConfig extends ErpConnectionConfig {
   eventBusName: string;
   exceptionsQueueUrl: string;
   resultsBucket: string;
@@ -17,9 +19,7 @@ export interface ReconcileConfig {
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
   const values = readEnv(
     [
-      'ERP_BASE_URL',
-      'ERP_TIMEOUT_MS',
-      'ERP_CREDENTIALS_SECRET_ID',
+      ...erpConnectionVariables,
       'EVENT_BUS_NAME',
       'EXCEPTIONS_QUEUE_URL',
       'RESULTS_BUCKET_NAME',
@@ -31,9 +31,7 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     env,
   );
   return {
-    erpBaseUrl: values.ERP_BASE_URL,
-    erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
-    erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
+    ...erpConnectionOf(values),
     eventBusName: values.EVENT_BUS_NAME,
     exceptionsQueueUrl: values.EXCEPTIONS_QUEUE_URL,
     resultsBucket: values.RESULTS_BUCKET_NAME,

@@ -1,10 +1,15 @@
 /** The item write-back's runtime configuration, read once from the environment the stack sets. */
 import { parseJsonEnv, parsePositiveIntEnv, readEnv } from '../../shared/config';
+import {
+  type ErpConnectionConfig,
+  erpConnectionOf,
+  erpConnectionVariables,
+} from '../../shared/erp/erp-connection-config';
 import { ConfigurationError } from '../../shared/errors';
 import { readStage } from '../../shared/observability/business-metrics';
 
 /** Where the shop's Admin API is, which secrets hold the credentials, and how the write-back paces and coalesces. */
-export interface ItemWriteBackConfig {
+export interface ItemWriteBackConfig extends ErpConnectionConfig {
   latestChangeTableName: string;
   itemQueueUrl: string;
   itemDeadLetterQueueUrl: string;
@@ -19,9 +24,6 @@ export interface ItemWriteBackConfig {
   /** ERP location code → the shop's location name, where they differ. */
   shopifyLocationNames: Record<string, string>;
   platformTimeoutMs: number;
-  erpBaseUrl: string;
-  erpTimeoutMs: number;
-  erpCredentialsSecretId: string;
   /** The stage the stack runs in (CONCORD_STAGE), the `stage` dimension of its metrics; `unknown` when unset. */
   stage: string;
 }
@@ -55,9 +57,7 @@ export function loadItemWriteBackConfig(env: NodeJS.ProcessEnv = process.env): I
       'SHOPIFY_LEAK_PER_SEC',
       'SHOPIFY_LOCATION_NAMES',
       'PLATFORM_TIMEOUT_MS',
-      'ERP_BASE_URL',
-      'ERP_TIMEOUT_MS',
-      'ERP_CREDENTIALS_SECRET_ID',
+      ...erpConnectionVariables,
     ],
     env,
   );
@@ -73,9 +73,7 @@ export function loadItemWriteBackConfig(env: NodeJS.ProcessEnv = process.env): I
     shopifyLeakPerSec: parsePositiveIntEnv('SHOPIFY_LEAK_PER_SEC', values.SHOPIFY_LEAK_PER_SEC),
     shopifyLocationNames: locationNames(values.SHOPIFY_LOCATION_NAMES),
     platformTimeoutMs: parsePositiveIntEnv('PLATFORM_TIMEOUT_MS', values.PLATFORM_TIMEOUT_MS),
-    erpBaseUrl: values.ERP_BASE_URL,
-    erpTimeoutMs: parsePositiveIntEnv('ERP_TIMEOUT_MS', values.ERP_TIMEOUT_MS),
-    erpCredentialsSecretId: values.ERP_CREDENTIALS_SECRET_ID,
+    ...erpConnectionOf(values),
     stage: readStage(env),
   };
 }
