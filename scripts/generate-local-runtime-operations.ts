@@ -6,15 +6,33 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as athenaClient from '@aws-sdk/client-athena';
+import * as cloudWatchClient from '@aws-sdk/client-cloudwatch';
+import * as logsClient from '@aws-sdk/client-cloudwatch-logs';
+import * as dynamoDbClient from '@aws-sdk/client-dynamodb';
+import * as eventBridgeClient from '@aws-sdk/client-eventbridge';
+import * as firehoseClient from '@aws-sdk/client-firehose';
 import * as glueClient from '@aws-sdk/client-glue';
+import * as lambdaClient from '@aws-sdk/client-lambda';
 import * as s3Client from '@aws-sdk/client-s3';
+import * as secretsClient from '@aws-sdk/client-secrets-manager';
 import * as sfnClient from '@aws-sdk/client-sfn';
+import * as snsClient from '@aws-sdk/client-sns';
 import * as sqsClient from '@aws-sdk/client-sqs';
+import * as stsClient from '@aws-sdk/client-sts';
 import { athenaOperations } from '../local/services/athena/athena-service';
+import { cloudWatchOperations } from '../local/services/cloudwatch/cloudwatch-service';
+import { dynamoDbOperations } from '../local/services/dynamodb/dynamodb-service';
+import { eventsOperations } from '../local/services/events/events-service';
+import { firehoseOperations } from '../local/services/firehose/firehose-service';
 import { glueOperations } from '../local/services/glue/glue-service';
+import { lambdaOperations } from '../local/services/lambda/lambda-service';
+import { logsOperations } from '../local/services/logs/logs-service';
 import { s3Operations } from '../local/services/s3/s3-service';
+import { secretsOperations } from '../local/services/secrets/secrets-service';
+import { snsOperations } from '../local/services/sns/sns-service';
 import { sqsQueryActions } from '../local/services/sqs/sqs-query-protocol';
 import { statesOperations } from '../local/services/states/states-service';
+import { stsOperations } from '../local/services/sts/sts-service';
 
 /** Where the generated section sits in the doc. */
 export const docFile = path.resolve(__dirname, '..', 'docs', 'local-runtime.md');
@@ -35,7 +53,8 @@ export function clientOperations(module: Record<string, unknown>): string[] {
 export interface ServiceOperations {
   service: string;
   protocol: string;
-  client: Record<string, unknown>;
+  /** The SDK client module to compare with; undefined when it is not installed (the line then says so). */
+  client: Record<string, unknown> | undefined;
   clientName: string;
   answered: readonly string[];
   refusal: string;
@@ -83,20 +102,95 @@ export const documentedServices: ServiceOperations[] = [
     answered: athenaOperations,
     refusal: '`UnknownOperationException`',
   },
+  {
+    service: 'EventBridge',
+    protocol: 'AWS JSON 1.1',
+    client: eventBridgeClient,
+    clientName: '@aws-sdk/client-eventbridge',
+    answered: eventsOperations,
+    refusal: '`UnknownOperationException`',
+  },
+  {
+    service: 'Lambda',
+    protocol: 'REST JSON',
+    client: lambdaClient,
+    clientName: '@aws-sdk/client-lambda',
+    answered: lambdaOperations,
+    refusal: '`ResourceNotFoundException` (404)',
+  },
+  {
+    service: 'SNS',
+    protocol: 'AWS Query',
+    client: snsClient,
+    clientName: '@aws-sdk/client-sns',
+    answered: snsOperations,
+    refusal: '`InvalidAction`',
+  },
+  {
+    service: 'Secrets Manager',
+    protocol: 'AWS JSON 1.1',
+    client: secretsClient,
+    clientName: '@aws-sdk/client-secrets-manager',
+    answered: secretsOperations,
+    refusal: '`UnknownOperationException`',
+  },
+  {
+    service: 'CloudWatch',
+    protocol: 'AWS JSON 1.0',
+    client: cloudWatchClient,
+    clientName: '@aws-sdk/client-cloudwatch',
+    answered: cloudWatchOperations,
+    refusal: '`InvalidAction`',
+  },
+  {
+    service: 'CloudWatch Logs',
+    protocol: 'AWS JSON 1.1',
+    client: logsClient,
+    clientName: '@aws-sdk/client-cloudwatch-logs',
+    answered: logsOperations,
+    refusal: '`UnknownOperationException`',
+  },
+  {
+    service: 'Firehose',
+    protocol: 'AWS JSON 1.1',
+    client: firehoseClient,
+    clientName: '@aws-sdk/client-firehose',
+    answered: firehoseOperations,
+    refusal: '`UnknownOperationException`',
+  },
+  {
+    service: 'STS',
+    protocol: 'AWS Query and AWS JSON 1.0',
+    client: stsClient,
+    clientName: '@aws-sdk/client-sts',
+    answered: stsOperations,
+    refusal: '`InvalidAction`',
+  },
+  {
+    service: 'DynamoDB',
+    protocol: 'AWS JSON 1.0, proxied to dynalite; the TTL operations answered by the runtime',
+    client: dynamoDbClient,
+    clientName: '@aws-sdk/client-dynamodb',
+    answered: dynamoDbOperations,
+    refusal: '`UnknownOperationException` (dynalite)',
+  },
 ];
 
 /** The generated section, markers included. */
 export function operationsSection(): string {
   const lines = documentedServices.map((entry) => {
-    const all = clientOperations(entry.client);
     const answered = [...entry.answered].sort();
+    const listed = answered.map((operation) => `\`${operation}\``).join(', ');
+    if (!entry.client)
+      return `- **${entry.service}** (${entry.protocol}): ${listed}. Not compared with \`${entry.clientName}\` (not installed); any other operation is refused with ${entry.refusal}.`;
+    const all = clientOperations(entry.client);
     const unknown = answered.filter((operation) => !all.includes(operation));
     if (unknown.length > 0)
       throw new Error(
         `${entry.service} lists operations ${entry.clientName} does not have: ${unknown.join(', ')}`,
       );
     // One line per service: the Markdown formatter leaves list items as they are.
-    return `- **${entry.service}** (${entry.protocol}): ${answered.map((operation) => `\`${operation}\``).join(', ')}. Not answered: the other ${all.length - answered.length} of the ${all.length} operations of \`${entry.clientName}\`, refused with ${entry.refusal}.`;
+    return `- **${entry.service}** (${entry.protocol}): ${listed}. Not answered: the other ${all.length - answered.length} of the ${all.length} operations of \`${entry.clientName}\`, refused with ${entry.refusal}.`;
   });
   return [begin, '', ...lines, '', end].join('\n');
 }

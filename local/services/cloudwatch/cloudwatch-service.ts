@@ -4,6 +4,7 @@ import { AwsError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 import type { EmfDatapoint } from './embedded-metric-format';
 import { isSupportedStatistic, type PeriodAggregate, statisticValue } from './metric-statistics';
 
@@ -182,66 +183,68 @@ export class CloudWatchService implements JsonService {
     this.timer?.clear();
   }
 
+  /** What answers each CloudWatch operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<CloudWatchService> = {
+    PutMetricData: (service, input) => service.putMetricData(input),
+    ListMetrics: (service, input) => service.listMetrics(input),
+    GetMetricData: (service, input) => service.getMetricData(input),
+    PutMetricAlarm: (service, input) => {
+      service.putMetricAlarm(input);
+      return {};
+    },
+    DescribeAlarms: (service, input) => service.describeAlarms(input),
+    DeleteAlarms: (service, input) => {
+      for (const name of (input.AlarmNames as string[] | undefined) ?? []) service.deleteAlarm(name);
+      return {};
+    },
+    PutDashboard: (service, input) => {
+      service.putDashboard(String(input.DashboardName), String(input.DashboardBody ?? '{}'));
+      return { DashboardValidationMessages: [] };
+    },
+    GetDashboard: (service, input) => {
+      const dashboard = service.store.getResource<{ body: string }>(
+        dashboardType,
+        String(input.DashboardName),
+      );
+      if (!dashboard)
+        throw new AwsError('ResourceNotFound', 'Dashboard does not exist', 404, 'ResourceNotFound');
+      return {
+        DashboardName: input.DashboardName,
+        DashboardArn: service.dashboardArn(String(input.DashboardName)),
+        DashboardBody: dashboard.body,
+      };
+    },
+    ListDashboards: (service, input) => ({
+      DashboardEntries: service.store
+        .listResources<{ body: string }>(dashboardType)
+        .filter(
+          ({ name }) => !input.DashboardNamePrefix || name.startsWith(String(input.DashboardNamePrefix)),
+        )
+        .map(({ name, value }) => ({
+          DashboardName: name,
+          DashboardArn: service.dashboardArn(name),
+          Size: Buffer.byteLength(value.body),
+        })),
+    }),
+    DeleteDashboards: (service, input) => {
+      for (const name of (input.DashboardNames as string[] | undefined) ?? []) service.deleteDashboard(name);
+      return {};
+    },
+    DescribeAlarmHistory: (service, input) => service.describeAlarmHistory(input),
+    SetAlarmState: (service, input) => {
+      service.setAlarmState(
+        service.alarm(String(input.AlarmName)),
+        String(input.StateValue) as AlarmState,
+        String(input.StateReason ?? ''),
+      );
+      return {};
+    },
+  };
+
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    switch (operation) {
-      case 'PutMetricData':
-        return this.putMetricData(input);
-      case 'ListMetrics':
-        return this.listMetrics(input);
-      case 'GetMetricData':
-        return this.getMetricData(input);
-      case 'PutMetricAlarm':
-        this.putMetricAlarm(input);
-        return {};
-      case 'DescribeAlarms':
-        return this.describeAlarms(input);
-      case 'DeleteAlarms':
-        for (const name of (input.AlarmNames as string[] | undefined) ?? []) this.deleteAlarm(name);
-        return {};
-      case 'PutDashboard':
-        this.putDashboard(String(input.DashboardName), String(input.DashboardBody ?? '{}'));
-        return { DashboardValidationMessages: [] };
-      case 'GetDashboard': {
-        const dashboard = this.store.getResource<{ body: string }>(
-          dashboardType,
-          String(input.DashboardName),
-        );
-        if (!dashboard)
-          throw new AwsError('ResourceNotFound', 'Dashboard does not exist', 404, 'ResourceNotFound');
-        return {
-          DashboardName: input.DashboardName,
-          DashboardArn: this.dashboardArn(String(input.DashboardName)),
-          DashboardBody: dashboard.body,
-        };
-      }
-      case 'ListDashboards':
-        return {
-          DashboardEntries: this.store
-            .listResources<{ body: string }>(dashboardType)
-            .filter(
-              ({ name }) => !input.DashboardNamePrefix || name.startsWith(String(input.DashboardNamePrefix)),
-            )
-            .map(({ name, value }) => ({
-              DashboardName: name,
-              DashboardArn: this.dashboardArn(name),
-              Size: Buffer.byteLength(value.body),
-            })),
-        };
-      case 'DeleteDashboards':
-        for (const name of (input.DashboardNames as string[] | undefined) ?? []) this.deleteDashboard(name);
-        return {};
-      case 'DescribeAlarmHistory':
-        return this.describeAlarmHistory(input);
-      case 'SetAlarmState':
-        this.setAlarmState(
-          this.alarm(String(input.AlarmName)),
-          String(input.StateValue) as AlarmState,
-          String(input.StateReason ?? ''),
-        );
-        return {};
-      default:
-        throw new AwsError('InvalidAction', `The local CloudWatch does not support ${operation}`);
-    }
+    const answer = operationHandler(CloudWatchService.operations, operation);
+    if (answer) return answer(this, input, operation);
+    throw new AwsError('InvalidAction', `The local CloudWatch does not support ${operation}`);
   }
 
   /** Records one datapoint (several raw values, or a pre-aggregated set when `values` is empty). */
@@ -807,3 +810,6 @@ export function aggregateOf(values: readonly number[]): PeriodAggregate {
     values: [...values],
   };
 }
+
+/** The CloudWatch operations the local runtime answers: the keys of the table it dispatches by. */
+export const cloudWatchOperations = operationsOf(CloudWatchService.operations);

@@ -1,4 +1,6 @@
 /** DynamoDB: dynalite (persistent, under the data directory) behind the edge, plus what it lacks: TTL settings and expiry sweeping. */
+
+import { readdirSync } from 'node:fs';
 import {
   request as httpRequest,
   type IncomingHttpHeaders,
@@ -22,6 +24,28 @@ import { capacityOf, meteredRequest } from './capacity';
 
 // dynalite ships no types: it returns a node http.Server.
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+/**
+ * The operations dynalite answers: one module per operation under its `actions` directory, the same list its request
+ * router accepts (anything else it refuses with `UnknownOperationException`).
+ */
+export const dynaliteOperations: readonly string[] = Object.freeze(
+  readdirSync(path.join(path.dirname(require.resolve('dynalite')), 'actions'))
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => file.charAt(0).toUpperCase() + file.slice(1, -'.js'.length))
+    .sort(),
+);
+
+/** The TTL operations the runtime answers itself instead of dynalite (dynalite keeps no TTL setting nor expires items). */
+export const timeToLiveOperations: readonly string[] = Object.freeze([
+  'DescribeTimeToLive',
+  'UpdateTimeToLive',
+]);
+
+/** The DynamoDB operations the local runtime answers: dynalite's and the TTL operations it answers itself. */
+export const dynamoDbOperations: readonly string[] = Object.freeze(
+  [...new Set([...dynaliteOperations, ...timeToLiveOperations])].sort(),
+);
 
 interface TtlSetting {
   table: string;
@@ -81,7 +105,7 @@ export class DynamoDbService implements RawService {
 
   async handleRaw(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1];
-    if (operation === 'UpdateTimeToLive' || operation === 'DescribeTimeToLive')
+    if (operation !== undefined && timeToLiveOperations.includes(operation))
       return this.timeToLive(operation, body, response);
     const metered = meteredRequest(operation ?? '', body);
     const reply = await this.forward(request, metered.body);

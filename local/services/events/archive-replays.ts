@@ -8,6 +8,7 @@ import { AwsError, notFound, validationError } from '../../edge/aws-error';
 import { compileEventPattern, matchesEventPattern } from '../../patterns/event-pattern';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 
 interface ArchiveDefinition {
   name: string;
@@ -82,43 +83,43 @@ export class ArchiveReplays {
   ) {}
 
   /** The operations this class answers, or undefined for any other. */
+  /** What answers each EventBridge archive and replay operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<ArchiveReplays> = {
+    CreateArchive: (service, input) => service.createArchive(input),
+    DescribeArchive: (service, input) =>
+      service.describeArchive(service.archive(requiredText(input, 'ArchiveName'))),
+    ListArchives: (service, input) => ({
+      Archives: service.store
+        .listResources<ArchiveDefinition>('events-archive')
+        .map(({ value }) => value)
+        .filter((archive) => !input.EventSourceArn || archive.eventSourceArn === input.EventSourceArn)
+        .map((archive) => ({
+          ArchiveName: archive.name,
+          EventSourceArn: archive.eventSourceArn,
+          State: 'ENABLED',
+          RetentionDays: archive.retentionDays,
+          CreationTime: archive.createdAt / 1000,
+        })),
+    }),
+    DeleteArchive: (service, input) => {
+      service.archive(requiredText(input, 'ArchiveName'));
+      service.store.deleteResource('events-archive', requiredText(input, 'ArchiveName'));
+      return {};
+    },
+    StartReplay: (service, input) => service.startReplay(input),
+    DescribeReplay: (service, input) =>
+      service.describeReplay(service.replay(requiredText(input, 'ReplayName'))),
+    ListReplays: (service) => ({
+      Replays: service.store
+        .listResources<ReplayDefinition>('events-replay')
+        .map(({ value }) => service.describeReplay(value)),
+    }),
+  };
+
   handle(operation: string, input: Record<string, unknown>): unknown {
-    switch (operation) {
-      case 'CreateArchive':
-        return this.createArchive(input);
-      case 'DescribeArchive':
-        return this.describeArchive(this.archive(requiredText(input, 'ArchiveName')));
-      case 'ListArchives':
-        return {
-          Archives: this.store
-            .listResources<ArchiveDefinition>('events-archive')
-            .map(({ value }) => value)
-            .filter((archive) => !input.EventSourceArn || archive.eventSourceArn === input.EventSourceArn)
-            .map((archive) => ({
-              ArchiveName: archive.name,
-              EventSourceArn: archive.eventSourceArn,
-              State: 'ENABLED',
-              RetentionDays: archive.retentionDays,
-              CreationTime: archive.createdAt / 1000,
-            })),
-        };
-      case 'DeleteArchive':
-        this.archive(requiredText(input, 'ArchiveName'));
-        this.store.deleteResource('events-archive', requiredText(input, 'ArchiveName'));
-        return {};
-      case 'StartReplay':
-        return this.startReplay(input);
-      case 'DescribeReplay':
-        return this.describeReplay(this.replay(requiredText(input, 'ReplayName')));
-      case 'ListReplays':
-        return {
-          Replays: this.store
-            .listResources<ReplayDefinition>('events-replay')
-            .map(({ value }) => this.describeReplay(value)),
-        };
-      default:
-        return undefined;
-    }
+    const answer = operationHandler(ArchiveReplays.operations, operation);
+    if (answer) return answer(this, input, operation);
+    return undefined;
   }
 
   private archive(name: string): ArchiveDefinition {
@@ -264,3 +265,6 @@ export class ArchiveReplays {
     };
   }
 }
+
+/** The EventBridge archive and replay operations the local runtime answers: the keys of the table it dispatches by. */
+export const archiveReplayOperations = operationsOf(ArchiveReplays.operations);

@@ -13,7 +13,8 @@ import {
 } from '../../patterns/event-pattern';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
-import { ArchiveReplays } from './archive-replays';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
+import { ArchiveReplays, archiveReplayOperations } from './archive-replays';
 import { nextScheduleTime, parseScheduleExpression, type Schedule } from './schedule';
 
 /** A rule target as PutTargets declares it. */
@@ -146,59 +147,61 @@ export class EventsService implements JsonService {
     for (const timer of this.scheduleTimers.values()) timer.clear();
   }
 
+  /** What answers each EventBridge operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<EventsService> = {
+    CreateEventBus: (service, input) => service.createEventBus(required(input, 'Name')),
+    DescribeEventBus: (service, input) => service.describeEventBus(service.busName(input.Name)),
+    ListEventBuses: (service) => {
+      return {
+        EventBuses: service.store
+          .listResources<{ name: string; arn: string }>('events-bus')
+          .map(({ value }) => ({ Name: value.name, Arn: value.arn })),
+      };
+    },
+    DeleteEventBus: (service, input) => service.deleteEventBus(required(input, 'Name')),
+    PutRule: (service, input) => service.putRule(input),
+    DescribeRule: (service, input) =>
+      service.describeRule(service.rule(required(input, 'Name'), input.EventBusName)),
+    ListRules: (service, input) => service.listRules(input),
+    DeleteRule: (service, input) =>
+      service.deleteRule(service.rule(required(input, 'Name'), input.EventBusName), input.Force === true),
+    EnableRule: (service, input, operation) =>
+      service.setRuleState(
+        service.rule(required(input, 'Name'), input.EventBusName),
+        operation === 'EnableRule' ? 'ENABLED' : 'DISABLED',
+      ),
+    DisableRule: (service, input, operation) =>
+      service.setRuleState(
+        service.rule(required(input, 'Name'), input.EventBusName),
+        operation === 'EnableRule' ? 'ENABLED' : 'DISABLED',
+      ),
+    PutTargets: (service, input) =>
+      service.putTargets(
+        service.rule(required(input, 'Rule'), input.EventBusName),
+        (input.Targets as TargetDefinition[]) ?? [],
+      ),
+    RemoveTargets: (service, input) =>
+      service.removeTargets(
+        service.rule(required(input, 'Rule'), input.EventBusName),
+        (input.Ids as string[]) ?? [],
+      ),
+    ListTargetsByRule: (service, input) => ({
+      Targets: service.rule(required(input, 'Rule'), input.EventBusName).targets,
+    }),
+    PutEvents: (service, input) => service.putEvents((input.Entries as Record<string, unknown>[]) ?? []),
+    TestEventPattern: (service, input) =>
+      service.testEventPattern(required(input, 'EventPattern'), required(input, 'Event')),
+  };
+
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    switch (operation) {
-      case 'CreateEventBus':
-        return this.createEventBus(required(input, 'Name'));
-      case 'DescribeEventBus':
-        return this.describeEventBus(this.busName(input.Name));
-      case 'ListEventBuses':
-        return {
-          EventBuses: this.store
-            .listResources<{ name: string; arn: string }>('events-bus')
-            .map(({ value }) => ({ Name: value.name, Arn: value.arn })),
-        };
-      case 'DeleteEventBus':
-        return this.deleteEventBus(required(input, 'Name'));
-      case 'PutRule':
-        return this.putRule(input);
-      case 'DescribeRule':
-        return this.describeRule(this.rule(required(input, 'Name'), input.EventBusName));
-      case 'ListRules':
-        return this.listRules(input);
-      case 'DeleteRule':
-        return this.deleteRule(this.rule(required(input, 'Name'), input.EventBusName), input.Force === true);
-      case 'EnableRule':
-      case 'DisableRule':
-        return this.setRuleState(
-          this.rule(required(input, 'Name'), input.EventBusName),
-          operation === 'EnableRule' ? 'ENABLED' : 'DISABLED',
-        );
-      case 'PutTargets':
-        return this.putTargets(
-          this.rule(required(input, 'Rule'), input.EventBusName),
-          (input.Targets as TargetDefinition[]) ?? [],
-        );
-      case 'RemoveTargets':
-        return this.removeTargets(
-          this.rule(required(input, 'Rule'), input.EventBusName),
-          (input.Ids as string[]) ?? [],
-        );
-      case 'ListTargetsByRule':
-        return { Targets: this.rule(required(input, 'Rule'), input.EventBusName).targets };
-      case 'PutEvents':
-        return this.putEvents((input.Entries as Record<string, unknown>[]) ?? []);
-      case 'TestEventPattern':
-        return this.testEventPattern(required(input, 'EventPattern'), required(input, 'Event'));
-      default: {
-        const answer = this.archives.handle(operation, input);
-        if (answer !== undefined) return answer;
-        throw new AwsError(
-          'UnknownOperationException',
-          `EventBridge operation ${operation} is not supported by the local runtime`,
-        );
-      }
-    }
+    const handler = operationHandler(EventsService.operations, operation);
+    if (handler) return handler(this, input, operation);
+    const answer = this.archives.handle(operation, input);
+    if (answer !== undefined) return answer;
+    throw new AwsError(
+      'UnknownOperationException',
+      `EventBridge operation ${operation} is not supported by the local runtime`,
+    );
   }
 
   private busArn(name: string): string {
@@ -668,3 +671,8 @@ function isJson(text: string): boolean {
     return false;
   }
 }
+
+/** The EventBridge operations the local runtime answers: the keys of its table and of the archive and replay table. */
+export const eventsOperations: readonly string[] = Object.freeze(
+  [...operationsOf(EventsService.operations), ...archiveReplayOperations].sort(),
+);

@@ -6,6 +6,7 @@ import { AwsError, notFound, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 import type { S3Service } from '../s3/s3-service';
 import { compileJqQuery } from './jq-subset';
 
@@ -111,53 +112,51 @@ export class FirehoseService implements JsonService {
     clearInterval(this.ticker);
   }
 
+  /** What answers each Firehose operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<FirehoseService> = {
+    CreateDeliveryStream: (service, input) => service.createDeliveryStream(input),
+    DescribeDeliveryStream: (service, input) => ({
+      DeliveryStreamDescription: service.describe(service.stream(String(input.DeliveryStreamName ?? ''))),
+    }),
+    ListDeliveryStreams: (service) => ({
+      DeliveryStreamNames: service.store.listResources('firehose-stream').map(({ name }) => name),
+      HasMoreDeliveryStreams: false,
+    }),
+    DeleteDeliveryStream: (service, input) => {
+      service.stream(String(input.DeliveryStreamName ?? ''));
+      service.store.deleteResource('firehose-stream', String(input.DeliveryStreamName));
+      return {};
+    },
+    PutRecord: (service, input) => {
+      const [result] = service.putRecords(String(input.DeliveryStreamName ?? ''), [
+        (input.Record as { Data?: string }) ?? {},
+      ]);
+      const failure = result as { ErrorCode?: string; ErrorMessage?: string } | undefined;
+      if (failure?.ErrorCode) throw new AwsError(failure.ErrorCode, failure.ErrorMessage ?? '');
+      return { ...result, Encrypted: false };
+    },
+    PutRecordBatch: (service, input) => {
+      const records = (input.Records as { Data?: string }[]) ?? [];
+      if (records.length === 0 || records.length > 500)
+        throw validationError('Records must contain between 1 and 500 records.');
+      const total = records.reduce((sum, record) => sum + Buffer.byteLength(record.Data ?? '', 'base64'), 0);
+      if (total > 4 * 1_048_576) throw validationError('The total size of the records exceeds 4 MiB.');
+      const responses = service.putRecords(String(input.DeliveryStreamName ?? ''), records);
+      return {
+        FailedPutCount: responses.filter((response) => 'ErrorCode' in response).length,
+        Encrypted: false,
+        RequestResponses: responses,
+      };
+    },
+  };
+
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    switch (operation) {
-      case 'CreateDeliveryStream':
-        return this.createDeliveryStream(input);
-      case 'DescribeDeliveryStream':
-        return {
-          DeliveryStreamDescription: this.describe(this.stream(String(input.DeliveryStreamName ?? ''))),
-        };
-      case 'ListDeliveryStreams':
-        return {
-          DeliveryStreamNames: this.store.listResources('firehose-stream').map(({ name }) => name),
-          HasMoreDeliveryStreams: false,
-        };
-      case 'DeleteDeliveryStream':
-        this.stream(String(input.DeliveryStreamName ?? ''));
-        this.store.deleteResource('firehose-stream', String(input.DeliveryStreamName));
-        return {};
-      case 'PutRecord': {
-        const [result] = this.putRecords(String(input.DeliveryStreamName ?? ''), [
-          (input.Record as { Data?: string }) ?? {},
-        ]);
-        const failure = result as { ErrorCode?: string; ErrorMessage?: string } | undefined;
-        if (failure?.ErrorCode) throw new AwsError(failure.ErrorCode, failure.ErrorMessage ?? '');
-        return { ...result, Encrypted: false };
-      }
-      case 'PutRecordBatch': {
-        const records = (input.Records as { Data?: string }[]) ?? [];
-        if (records.length === 0 || records.length > 500)
-          throw validationError('Records must contain between 1 and 500 records.');
-        const total = records.reduce(
-          (sum, record) => sum + Buffer.byteLength(record.Data ?? '', 'base64'),
-          0,
-        );
-        if (total > 4 * 1_048_576) throw validationError('The total size of the records exceeds 4 MiB.');
-        const responses = this.putRecords(String(input.DeliveryStreamName ?? ''), records);
-        return {
-          FailedPutCount: responses.filter((response) => 'ErrorCode' in response).length,
-          Encrypted: false,
-          RequestResponses: responses,
-        };
-      }
-      default:
-        throw new AwsError(
-          'UnknownOperationException',
-          `Firehose operation ${operation} is not supported by the local runtime`,
-        );
-    }
+    const answer = operationHandler(FirehoseService.operations, operation);
+    if (answer) return answer(this, input, operation);
+    throw new AwsError(
+      'UnknownOperationException',
+      `Firehose operation ${operation} is not supported by the local runtime`,
+    );
   }
 
   private stream(name: string): StreamDefinition {
@@ -420,3 +419,6 @@ export class FirehoseService implements JsonService {
     return { bucket, key: `${prefix}${name}`, body: gzip ? gzipSync(body) : body };
   }
 }
+
+/** The Firehose operations the local runtime answers: the keys of the table it dispatches by. */
+export const firehoseOperations = operationsOf(FirehoseService.operations);

@@ -13,6 +13,20 @@ import {
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
 
+/** How the local Lambda answers one operation: the REST method and path it arrives on, and its handler. */
+export interface LambdaRoute {
+  readonly method: string;
+  /** The path; its first group, when it has one, is the function name. */
+  readonly path: RegExp;
+  readonly answer: (
+    service: LambdaService,
+    functionName: string,
+    request: IncomingMessage,
+    body: Buffer,
+    response: ServerResponse,
+  ) => Promise<void>;
+}
+
 /** What became of one invocation, for the AWS/Lambda metrics: its duration and whether it failed, or a throttle. */
 export type InvocationOutcome = { durationMs: number; error: boolean } | 'throttled';
 
@@ -284,13 +298,15 @@ export class LambdaService implements RawService {
     remove();
   }
 
-  async handleRaw(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://local');
-    const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
-    const get = /^\/2015-03-31\/functions\/([^/]+)\/?$/.exec(url.pathname);
-    try {
-      if (invoke && request.method === 'POST') {
-        const name = decodeURIComponent(invoke[1] as string);
+  /**
+   * What answers each Lambda operation: the method and path the SDK sends it to, and its handler. Any request no
+   * route matches is refused with `ResourceNotFoundException` (404), as Lambda does for an unknown path.
+   */
+  static readonly operations: Readonly<Record<string, LambdaRoute>> = {
+    Invoke: {
+      method: 'POST',
+      path: /^\/2015-03-31\/functions\/([^/]+)\/invocations$/,
+      answer: async (service, name, request, body, response) => {
         const type = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
         const payload = body.length > 0 ? body.toString('utf8') : '{}';
         try {
@@ -304,27 +320,31 @@ export class LambdaService implements RawService {
           );
         }
         if (type === 'DryRun') {
-          if (!this.functionDefinition(name)) throw new FunctionNotFoundError(name, this.functionArn(name));
+          if (!service.functionDefinition(name))
+            throw new FunctionNotFoundError(name, service.functionArn(name));
           response.writeHead(204);
           response.end();
           return;
         }
         if (type === 'Event') {
-          this.invokeAsync(name, payload);
+          service.invokeAsync(name, payload);
           response.writeHead(202, { 'content-length': 0 });
           response.end();
           return;
         }
-        const result = await this.invoke(name, payload);
+        const result = await service.invoke(name, payload);
         return sendJson(response, 200, result.payload, {
           'x-amz-executed-version': '$LATEST',
           ...(result.functionError ? { 'x-amz-function-error': result.functionError } : {}),
         });
-      }
-      if (get && request.method === 'GET') {
-        const definition = this.functionDefinition(decodeURIComponent(get[1] as string));
-        if (!definition)
-          throw new FunctionNotFoundError(get[1] as string, this.functionArn(get[1] as string));
+      },
+    },
+    GetFunction: {
+      method: 'GET',
+      path: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
+      answer: async (service, name, _request, _body, response) => {
+        const definition = service.functionDefinition(name);
+        if (!definition) throw new FunctionNotFoundError(name, service.functionArn(name));
         return sendJson(response, 200, {
           Configuration: {
             FunctionName: definition.name,
@@ -335,13 +355,28 @@ export class LambdaService implements RawService {
             State: 'Active',
           },
         });
-      }
-      if (url.pathname === '/2015-03-31/functions' || url.pathname === '/2015-03-31/functions/') {
-        return sendJson(response, 200, {
-          Functions: this.store
+      },
+    },
+    ListFunctions: {
+      // GET only: a POST to this path is CreateFunction, which the local Lambda does not answer.
+      method: 'GET',
+      path: /^\/2015-03-31\/functions\/?$/,
+      answer: async (service, _name, _request, _body, response) =>
+        sendJson(response, 200, {
+          Functions: service.store
             .listResources<FunctionDefinition>('lambda-function')
             .map(({ value }) => ({ FunctionName: value.name, FunctionArn: value.arn })),
-        });
+        }),
+    },
+  };
+
+  async handleRaw(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://local');
+    try {
+      for (const route of Object.values(LambdaService.operations)) {
+        const match = request.method === route.method ? route.path.exec(url.pathname) : null;
+        if (match)
+          return await route.answer(this, decodeURIComponent(match[1] ?? ''), request, body, response);
       }
       sendJson(
         response,
@@ -385,3 +420,8 @@ export class FunctionNotFoundError extends Error {
     super(`Function not found: ${arn}`);
   }
 }
+
+/** The Lambda operations the local runtime answers: the keys of the route table it dispatches by. */
+export const lambdaOperations: readonly string[] = Object.freeze(
+  Object.keys(LambdaService.operations).sort(),
+);

@@ -8,6 +8,7 @@ import { AwsError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 import { messageFilter } from './filter-pattern';
 import {
   type InsightsQuery,
@@ -200,48 +201,41 @@ export class LogsService implements JsonService {
     this.flush();
   }
 
+  /** What answers each CloudWatch Logs operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<LogsService> = {
+    CreateLogGroup: (service, input) => {
+      const name = String(input.logGroupName ?? '');
+      if (!name) throw invalidParameter('logGroupName is required');
+      if (service.store.getResource(groupType, name))
+        throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
+      service.createLogGroup(name);
+      return {};
+    },
+    DeleteLogGroup: (service, input) => {
+      const name = String(input.logGroupName ?? '');
+      if (!service.store.getResource(groupType, name)) throw missingGroup();
+      service.deleteLogGroup(name);
+      return {};
+    },
+    PutRetentionPolicy: (service, input) => {
+      const group = service.store.getResource<LogGroup>(groupType, String(input.logGroupName ?? ''));
+      if (!group) throw missingGroup();
+      service.createLogGroup(group.logGroupName, Number(input.retentionInDays));
+      return {};
+    },
+    DescribeLogGroups: (service, input) => service.describeLogGroups(input),
+    FilterLogEvents: (service, input) => service.filterLogEvents(input),
+    StartQuery: (service, input) => service.startQuery(input),
+    GetQueryResults: (service, input) => service.getQueryResults(input),
+    StopQuery: (service, input) => service.stopQuery(input),
+    DescribeQueries: (service, input) => service.describeQueries(input),
+    GetLogRecord: (service, input) => service.getLogRecord(input),
+  };
+
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
-    switch (operation) {
-      case 'CreateLogGroup': {
-        const name = String(input.logGroupName ?? '');
-        if (!name) throw invalidParameter('logGroupName is required');
-        if (this.store.getResource(groupType, name))
-          throw new AwsError('ResourceAlreadyExistsException', 'The specified log group already exists');
-        this.createLogGroup(name);
-        return {};
-      }
-      case 'DeleteLogGroup': {
-        const name = String(input.logGroupName ?? '');
-        if (!this.store.getResource(groupType, name)) throw missingGroup();
-        this.deleteLogGroup(name);
-        return {};
-      }
-      case 'PutRetentionPolicy': {
-        const group = this.store.getResource<LogGroup>(groupType, String(input.logGroupName ?? ''));
-        if (!group) throw missingGroup();
-        this.createLogGroup(group.logGroupName, Number(input.retentionInDays));
-        return {};
-      }
-      case 'DescribeLogGroups':
-        return this.describeLogGroups(input);
-      case 'FilterLogEvents':
-        return this.filterLogEvents(input);
-      case 'StartQuery':
-        return this.startQuery(input);
-      case 'GetQueryResults':
-        return this.getQueryResults(input);
-      case 'StopQuery':
-        return this.stopQuery(input);
-      case 'DescribeQueries':
-        return this.describeQueries(input);
-      case 'GetLogRecord':
-        return this.getLogRecord(input);
-      default:
-        throw new AwsError(
-          'UnknownOperationException',
-          `Logs operation ${operation} is not supported locally`,
-        );
-    }
+    const answer = operationHandler(LogsService.operations, operation);
+    if (answer) return answer(this, input, operation);
+    throw new AwsError('UnknownOperationException', `Logs operation ${operation} is not supported locally`);
   }
 
   private groupArn(name: string): string {
@@ -593,3 +587,6 @@ export class LogsService implements JsonService {
     };
   }
 }
+
+/** The CloudWatch Logs operations the local runtime answers: the keys of the table it dispatches by. */
+export const logsOperations = operationsOf(LogsService.operations);

@@ -5,6 +5,7 @@ import { AwsError, validationError } from '../../edge/aws-error';
 import type { JsonService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 
 interface SecretDefinition {
   name: string;
@@ -29,48 +30,50 @@ export class SecretsService implements JsonService {
     private readonly env: LocalEnvironment,
   ) {}
 
+  /** What answers each Secrets Manager operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<SecretsService> = {
+    CreateSecret: (service, input) =>
+      service.createSecret(
+        String(input.Name ?? ''),
+        service.secretString(input),
+        input.Description as string | undefined,
+      ),
+    GetSecretValue: (service, input) =>
+      service.getSecretValue(String(input.SecretId ?? ''), input.VersionStage as string | undefined),
+    PutSecretValue: (service, input) =>
+      service.putSecretValue(String(input.SecretId ?? ''), service.secretString(input)),
+    UpdateSecret: (service, input) =>
+      service.putSecretValue(String(input.SecretId ?? ''), service.secretString(input)),
+    DescribeSecret: (service, input) => {
+      const secret = service.secret(String(input.SecretId ?? ''));
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        Description: secret.description,
+        CreatedDate: secret.createdAt / 1000,
+        VersionIdsToStages: service.stages(secret),
+      };
+    },
+    ListSecrets: (service) => ({
+      SecretList: service.store
+        .listResources<SecretDefinition>('secret')
+        .map(({ value }) => ({ ARN: value.arn, Name: value.name, Description: value.description })),
+    }),
+    DeleteSecret: (service, input) => {
+      const secret = service.secret(String(input.SecretId ?? ''));
+      service.store.deleteResource('secret', secret.name);
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: service.clock.now() / 1000 };
+    },
+  };
+
   async handle(operation: string, input: Record<string, unknown>): Promise<unknown> {
     this.env.usage.secretsManagerCall();
-    switch (operation) {
-      case 'CreateSecret':
-        return this.createSecret(
-          String(input.Name ?? ''),
-          this.secretString(input),
-          input.Description as string | undefined,
-        );
-      case 'GetSecretValue':
-        return this.getSecretValue(String(input.SecretId ?? ''), input.VersionStage as string | undefined);
-      case 'PutSecretValue':
-        return this.putSecretValue(String(input.SecretId ?? ''), this.secretString(input));
-      case 'UpdateSecret':
-        return this.putSecretValue(String(input.SecretId ?? ''), this.secretString(input));
-      case 'DescribeSecret': {
-        const secret = this.secret(String(input.SecretId ?? ''));
-        return {
-          ARN: secret.arn,
-          Name: secret.name,
-          Description: secret.description,
-          CreatedDate: secret.createdAt / 1000,
-          VersionIdsToStages: this.stages(secret),
-        };
-      }
-      case 'ListSecrets':
-        return {
-          SecretList: this.store
-            .listResources<SecretDefinition>('secret')
-            .map(({ value }) => ({ ARN: value.arn, Name: value.name, Description: value.description })),
-        };
-      case 'DeleteSecret': {
-        const secret = this.secret(String(input.SecretId ?? ''));
-        this.store.deleteResource('secret', secret.name);
-        return { ARN: secret.arn, Name: secret.name, DeletionDate: this.clock.now() / 1000 };
-      }
-      default:
-        throw new AwsError(
-          'UnknownOperationException',
-          `Secrets Manager operation ${operation} is not supported by the local runtime`,
-        );
-    }
+    const answer = operationHandler(SecretsService.operations, operation);
+    if (answer) return answer(this, input, operation);
+    throw new AwsError(
+      'UnknownOperationException',
+      `Secrets Manager operation ${operation} is not supported by the local runtime`,
+    );
   }
 
   private secretString(input: Record<string, unknown>): string {
@@ -153,3 +156,6 @@ export class SecretsService implements JsonService {
     };
   }
 }
+
+/** The Secrets Manager operations the local runtime answers: the keys of the table it dispatches by. */
+export const secretsOperations = operationsOf(SecretsService.operations);

@@ -8,6 +8,7 @@ import { AwsError } from '../../edge/aws-error';
 import type { RawService } from '../../edge/edge-server';
 import type { DurableStore } from '../../store/durable-store';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 
 /** A topic. */
 export interface TopicDefinition {
@@ -115,69 +116,75 @@ export class SnsService implements RawService {
   }
 
   /** One query-protocol action; answers the inner XML of its Result element. */
+  /** What answers each SNS operation; any operation not a key is refused. */
+  static readonly operations: OperationTable<SnsService, URLSearchParams, string> = {
+    CreateTopic: (service, params) => {
+      const attributes = Object.fromEntries(
+        entries(params, 'Attributes', 'key', 'value').map(([key, value]) => [key, value]),
+      );
+      const topic = service.createTopic(String(params.get('Name') ?? ''), attributes);
+      return `<TopicArn>${escapeXml(topic.arn)}</TopicArn>`;
+    },
+    DeleteTopic: (service, params) => {
+      service.deleteTopic(String(params.get('TopicArn')));
+      return '';
+    },
+    ListTopics: (service) =>
+      `<Topics>${service.store
+        .listResources<TopicDefinition>(topicType)
+        .map(({ value }) => `<member><TopicArn>${escapeXml(value.arn)}</TopicArn></member>`)
+        .join('')}</Topics>`,
+    Subscribe: (service, params) => {
+      const attributes = Object.fromEntries(
+        entries(params, 'Attributes', 'key', 'value').map(([key, value]) => [key, value]),
+      );
+      const subscription = service.subscribe(
+        String(params.get('TopicArn')),
+        String(params.get('Protocol') ?? ''),
+        String(params.get('Endpoint') ?? ''),
+        attributes,
+      );
+      return `<SubscriptionArn>${escapeXml(subscription.arn)}</SubscriptionArn>`;
+    },
+    Unsubscribe: (service, params) => {
+      service.unsubscribe(String(params.get('SubscriptionArn')));
+      return '';
+    },
+    ListSubscriptionsByTopic: (service, params) => {
+      const topicArn = String(params.get('TopicArn'));
+      service.topic(topicArn);
+      return `<Subscriptions>${service
+        .subscriptions(topicArn)
+        .map(
+          (subscription) =>
+            `<member><TopicArn>${escapeXml(subscription.topicArn)}</TopicArn><Protocol>${escapeXml(subscription.protocol)}</Protocol><SubscriptionArn>${escapeXml(subscription.arn)}</SubscriptionArn><Owner>${service.env.accountId}</Owner><Endpoint>${escapeXml(subscription.endpoint)}</Endpoint></member>`,
+        )
+        .join('')}</Subscriptions>`;
+    },
+    Publish: (service, params) => {
+      const messageAttributes = Object.fromEntries(
+        entries(params, 'MessageAttributes', 'Name', 'Value.DataType').map(([name, dataType, scoped]) => [
+          name,
+          {
+            Type: dataType,
+            Value: String(scoped.get('Value.StringValue') ?? scoped.get('Value.BinaryValue') ?? ''),
+          },
+        ]),
+      );
+      const subject = params.get('Subject');
+      const messageId = service.publish(String(params.get('TopicArn') ?? params.get('TargetArn')), {
+        message: String(params.get('Message') ?? ''),
+        ...(subject ? { subject } : {}),
+        messageAttributes,
+      });
+      return `<MessageId>${messageId}</MessageId>`;
+    },
+  };
+
   async handle(action: string, params: URLSearchParams): Promise<string> {
-    switch (action) {
-      case 'CreateTopic': {
-        const attributes = Object.fromEntries(
-          entries(params, 'Attributes', 'key', 'value').map(([key, value]) => [key, value]),
-        );
-        const topic = this.createTopic(String(params.get('Name') ?? ''), attributes);
-        return `<TopicArn>${escapeXml(topic.arn)}</TopicArn>`;
-      }
-      case 'DeleteTopic':
-        this.deleteTopic(String(params.get('TopicArn')));
-        return '';
-      case 'ListTopics':
-        return `<Topics>${this.store
-          .listResources<TopicDefinition>(topicType)
-          .map(({ value }) => `<member><TopicArn>${escapeXml(value.arn)}</TopicArn></member>`)
-          .join('')}</Topics>`;
-      case 'Subscribe': {
-        const attributes = Object.fromEntries(
-          entries(params, 'Attributes', 'key', 'value').map(([key, value]) => [key, value]),
-        );
-        const subscription = this.subscribe(
-          String(params.get('TopicArn')),
-          String(params.get('Protocol') ?? ''),
-          String(params.get('Endpoint') ?? ''),
-          attributes,
-        );
-        return `<SubscriptionArn>${escapeXml(subscription.arn)}</SubscriptionArn>`;
-      }
-      case 'Unsubscribe':
-        this.unsubscribe(String(params.get('SubscriptionArn')));
-        return '';
-      case 'ListSubscriptionsByTopic': {
-        const topicArn = String(params.get('TopicArn'));
-        this.topic(topicArn);
-        return `<Subscriptions>${this.subscriptions(topicArn)
-          .map(
-            (subscription) =>
-              `<member><TopicArn>${escapeXml(subscription.topicArn)}</TopicArn><Protocol>${escapeXml(subscription.protocol)}</Protocol><SubscriptionArn>${escapeXml(subscription.arn)}</SubscriptionArn><Owner>${this.env.accountId}</Owner><Endpoint>${escapeXml(subscription.endpoint)}</Endpoint></member>`,
-          )
-          .join('')}</Subscriptions>`;
-      }
-      case 'Publish': {
-        const messageAttributes = Object.fromEntries(
-          entries(params, 'MessageAttributes', 'Name', 'Value.DataType').map(([name, dataType, scoped]) => [
-            name,
-            {
-              Type: dataType,
-              Value: String(scoped.get('Value.StringValue') ?? scoped.get('Value.BinaryValue') ?? ''),
-            },
-          ]),
-        );
-        const subject = params.get('Subject');
-        const messageId = this.publish(String(params.get('TopicArn') ?? params.get('TargetArn')), {
-          message: String(params.get('Message') ?? ''),
-          ...(subject ? { subject } : {}),
-          messageAttributes,
-        });
-        return `<MessageId>${messageId}</MessageId>`;
-      }
-      default:
-        throw new AwsError('InvalidAction', `The local SNS does not support ${action}`);
-    }
+    const answer = operationHandler(SnsService.operations, action);
+    if (answer) return answer(this, params, action);
+    throw new AwsError('InvalidAction', `The local SNS does not support ${action}`);
   }
 
   /** The ARN a topic of this name has. */
@@ -374,3 +381,6 @@ export class SnsService implements RawService {
     appendFileSync(path.join(this.mailboxDir, `${topicName}.jsonl`), `${JSON.stringify(mail)}\n`);
   }
 }
+
+/** The SNS operations the local runtime answers: the keys of the table it dispatches by. */
+export const snsOperations = operationsOf(SnsService.operations);

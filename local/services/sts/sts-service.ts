@@ -7,6 +7,7 @@ import path from 'node:path';
 import { AwsError } from '../../edge/aws-error';
 import { type RawService, sendJsonError } from '../../edge/edge-server';
 import type { LocalEnvironment } from '../local-environment';
+import { type OperationTable, operationHandler, operationsOf } from '../operation-table';
 
 const namespace = 'https://sts.amazonaws.com/doc/2011-06-15/';
 /** The X-Amz-Target prefix of STS's AWS JSON 1.0 protocol (the Smithy service shape's name). */
@@ -169,6 +170,14 @@ export class StsService implements RawService {
     return new AwsError('InternalFailure', 'The local STS failed; see the runtime log', 500);
   }
 
+  /**
+   * What answers each STS operation (the caller's identity, which both protocols render); any operation not a key is
+   * refused with `InvalidAction`.
+   */
+  static readonly operations: OperationTable<StsService, IncomingMessage, CallerIdentity> = {
+    GetCallerIdentity: (service, request) => service.callerIdentity(accessKeyIdOf(request)),
+  };
+
   async handleRaw(request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string') return this.handleJson(request, target, response);
@@ -179,12 +188,13 @@ export class StsService implements RawService {
     const action = params.get('Action') ?? '';
     const requestId = randomUUID();
     try {
-      if (action !== 'GetCallerIdentity')
+      const answer = operationHandler(StsService.operations, action);
+      if (!answer)
         throw new AwsError(
           'InvalidAction',
-          `The action ${action || '(none)'} is not valid for this web service (the local STS serves GetCallerIdentity only).`,
+          `The action ${action || '(none)'} is not valid for this web service (the local STS serves ${stsOperations.join(', ')} only).`,
         );
-      const identity = this.callerIdentity(accessKeyIdOf(request));
+      const identity = answer(this, request, action);
       const text =
         `<GetCallerIdentityResponse xmlns="${namespace}">\n  <GetCallerIdentityResult>\n` +
         `    <Arn>${escapeXml(identity.Arn)}</Arn>\n    <UserId>${identity.UserId}</UserId>\n` +
@@ -217,12 +227,13 @@ export class StsService implements RawService {
     const contentType = String(request.headers['content-type'] ?? 'application/x-amz-json-1.0');
     const operation = target.slice(target.indexOf('.') + 1);
     try {
-      if (operation !== 'GetCallerIdentity')
+      const answer = operationHandler(StsService.operations, operation);
+      if (!answer)
         throw new AwsError(
           'InvalidAction',
-          `The action ${operation} is not valid for this web service (the local STS serves GetCallerIdentity only).`,
+          `The action ${operation} is not valid for this web service (the local STS serves ${stsOperations.join(', ')} only).`,
         );
-      const text = JSON.stringify(this.callerIdentity(accessKeyIdOf(request)));
+      const text = JSON.stringify(answer(this, request, operation));
       response.writeHead(200, {
         'content-type': contentType,
         'content-length': Buffer.byteLength(text),
@@ -234,3 +245,6 @@ export class StsService implements RawService {
     }
   }
 }
+
+/** The STS operations the local runtime answers: the keys of the table it dispatches by. */
+export const stsOperations = operationsOf(StsService.operations);
