@@ -123,8 +123,20 @@ describe('the ops console: reconciliation and audit', () => {
     const kept = await findReconciliationRun(context, runId);
     // Assess
     expect(notice).toContain(`Reconciliation ${runId} ran`);
-    // Per entity type (order, invoice, payment, supplier, employee, purchase order), then the class's total.
-    expect(missing.map((cell) => cell.trim())).toEqual(['missing_in_erp', '1', '0', '0', '0', '0', '0', '1']);
+    // Per entity type (order, invoice, payment, supplier, employee, purchase order, stock level, item price), then
+    // the class's total.
+    expect(missing.map((cell) => cell.trim())).toEqual([
+      'missing_in_erp',
+      '1',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '1',
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toContain(String(unbooked.id));
     expect(rows[0]).toContain('the ERP has no document for it');
