@@ -591,9 +591,13 @@ export class CloudWatchService implements JsonService {
     const periodMs = (alarm.Period ?? 60) * 1000;
     const periods = alarm.EvaluationPeriods;
     const needed = alarm.DatapointsToAlarm ?? periods;
-    const startMs = nowMs - periods * periodMs;
+    // The periods end at now, inclusive: the service metrics (AWS/Lambda, AWS/States, …) are published at the
+    // evaluation's own time just before it, and the next window starts after them, so an end-exclusive window
+    // would never count a datapoint stamped with the very millisecond it is evaluated at.
+    const endMs = nowMs + 1;
+    const startMs = endMs - periods * periodMs;
     const stat = String(alarm.ExtendedStatistic ?? alarm.Statistic);
-    const buckets = this.periodAggregates(alarm, alarm.Period ?? 60, startMs, nowMs);
+    const buckets = this.periodAggregates(alarm, alarm.Period ?? 60, startMs, endMs);
     const compare = comparisons[alarm.ComparisonOperator] ?? (() => false);
     const values: number[] = [];
     for (let index = periods - 1; index >= 0; index--) {
