@@ -13,7 +13,7 @@
  *   npx tsx bench/new-flows/run.ts [--transactions 50] [--in-flight 8] [--item-in-flight 50]
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { shortFunctionName } from '../../cli/trace-timeline';
@@ -24,6 +24,7 @@ import { shopifyAdminPrefix, standInLocations } from '../../local/erp-sandbox/sh
 import { priceUsage } from '../../local/usage/aws-prices';
 import type { UsageCounts } from '../../local/usage/usage-meter';
 import { postSpendeskWebhook, startPlatformWithErp } from '../../test/e2e/support/deployed-platform';
+import { spendeskPurchaseOrder, spendeskSupplierCreated } from '../../test/e2e/support/spendesk-webhooks';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -43,7 +44,6 @@ for (const [name, value] of Object.entries({ transactionCount, inFlight, itemInF
 /** How long one transaction may take before the bench gives up: the item write-back waits for its 30 s window and the
  * relay's 1-minute schedule, so it gets the most. */
 const finishTimeoutMs = 5 * 60_000;
-const fixtures = path.join(__dirname, '../../test/fixtures/spendesk');
 const companyId = 636192;
 const shopLocation = standInLocations[0];
 
@@ -66,10 +66,6 @@ interface Flow {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
 }
 
 /** Rows of the sandbox's books as `key → time`, for the keys asked (the ERP and the stand-ins share one database). */
@@ -111,18 +107,6 @@ async function checked(response: Response, what: string): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-function supplierBody(id: string, legalName: string): string {
-  const body = fixture('suppliers-created.json') as {
-    data: { id: string; supplier: { legal_name: string } };
-    event: { id: string; timestamp: string };
-  };
-  body.data.id = id;
-  body.data.supplier.legal_name = legalName;
-  body.event.id = randomUUID();
-  body.event.timestamp = new Date().toISOString();
-  return JSON.stringify(body);
-}
-
 async function postSpendesk(running: Running, body: string): Promise<void> {
   const answer = await postSpendeskWebhook(
     running.platform.apiUrl,
@@ -141,7 +125,7 @@ function supplierSync(running: Running, erp: ErpSandbox): Flow {
     async send() {
       const key = randomUUID();
       const sentAt = Date.now();
-      await postSpendesk(running, supplierBody(key, `Bench Supplier ${key.slice(0, 8)} GmbH`));
+      await postSpendesk(running, spendeskSupplierCreated(key, `Bench Supplier ${key.slice(0, 8)} GmbH`));
       return { key, sentAt };
     },
     finishedAt: (keys) =>
@@ -219,16 +203,8 @@ function procureToPay(running: Running, erp: ErpSandbox, supplierId: string): Fl
     inFlight,
     async send() {
       const key = `po_${randomUUID()}`;
-      const body = fixture('purchase_orders-created.json') as {
-        data: { id: string; purchase_order: { supplier_id: string } };
-        event: { id: string; timestamp: string };
-      };
-      body.data.id = key;
-      body.data.purchase_order.supplier_id = supplierId;
-      body.event.id = randomUUID();
-      body.event.timestamp = new Date().toISOString();
       const sentAt = Date.now();
-      await postSpendesk(running, JSON.stringify(body));
+      await postSpendesk(running, spendeskPurchaseOrder({ id: key, supplier: supplierId }));
       return { key, sentAt };
     },
     finishedAt: (keys) =>

@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { PurchaseOrder } from '../../functions/shared/erp/erp-purchasing-port';
 import { HttpErpPurchasingConnector } from '../../functions/shared/erp/http-erp-purchasing-connector';
 import type { ErpSandbox } from '../../local/erp-sandbox/erp-sandbox-server';
@@ -8,36 +5,10 @@ import { warehouseSql } from './support/concord-cli';
 import { postSpendeskWebhook, startPlatformWithErp } from './support/deployed-platform';
 import { eventually } from './support/eventually';
 import { ExceptionsQueueMessages, ObservedBusEvents } from './support/observed-messages';
+import { spendeskFixture, spendeskPurchaseOrder, spendeskSupplierCreated } from './support/spendesk-webhooks';
 
-const fixtures = path.join(__dirname, '../fixtures/spendesk');
 const supplierId = '5b0f3c2e-6d1a-4f7e-9c31-0d2b8e4a7f10';
 const blockedSupplierId = 'c4d2e6f8-0a1b-4c3d-8e5f-6a7b8c9d0e12';
-
-function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(fixtures, name), 'utf8'));
-}
-
-/** A Spendesk purchase order: the fixture with its own ids, supplier, cost centre and items. */
-function purchaseOrder(options: {
-  id: string;
-  supplier?: string;
-  costCentre?: string;
-  items?: { description: string; quantity: number; unit_price: string }[];
-}): string {
-  const body = fixture('purchase_orders-created.json') as {
-    data: { id: string; purchase_order: Record<string, unknown> };
-    event: { id: string; timestamp: string };
-  };
-  body.data.id = options.id;
-  body.event.id = randomUUID();
-  body.event.timestamp = new Date().toISOString();
-  const order = body.data.purchase_order;
-  if (options.supplier) order.supplier_id = options.supplier;
-  if (options.costCentre)
-    order.cost_center = { id: 'cc_x', name: options.costCentre, code: options.costCentre };
-  if (options.items) order.items = options.items;
-  return JSON.stringify(body);
-}
 
 /** procure-to-pay end to end: Spendesk webhooks signed by Spendesk's rule → workflow → ERP → relay → write-back → warehouse. */
 describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embedded runtime)', () => {
@@ -95,15 +66,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
 
   /** A supplier created at Spendesk and synced to the vendor master. */
   async function supplier(id: string, legalName: string): Promise<void> {
-    const body = fixture('suppliers-created.json') as {
-      data: { id: string; supplier: { legal_name: string } };
-      event: { id: string; timestamp: string };
-    };
-    body.data.id = id;
-    body.data.supplier.legal_name = legalName;
-    body.event.id = randomUUID();
-    body.event.timestamp = new Date().toISOString();
-    await post(JSON.stringify(body));
+    await post(spendeskSupplierCreated(id, legalName));
     await eventually(() => vendorOf(id));
   }
 
@@ -148,7 +111,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
 
   it('HappyPath: a Spendesk purchase order is released in the ERP, its PO number written back, and receipt plus invoice end matched', async () => {
     // Act: the order, then the warehouse clerk's receipt and accounts payable's invoice in the ERP.
-    const response = await post(JSON.stringify(fixture('purchase_orders-created.json')));
+    const response = await post(JSON.stringify(spendeskFixture('purchase_orders-created.json')));
     const released = await announced(
       'erp.purchase-order.released.v1',
       'purchase-order/po_8f2d4c1a-7b3e-4e9a-a1c5-3d6f0b2e9a41',
@@ -205,7 +168,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
 
   it('DuplicateDelivery: the same Spendesk event again is acknowledged as a duplicate and books nothing', async () => {
     // Act
-    const again = await post(JSON.stringify(fixture('purchase_orders-created.json')));
+    const again = await post(JSON.stringify(spendeskFixture('purchase_orders-created.json')));
     // Assess
     expect(again.status).toBe(200);
     expect(again.body.duplicate).toBe(true);
@@ -218,7 +181,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
 
   it('BlockedSupplierRefused: an order to a blocked vendor is refused visibly, books nothing and is written back as refused', async () => {
     // Act
-    await post(purchaseOrder({ id: 'po_blocked_1', supplier: blockedSupplierId }));
+    await post(spendeskPurchaseOrder({ id: 'po_blocked_1', supplier: blockedSupplierId }));
     const exception = await exceptionFor('purchase-order/po_blocked_1');
     const status = await platformStatus('po_blocked_1', (candidate) => candidate.erpStatus === 'refused');
     // Assess
@@ -243,7 +206,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
     ).json();
     // Act
     await post(
-      purchaseOrder({
+      spendeskPurchaseOrder({
         id: 'po_budget_1',
         costCentre: 'CC-3000',
         items: [{ description: 'Forklift rental, week', quantity: 6, unit_price: '1000.00' }],
@@ -268,7 +231,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
       times: 1,
     });
     // Act
-    await post(purchaseOrder({ id: 'po_fault_1' }));
+    await post(spendeskPurchaseOrder({ id: 'po_fault_1' }));
     const released = await announced('erp.purchase-order.released.v1', 'purchase-order/po_fault_1');
     const faults = await running.erpAdmin.faults();
     // Assess
@@ -283,7 +246,7 @@ describe('procure-to-pay (Spendesk → ERP purchasing → Spendesk, on the embed
   it('PriceMismatch: an invoice at a higher unit price than ordered is visible as price-mismatch at the platform', async () => {
     // Prepare
     await post(
-      purchaseOrder({
+      spendeskPurchaseOrder({
         id: 'po_price_1',
         costCentre: 'CC-2000',
         items: [{ description: 'Toner cartridge', quantity: 10, unit_price: '45.00' }],
